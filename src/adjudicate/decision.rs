@@ -1,0 +1,159 @@
+//! What the core decides about a claim: the payment row and its findings.
+
+use super::rule::{RuleId, Severity};
+use crate::date::Date;
+use rust_decimal::Decimal;
+
+/// A claim's status (CONTRACT.md payments.csv).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Paid,
+    PoolDenied,
+    Denied,
+    Routed,
+    Reversed,
+    Reversal,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Paid => "paid",
+            Status::PoolDenied => "pool_denied",
+            Status::Denied => "denied",
+            Status::Routed => "routed",
+            Status::Reversed => "reversed",
+            Status::Reversal => "reversal",
+        }
+    }
+}
+
+/// Who the settlement pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Payee {
+    Institution,
+    Member,
+}
+
+impl Payee {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Payee::Institution => "institution",
+            Payee::Member => "member",
+        }
+    }
+}
+
+/// One audit row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// `None` for a claim-level finding.
+    pub line_no: Option<u32>,
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub amount: Decimal,
+    pub detail: String,
+    pub basis: String,
+}
+
+/// The decision on one claim: one payments.csv row and its audit rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimDecision {
+    pub claim_id: String,
+    pub person_id: String,
+    pub institution_id: String,
+    /// The insuring city; `None` for an unknown member.
+    pub city: Option<String>,
+    pub service_date: Date,
+    pub status: Status,
+    pub total: Decimal,
+    pub excluded: Decimal,
+    pub b_selfpay: Decimal,
+    pub remote_prepay: Decimal,
+    pub eligible: Decimal,
+    pub deductible_applied: Decimal,
+    /// The ratio as written in the rule file; `None` when the pool pays nothing.
+    pub ratio: Option<Decimal>,
+    pub fund_pay: Decimal,
+    pub cap_cut: Decimal,
+    pub account_pay: Decimal,
+    pub cash_pay: Decimal,
+    pub payee: Payee,
+    /// Year-to-date (deductible_met, pool_paid) after this claim; `None` for
+    /// an unknown member.
+    pub totals_after: Option<(Decimal, Decimal)>,
+    /// Sorted, without repeats.
+    pub reasons: Vec<RuleId>,
+    pub findings: Vec<Finding>,
+    /// Amount of NON_MEDICAL lines (for the account scope and the summary).
+    pub non_medical: Decimal,
+}
+
+impl ClaimDecision {
+    /// A decision where nothing is paid by the insurance and cash pays all.
+    pub fn unpaid(
+        claim: &crate::model::Claim,
+        city: Option<String>,
+        status: Status,
+    ) -> ClaimDecision {
+        let total = claim.total();
+        ClaimDecision {
+            claim_id: claim.claim_id.clone(),
+            person_id: claim.person_id.clone(),
+            institution_id: claim.institution_id.clone(),
+            city,
+            service_date: claim.service_date(),
+            status,
+            total,
+            excluded: total,
+            b_selfpay: Decimal::ZERO,
+            remote_prepay: Decimal::ZERO,
+            eligible: Decimal::ZERO,
+            deductible_applied: Decimal::ZERO,
+            ratio: None,
+            fund_pay: Decimal::ZERO,
+            cap_cut: Decimal::ZERO,
+            account_pay: Decimal::ZERO,
+            cash_pay: total,
+            payee: payee_of(claim),
+            totals_after: None,
+            reasons: Vec::new(),
+            findings: Vec::new(),
+            non_medical: Decimal::ZERO,
+        }
+    }
+
+    /// Record a finding; rules that moved money also become reasons.
+    pub fn find(
+        &mut self,
+        line_no: Option<u32>,
+        rule: RuleId,
+        amount: Decimal,
+        detail: String,
+        basis: String,
+    ) {
+        self.findings.push(Finding {
+            line_no,
+            rule,
+            severity: rule.severity(),
+            amount,
+            detail,
+            basis,
+        });
+    }
+
+    /// Add a reason (kept sorted, without repeats).
+    pub fn reason(&mut self, rule: RuleId) {
+        if let Err(i) = self.reasons.binary_search(&rule) {
+            self.reasons.insert(i, rule);
+        }
+    }
+}
+
+/// Manual claims pay the member; direct claims pay the institution.
+pub fn payee_of(claim: &crate::model::Claim) -> Payee {
+    match claim.settlement_mode {
+        crate::model::SettlementMode::Manual => Payee::Member,
+        crate::model::SettlementMode::Direct => Payee::Institution,
+    }
+}

@@ -1,0 +1,352 @@
+//! The adjudication core: typed claims in, typed decisions out.
+//!
+//! Pure: it never touches files, the command line or the terminal. One
+//! person's claims are adjudicated strictly in (`service_time`, `claim_id`)
+//! order because each changes the totals the next one sees (POLICY.md §1);
+//! different persons are independent, which is what the caller
+//! parallelises over.
+
+pub mod benefit;
+pub mod checks;
+pub mod decision;
+pub mod flags;
+pub mod lines;
+pub mod rule;
+mod text;
+
+pub use benefit::YearTotals;
+pub use decision::{ClaimDecision, Finding, Payee, Status};
+pub use rule::{RuleId, Severity};
+pub use text::Lang;
+
+use crate::input::Reference;
+use crate::model::*;
+use crate::say;
+use rust_decimal::Decimal;
+use std::collections::{BTreeSet, HashMap};
+
+/// What the core needs besides the claims.
+pub struct Context<'a> {
+    pub reference: &'a Reference,
+    pub lang: Lang,
+}
+
+/// Everything decided for one person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonOutcome {
+    pub decisions: Vec<ClaimDecision>,
+    /// The person's totals for the latest year seen (ledger.csv row).
+    pub ledger: LedgerEntry,
+    /// (city, version index) of every rule version used.
+    pub versions_used: BTreeSet<(String, usize)>,
+}
+
+/// How a claim takes part in a reversal (POLICY.md §8, same run only).
+enum Pairing {
+    Reversed(String),
+    Reversal(String),
+    Unknown(String),
+}
+
+/// Adjudicate one person's claims (any order in; sorted here) starting from
+/// their ledger row.
+pub fn adjudicate_person(
+    cx: &Context<'_>,
+    person_id: &str,
+    claims: &mut [&Claim],
+    ledger: Option<&LedgerEntry>,
+) -> PersonOutcome {
+    claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
+    let r = cx.reference;
+    let member = r.members.get(person_id);
+    let stays = r.stays.get(person_id).map(Vec::as_slice).unwrap_or(&[]);
+    let pairing = pair_reversals(claims);
+    let mut years: Vec<YearTotals> = ledger
+        .map(|l| YearTotals {
+            year: l.year,
+            deductible_met: l.deductible_met,
+            pool_paid: l.pool_paid,
+            claims: l.claims,
+        })
+        .into_iter()
+        .collect();
+    let mut balance = member.map(|m| m.account_balance).unwrap_or_default();
+    let mut duplicates = flags::DuplicateDetector::default();
+    let mut versions_used = BTreeSet::new();
+
+    let in_pairs = |c: &Claim| {
+        matches!(
+            pairing.get(&c.claim_id),
+            Some(Pairing::Reversed(_) | Pairing::Reversal(_))
+        )
+    };
+    let flaggable: Vec<&Claim> = claims.iter().copied().filter(|c| !in_pairs(c)).collect();
+    let multi = match member {
+        Some(m) => flags::multi_institution_days(&flaggable, |d| {
+            r.rules
+                .in_force(&m.city, d)
+                .map(|(_, v)| v.multi_institution_threshold.value)
+        }),
+        None => HashMap::new(),
+    };
+
+    let mut decisions = Vec::with_capacity(claims.len());
+    for claim in claims.iter() {
+        let date = claim.service_date();
+        let year_index = match years.iter().position(|y| y.year == date.year) {
+            Some(i) => i,
+            None => {
+                years.push(YearTotals::new(date.year));
+                years.len() - 1
+            }
+        };
+        let totals = &mut years[year_index];
+        totals.claims += 1;
+        let mut d = decide(
+            cx,
+            claim,
+            member,
+            stays,
+            pairing.get(&claim.claim_id),
+            totals,
+            &mut balance,
+            &mut versions_used,
+        );
+        if member.is_some() {
+            d.totals_after = Some((totals.deductible_met, totals.pool_paid));
+        }
+        if !in_pairs(claim) {
+            flags::amount_mismatch(claim, &mut d, cx.lang);
+            duplicates.check(claim, &mut d, cx.lang);
+            if let (Some(hit), Some(m)) = (multi.get(&claim.claim_id), member) {
+                let basis = r
+                    .rules
+                    .in_force(&m.city, date)
+                    .map(|(_, v)| v.multi_institution_threshold.basis_text())
+                    .unwrap_or_default();
+                flags::flag_multi_institution(*hit, basis, &mut d, cx.lang);
+            }
+        }
+        decisions.push(d);
+    }
+
+    let latest = years
+        .iter()
+        .max_by_key(|y| y.year)
+        .cloned()
+        .unwrap_or_else(|| YearTotals::new(0));
+    PersonOutcome {
+        decisions,
+        ledger: LedgerEntry {
+            person_id: person_id.to_string(),
+            year: latest.year,
+            deductible_met: latest.deductible_met,
+            pool_paid: latest.pool_paid,
+            claims: latest.claims,
+        },
+        versions_used,
+    }
+}
+
+/// Pair each reversal with the claim it cancels, among this person's claims
+/// of this run, in §1 order; a claim is cancelled at most once.
+fn pair_reversals(claims: &[&Claim]) -> HashMap<String, Pairing> {
+    let mut out = HashMap::new();
+    let ids: HashMap<&str, &Claim> = claims.iter().map(|c| (c.claim_id.as_str(), *c)).collect();
+    for c in claims {
+        let Some(original) = &c.reverses_claim_id else {
+            continue;
+        };
+        let target = ids
+            .get(original.as_str())
+            .filter(|o| o.reverses_claim_id.is_none());
+        match target {
+            Some(o) if !out.contains_key(&o.claim_id) && o.claim_id != c.claim_id => {
+                out.insert(o.claim_id.clone(), Pairing::Reversed(c.claim_id.clone()));
+                out.insert(c.claim_id.clone(), Pairing::Reversal(o.claim_id.clone()));
+            }
+            Some(_) => {
+                out.insert(
+                    c.claim_id.clone(),
+                    Pairing::Unknown(format!("already-reversed:{original}")),
+                );
+            }
+            None => {
+                out.insert(c.claim_id.clone(), Pairing::Unknown(original.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    cx: &Context<'_>,
+    claim: &Claim,
+    member: Option<&Member>,
+    stays: &[Stay],
+    pairing: Option<&Pairing>,
+    totals: &mut YearTotals,
+    balance: &mut Decimal,
+    versions_used: &mut BTreeSet<(String, usize)>,
+) -> ClaimDecision {
+    let r = cx.reference;
+    let lang = cx.lang;
+    let city = member.map(|m| m.city.clone());
+    let date = claim.service_date();
+
+    // §8: a reversal pair pays nothing and touches no totals.
+    match pairing {
+        Some(Pairing::Reversed(by)) => {
+            let detail = say!(
+                lang,
+                "已被结算 {by} 冲正",
+                "cancelled by reversal claim {by}"
+            );
+            return deny_whole(
+                claim,
+                city,
+                Status::Reversed,
+                RuleId::REVERSAL,
+                detail,
+                None,
+            );
+        }
+        Some(Pairing::Reversal(of)) => {
+            let detail = say!(lang, "冲正本期结算 {of}", "reverses claim {of} of this run");
+            return deny_whole(
+                claim,
+                city,
+                Status::Reversal,
+                RuleId::REVERSAL,
+                detail,
+                None,
+            );
+        }
+        Some(Pairing::Unknown(of)) => {
+            let detail = match of.strip_prefix("already-reversed:") {
+                Some(o) => say!(lang, "原结算 {o} 已被冲正过", "original claim {o} is already reversed"),
+                None => say!(lang, "本期无此人的原结算 {of} (跨期冲正需上期 payments.csv)", "no claim {of} of this person in this run (reversing an earlier period needs its payments.csv)"),
+            };
+            return deny_whole(
+                claim,
+                city,
+                Status::Denied,
+                RuleId::REVERSAL_UNKNOWN,
+                detail,
+                None,
+            );
+        }
+        None => {}
+    }
+
+    // §2 checks 1-2, then the rules in force.
+    let pid = &claim.person_id;
+    let Some(member) = member else {
+        let detail = say!(
+            lang,
+            "参保人 {pid} 不在参保人员名单中",
+            "person {pid} is not in the members file"
+        );
+        return deny_whole(
+            claim,
+            None,
+            Status::Denied,
+            RuleId::MEMBER_UNKNOWN,
+            detail,
+            None,
+        );
+    };
+    let iid = &claim.institution_id;
+    let Some(inst) = r.institutions.get(iid) else {
+        let detail = say!(
+            lang,
+            "机构 {iid} 不在定点机构名单中",
+            "institution {iid} is not in the institutions file"
+        );
+        return deny_whole(
+            claim,
+            city,
+            Status::Denied,
+            RuleId::INSTITUTION_UNKNOWN,
+            detail,
+            None,
+        );
+    };
+    let mcity = &member.city;
+    let Some((version_index, rules)) = r.rules.in_force(mcity, date) else {
+        let detail = say!(
+            lang,
+            "参保地 {mcity} 在 {date} 无有效的待遇规则",
+            "no rules of insuring city {mcity} are in force on {date}"
+        );
+        return deny_whole(
+            claim,
+            city,
+            Status::Denied,
+            RuleId::NO_RULES_IN_FORCE,
+            detail,
+            None,
+        );
+    };
+    versions_used.insert((member.city.clone(), version_index));
+
+    let verdict = checks::claim_checks(claim, member, inst, rules, stays, &r.institutions, lang);
+    if let Some(v) = &verdict {
+        if matches!(v.status, Status::Denied | Status::Routed) {
+            return deny_whole(
+                claim,
+                city,
+                v.status,
+                v.rule,
+                v.detail.clone(),
+                v.basis.clone(),
+            );
+        }
+    }
+
+    // Paid or pool_denied: §3 line rules split the total.
+    let mut d = ClaimDecision::unpaid(claim, city, Status::Paid);
+    let split = lines::apply_line_rules(claim, inst, rules, &r.catalogue, &mut d, lang);
+    d.excluded = split.excluded;
+    d.b_selfpay = split.b_selfpay;
+    d.eligible = split.eligible;
+    d.non_medical = split.non_medical;
+
+    if let Some(v) = verdict {
+        // pool_denied: no remote prepay, no deductible, no fund payment.
+        d.status = v.status;
+        let basis = v.basis.unwrap_or_else(|| v.rule.basis().to_string());
+        d.find(None, v.rule, d.eligible + d.b_selfpay, v.detail, basis);
+        d.reason(v.rule);
+    } else {
+        benefit::remote_prepay(member, inst, date, rules, &mut d, lang);
+        let prescriber = claim.prescriber_id().and_then(|p| r.institutions.get(p));
+        match benefit::ratio_for(member, inst, prescriber, rules) {
+            Some(ratio) => benefit::pool_payment(member, ratio, rules, totals, &mut d, lang),
+            // Unreachable with validated institutions (hospitals carry a
+            // level; a prescriber-level pharmacy claim without a usable
+            // prescriber is pool_denied above), kept total for safety.
+            None => d.status = Status::PoolDenied,
+        }
+    }
+    benefit::settle_account(member, rules, balance, &mut d);
+    d
+}
+
+/// A decision where the insurance pays nothing, with its one claim-level
+/// finding (the whole total is excluded; cash pays all).
+fn deny_whole(
+    claim: &Claim,
+    city: Option<String>,
+    status: Status,
+    rule: RuleId,
+    detail: String,
+    basis: Option<String>,
+) -> ClaimDecision {
+    let mut d = ClaimDecision::unpaid(claim, city, status);
+    let basis = basis.unwrap_or_else(|| rule.basis().to_string());
+    d.find(None, rule, d.total, detail, basis);
+    d.reason(rule);
+    d
+}

@@ -1,0 +1,134 @@
+//! The command line: clap definitions and their validation into typed
+//! configurations. No work happens here.
+
+use crate::adjudicate::Lang;
+use crate::date::Period;
+use crate::input::Encoding;
+use crate::run::RunConfig;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tongchou",
+    version,
+    about = "Batch adjudicator for employee medical insurance general outpatient pooling (职工医保门诊统筹)",
+    after_help = "Exit codes: 0 clean; 3 completed but some claim lines quarantined (see rejects.csv); \
+                  2 usage or rule-file error; 1 other fatal error (nothing is written)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Adjudicate one period of claims and write the settlement (结算一个月).
+    Run(RunArgs),
+    /// Write a generated month (data directory) for tests and benchmarks.
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Data directory holding claims/, members.csv, institutions.csv, catalogue.csv, stays.csv.
+    #[arg(long, default_value = "samples/data")]
+    pub data: PathBuf,
+    /// Rule files directory (one <city>.toml per city).
+    #[arg(long, default_value = "samples/rules")]
+    pub rules: PathBuf,
+    /// Year-to-date ledger from the previous period.
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
+    /// Settlement month YYYY-MM (default: the month of the latest claim).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Output directory (default: out/<period>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no printed summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Claim file or directory (repeatable; default: <data>/claims/*.csv).
+    #[arg(long = "claims")]
+    pub claims: Vec<PathBuf>,
+    #[arg(long)]
+    pub members: Option<PathBuf>,
+    #[arg(long)]
+    pub institutions: Option<PathBuf>,
+    #[arg(long)]
+    pub catalogue: Option<PathBuf>,
+    #[arg(long)]
+    pub stays: Option<PathBuf>,
+    /// Language of audit details and the printed summary: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// Input encoding: auto, utf-8 or gb18030.
+    #[arg(long, default_value = "auto")]
+    pub encoding: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Directory to write (members.csv, institutions.csv, catalogue.csv, stays.csv, ledger.csv, claims/).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Number of claim lines to generate.
+    #[arg(long, default_value_t = 100_000)]
+    pub lines: u64,
+    /// Number of insured persons.
+    #[arg(long)]
+    pub persons: Option<u64>,
+    /// Number of claim files.
+    #[arg(long, default_value_t = 4)]
+    pub files: u32,
+    /// Settlement month YYYY-MM.
+    #[arg(long, default_value = "2024-03")]
+    pub period: String,
+    /// Random seed: the same seed writes the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl RunArgs {
+    /// Validate into a run configuration, or say what is wrong.
+    pub fn into_config(self, command: Vec<String>) -> Result<RunConfig, String> {
+        let period = match &self.period {
+            None => None,
+            Some(p) => Some(
+                Period::parse(p).ok_or_else(|| format!("--period `{p}` is not a month YYYY-MM"))?,
+            ),
+        };
+        let lang = Lang::parse(&self.lang)
+            .ok_or_else(|| format!("--lang `{}` is not zh or en", self.lang))?;
+        let encoding = Encoding::parse(&self.encoding).ok_or_else(|| {
+            format!(
+                "--encoding `{}` is not auto, utf-8 or gb18030",
+                self.encoding
+            )
+        })?;
+        if self.threads == Some(0) {
+            return Err("--threads must be at least 1".into());
+        }
+        Ok(RunConfig {
+            data: self.data,
+            claims: self.claims,
+            members: self.members,
+            institutions: self.institutions,
+            catalogue: self.catalogue,
+            stays: self.stays,
+            rules: self.rules,
+            ledger: self.ledger,
+            period,
+            out: self.out,
+            threads: self.threads,
+            quiet: self.quiet,
+            lang,
+            encoding,
+            command,
+        })
+    }
+}

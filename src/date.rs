@@ -1,0 +1,184 @@
+//! Calendar dates and times as the contract writes them (`YYYY-MM-DD`,
+//! `YYYY-MM-DD HH:MM:SS`), without time zones: every date in the files is
+//! local to the insuring city.
+
+use std::fmt;
+
+/// A calendar date. Field order makes the derived ordering chronological.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+/// A date with a time of day in seconds after midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime {
+    pub date: Date,
+    pub seconds: u32,
+}
+
+fn is_leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+pub fn days_in_month(y: i32, m: u8) -> u8 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        _ => 28,
+    }
+}
+
+fn digits(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+impl Date {
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
+        if !(1900..=2999).contains(&year) || !(1..=12).contains(&month) {
+            return None;
+        }
+        if day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+
+    /// Parse `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        let mut parts = s.split('-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        Date::new(digits(y)? as i32, digits(m)? as u8, digits(d)? as u8)
+    }
+
+    /// The last day of this date's month.
+    pub fn month_end(self) -> Date {
+        Date {
+            day: days_in_month(self.year, self.month),
+            ..self
+        }
+    }
+}
+
+impl DateTime {
+    /// Parse `YYYY-MM-DD HH:MM:SS` or a bare date (midnight). A `T` between
+    /// date and time is accepted too: spreadsheets and ISO exports write it.
+    pub fn parse(s: &str) -> Option<DateTime> {
+        let s = s.trim();
+        if s.len() == 10 {
+            return Some(DateTime {
+                date: Date::parse(s)?,
+                seconds: 0,
+            });
+        }
+        if s.len() != 19 || !matches!(s.as_bytes()[10], b' ' | b'T') {
+            return None;
+        }
+        let date = Date::parse(s.get(..10)?)?;
+        let mut hms = s.get(11..)?.split(':');
+        let (h, m, sec) = (hms.next()?, hms.next()?, hms.next()?);
+        if hms.next().is_some() || h.len() != 2 || m.len() != 2 || sec.len() != 2 {
+            return None;
+        }
+        let (h, m, sec) = (digits(h)?, digits(m)?, digits(sec)?);
+        if h > 23 || m > 59 || sec > 59 {
+            return None;
+        }
+        Some(DateTime {
+            date,
+            seconds: h * 3600 + m * 60 + sec,
+        })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.seconds;
+        write!(
+            f,
+            "{} {:02}:{:02}:{:02}",
+            self.date,
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        )
+    }
+}
+
+/// A settlement period: one calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Period {
+    pub year: i32,
+    pub month: u8,
+}
+
+impl Period {
+    /// Parse `YYYY-MM`.
+    pub fn parse(s: &str) -> Option<Period> {
+        let d = Date::parse(&format!("{}-01", s.trim()))?;
+        Some(Period {
+            year: d.year,
+            month: d.month,
+        })
+    }
+
+    pub fn of(d: Date) -> Period {
+        Period {
+            year: d.year,
+            month: d.month,
+        }
+    }
+
+    pub fn last_day(self) -> Date {
+        Date {
+            year: self.year,
+            month: self.month,
+            day: days_in_month(self.year, self.month),
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_contract_dates_and_refuses_impossible_ones() {
+        assert_eq!(Date::parse("2024-02-29"), Date::new(2024, 2, 29));
+        assert_eq!(Date::parse("2023-02-29"), None);
+        assert_eq!(Date::parse("2024-2-9"), None);
+        assert_eq!(Date::parse("2024/02/09"), None);
+        let t = DateTime::parse("2024-03-05 08:30:15").unwrap();
+        assert_eq!(t.seconds, 8 * 3600 + 30 * 60 + 15);
+        assert_eq!(t.to_string(), "2024-03-05 08:30:15");
+        assert_eq!(DateTime::parse("2024-03-05").unwrap().seconds, 0);
+        assert_eq!(DateTime::parse("2024-03-05 24:00:00"), None);
+        assert_eq!(
+            Period::parse("2024-03").unwrap().last_day().to_string(),
+            "2024-03-31"
+        );
+        assert!(Date::parse("2024-01-31").unwrap() < Date::parse("2024-02-01").unwrap());
+    }
+}

@@ -1,0 +1,453 @@
+//! Claim files: parse every line, group lines into claims, and quarantine
+//! what breaks the contract.
+//!
+//! A claim is never paid in part: when any of its lines is broken, or its
+//! lines disagree on a claim-level field, every line of it goes to
+//! `rejects.csv` with the reason, and the claim is not adjudicated. Every
+//! line read is either in a claim or in the rejects.
+
+use super::csvsrc::{cell, open, opt, req, CellError, Column, Encoding, Row};
+use super::{InputError, InputFile};
+use crate::date::{Date, DateTime};
+use crate::model::*;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+const CLAIMS: &[Column] = &[
+    req("claim_id", "结算流水号"),
+    req("line_no", "明细序号"),
+    req("person_id", "个人编号"),
+    req("institution_id", "机构编码"),
+    req("service_time", "结算时间"),
+    req("visit_type", "就诊类型"),
+    req("item_code", "医保编码"),
+    opt("item_name", "项目名称"),
+    req("quantity", "数量"),
+    req("unit_price", "单价"),
+    req("amount", "金额"),
+    opt("prescription_id", "处方号"),
+    opt("prescriber_id", "开方机构编码"),
+    opt("supply_days", "用药天数"),
+    opt("settlement_mode", "结算方式"),
+    opt("submitted_date", "申报日期"),
+    opt("exclusion", "除外情形"),
+    opt("reverses_claim_id", "冲正原流水号"),
+];
+
+/// A quarantined input line (rejects.csv).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub claim_id: String,
+    pub reason: String,
+    pub raw: String,
+    pub amount: Option<Decimal>,
+}
+
+/// What one claim file contributed, for reconciliation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimFileStat {
+    pub file: InputFile,
+    pub lines: u64,
+    pub amount: Decimal,
+    pub rejected_lines: u64,
+    pub rejected_amount: Decimal,
+}
+
+/// The claims of a period, grouped and checked.
+#[derive(Debug, Default)]
+pub struct ClaimSet {
+    pub claims: Vec<Claim>,
+    pub rejects: Vec<Reject>,
+    pub files: Vec<ClaimFileStat>,
+    pub warnings: Vec<String>,
+}
+
+/// Where a line came from.
+#[derive(Debug, Clone, Copy)]
+struct Source {
+    file: usize,
+    line: u64,
+    bytes: (usize, usize),
+}
+
+/// The claim-level fields as one line states them.
+#[derive(Debug, Clone, PartialEq)]
+struct Head {
+    person_id: String,
+    institution_id: String,
+    service_time: DateTime,
+    visit_type: VisitType,
+    settlement_mode: SettlementMode,
+    submitted_date: Option<Date>,
+    reverses_claim_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Parsed {
+    head: Head,
+    exclusion: Option<Exclusion>,
+    line: ClaimLine,
+}
+
+/// A line waiting to be grouped: parsed, or broken with the reason.
+struct Pending {
+    claim_id: String,
+    src: Source,
+    amount: Option<Decimal>,
+    parsed: Result<Parsed, CellError>,
+}
+
+/// Read every claim file. A file that cannot be read or decoded at all, or
+/// whose header lacks a required column, is fatal: nothing in it could be
+/// settled, and a settlement missing a whole institution's export must not
+/// look complete.
+pub fn read_claims(
+    paths: &[PathBuf],
+    encoding: Encoding,
+) -> Result<(Vec<super::csvsrc::CsvFile>, ClaimSet), InputError> {
+    let mut files = Vec::new();
+    let mut set = ClaimSet::default();
+    for p in paths {
+        let f = open(p, CLAIMS, encoding)?;
+        if let Some(c) = f.missing_columns.first() {
+            return Err(InputError::new(
+                p,
+                1,
+                c,
+                "required column is missing from the header".into(),
+            ));
+        }
+        if !f.unknown_columns.is_empty() {
+            set.warnings.push(format!(
+                "{}: unknown columns ignored: {}",
+                p.display(),
+                f.unknown_columns.join(", ")
+            ));
+        }
+        files.push(f);
+    }
+    Ok((files, set))
+}
+
+/// Parse and group the lines of `files` into claims. Claims whose service
+/// date is after `period_end` are quarantined.
+pub fn assemble(
+    files: &[super::csvsrc::CsvFile],
+    mut set: ClaimSet,
+    period_end: Option<Date>,
+) -> ClaimSet {
+    let mut pending: Vec<Pending> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        let mut stat = ClaimFileStat {
+            file: InputFile::from(f),
+            lines: 0,
+            amount: Decimal::ZERO,
+            rejected_lines: 0,
+            rejected_amount: Decimal::ZERO,
+        };
+        let mut rows = f.records();
+        while let Some(row) = rows.next_row() {
+            stat.lines += 1;
+            match row {
+                Ok(row) => {
+                    let src = Source {
+                        file: fi,
+                        line: row.line,
+                        bytes: row.byte_range,
+                    };
+                    let amount = row.get("amount").and_then(|s| cell::money(s).ok());
+                    stat.amount += amount.unwrap_or_default();
+                    let parsed = parse_line(&row);
+                    match row.get("claim_id") {
+                        Some(id) => pending.push(Pending {
+                            claim_id: id.to_string(),
+                            src,
+                            amount,
+                            parsed,
+                        }),
+                        None => set.rejects.push(reject(
+                            files,
+                            src,
+                            "claim_id",
+                            "",
+                            "required value is missing: the line belongs to no claim".into(),
+                            amount,
+                        )),
+                    }
+                }
+                Err(e) => {
+                    // The CSV itself is broken here (e.g. bad quoting): no
+                    // cell can be trusted, so the line stands alone.
+                    set.rejects.push(Reject {
+                        file: f.path.display().to_string(),
+                        line: e.line,
+                        column: String::new(),
+                        claim_id: String::new(),
+                        reason: e.message,
+                        raw: String::new(),
+                        amount: None,
+                    });
+                }
+            }
+        }
+        set.files.push(stat);
+    }
+
+    let mut by_claim: HashMap<String, Vec<Pending>> = HashMap::new();
+    for p in pending {
+        by_claim.entry(p.claim_id.clone()).or_default().push(p);
+    }
+    let mut ids: Vec<String> = by_claim.keys().cloned().collect();
+    ids.sort();
+    for id in ids {
+        let Some(mut lines) = by_claim.remove(&id) else {
+            continue;
+        };
+        lines.sort_by_key(|p| (p.src.file, p.src.line));
+        match build_claim(&id, &lines, period_end, files) {
+            Ok(claim) => set.claims.push(claim),
+            Err((culprit, column, reason)) => {
+                for (i, p) in lines.iter().enumerate() {
+                    let (col, why) = if i == culprit {
+                        (column, reason.clone())
+                    } else {
+                        let c = &lines[culprit].src;
+                        (
+                            "",
+                            format!(
+                                "held back with claim `{id}`: {}:{} {}",
+                                files[c.file].path.display(),
+                                c.line,
+                                reason
+                            ),
+                        )
+                    };
+                    set.rejects
+                        .push(reject(files, p.src, col, &id, why, p.amount));
+                }
+            }
+        }
+    }
+    set.rejects
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    for r in &set.rejects {
+        if let Some(stat) = set
+            .files
+            .iter_mut()
+            .find(|s| s.file.path.display().to_string() == r.file)
+        {
+            stat.rejected_lines += 1;
+            stat.rejected_amount += r.amount.unwrap_or_default();
+        }
+    }
+    set
+}
+
+fn reject(
+    files: &[super::csvsrc::CsvFile],
+    src: Source,
+    column: &str,
+    claim_id: &str,
+    reason: String,
+    amount: Option<Decimal>,
+) -> Reject {
+    let f = &files[src.file];
+    let raw = f
+        .text
+        .get(src.bytes.0..src.bytes.1)
+        .unwrap_or("")
+        .trim_end_matches(['\r', '\n'])
+        .to_string();
+    Reject {
+        file: f.path.display().to_string(),
+        line: src.line,
+        column: column.to_string(),
+        claim_id: claim_id.to_string(),
+        reason,
+        raw,
+        amount,
+    }
+}
+
+fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
+    if let Some((n, h)) = row.width_mismatch {
+        return Err(CellError {
+            column: "",
+            message: format!("{n} fields where the header has {h}"),
+        });
+    }
+    let head = Head {
+        person_id: row.need("person_id")?.to_string(),
+        institution_id: row.need("institution_id")?.to_string(),
+        service_time: row.parse_req("service_time", cell::time)?,
+        visit_type: row.parse_req(
+            "visit_type",
+            cell::choice(VisitType::parse, VisitType::expected()),
+        )?,
+        settlement_mode: row
+            .parse(
+                "settlement_mode",
+                cell::choice(SettlementMode::parse, SettlementMode::expected()),
+            )?
+            .unwrap_or(SettlementMode::Direct),
+        submitted_date: row.parse("submitted_date", cell::date)?,
+        reverses_claim_id: row.get("reverses_claim_id").map(str::to_string),
+    };
+    let line = ClaimLine {
+        line_no: row.parse_req("line_no", |s| match s.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!("`{s}` is not a line number ≥ 1")),
+        })?,
+        item_code: row.need("item_code")?.to_string(),
+        quantity: row.parse_req("quantity", cell::decimal)?,
+        unit_price: row.parse_req("unit_price", cell::money)?,
+        amount: row.parse_req("amount", cell::money)?,
+        prescription_id: row.get("prescription_id").map(str::to_string),
+        prescriber_id: row.get("prescriber_id").map(str::to_string),
+        supply_days: row.parse("supply_days", cell::count)?,
+    };
+    let is_reversal = head.reverses_claim_id.is_some();
+    if !is_reversal {
+        if line.quantity.is_sign_negative() && !line.quantity.is_zero() {
+            return Err(CellError {
+                column: "quantity",
+                message: "negative quantity on a claim that reverses nothing".into(),
+            });
+        }
+        if line.amount.is_sign_negative() && !line.amount.is_zero() {
+            return Err(CellError {
+                column: "amount",
+                message: "negative amount on a claim that reverses nothing".into(),
+            });
+        }
+    }
+    if line.unit_price.is_sign_negative() && !line.unit_price.is_zero() {
+        return Err(CellError {
+            column: "unit_price",
+            message: "a unit price cannot be negative".into(),
+        });
+    }
+    Ok(Parsed {
+        head,
+        exclusion: row.parse(
+            "exclusion",
+            cell::choice(Exclusion::parse, Exclusion::expected()),
+        )?,
+        line,
+    })
+}
+
+/// Build one claim from its lines, or say which line breaks it, in which
+/// column, and why.
+fn build_claim(
+    id: &str,
+    lines: &[Pending],
+    period_end: Option<Date>,
+    files: &[super::csvsrc::CsvFile],
+) -> Result<Claim, (usize, &'static str, String)> {
+    for (i, p) in lines.iter().enumerate() {
+        if let Err(e) = &p.parsed {
+            return Err((i, e.column, e.message.clone()));
+        }
+    }
+    let parsed: Vec<&Parsed> = lines
+        .iter()
+        .filter_map(|p| p.parsed.as_ref().ok())
+        .collect();
+    let first_file = lines[0].src.file;
+    if let Some(i) = lines.iter().position(|p| p.src.file != first_file) {
+        return Err((
+            i,
+            "claim_id",
+            format!(
+                "claim id `{id}` appears in two files ({} and {})",
+                files[first_file].path.display(),
+                files[lines[i].src.file].path.display()
+            ),
+        ));
+    }
+    let head = &parsed[0].head;
+    for (i, p) in parsed.iter().enumerate().skip(1) {
+        let h = &p.head;
+        let differs = [
+            ("person_id", h.person_id != head.person_id),
+            ("institution_id", h.institution_id != head.institution_id),
+            ("service_time", h.service_time != head.service_time),
+            ("visit_type", h.visit_type != head.visit_type),
+            ("settlement_mode", h.settlement_mode != head.settlement_mode),
+            ("submitted_date", h.submitted_date != head.submitted_date),
+            (
+                "reverses_claim_id",
+                h.reverses_claim_id != head.reverses_claim_id,
+            ),
+        ];
+        if let Some((col, _)) = differs.iter().find(|(_, d)| *d) {
+            return Err((
+                i,
+                col,
+                format!("the lines of claim `{id}` disagree on {col}"),
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, p) in parsed.iter().enumerate() {
+        if !seen.insert(p.line.line_no) {
+            return Err((
+                i,
+                "line_no",
+                format!("line_no {} appears twice in claim `{id}`", p.line.line_no),
+            ));
+        }
+    }
+    if let Some(end) = period_end {
+        if head.service_time.date > end {
+            return Err((
+                0,
+                "service_time",
+                format!(
+                    "service date {} is after the period's end {end}",
+                    head.service_time.date
+                ),
+            ));
+        }
+    }
+    let mut claim_lines: Vec<ClaimLine> = parsed.iter().map(|p| p.line.clone()).collect();
+    claim_lines.sort_by_key(|l| l.line_no);
+    // The exclusion of the first line (by line_no) that states one.
+    let mut by_no: Vec<&&Parsed> = parsed.iter().collect();
+    by_no.sort_by_key(|p| p.line.line_no);
+    let exclusion = by_no.iter().find_map(|p| p.exclusion);
+    Ok(Claim {
+        claim_id: id.to_string(),
+        person_id: head.person_id.clone(),
+        institution_id: head.institution_id.clone(),
+        service_time: head.service_time,
+        visit_type: head.visit_type,
+        settlement_mode: head.settlement_mode,
+        submitted_date: head.submitted_date,
+        exclusion,
+        reverses_claim_id: head.reverses_claim_id.clone(),
+        lines: claim_lines,
+    })
+}
+
+/// The latest service date among the parseable lines, to default the
+/// period to its month.
+pub fn latest_service_date(files: &[super::csvsrc::CsvFile]) -> Option<Date> {
+    let mut latest = None;
+    for f in files {
+        let mut rows = f.records();
+        while let Some(row) = rows.next_row() {
+            if let Ok(row) = row {
+                if let Some(t) = row.get("service_time").and_then(DateTime::parse) {
+                    latest = latest.max(Some(t.date));
+                }
+            }
+        }
+    }
+    latest
+}

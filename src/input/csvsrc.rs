@@ -1,0 +1,367 @@
+//! All CSV input goes through here: encoding detection (UTF-8 with or without
+//! BOM, GB18030/GBK), header matching (English names case-insensitively or
+//! their Chinese aliases, any order), unknown-column warnings, and records
+//! that remember their file line and raw text for error reports.
+
+use super::InputError;
+use std::path::{Path, PathBuf};
+
+/// How to decode an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8 if the bytes are valid UTF-8 (a BOM is dropped), else GB18030.
+    #[default]
+    Auto,
+    Utf8,
+    Gb18030,
+}
+
+impl Encoding {
+    pub fn parse(s: &str) -> Option<Encoding> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Some(Encoding::Auto),
+            "utf-8" | "utf8" => Some(Encoding::Utf8),
+            "gb18030" | "gbk" | "gb2312" => Some(Encoding::Gb18030),
+            _ => None,
+        }
+    }
+}
+
+/// One column of a schema: its contract name, its Chinese alias, and
+/// whether a file without it is unusable.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub alias: &'static str,
+    pub required: bool,
+}
+
+pub const fn req(name: &'static str, alias: &'static str) -> Column {
+    Column {
+        name,
+        alias,
+        required: true,
+    }
+}
+
+pub const fn opt(name: &'static str, alias: &'static str) -> Column {
+    Column {
+        name,
+        alias,
+        required: false,
+    }
+}
+
+/// A decoded CSV file with its header mapped onto a schema.
+pub struct CsvFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub bytes: u64,
+    /// SHA-256 of the file as read, hex.
+    pub sha256: String,
+    /// For each schema column, its index in the file's records.
+    index: Vec<Option<usize>>,
+    schema: &'static [Column],
+    /// Header names that match no schema column.
+    pub unknown_columns: Vec<String>,
+    /// Required columns the header lacks.
+    pub missing_columns: Vec<&'static str>,
+    /// The encoding actually used.
+    pub encoding: &'static str,
+}
+
+/// Read and decode a file, and map its header.
+pub fn open(
+    path: &Path,
+    schema: &'static [Column],
+    encoding: Encoding,
+) -> Result<CsvFile, InputError> {
+    let raw = std::fs::read(path)
+        .map_err(|e| InputError::new(path, 0, "", format!("cannot read: {e}")))?;
+    let bytes = raw.len() as u64;
+    let sha256 = sha256_hex(&raw);
+    let (text, used) = decode(raw, encoding).map_err(|m| InputError::new(path, 0, "", m))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = rdr
+        .byte_headers()
+        .map_err(|e| InputError::new(path, 1, "", format!("cannot read the header row: {e}")))?
+        .clone();
+    if header.iter().all(|h| h.iter().all(u8::is_ascii_whitespace)) {
+        return Err(InputError::new(
+            path,
+            1,
+            "",
+            "the header row is missing or empty".into(),
+        ));
+    }
+    let mut index = vec![None; schema.len()];
+    let mut unknown_columns = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        let h = String::from_utf8_lossy(h);
+        let name = h.trim();
+        match schema
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name) || c.alias == name)
+        {
+            Some(k) if index[k].is_none() => index[k] = Some(i),
+            Some(_) => {
+                return Err(InputError::new(
+                    path,
+                    1,
+                    name,
+                    "column appears twice in the header".into(),
+                ));
+            }
+            None => unknown_columns.push(name.to_string()),
+        }
+    }
+    let missing_columns = schema
+        .iter()
+        .zip(&index)
+        .filter(|(c, i)| c.required && i.is_none())
+        .map(|(c, _)| c.name)
+        .collect();
+    Ok(CsvFile {
+        path: path.to_path_buf(),
+        text,
+        bytes,
+        sha256,
+        index,
+        schema,
+        unknown_columns,
+        missing_columns,
+        encoding: used,
+    })
+}
+
+/// SHA-256 of some bytes, lower-case hex (the manifest's file hashes).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode(raw: Vec<u8>, encoding: Encoding) -> Result<(String, &'static str), String> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    match encoding {
+        Encoding::Auto | Encoding::Utf8 => {
+            let body = raw.strip_prefix(BOM).unwrap_or(&raw);
+            match std::str::from_utf8(body) {
+                Ok(s) => Ok((s.to_string(), "utf-8")),
+                Err(e) if encoding == Encoding::Utf8 => Err(format!(
+                    "not valid UTF-8 at byte {} (try --encoding gb18030)",
+                    e.valid_up_to() + if body.len() < raw.len() { 3 } else { 0 }
+                )),
+                Err(_) => gb18030(&raw),
+            }
+        }
+        Encoding::Gb18030 => gb18030(&raw),
+    }
+}
+
+fn gb18030(raw: &[u8]) -> Result<(String, &'static str), String> {
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(raw);
+    if had_errors {
+        return Err(
+            "neither valid UTF-8 nor valid GB18030/GBK (use --encoding to force one)".into(),
+        );
+    }
+    Ok((text.into_owned(), "gb18030"))
+}
+
+impl CsvFile {
+    /// Iterate the data records into one reused buffer.
+    pub fn records(&self) -> Records<'_> {
+        let rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(self.text.as_bytes());
+        Records {
+            file: self,
+            rdr,
+            record: csv::ByteRecord::new(),
+            header_len: None,
+        }
+    }
+
+    /// The schema column's name, for messages.
+    pub fn has(&self, name: &str) -> bool {
+        self.schema
+            .iter()
+            .zip(&self.index)
+            .any(|(c, i)| c.name == name && i.is_some())
+    }
+}
+
+/// A streaming cursor over a file's records.
+pub struct Records<'f> {
+    file: &'f CsvFile,
+    rdr: csv::Reader<&'f [u8]>,
+    record: csv::ByteRecord,
+    header_len: Option<usize>,
+}
+
+/// One record: its line number, raw text, and cells by schema column.
+pub struct Row<'r> {
+    pub line: u64,
+    pub raw: &'r str,
+    pub byte_range: (usize, usize),
+    file: &'r CsvFile,
+    record: &'r csv::ByteRecord,
+    /// The record has a different number of fields than the header.
+    pub width_mismatch: Option<(usize, usize)>,
+}
+
+impl<'f> Records<'f> {
+    /// The next record, or a located error if the CSV itself is broken
+    /// (for example invalid quoting). `None` at the end.
+    pub fn next_row(&mut self) -> Option<Result<Row<'_>, InputError>> {
+        let header_len = match self.header_len {
+            Some(n) => n,
+            None => {
+                let n = self.rdr.byte_headers().map(|h| h.len()).unwrap_or(0);
+                self.header_len = Some(n);
+                n
+            }
+        };
+        let start = self.rdr.position().clone();
+        match self.rdr.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let pos = self.record.position().cloned().unwrap_or(start);
+                let begin = pos.byte() as usize;
+                let end = self.rdr.position().byte() as usize;
+                let text = &self.file.text;
+                let raw = text
+                    .get(begin..end.min(text.len()))
+                    .unwrap_or("")
+                    .trim_end_matches(['\r', '\n']);
+                let n = self.record.len();
+                Some(Ok(Row {
+                    line: pos.line(),
+                    raw,
+                    byte_range: (begin, end),
+                    file: self.file,
+                    record: &self.record,
+                    width_mismatch: (n != header_len).then_some((n, header_len)),
+                }))
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(start.line());
+                Some(Err(InputError::new(
+                    &self.file.path,
+                    line,
+                    "",
+                    format!("malformed CSV: {e}"),
+                )))
+            }
+        }
+    }
+}
+
+impl<'r> Row<'r> {
+    /// The trimmed cell of a schema column; `None` when the column is absent
+    /// or the cell empty (CONTRACT.md: empty cell = absent).
+    pub fn get(&self, name: &str) -> Option<&'r str> {
+        let k = self.file.schema.iter().position(|c| c.name == name)?;
+        let i = self.file.index[k]?;
+        let cell = std::str::from_utf8(self.record.get(i)?).ok()?.trim();
+        (!cell.is_empty()).then_some(cell)
+    }
+
+    /// A required cell, or the error naming its column.
+    pub fn need(&self, name: &'static str) -> Result<&'r str, CellError> {
+        self.get(name).ok_or(CellError {
+            column: name,
+            message: "required value is missing".into(),
+        })
+    }
+
+    /// Parse an optional cell; a present but malformed value is an error.
+    pub fn parse<T>(
+        &self,
+        name: &'static str,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, CellError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(s) => f(s).map(Some).map_err(|message| CellError {
+                column: name,
+                message,
+            }),
+        }
+    }
+
+    /// Parse a required cell.
+    pub fn parse_req<T>(
+        &self,
+        name: &'static str,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, CellError> {
+        let s = self.need(name)?;
+        f(s).map_err(|message| CellError {
+            column: name,
+            message,
+        })
+    }
+}
+
+/// A cell that breaks the contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellError {
+    pub column: &'static str,
+    pub message: String,
+}
+
+/// Cell parsers shared by every reader: each says what is wrong in words a
+/// clerk understands.
+pub mod cell {
+    use crate::date::{Date, DateTime};
+    use crate::money::{parse_decimal, parse_money};
+    use rust_decimal::Decimal;
+
+    pub fn money(s: &str) -> Result<Decimal, String> {
+        parse_money(s).map_err(|e| format!("`{s}` is not an amount in yuan: {e}"))
+    }
+
+    pub fn decimal(s: &str) -> Result<Decimal, String> {
+        parse_decimal(s).map_err(|e| format!("`{s}` is not a number: {e}"))
+    }
+
+    pub fn date(s: &str) -> Result<Date, String> {
+        Date::parse(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
+    }
+
+    pub fn time(s: &str) -> Result<DateTime, String> {
+        DateTime::parse(s)
+            .ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD or time YYYY-MM-DD HH:MM:SS"))
+    }
+
+    pub fn boolean(s: &str) -> Result<bool, String> {
+        crate::model::parse_bool(s)
+            .ok_or_else(|| format!("`{s}` is not a boolean (true/false, 1/0, Y/N, 是/否)"))
+    }
+
+    pub fn city(s: &str) -> Result<String, String> {
+        let c = s.trim().to_ascii_lowercase();
+        if c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            Ok(c)
+        } else {
+            Err(format!("`{s}` is not a city code such as `wuhan`"))
+        }
+    }
+
+    pub fn count(s: &str) -> Result<u32, String> {
+        s.parse::<u32>()
+            .map_err(|_| format!("`{s}` is not a whole number ≥ 0"))
+    }
+
+    /// An enum of the model, with its accepted ids in the message.
+    pub fn choice<T: 'static>(
+        parse: fn(&str) -> Option<T>,
+        expected: &'static str,
+    ) -> impl Fn(&str) -> Result<T, String> {
+        move |s| parse(s).ok_or_else(|| format!("`{s}` is not one of: {}", expected.trim()))
+    }
+}

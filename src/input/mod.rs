@@ -1,0 +1,71 @@
+//! Reading the data directory into typed records (CONTRACT.md §Inputs).
+//!
+//! Reference files (members, institutions, catalogue, stays, ledger) must be
+//! whole: any error in them is fatal, located by file, line and column.
+//! Claim files are data: a broken line is quarantined with its whole claim
+//! (see [`claims`]), and everything else is settled.
+
+pub mod claims;
+pub mod csvsrc;
+pub mod reference;
+
+pub use claims::{ClaimFileStat, ClaimSet, Reject};
+pub use csvsrc::Encoding;
+pub use reference::{Catalogue, Reference};
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A fatal input error, located by file, line (0 = the file as a whole) and
+/// column.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct InputError {
+    pub file: PathBuf,
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(file: &Path, line: u64, column: &str, message: String) -> InputError {
+        InputError {
+            file: file.to_path_buf(),
+            line,
+            column: column.to_string(),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+        }
+        if !self.column.is_empty() {
+            write!(f, ": column `{}`", self.column)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// An input file as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub sha256: String,
+    pub encoding: &'static str,
+}
+
+impl From<&csvsrc::CsvFile> for InputFile {
+    fn from(f: &csvsrc::CsvFile) -> Self {
+        InputFile {
+            path: f.path.clone(),
+            bytes: f.bytes,
+            sha256: f.sha256.clone(),
+            encoding: f.encoding,
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! The reference files: members, institutions, catalogue, stays and the
+//! year-to-date ledger. Any error here is fatal: a run on a half-read
+//! members file would deny people who are insured.
+
+use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encoding};
+use super::{InputError, InputFile};
+use crate::model::*;
+use crate::rules::RuleBook;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Everything a claim is checked against.
+#[derive(Debug, Default)]
+pub struct Reference {
+    pub members: HashMap<String, Member>,
+    pub institutions: HashMap<String, Institution>,
+    pub catalogue: Catalogue,
+    pub stays: HashMap<String, Vec<Stay>>,
+    pub rules: RuleBook,
+}
+
+/// The three catalogues, with local entries that override the general one
+/// for care given in their city (就医地目录, 湖北医保问答 Q29).
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    items: HashMap<String, CatalogueItem>,
+}
+
+#[derive(Debug, Default)]
+struct CatalogueItem {
+    general: Option<CatalogueEntry>,
+    local: Vec<CatalogueEntry>,
+}
+
+impl Catalogue {
+    /// POLICY.md §3.1: the entry for the place of treatment, else the general
+    /// entry.
+    pub fn lookup(&self, item_code: &str, city: &str) -> Option<&CatalogueEntry> {
+        let item = self.items.get(item_code)?;
+        item.local
+            .iter()
+            .find(|e| e.region.as_deref() == Some(city))
+            .or(item.general.as_ref())
+    }
+
+    /// Add an entry; `false` if the same code and region is already there.
+    pub fn insert(&mut self, e: CatalogueEntry) -> bool {
+        let item = self.items.entry(e.item_code.clone()).or_default();
+        match &e.region {
+            None if item.general.is_some() => false,
+            None => {
+                item.general = Some(e);
+                true
+            }
+            Some(r) if item.local.iter().any(|x| x.region.as_ref() == Some(r)) => false,
+            Some(_) => {
+                item.local.push(e);
+                true
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items
+            .values()
+            .map(|i| usize::from(i.general.is_some()) + i.local.len())
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A reference file that was read, and what to warn about.
+pub struct Loaded<T> {
+    pub value: T,
+    pub file: InputFile,
+    pub warnings: Vec<String>,
+}
+
+/// Open a reference file, refusing it if a required column is missing, and
+/// call `each` for every record; the first bad cell is fatal.
+fn read_all(
+    path: &Path,
+    schema: &'static [Column],
+    encoding: Encoding,
+    mut each: impl FnMut(&super::csvsrc::Row<'_>) -> Result<(), (String, String)>,
+) -> Result<(InputFile, Vec<String>), InputError> {
+    let f: CsvFile = open(path, schema, encoding)?;
+    if let Some(c) = f.missing_columns.first() {
+        return Err(InputError::new(
+            path,
+            1,
+            c,
+            "required column is missing from the header".into(),
+        ));
+    }
+    let mut warnings = Vec::new();
+    if !f.unknown_columns.is_empty() {
+        warnings.push(format!(
+            "{}: unknown columns ignored: {}",
+            path.display(),
+            f.unknown_columns.join(", ")
+        ));
+    }
+    let mut rows = f.records();
+    while let Some(row) = rows.next_row() {
+        let row = row?;
+        if let Some((n, h)) = row.width_mismatch {
+            return Err(InputError::new(
+                path,
+                row.line,
+                "",
+                format!("{n} fields where the header has {h}"),
+            ));
+        }
+        each(&row)
+            .map_err(|(column, message)| InputError::new(path, row.line, &column, message))?;
+    }
+    Ok((InputFile::from(&f), warnings))
+}
+
+/// Turn a cell error into the (column, message) pair `read_all` expects.
+fn at(e: super::csvsrc::CellError) -> (String, String) {
+    (e.column.to_string(), e.message)
+}
+
+const MEMBERS: &[Column] = &[
+    req("person_id", "个人编号"),
+    req("city", "参保地"),
+    req("category", "人员类别"),
+    req("account_type", "参保方式"),
+    opt("account_balance", "个人账户余额"),
+    req("benefit_from", "待遇开始日期"),
+    opt("benefit_to", "待遇终止日期"),
+    opt("remote_type", "异地备案类型"),
+    opt("remote_city", "备案就医地"),
+    opt("remote_from", "备案开始日期"),
+    opt("remote_to", "备案结束日期"),
+];
+
+pub fn read_members(
+    path: &Path,
+    encoding: Encoding,
+) -> Result<Loaded<HashMap<String, Member>>, InputError> {
+    let mut members = HashMap::new();
+    let (file, warnings) = read_all(path, MEMBERS, encoding, |row| {
+        let person_id = row.need("person_id").map_err(at)?.to_string();
+        let remote_type = row
+            .parse(
+                "remote_type",
+                cell::choice(RemoteType::parse, RemoteType::expected()),
+            )
+            .map_err(at)?;
+        let remote = match remote_type {
+            None => None,
+            Some(remote_type) => Some(RemoteRegistration {
+                remote_type,
+                city: row.parse_req("remote_city", cell::city).map_err(at)?,
+                from: row.parse("remote_from", cell::date).map_err(at)?,
+                to: row.parse("remote_to", cell::date).map_err(at)?,
+            }),
+        };
+        let m = Member {
+            city: row.parse_req("city", cell::city).map_err(at)?,
+            category: row
+                .parse_req(
+                    "category",
+                    cell::choice(Category::parse, Category::expected()),
+                )
+                .map_err(at)?,
+            account_type: row
+                .parse_req(
+                    "account_type",
+                    cell::choice(AccountType::parse, AccountType::expected()),
+                )
+                .map_err(at)?,
+            account_balance: row
+                .parse("account_balance", cell::money)
+                .map_err(at)?
+                .unwrap_or_default(),
+            benefit_from: row.parse_req("benefit_from", cell::date).map_err(at)?,
+            benefit_to: row.parse("benefit_to", cell::date).map_err(at)?,
+            remote,
+            person_id: person_id.clone(),
+        };
+        if m.account_balance.is_sign_negative() && !m.account_balance.is_zero() {
+            return Err((
+                "account_balance".into(),
+                "a personal account balance cannot be negative".into(),
+            ));
+        }
+        if members.insert(person_id.clone(), m).is_some() {
+            return Err((
+                "person_id".into(),
+                format!("person `{person_id}` appears twice"),
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(Loaded {
+        value: members,
+        file,
+        warnings,
+    })
+}
+
+const INSTITUTIONS: &[Column] = &[
+    req("institution_id", "机构编码"),
+    opt("name", "机构名称"),
+    req("city", "所在地"),
+    req("kind", "机构类型"),
+    opt("level", "医院等级"),
+    req("outpatient_pooling", "门诊统筹定点"),
+    opt("remote_settlement", "异地联网"),
+    opt("valid_from", "协议开始日期"),
+    opt("valid_to", "协议结束日期"),
+];
+
+pub fn read_institutions(
+    path: &Path,
+    encoding: Encoding,
+) -> Result<Loaded<HashMap<String, Institution>>, InputError> {
+    let mut out = HashMap::new();
+    let (file, warnings) = read_all(path, INSTITUTIONS, encoding, |row| {
+        let id = row.need("institution_id").map_err(at)?.to_string();
+        let kind = row
+            .parse_req(
+                "kind",
+                cell::choice(InstitutionKind::parse, InstitutionKind::expected()),
+            )
+            .map_err(at)?;
+        let level = row
+            .parse("level", |s| match s {
+                "1" | "一级" => Ok(1u8),
+                "2" | "二级" => Ok(2),
+                "3" | "三级" => Ok(3),
+                _ => Err(format!("`{s}` is not a hospital level 1, 2 or 3")),
+            })
+            .map_err(at)?;
+        if matches!(
+            kind,
+            InstitutionKind::Hospital | InstitutionKind::InternetHospital
+        ) && level.is_none()
+        {
+            return Err((
+                "level".into(),
+                format!("a {} needs its level (1, 2 or 3)", kind.as_str()),
+            ));
+        }
+        let inst = Institution {
+            institution_id: id.clone(),
+            city: row.parse_req("city", cell::city).map_err(at)?,
+            kind,
+            level,
+            outpatient_pooling: row
+                .parse_req("outpatient_pooling", cell::boolean)
+                .map_err(at)?,
+            remote_settlement: row
+                .parse("remote_settlement", cell::boolean)
+                .map_err(at)?
+                .unwrap_or(false),
+            valid_from: row.parse("valid_from", cell::date).map_err(at)?,
+            valid_to: row.parse("valid_to", cell::date).map_err(at)?,
+        };
+        if out.insert(id.clone(), inst).is_some() {
+            return Err((
+                "institution_id".into(),
+                format!("institution `{id}` appears twice"),
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(Loaded {
+        value: out,
+        file,
+        warnings,
+    })
+}
+
+const CATALOGUE: &[Column] = &[
+    req("item_code", "医保编码"),
+    opt("region", "适用地区"),
+    opt("name", "名称"),
+    req("kind", "类别"),
+    req("class", "甲乙类"),
+    opt("b_selfpay_share", "乙类先行自付比例"),
+    opt("special_management", "特殊管理药品"),
+    opt("price_cap", "支付标准"),
+];
+
+pub fn read_catalogue(path: &Path, encoding: Encoding) -> Result<Loaded<Catalogue>, InputError> {
+    let mut cat = Catalogue::default();
+    let (file, warnings) = read_all(path, CATALOGUE, encoding, |row| {
+        let share = row
+            .parse("b_selfpay_share", |s| {
+                let d = cell::decimal(s)?;
+                if d < rust_decimal::Decimal::ZERO || d > rust_decimal::Decimal::ONE {
+                    return Err(format!("share {s} is outside [0, 1]"));
+                }
+                Ok(d)
+            })
+            .map_err(at)?;
+        let price_cap = row.parse("price_cap", cell::money).map_err(at)?;
+        if price_cap.is_some_and(|p| p.is_sign_negative() && !p.is_zero()) {
+            return Err(("price_cap".into(), "a price cap cannot be negative".into()));
+        }
+        let e = CatalogueEntry {
+            item_code: row.need("item_code").map_err(at)?.to_string(),
+            region: row.parse("region", cell::city).map_err(at)?,
+            kind: row
+                .parse_req("kind", cell::choice(ItemKind::parse, ItemKind::expected()))
+                .map_err(at)?,
+            class: row
+                .parse_req(
+                    "class",
+                    cell::choice(ItemClass::parse, ItemClass::expected()),
+                )
+                .map_err(at)?,
+            b_selfpay_share: share,
+            special_management: row
+                .parse("special_management", cell::boolean)
+                .map_err(at)?
+                .unwrap_or(false),
+            price_cap,
+        };
+        let (code, region) = (e.item_code.clone(), e.region.clone());
+        if !cat.insert(e) {
+            return Err((
+                "item_code".into(),
+                format!(
+                    "item `{code}` appears twice for region `{}`",
+                    region.unwrap_or_default()
+                ),
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(Loaded {
+        value: cat,
+        file,
+        warnings,
+    })
+}
+
+const STAYS: &[Column] = &[
+    req("person_id", "个人编号"),
+    req("institution_id", "机构编码"),
+    req("admit_date", "入院日期"),
+    opt("discharge_date", "出院日期"),
+];
+
+pub fn read_stays(
+    path: &Path,
+    encoding: Encoding,
+) -> Result<Loaded<HashMap<String, Vec<Stay>>>, InputError> {
+    let mut out: HashMap<String, Vec<Stay>> = HashMap::new();
+    let (file, warnings) = read_all(path, STAYS, encoding, |row| {
+        let stay = Stay {
+            institution_id: row.need("institution_id").map_err(at)?.to_string(),
+            admit_date: row.parse_req("admit_date", cell::date).map_err(at)?,
+            discharge_date: row.parse("discharge_date", cell::date).map_err(at)?,
+        };
+        if stay.discharge_date.is_some_and(|d| d < stay.admit_date) {
+            return Err((
+                "discharge_date".into(),
+                "discharge is before admission".into(),
+            ));
+        }
+        out.entry(row.need("person_id").map_err(at)?.to_string())
+            .or_default()
+            .push(stay);
+        Ok(())
+    })?;
+    Ok(Loaded {
+        value: out,
+        file,
+        warnings,
+    })
+}
+
+const LEDGER: &[Column] = &[
+    req("person_id", "个人编号"),
+    req("year", "年度"),
+    req("deductible_met", "起付线累计"),
+    req("pool_paid", "统筹累计支付"),
+    req("claims", "结算次数"),
+];
+
+pub fn read_ledger(
+    path: &Path,
+    encoding: Encoding,
+) -> Result<Loaded<HashMap<String, LedgerEntry>>, InputError> {
+    let mut out = HashMap::new();
+    let (file, warnings) = read_all(path, LEDGER, encoding, |row| {
+        let non_negative = |s: &str| {
+            let d = cell::money(s)?;
+            if d.is_sign_negative() && !d.is_zero() {
+                return Err(format!("`{s}` is negative"));
+            }
+            Ok(d)
+        };
+        let e = LedgerEntry {
+            person_id: row.need("person_id").map_err(at)?.to_string(),
+            year: row
+                .parse_req("year", |s| match s.parse::<i32>() {
+                    Ok(y) if (1900..=2999).contains(&y) => Ok(y),
+                    _ => Err(format!("`{s}` is not a year")),
+                })
+                .map_err(at)?,
+            deductible_met: row.parse_req("deductible_met", non_negative).map_err(at)?,
+            pool_paid: row.parse_req("pool_paid", non_negative).map_err(at)?,
+            claims: row
+                .parse_req("claims", |s| {
+                    s.parse::<u64>()
+                        .map_err(|_| format!("`{s}` is not a count"))
+                })
+                .map_err(at)?,
+        };
+        let id = e.person_id.clone();
+        if out.insert(id.clone(), e).is_some() {
+            return Err((
+                "person_id".into(),
+                format!("person `{id}` appears twice in the ledger"),
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(Loaded {
+        value: out,
+        file,
+        warnings,
+    })
+}

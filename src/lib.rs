@@ -1,0 +1,17 @@
+//! tongchou (统筹): batch adjudication of employee medical insurance general
+//! outpatient pooling claims (职工医保普通门诊统筹 / 门诊共济).
+//!
+//! The crate is a pure core ([`adjudicate`]) between readers ([`input`],
+//! [`rules`]) and writers ([`output`]); [`run`] joins them for one period.
+
+pub mod adjudicate;
+pub mod cli;
+pub mod date;
+pub mod input;
+pub mod model;
+pub mod money;
+pub mod output;
+pub mod progress;
+pub mod rules;
+pub mod run;
+pub mod synth;

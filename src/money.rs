@@ -1,0 +1,125 @@
+//! Money and ratio arithmetic: the one place rounding happens.
+//!
+//! Every amount is a `rust_decimal::Decimal` in yuan. POLICY.md rounds derived
+//! amounts to 0.01 with ROUND_HALF_UP at named points; `Decimal::round_dp`
+//! would round half to even, so every rounding in the crate goes through
+//! [`round2`].
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::str::FromStr;
+
+/// Round to 0.01 yuan, half away from zero (POLICY.md `round2`).
+pub fn round2(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Format an amount with exactly two decimals, as every output writes money.
+pub fn fmt2(x: Decimal) -> String {
+    let mut r = round2(x);
+    r.rescale(2);
+    if r.is_zero() {
+        // `-0.00` would be a surprise in a payment file.
+        return "0.00".to_string();
+    }
+    r.to_string()
+}
+
+/// Why a money cell did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyError {
+    NotANumber,
+    TooManyDecimals,
+    OutOfRange,
+}
+
+impl std::fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MoneyError::NotANumber => "not a decimal number",
+            MoneyError::TooManyDecimals => "more than 2 decimal places",
+            MoneyError::OutOfRange => "out of range (more than 1e12 yuan)",
+        })
+    }
+}
+
+/// The largest amount accepted in any money cell: far above any outpatient
+/// bill, far below where `Decimal` arithmetic could overflow.
+const MONEY_LIMIT: i64 = 1_000_000_000_000;
+
+/// Parse a decimal number written in plain notation (`12`, `-3.5`, `0.65`).
+/// Exponents, thousands separators and `NaN` are refused.
+pub fn parse_decimal(s: &str) -> Result<Decimal, MoneyError> {
+    let t = s.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let mut dot = false;
+    let mut digits = 0usize;
+    for c in body.chars() {
+        match c {
+            '0'..='9' => digits += 1,
+            '.' if !dot => dot = true,
+            _ => return Err(MoneyError::NotANumber),
+        }
+    }
+    if digits == 0 {
+        return Err(MoneyError::NotANumber);
+    }
+    if digits > 24 {
+        return Err(MoneyError::OutOfRange);
+    }
+    let d = Decimal::from_str(t).map_err(|_| MoneyError::NotANumber)?;
+    if d.abs() > Decimal::from(MONEY_LIMIT) {
+        return Err(MoneyError::OutOfRange);
+    }
+    Ok(d)
+}
+
+/// Parse a money cell: a plain decimal with at most two fractional digits.
+pub fn parse_money(s: &str) -> Result<Decimal, MoneyError> {
+    let d = parse_decimal(s)?;
+    if d.scale() > 2 {
+        return Err(MoneyError::TooManyDecimals);
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn round2_is_half_up_not_bankers() {
+        assert_eq!(round2(d("0.125")), d("0.13"));
+        assert_eq!(round2(d("0.135")), d("0.14"));
+        assert_eq!(round2(d("2.665")), d("2.67"));
+        assert_eq!(round2(d("-0.125")), d("-0.13"));
+        assert_eq!(round2(d("0.124999")), d("0.12"));
+    }
+
+    #[test]
+    fn fmt2_always_two_decimals() {
+        assert_eq!(fmt2(d("25")), "25.00");
+        assert_eq!(fmt2(d("25.5")), "25.50");
+        assert_eq!(fmt2(d("-0.001")), "0.00");
+        assert_eq!(fmt2(d("-3.10")), "-3.10");
+    }
+
+    #[test]
+    fn money_keeps_scale_and_refuses_junk() {
+        assert_eq!(parse_money("25.00").unwrap().scale(), 2);
+        assert_eq!(parse_money(" 7 ").unwrap(), d("7"));
+        assert_eq!(parse_money("1.005"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(parse_money("1e3"), Err(MoneyError::NotANumber));
+        assert_eq!(parse_money("1,000"), Err(MoneyError::NotANumber));
+        assert_eq!(parse_money(""), Err(MoneyError::NotANumber));
+        assert_eq!(parse_money("."), Err(MoneyError::NotANumber));
+        assert_eq!(
+            parse_money("99999999999999999999"),
+            Err(MoneyError::OutOfRange)
+        );
+        assert_eq!(parse_decimal("0.333").unwrap(), d("0.333"));
+    }
+}

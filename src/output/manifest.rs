@@ -1,0 +1,61 @@
+//! manifest.json: the run's record — tool version, command line, inputs and
+//! outputs with their SHA-256, counts, reconciliation, warnings, timings.
+//! Timings live only here, so every other output is byte-identical across
+//! re-runs.
+
+use super::staging::Written;
+use crate::input::{ClaimFileStat, InputFile};
+use crate::money::fmt2;
+use serde_json::{json, Value};
+
+pub struct Manifest<'a> {
+    pub command: &'a [String],
+    pub period: String,
+    pub rules: &'a [(String, String)],
+    pub inputs: &'a [(&'static str, InputFile)],
+    pub claim_files: &'a [ClaimFileStat],
+    pub outputs: &'a [Written],
+    pub counts: Value,
+    pub warnings: &'a [String],
+    pub timings_ms: Value,
+}
+
+impl Manifest<'_> {
+    pub fn to_json(&self) -> Value {
+        let file = |role: &str, f: &InputFile| {
+            json!({
+                "role": role, "path": f.path.display().to_string(), "bytes": f.bytes,
+                "sha256": f.sha256, "encoding": f.encoding,
+            })
+        };
+        let mut inputs: Vec<Value> = self.inputs.iter().map(|(role, f)| file(role, f)).collect();
+        inputs.extend(self.claim_files.iter().map(|s| file("claims", &s.file)));
+        let reconciliation: Vec<Value> = self
+            .claim_files
+            .iter()
+            .map(|s| {
+                json!({
+                    "file": s.file.path.display().to_string(),
+                    "lines_read": s.lines, "amount_read": fmt2(s.amount),
+                    "lines_adjudicated": s.lines - s.rejected_lines,
+                    "amount_adjudicated": fmt2(s.amount - s.rejected_amount),
+                    "lines_quarantined": s.rejected_lines, "amount_quarantined": fmt2(s.rejected_amount),
+                })
+            })
+            .collect();
+        json!({
+            "tool": "tongchou",
+            "version": env!("CARGO_PKG_VERSION"),
+            "command": self.command,
+            "period": self.period,
+            "overrides": [],
+            "rules": self.rules.iter().map(|(p, h)| json!({"path": p, "sha256": h})).collect::<Vec<_>>(),
+            "inputs": inputs,
+            "outputs": self.outputs.iter().map(|w| json!({"file": w.name, "bytes": w.bytes, "sha256": w.sha256})).collect::<Vec<_>>(),
+            "counts": self.counts,
+            "reconciliation": reconciliation,
+            "warnings": self.warnings,
+            "timings_ms": self.timings_ms,
+        })
+    }
+}

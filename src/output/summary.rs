@@ -1,0 +1,330 @@
+//! The fund summary: figures per insuring city × institution with city and
+//! grand totals (summary.csv, summary.json, the printed table), and what the
+//! fund owes each payee (settlement.csv).
+
+use super::csv_writer;
+use crate::adjudicate::{ClaimDecision, Lang, Payee, Status};
+use crate::money::fmt2;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+/// Money and counts of a group of claims.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub claims: u64,
+    pub persons: u64,
+    pub total: Decimal,
+    pub excluded: Decimal,
+    pub eligible: Decimal,
+    pub fund_pay: Decimal,
+    pub account_pay: Decimal,
+    pub cash_pay: Decimal,
+    /// Totals of claims the insurance pays nothing of (`denied`).
+    pub denied: Decimal,
+    /// Totals of claims whose pool payment was refused (`pool_denied`).
+    pub pool_denied: Decimal,
+    /// Totals of claims that belong to another benefit (`routed`).
+    pub routed: Decimal,
+}
+
+#[derive(Default)]
+struct Acc {
+    f: Figures,
+    persons: BTreeSet<String>,
+}
+
+impl Acc {
+    fn add(&mut self, d: &ClaimDecision) {
+        let f = &mut self.f;
+        f.claims += 1;
+        f.total += d.total;
+        f.excluded += d.excluded;
+        f.eligible += d.eligible;
+        f.fund_pay += d.fund_pay;
+        f.account_pay += d.account_pay;
+        f.cash_pay += d.cash_pay;
+        match d.status {
+            Status::Denied => f.denied += d.total,
+            Status::PoolDenied => f.pool_denied += d.total,
+            Status::Routed => f.routed += d.total,
+            _ => {}
+        }
+        self.persons.insert(d.person_id.clone());
+    }
+
+    fn done(self) -> Figures {
+        Figures {
+            persons: self.persons.len() as u64,
+            ..self.f
+        }
+    }
+}
+
+/// What the fund of one insuring city owes one payee.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettlementRow {
+    pub city: String,
+    pub payee: Payee,
+    pub payee_id: String,
+    pub claims: u64,
+    pub fund_pay: Decimal,
+    pub account_pay: Decimal,
+}
+
+/// The whole summary of a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// (insuring city, institution) → figures; city "" = unknown member.
+    pub by_institution: BTreeMap<(String, String), Figures>,
+    pub by_city: BTreeMap<String, Figures>,
+    pub total: Figures,
+    pub settlement: Vec<SettlementRow>,
+}
+
+impl Summary {
+    /// Aggregate decisions (any order).
+    pub fn of(decisions: &[ClaimDecision]) -> Summary {
+        let mut inst: BTreeMap<(String, String), Acc> = BTreeMap::new();
+        let mut city: BTreeMap<String, Acc> = BTreeMap::new();
+        let mut total = Acc::default();
+        let mut owed: BTreeMap<(String, Payee, String), SettlementRow> = BTreeMap::new();
+        for d in decisions {
+            let c = d.city.clone().unwrap_or_default();
+            inst.entry((c.clone(), d.institution_id.clone()))
+                .or_default()
+                .add(d);
+            city.entry(c.clone()).or_default().add(d);
+            total.add(d);
+            if d.fund_pay.is_zero() && d.account_pay.is_zero() {
+                continue;
+            }
+            let payee_id = match d.payee {
+                Payee::Institution => d.institution_id.clone(),
+                Payee::Member => d.person_id.clone(),
+            };
+            let row = owed
+                .entry((c.clone(), d.payee, payee_id.clone()))
+                .or_insert_with(|| SettlementRow {
+                    city: c,
+                    payee: d.payee,
+                    payee_id,
+                    claims: 0,
+                    fund_pay: Decimal::ZERO,
+                    account_pay: Decimal::ZERO,
+                });
+            row.claims += 1;
+            row.fund_pay += d.fund_pay;
+            row.account_pay += d.account_pay;
+        }
+        Summary {
+            by_institution: inst.into_iter().map(|(k, a)| (k, a.done())).collect(),
+            by_city: city.into_iter().map(|(k, a)| (k, a.done())).collect(),
+            total: total.done(),
+            settlement: owed.into_values().collect(),
+        }
+    }
+
+    /// summary.csv: institution rows, then each city's total, then the
+    /// grand total; `scope` says which a row is.
+    pub fn write_csv<W: Write>(&self, w: W) -> io::Result<()> {
+        let mut out = csv_writer(w);
+        out.write_record([
+            "scope",
+            "city",
+            "institution_id",
+            "claims",
+            "persons",
+            "total",
+            "excluded",
+            "eligible",
+            "fund_pay",
+            "account_pay",
+            "cash_pay",
+            "denied",
+            "pool_denied",
+            "routed",
+        ])?;
+        let mut row = |scope: &str, city: &str, inst: &str, f: &Figures| {
+            out.write_record([
+                scope,
+                city,
+                inst,
+                &f.claims.to_string(),
+                &f.persons.to_string(),
+                &fmt2(f.total),
+                &fmt2(f.excluded),
+                &fmt2(f.eligible),
+                &fmt2(f.fund_pay),
+                &fmt2(f.account_pay),
+                &fmt2(f.cash_pay),
+                &fmt2(f.denied),
+                &fmt2(f.pool_denied),
+                &fmt2(f.routed),
+            ])
+        };
+        for (city, f) in &self.by_city {
+            for ((c, inst), fi) in self.by_institution.range((city.clone(), String::new())..) {
+                if c != city {
+                    break;
+                }
+                row("institution", c, inst, fi)?;
+            }
+            row("city", city, "", f)?;
+        }
+        row("total", "", "", &self.total)?;
+        drop(row);
+        out.into_inner().map_err(|e| e.into_error())?.flush()
+    }
+
+    /// settlement.csv: per insuring city, what the fund owes each
+    /// institution (direct settlement) and each member (manual claims).
+    pub fn write_settlement<W: Write>(&self, w: W) -> io::Result<()> {
+        let mut out = csv_writer(w);
+        out.write_record([
+            "city",
+            "payee",
+            "payee_id",
+            "claims",
+            "fund_pay",
+            "account_pay",
+            "amount_due",
+        ])?;
+        for s in &self.settlement {
+            out.write_record([
+                s.city.as_str(),
+                s.payee.as_str(),
+                &s.payee_id,
+                &s.claims.to_string(),
+                &fmt2(s.fund_pay),
+                &fmt2(s.account_pay),
+                &fmt2(s.fund_pay + s.account_pay),
+            ])?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.flush()
+    }
+
+    /// summary.json: the same figures; money as exact decimal strings.
+    pub fn to_json(&self, period: &str) -> Value {
+        let cities: Vec<Value> = self
+            .by_city
+            .iter()
+            .map(|(city, f)| {
+                let institutions: Vec<Value> = self
+                    .by_institution
+                    .iter()
+                    .filter(|((c, _), _)| c == city)
+                    .map(|((_, i), fi)| {
+                        let mut v = figures_json(fi);
+                        v["institution_id"] = json!(i);
+                        v
+                    })
+                    .collect();
+                let mut v = figures_json(f);
+                v["city"] = json!(city);
+                v["institutions"] = json!(institutions);
+                v
+            })
+            .collect();
+        let settlement: Vec<Value> = self
+            .settlement
+            .iter()
+            .map(|s| {
+                json!({
+                    "city": s.city, "payee": s.payee.as_str(), "payee_id": s.payee_id, "claims": s.claims,
+                    "fund_pay": fmt2(s.fund_pay), "account_pay": fmt2(s.account_pay),
+                    "amount_due": fmt2(s.fund_pay + s.account_pay),
+                })
+            })
+            .collect();
+        json!({ "period": period, "total": figures_json(&self.total), "cities": cities, "settlement": settlement })
+    }
+
+    /// The readable summary printed at the end of a run.
+    pub fn render(&self, lang: Lang) -> String {
+        let head = match lang {
+            Lang::Zh => [
+                "参保地",
+                "结算数",
+                "人数",
+                "总费用",
+                "统筹支付",
+                "个人账户",
+                "现金",
+                "拒付",
+                "转其他待遇",
+            ],
+            Lang::En => [
+                "city", "claims", "persons", "total", "fund", "account", "cash", "denied", "routed",
+            ],
+        };
+        let mut rows: Vec<[String; 9]> = Vec::new();
+        let line = |name: &str, f: &Figures| -> [String; 9] {
+            [
+                name.to_string(),
+                f.claims.to_string(),
+                f.persons.to_string(),
+                fmt2(f.total),
+                fmt2(f.fund_pay),
+                fmt2(f.account_pay),
+                fmt2(f.cash_pay),
+                fmt2(f.denied),
+                fmt2(f.routed),
+            ]
+        };
+        for (c, f) in &self.by_city {
+            let name = if c.is_empty() { "(unknown member)" } else { c };
+            rows.push(line(name, f));
+        }
+        rows.push(line(
+            if lang == Lang::Zh { "合计" } else { "total" },
+            &self.total,
+        ));
+        let width = |s: &str| {
+            s.chars()
+                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                .sum::<usize>()
+        };
+        let mut w = [0usize; 9];
+        for r in rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect::<Vec<_>>())
+            .chain([head.to_vec()])
+        {
+            for (i, c) in r.iter().enumerate() {
+                w[i] = w[i].max(width(c));
+            }
+        }
+        let fmt_row = |cells: &[&str]| -> String {
+            let mut s = String::new();
+            for (i, c) in cells.iter().enumerate() {
+                let pad = " ".repeat(w[i] - width(c));
+                if i == 0 {
+                    s.push_str(c);
+                    s.push_str(&pad);
+                } else {
+                    s.push_str("  ");
+                    s.push_str(&pad);
+                    s.push_str(c);
+                }
+            }
+            s.push('\n');
+            s
+        };
+        let mut out = fmt_row(&head);
+        for r in &rows {
+            out.push_str(&fmt_row(&r.iter().map(String::as_str).collect::<Vec<_>>()));
+        }
+        out
+    }
+}
+
+fn figures_json(f: &Figures) -> Value {
+    json!({
+        "claims": f.claims, "persons": f.persons, "total": fmt2(f.total), "excluded": fmt2(f.excluded),
+        "eligible": fmt2(f.eligible), "fund_pay": fmt2(f.fund_pay), "account_pay": fmt2(f.account_pay),
+        "cash_pay": fmt2(f.cash_pay), "denied": fmt2(f.denied), "pool_denied": fmt2(f.pool_denied),
+        "routed": fmt2(f.routed),
+    })
+}

@@ -1,0 +1,155 @@
+//! City rule files: the parameters of POLICY.md §9, each with its basis.
+//!
+//! A city holds one or more versions, each in force from a date; a claim
+//! uses the version in force on its service date. Parameters read from a
+//! file keep the text they were written with, so a ratio written `0.50` is
+//! reported as `0.50`.
+
+mod load;
+
+pub use load::{load_dir, load_file, RuleError};
+
+use crate::date::Date;
+use crate::model::Category;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One parameter: its value, the article it rests on, and whether the
+/// sources are silent on it (a placeholder until a user supplies the
+/// official figure).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param<T> {
+    pub value: T,
+    pub basis: String,
+    pub provisional: bool,
+}
+
+impl<T> Param<T> {
+    /// The basis as written into audit rows: provisional figures say so.
+    pub fn basis_text(&self) -> String {
+        if self.provisional {
+            format!("{} (provisional)", self.basis)
+        } else {
+            self.basis.clone()
+        }
+    }
+}
+
+/// A pair of parameters, one per member category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByCategory<T> {
+    pub employed: T,
+    pub retired: T,
+}
+
+impl<T> ByCategory<T> {
+    pub fn get(&self, c: Category) -> &T {
+        match c {
+            Category::Employed => &self.employed,
+            Category::Retired => &self.retired,
+        }
+    }
+}
+
+/// Ratios by institution level (index 0 = level 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByLevel {
+    pub levels: [Param<Decimal>; 3],
+}
+
+impl ByLevel {
+    pub fn get(&self, level: u8) -> Option<&Param<Decimal>> {
+        self.levels.get(usize::from(level).checked_sub(1)?)
+    }
+}
+
+/// How a pharmacy purchase's ratio is chosen (POLICY.md §5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PharmacyMode {
+    /// A fixed ratio per member category (鄂州 二: 60% / 68%).
+    Fixed(ByCategory<Param<Decimal>>),
+    /// The prescribing institution's level ratio (十堰 第十七条).
+    PrescriberLevel,
+}
+
+/// What the personal account may pay (POLICY.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountScope {
+    /// 政策范围内自付费用 (十堰 第十二条(一)).
+    Policy,
+    /// 个人负担的医疗费用, never daily goods (十堰 第十二条(二), 第十三条).
+    Medical,
+}
+
+/// The manual-claim deadline: a month and day of the year after the
+/// service year (十堰 第十八条 "次年第一季度内" = 03-31).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextYearDeadline {
+    pub month: u8,
+    pub day: u8,
+}
+
+impl NextYearDeadline {
+    /// The last day a claim for a service in `service_year` is accepted.
+    pub fn last_day(self, service_year: i32) -> Date {
+        let year = service_year + 1;
+        let day = self.day.min(crate::date::days_in_month(year, self.month));
+        Date {
+            year,
+            month: self.month,
+            day,
+        }
+    }
+}
+
+/// Every parameter of one version of a city's rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleVersion {
+    pub in_force_from: Param<Date>,
+    pub deductible: ByCategory<Param<Decimal>>,
+    pub ratio: ByCategory<ByLevel>,
+    pub cap: ByCategory<Param<Decimal>>,
+    pub pharmacy_mode: Param<PharmacyMode>,
+    pub b_selfpay_share: Param<Decimal>,
+    pub remote_prepay_share: Param<Decimal>,
+    pub manual_deadline: Param<Option<NextYearDeadline>>,
+    pub max_supply_days: Param<u32>,
+    pub account_scope: Param<AccountScope>,
+    pub multi_institution_threshold: Param<u32>,
+    /// Dotted paths of the parameters marked provisional, in file order.
+    pub provisional: Vec<String>,
+}
+
+/// All versions of one city's rules, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CityRules {
+    pub city: String,
+    pub name: String,
+    pub file: PathBuf,
+    pub versions: Vec<RuleVersion>,
+}
+
+impl CityRules {
+    /// The version in force on `d`, if any.
+    pub fn in_force(&self, d: Date) -> Option<(usize, &RuleVersion)> {
+        self.versions
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, v)| v.in_force_from.value <= d)
+    }
+}
+
+/// The rules of every city, by city code.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleBook {
+    pub cities: BTreeMap<String, CityRules>,
+}
+
+impl RuleBook {
+    /// The version of `city`'s rules in force on `d`, with its index.
+    pub fn in_force(&self, city: &str, d: Date) -> Option<(usize, &RuleVersion)> {
+        self.cities.get(city)?.in_force(d)
+    }
+}

@@ -1,0 +1,454 @@
+//! `tongchou run`: read a period's inputs, adjudicate every person in
+//! parallel, and write the output directory. This is the only place that
+//! joins files, the core, threads and the progress bar.
+
+use crate::adjudicate::{self, ClaimDecision, Context, Lang, Status};
+use crate::date::Period;
+use crate::input::{self, claims, reference, ClaimSet, Encoding, InputError, InputFile, Reference};
+use crate::model::{Claim, LedgerEntry};
+use crate::output::{self, manifest::Manifest, staging, Staging, Summary};
+use crate::progress::Progress;
+use crate::rules::{self, RuleError};
+use rayon::prelude::*;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A validated `run` configuration.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub data: PathBuf,
+    /// Claim files or directories; empty = `<data>/claims/*.csv`.
+    pub claims: Vec<PathBuf>,
+    pub members: Option<PathBuf>,
+    pub institutions: Option<PathBuf>,
+    pub catalogue: Option<PathBuf>,
+    pub stays: Option<PathBuf>,
+    pub rules: PathBuf,
+    pub ledger: Option<PathBuf>,
+    pub period: Option<Period>,
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub quiet: bool,
+    pub lang: Lang,
+    pub encoding: Encoding,
+    /// The command line, for the manifest.
+    pub command: Vec<String>,
+}
+
+impl RunConfig {
+    /// Defaults: `samples/data`, `samples/rules`, output `out/<period>`.
+    pub fn new() -> RunConfig {
+        RunConfig {
+            data: PathBuf::from("samples/data"),
+            claims: Vec::new(),
+            members: None,
+            institutions: None,
+            catalogue: None,
+            stays: None,
+            rules: PathBuf::from("samples/rules"),
+            ledger: None,
+            period: None,
+            out: None,
+            threads: None,
+            quiet: false,
+            lang: Lang::Zh,
+            encoding: Encoding::Auto,
+            command: Vec::new(),
+        }
+    }
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig::new()
+    }
+}
+
+/// Why a run did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("rule file: {0}")]
+    Rules(#[from] RuleError),
+    #[error("{0}")]
+    Input(#[from] InputError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("writing {path}: {source}")]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("reconciliation failed: {0}")]
+    Reconciliation(String),
+}
+
+/// What a completed run reports.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub out_dir: PathBuf,
+    pub period: Period,
+    pub claims: usize,
+    pub lines_quarantined: usize,
+    pub warnings: Vec<String>,
+    pub summary: String,
+}
+
+/// Run one period end to end.
+pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> {
+    let t0 = Instant::now();
+    let book = rules::load_dir(&cfg.rules)?;
+    let mut warnings = Vec::new();
+    let (reference, mut ref_files, ledger) = read_reference(cfg, book, &mut warnings)?;
+
+    let claim_paths = claim_paths(cfg)?;
+    let (files, set) = claims::read_claims(&claim_paths, cfg.encoding)?;
+    warnings.extend(set.warnings.iter().cloned());
+    let period = match cfg.period {
+        Some(p) => p,
+        None => match claims::latest_service_date(&files) {
+            Some(d) => Period::of(d),
+            None => {
+                return Err(RunError::Usage(
+                    "no claim line has a readable service_time: give --period".into(),
+                ))
+            }
+        },
+    };
+    progress.stage("reading", files.len() as u64);
+    let set: ClaimSet = claims::assemble(&files, set, Some(period.last_day()));
+    progress.inc(files.len() as u64);
+    drop(files);
+    let t_read = t0.elapsed();
+
+    // Adjudicate persons in parallel; each person's claims in §1 order.
+    let t1 = Instant::now();
+    let mut by_person: HashMap<&str, Vec<&Claim>> = HashMap::new();
+    for c in &set.claims {
+        by_person.entry(c.person_id.as_str()).or_default().push(c);
+    }
+    let mut persons: Vec<(&str, Vec<&Claim>)> = by_person.into_iter().collect();
+    persons.sort_unstable_by_key(|(p, _)| *p);
+    progress.stage("adjudicating", persons.len() as u64);
+    let cx = Context {
+        reference: &reference,
+        lang: cfg.lang,
+    };
+    let mut work = || -> Vec<adjudicate::PersonOutcome> {
+        persons
+            .par_iter_mut()
+            .map(|(pid, claims)| {
+                let o = adjudicate::adjudicate_person(&cx, pid, claims, ledger.get(*pid));
+                progress.inc(1);
+                o
+            })
+            .collect()
+    };
+    let outcomes = match cfg.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| RunError::Usage(format!("cannot start {n} threads: {e}")))?
+            .install(work),
+        None => work(),
+    };
+    let t_adjudicate = t1.elapsed();
+
+    // Gather, order, reconcile.
+    let t2 = Instant::now();
+    let mut versions_used: BTreeSet<(String, usize)> = BTreeSet::new();
+    let mut ledger_rows: BTreeMap<String, LedgerEntry> =
+        ledger.into_iter().map(|(k, v)| (k, v)).collect();
+    let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(set.claims.len());
+    for o in outcomes {
+        versions_used.extend(o.versions_used);
+        ledger_rows.insert(o.ledger.person_id.clone(), o.ledger);
+        decisions.extend(o.decisions);
+    }
+    decisions.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
+    reconcile(&set, &decisions)?;
+    warnings.extend(provisional_warnings(&reference, &versions_used));
+
+    // Write everything, then rename into place.
+    let out_dir = cfg
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(period.to_string()));
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunError::Output {
+            path: path.clone(),
+            source,
+        }
+    };
+    let mut staging = Staging::create(&out_dir).map_err(io_err(&out_dir))?;
+    progress.stage("writing", 7);
+    let summary = Summary::of(&decisions);
+    let mut write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
+        stage(&mut staging, &out_dir, name, f)?;
+        progress.inc(1);
+        Ok::<(), RunError>(())
+    };
+    write("payments.csv", &|w| output::write_payments(w, &decisions))?;
+    write("audit.csv", &|w| output::write_audit(w, &decisions))?;
+    write("rejects.csv", &|w| output::write_rejects(w, &set.rejects))?;
+    let ledger_out: Vec<LedgerEntry> = ledger_rows.into_values().collect();
+    write("ledger.csv", &|w| output::write_ledger(w, &ledger_out))?;
+    write("summary.csv", &|w| summary.write_csv(w))?;
+    write("settlement.csv", &|w| summary.write_settlement(w))?;
+    write("summary.json", &|w| {
+        serde_json::to_writer_pretty(&mut *w, &summary.to_json(&period.to_string()))?;
+        w.write_all(b"\n")
+    })?;
+    let t_write = t2.elapsed();
+    drop(write);
+
+    let outputs = staging.written().map_err(io_err(&out_dir))?;
+    ref_files.sort_by(|a, b| a.0.cmp(b.0));
+    let rules_files: Vec<(String, String)> = reference
+        .rules
+        .cities
+        .values()
+        .map(|c| {
+            let hash = std::fs::read(&c.file)
+                .map(|b| input::csvsrc::sha256_hex(&b))
+                .unwrap_or_default();
+            (c.file.display().to_string(), hash)
+        })
+        .collect();
+    let manifest = Manifest {
+        command: &cfg.command,
+        period: period.to_string(),
+        rules: &rules_files,
+        inputs: &ref_files,
+        claim_files: &set.files,
+        outputs: &outputs,
+        counts: counts(&set, &decisions, summary.total.persons),
+        warnings: &warnings,
+        timings_ms: json!({
+            "read": t_read.as_millis() as u64,
+            "adjudicate": t_adjudicate.as_millis() as u64,
+            "write": t_write.as_millis() as u64,
+            "total": t0.elapsed().as_millis() as u64,
+        }),
+    };
+    stage(&mut staging, &out_dir, "manifest.json", &|w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest.to_json())?;
+        w.write_all(b"\n")
+    })?;
+    staging.commit("manifest.json").map_err(io_err(&out_dir))?;
+    progress.finish();
+
+    Ok(RunReport {
+        out_dir,
+        period,
+        claims: decisions.len(),
+        lines_quarantined: set.rejects.len(),
+        warnings,
+        summary: summary.render(cfg.lang),
+    })
+}
+
+/// Write one output file into the staging directory.
+fn stage(
+    staging: &mut Staging,
+    out_dir: &Path,
+    name: &str,
+    f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), RunError> {
+    let path = out_dir.join(name);
+    let err = |source| RunError::Output {
+        path: path.clone(),
+        source,
+    };
+    let mut w = staging.file(name).map_err(err)?;
+    f(&mut w).map_err(err)?;
+    staging::finish(w).map_err(err)
+}
+
+type Loaded = (
+    Reference,
+    Vec<(&'static str, InputFile)>,
+    HashMap<String, LedgerEntry>,
+);
+
+fn read_reference(
+    cfg: &RunConfig,
+    rules: rules::RuleBook,
+    warnings: &mut Vec<String>,
+) -> Result<Loaded, RunError> {
+    let path =
+        |given: &Option<PathBuf>, name: &str| given.clone().unwrap_or_else(|| cfg.data.join(name));
+    let enc = cfg.encoding;
+    let mut files = Vec::new();
+    let members = reference::read_members(&path(&cfg.members, "members.csv"), enc)?;
+    let institutions =
+        reference::read_institutions(&path(&cfg.institutions, "institutions.csv"), enc)?;
+    let catalogue = reference::read_catalogue(&path(&cfg.catalogue, "catalogue.csv"), enc)?;
+    let stays_path = path(&cfg.stays, "stays.csv");
+    // stays.csv is optional when not named; named and missing is an error.
+    let stays = if cfg.stays.is_some() || stays_path.exists() {
+        let s = reference::read_stays(&stays_path, enc)?;
+        warnings.extend(s.warnings);
+        files.push(("stays", s.file));
+        s.value
+    } else {
+        HashMap::new()
+    };
+    let ledger = match &cfg.ledger {
+        Some(p) => {
+            let l = reference::read_ledger(p, enc)?;
+            warnings.extend(l.warnings);
+            files.push(("ledger", l.file));
+            l.value
+        }
+        None => HashMap::new(),
+    };
+    for (role, w, f) in [
+        ("members", members.warnings, members.file),
+        ("institutions", institutions.warnings, institutions.file),
+        ("catalogue", catalogue.warnings, catalogue.file),
+    ] {
+        warnings.extend(w);
+        files.push((role, f));
+    }
+    let reference = Reference {
+        members: members.value,
+        institutions: institutions.value,
+        catalogue: catalogue.value,
+        stays,
+        rules,
+    };
+    Ok((reference, files, ledger))
+}
+
+/// The claim files: named ones (a directory stands for its `*.csv`), else
+/// `<data>/claims/*.csv`; sorted, so file order never changes a result.
+fn claim_paths(cfg: &RunConfig) -> Result<Vec<PathBuf>, RunError> {
+    let given = if cfg.claims.is_empty() {
+        vec![cfg.data.join("claims")]
+    } else {
+        cfg.claims.clone()
+    };
+    let mut out = Vec::new();
+    for p in given {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(&p)
+                .map_err(|e| InputError::new(&p, 0, "", format!("cannot list: {e}")))?;
+            for e in entries {
+                let e = e
+                    .map_err(|e| InputError::new(&p, 0, "", format!("cannot list: {e}")))?
+                    .path();
+                if e.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) {
+                    out.push(e);
+                }
+            }
+        } else if p.exists() {
+            out.push(p);
+        } else {
+            return Err(
+                InputError::new(&p, 0, "", "no such claim file or directory".into()).into(),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    if out.is_empty() {
+        return Err(RunError::Usage("no claim files (*.csv) found".into()));
+    }
+    Ok(out)
+}
+
+/// Every line read is adjudicated or quarantined, and so is every yuan.
+fn reconcile(set: &ClaimSet, decisions: &[ClaimDecision]) -> Result<(), RunError> {
+    let lines_read: u64 = set.files.iter().map(|f| f.lines).sum();
+    let adjudicated: u64 = set.claims.iter().map(|c| c.lines.len() as u64).sum();
+    let quarantined = set.rejects.len() as u64;
+    if lines_read != adjudicated + quarantined {
+        return Err(RunError::Reconciliation(format!(
+            "{lines_read} claim lines read, {adjudicated} adjudicated + {quarantined} quarantined"
+        )));
+    }
+    let amount_read: rust_decimal::Decimal = set.files.iter().map(|f| f.amount).sum();
+    let amount_paid: rust_decimal::Decimal = decisions.iter().map(|d| d.total).sum();
+    let amount_held: rust_decimal::Decimal = set.rejects.iter().filter_map(|r| r.amount).sum();
+    if amount_read != amount_paid + amount_held {
+        return Err(RunError::Reconciliation(format!(
+            "{amount_read} yuan read, {amount_paid} adjudicated + {amount_held} quarantined"
+        )));
+    }
+    for d in decisions {
+        if d.total != d.fund_pay + d.account_pay + d.cash_pay
+            || d.total != d.excluded + d.b_selfpay + d.remote_prepay + d.eligible
+        {
+            return Err(RunError::Reconciliation(format!(
+                "claim {} does not add up",
+                d.claim_id
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn counts(set: &ClaimSet, decisions: &[ClaimDecision], persons: u64) -> serde_json::Value {
+    let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
+    for s in [
+        Status::Paid,
+        Status::PoolDenied,
+        Status::Denied,
+        Status::Routed,
+        Status::Reversed,
+        Status::Reversal,
+    ] {
+        by_status.insert(s.as_str(), 0);
+    }
+    for d in decisions {
+        *by_status.entry(d.status.as_str()).or_default() += 1;
+    }
+    let claims_quarantined: BTreeSet<&str> = set
+        .rejects
+        .iter()
+        .filter(|r| !r.claim_id.is_empty())
+        .map(|r| r.claim_id.as_str())
+        .collect();
+    json!({
+        "claim_lines_read": set.files.iter().map(|f| f.lines).sum::<u64>(),
+        "claim_lines_quarantined": set.rejects.len(),
+        "claims_adjudicated": decisions.len(),
+        "claims_quarantined": claims_quarantined.len(),
+        "persons": persons,
+        "findings": decisions.iter().map(|d| d.findings.len()).sum::<usize>(),
+        "by_status": by_status,
+    })
+}
+
+/// One warning per city whose rules in use hold provisional parameters.
+fn provisional_warnings(reference: &Reference, used: &BTreeSet<(String, usize)>) -> Vec<String> {
+    let mut per_city: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (city, i) in used {
+        if let Some(v) = reference
+            .rules
+            .cities
+            .get(city)
+            .and_then(|c| c.versions.get(*i))
+        {
+            let names = per_city.entry(city).or_default();
+            for p in &v.provisional {
+                if !names.contains(&p.as_str()) {
+                    names.push(p);
+                }
+            }
+        }
+    }
+    per_city
+        .into_iter()
+        .filter(|(_, n)| !n.is_empty())
+        .map(|(city, names)| {
+            format!(
+                "{city}: provisional parameters used (the sources are silent; supply the official figures): {}",
+                names.join(", ")
+            )
+        })
+        .collect()
+}
