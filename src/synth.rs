@@ -1,4 +1,642 @@
-//! placeholder
-pub fn run_cli(_a: crate::cli::SynthArgs) -> Result<String, String> {
-    Err("todo".into())
+//! `tongchou synth`: write a generated month (a complete data directory per
+//! CONTRACT.md) for tests and benchmarks.
+//!
+//! Deterministic for a seed. Realistic in its mix: three cities plus remote
+//! places of treatment, hospitals of every level, clinics, pharmacies,
+//! internet hospitals, class A/B/C items, remote registrations, manual
+//! claims, exclusions, reversals, duplicates, card-lending days, skewed
+//! claims per person, several claim files. Every rule id of POLICY.md fires
+//! in a month of 100,000 lines.
+
+use crate::cli::SynthArgs;
+use crate::date::{days_in_month, Period};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+/// SplitMix64: small, fast, and the same on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+const HOME: [&str; 3] = ["wuhan", "shiyan", "ezhou"];
+const REMOTE: [&str; 3] = ["beijing", "shanghai", "guangzhou"];
+
+/// Institution id prefix of a city.
+fn prefix(city: &str) -> &'static str {
+    match city {
+        "wuhan" => "WH",
+        "shiyan" => "SY",
+        "ezhou" => "EZ",
+        "beijing" => "BJ",
+        "shanghai" => "SH",
+        _ => "GZ",
+    }
+}
+
+struct Inst {
+    id: String,
+    city: &'static str,
+    kind: &'static str,
+    level: u8,
+    pooling: bool,
+    networked: bool,
+    valid_to: Option<&'static str>,
+}
+
+struct Item {
+    code: String,
+    price_fen: i64,
+    pharmacy: bool,
+}
+
+/// What was written.
+pub struct SynthSummary {
+    pub lines: u64,
+    pub claims: u64,
+    pub persons: u64,
+    pub bytes: u64,
+}
+
+/// Write a month into `out` (created if needed).
+pub fn generate(
+    out: &Path,
+    lines: u64,
+    persons: u64,
+    files: u32,
+    period: Period,
+    seed: u64,
+) -> io::Result<SynthSummary> {
+    let mut rng = Rng(seed ^ 0x746F_6E67_6368_6F75);
+    fs::create_dir_all(out.join("claims"))?;
+    let insts = institutions(&mut rng);
+    let items = catalogue(out, &mut rng)?;
+    write_institutions(out, &insts)?;
+    let member_cities = members(out, persons, period, &mut rng)?;
+    stays_and_ledger(out, persons, period, &mut rng)?;
+
+    let files = files.max(1) as usize;
+    let mut writers: Vec<BufWriter<File>> = (0..files)
+        .map(|i| {
+            let f = File::create(out.join("claims").join(format!("claims_{:02}.csv", i + 1)))?;
+            let mut w = BufWriter::with_capacity(1 << 20, f);
+            w.write_all(CLAIM_HEADER.as_bytes())?;
+            Ok(w)
+        })
+        .collect::<io::Result<_>>()?;
+    let home_insts: Vec<Vec<usize>> = HOME
+        .iter()
+        .map(|c| (0..insts.len()).filter(|&i| insts[i].city == *c).collect())
+        .collect();
+    let remote_insts: Vec<usize> = (0..insts.len())
+        .filter(|&i| REMOTE.contains(&insts[i].city))
+        .collect();
+    let prescribers: Vec<Vec<usize>> = home_insts
+        .iter()
+        .map(|v| {
+            v.iter()
+                .copied()
+                .filter(|&i| matches!(insts[i].kind, "hospital" | "clinic"))
+                .collect()
+        })
+        .collect();
+    let pharmacy_items: Vec<usize> = (0..items.len()).filter(|&i| items[i].pharmacy).collect();
+    let days = days_in_month(period.year, period.month) as u64;
+
+    let (mut written, mut claims) = (0u64, 0u64);
+    let mut buf = String::with_capacity(4096);
+    while written < lines {
+        claims += 1;
+        buf.clear();
+        // Skewed persons: a few persons have many claims.
+        let u = rng.unit();
+        let p = ((persons as f64) * u * u * u) as u64;
+        let unknown_member = rng.chance(0.001);
+        let person = if unknown_member {
+            format!("X{p:08}")
+        } else {
+            format!("P{p:08}")
+        };
+        let city_i = member_cities[p as usize % member_cities.len()] as usize;
+        let visit = match rng.below(1000) {
+            0..=899 => "general",
+            900..=939 => "emergency",
+            940..=964 => "chronic",
+            965..=979 => "two_diseases",
+            980..=989 => "maternity",
+            _ => "dual_channel",
+        };
+        let inst_i = if rng.chance(0.05) {
+            *rng.pick(&remote_insts)
+        } else {
+            *rng.pick(&home_insts[city_i])
+        };
+        let inst = &insts[inst_i];
+        let inst_id = if rng.chance(0.0005) {
+            "UNKNOWN-INST".to_string()
+        } else {
+            inst.id.clone()
+        };
+        let day = 1 + rng.below(days);
+        let time = format!(
+            "{}-{:02} {:02}:{:02}:{:02}",
+            period,
+            day,
+            7 + rng.below(14),
+            rng.below(60),
+            rng.below(60)
+        );
+        let manual = rng.chance(0.02);
+        // A few old receipts handed in long after the deadline (and before
+        // some cities' rules were in force).
+        let time = if manual && rng.chance(0.05) {
+            "2022-12-31 10:00:00".to_string()
+        } else {
+            time
+        };
+        let mode = if manual {
+            "manual"
+        } else if rng.chance(0.5) {
+            "direct"
+        } else {
+            ""
+        };
+        let submitted = if manual {
+            format!("{}-{:02}", period, day.max(days - 2))
+        } else {
+            String::new()
+        };
+        let exclusion = if rng.chance(0.003) {
+            *rng.pick(&["third_party", "work_injury", "public_health", "abroad"])
+        } else {
+            ""
+        };
+        let claim_id = format!("C{}{:02}{:09}", period.year, period.month, claims);
+        let at_pharmacy = inst.kind == "pharmacy";
+        let prescriber = if rng.chance(0.02) {
+            String::new()
+        } else {
+            insts[*rng.pick(&prescribers[city_i])].id.clone()
+        };
+        let rx = if at_pharmacy && !rng.chance(0.03) {
+            format!("RX{claims}")
+        } else {
+            String::new()
+        };
+        let n_lines = 1 + rng.below(5) + rng.below(2);
+        let mut lines_of_claim = Vec::with_capacity(n_lines as usize);
+        for no in 1..=n_lines {
+            let item = if at_pharmacy {
+                &items[*rng.pick(&pharmacy_items)]
+            } else {
+                rng.pick(&items)
+            };
+            let qty = 1 + rng.below(if at_pharmacy { 6 } else { 3 }) as i64;
+            let mut amount = item.price_fen * qty;
+            if rng.chance(0.003) {
+                amount += 100 + rng.below(1000) as i64;
+            }
+            let supply = if at_pharmacy && rng.chance(0.3) {
+                (7 * (1 + rng.below(14))).to_string()
+            } else {
+                String::new()
+            };
+            lines_of_claim.push((no, item.code.clone(), qty, item.price_fen, amount, supply));
+        }
+        let file = inst_i % files;
+        let row = |buf: &mut String,
+                   id: &str,
+                   no: u64,
+                   code: &str,
+                   qty: i64,
+                   price: i64,
+                   amount: i64,
+                   supply: &str,
+                   t: &str,
+                   reverses: &str| {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                buf,
+                "{id},{no},{person},{inst_id},{t},{visit},{code},,{qty},{},{},{rx},{},{supply},{mode},{submitted},{exclusion},{reverses}",
+                fen(price),
+                fen(amount),
+                if at_pharmacy { prescriber.as_str() } else { "" },
+            );
+        };
+        for (no, code, qty, price, amount, supply) in &lines_of_claim {
+            row(
+                &mut buf, &claim_id, *no, code, *qty, *price, *amount, supply, &time, "",
+            );
+        }
+        written += n_lines;
+        // A duplicate bill: the same first line again in a later claim.
+        if rng.chance(0.005) {
+            claims += 1;
+            let dup = format!("C{}{:02}{:09}", period.year, period.month, claims);
+            let (_, code, qty, price, amount, supply) = &lines_of_claim[0];
+            row(
+                &mut buf, &dup, 1, code, *qty, *price, *amount, supply, &time, "",
+            );
+            written += 1;
+        }
+        // A reversal of this claim, or of a claim that is not in the month.
+        if rng.chance(0.003) || rng.chance(0.0005) {
+            claims += 1;
+            let rev = format!("C{}{:02}{:09}", period.year, period.month, claims);
+            let target = if rng.chance(0.8) {
+                claim_id.clone()
+            } else {
+                format!("OLD{claims}")
+            };
+            for (no, code, qty, price, amount, supply) in &lines_of_claim {
+                row(
+                    &mut buf, &rev, *no, code, -qty, *price, -amount, supply, &time, &target,
+                );
+            }
+            written += n_lines;
+        }
+        // A card-lending day: two more institutions the same day.
+        if rng.chance(0.002) {
+            for k in 0..2 {
+                claims += 1;
+                let other = format!("C{}{:02}{:09}", period.year, period.month, claims);
+                let oi = &insts[home_insts[city_i][(inst_i + 1 + k) % home_insts[city_i].len()]];
+                let line = format!(
+                    "{other},1,{person},{},{time},general,S0001,,1,10.00,10.00,,,,,,,\n",
+                    oi.id
+                );
+                buf.push_str(&line);
+                written += 1;
+            }
+        }
+        writers[file].write_all(buf.as_bytes())?;
+    }
+    let mut bytes = 0;
+    for (i, w) in writers.into_iter().enumerate() {
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        bytes += fs::metadata(out.join("claims").join(format!("claims_{:02}.csv", i + 1)))?.len();
+    }
+    Ok(SynthSummary {
+        lines: written,
+        claims,
+        persons,
+        bytes,
+    })
+}
+
+const CLAIM_HEADER: &str = "claim_id,line_no,person_id,institution_id,service_time,visit_type,item_code,item_name,quantity,unit_price,amount,prescription_id,prescriber_id,supply_days,settlement_mode,submitted_date,exclusion,reverses_claim_id\n";
+
+fn fen(x: i64) -> String {
+    let sign = if x < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", x.abs() / 100, x.abs() % 100)
+}
+
+fn institutions(rng: &mut Rng) -> Vec<Inst> {
+    let mut v = Vec::new();
+    let mut add = |id: String,
+                   city: &'static str,
+                   kind: &'static str,
+                   level: u8,
+                   pooling: bool,
+                   networked: bool,
+                   valid_to| {
+        v.push(Inst {
+            id,
+            city,
+            kind,
+            level,
+            pooling,
+            networked,
+            valid_to,
+        });
+    };
+    for city in HOME {
+        let pre = prefix(city);
+        for i in 0..4 {
+            add(
+                format!("{pre}-H3-{i:02}"),
+                city,
+                "hospital",
+                3,
+                true,
+                i % 2 == 0,
+                None,
+            );
+        }
+        for i in 0..8 {
+            add(
+                format!("{pre}-H2-{i:02}"),
+                city,
+                "hospital",
+                2,
+                true,
+                i % 3 == 0,
+                None,
+            );
+        }
+        for i in 0..20 {
+            add(
+                format!("{pre}-C1-{i:02}"),
+                city,
+                "clinic",
+                1,
+                true,
+                false,
+                None,
+            );
+        }
+        for i in 0..15 {
+            add(
+                format!("{pre}-P-{i:02}"),
+                city,
+                "pharmacy",
+                0,
+                i != 0,
+                false,
+                None,
+            );
+        }
+        add(
+            format!("{pre}-I3-00"),
+            city,
+            "internet_hospital",
+            3,
+            true,
+            false,
+            None,
+        );
+        add(
+            format!("{pre}-HX-00"),
+            city,
+            "hospital",
+            2,
+            true,
+            false,
+            Some("2023-12-31"),
+        );
+    }
+    for city in REMOTE {
+        let pre = prefix(city);
+        for i in 0..3 {
+            add(
+                format!("{pre}-H3-{i:02}"),
+                city,
+                "hospital",
+                3,
+                true,
+                i != 2,
+                None,
+            );
+        }
+        add(
+            format!("{pre}-P-00"),
+            city,
+            "pharmacy",
+            0,
+            true,
+            false,
+            None,
+        );
+    }
+    let _ = rng;
+    v
+}
+
+fn write_institutions(out: &Path, insts: &[Inst]) -> io::Result<()> {
+    let mut w = BufWriter::new(File::create(out.join("institutions.csv"))?);
+    writeln!(
+        w,
+        "institution_id,city,kind,level,outpatient_pooling,remote_settlement,valid_from,valid_to"
+    )?;
+    for i in insts {
+        let level = if i.kind == "pharmacy" {
+            String::new()
+        } else {
+            i.level.to_string()
+        };
+        writeln!(
+            w,
+            "{},{},{},{},{},{},2020-01-01,{}",
+            i.id,
+            i.city,
+            i.kind,
+            level,
+            i.pooling,
+            i.networked,
+            i.valid_to.unwrap_or("")
+        )?;
+    }
+    w.flush()
+}
+
+fn catalogue(out: &Path, rng: &mut Rng) -> io::Result<Vec<Item>> {
+    let mut w = BufWriter::new(File::create(out.join("catalogue.csv"))?);
+    writeln!(
+        w,
+        "item_code,region,kind,class,b_selfpay_share,special_management,price_cap"
+    )?;
+    let mut items = Vec::new();
+    for i in 0..240 {
+        let code = format!("D{i:04}");
+        let class = match i % 10 {
+            0..=4 => "A",
+            5..=8 => "B",
+            _ => "C",
+        };
+        let price = 200 + rng.below(30_000) as i64;
+        let share = if class == "B" && i % 7 == 0 {
+            "0.20"
+        } else {
+            ""
+        };
+        let special = i % 53 == 0;
+        let cap = if i % 17 == 0 {
+            fen(price - price / 10)
+        } else {
+            String::new()
+        };
+        writeln!(w, "{code},,drug,{class},{share},{special},{cap}")?;
+        if i % 41 == 0 {
+            writeln!(w, "{code},wuhan,drug,B,0.05,false,")?;
+        }
+        items.push(Item {
+            code,
+            price_fen: price,
+            pharmacy: true,
+        });
+    }
+    writeln!(w, "S0001,,service,A,,false,")?;
+    items.push(Item {
+        code: "S0001".into(),
+        price_fen: 1000,
+        pharmacy: false,
+    });
+    for i in 2..60 {
+        let code = format!("S{i:04}");
+        let class = if i % 4 == 0 { "B" } else { "A" };
+        writeln!(w, "{code},,service,{class},,false,")?;
+        items.push(Item {
+            code,
+            price_fen: 500 + rng.below(40_000) as i64,
+            pharmacy: false,
+        });
+    }
+    for i in 0..5 {
+        writeln!(w, "F{i:04},,facility,A,,false,")?;
+        items.push(Item {
+            code: format!("F{i:04}"),
+            price_fen: 3000,
+            pharmacy: false,
+        });
+        writeln!(w, "M{i:04},,material,B,,false,")?;
+        items.push(Item {
+            code: format!("M{i:04}"),
+            price_fen: 800 + 100 * i,
+            pharmacy: true,
+        });
+        writeln!(w, "N{i:04},,non_medical,C,,false,")?;
+        items.push(Item {
+            code: format!("N{i:04}"),
+            price_fen: 3990,
+            pharmacy: true,
+        });
+    }
+    // Not in any catalogue.
+    items.push(Item {
+        code: "X9999".into(),
+        price_fen: 5000,
+        pharmacy: true,
+    });
+    w.flush()?;
+    Ok(items)
+}
+
+/// Write members.csv; returns each person's home-city index.
+fn members(out: &Path, persons: u64, period: Period, rng: &mut Rng) -> io::Result<Vec<u8>> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(out.join("members.csv"))?);
+    writeln!(w, "person_id,city,category,account_type,account_balance,benefit_from,benefit_to,remote_type,remote_city,remote_from,remote_to")?;
+    let mut cities = Vec::with_capacity(persons as usize);
+    for p in 0..persons {
+        let ci = match rng.below(100) {
+            0..=54 => 0u8,
+            55..=84 => 1,
+            _ => 2,
+        };
+        cities.push(ci);
+        let category = if rng.chance(0.35) {
+            "retired"
+        } else {
+            "employed"
+        };
+        let pool_only = rng.chance(0.1);
+        let account = if pool_only {
+            "pool_only"
+        } else {
+            "with_account"
+        };
+        let balance = if pool_only {
+            String::new()
+        } else {
+            fen(rng.below(300_000) as i64)
+        };
+        let (from, to) = match rng.below(200) {
+            0 => (format!("{}-15", period), String::new()),
+            1 => ("2010-01-01".to_string(), format!("{}-01-31", period.year)),
+            _ => ("2010-01-01".to_string(), String::new()),
+        };
+        let remote = if rng.chance(0.03) {
+            let t = *rng.pick(&[
+                "relocated_retiree",
+                "long_term_resident",
+                "stationed_worker",
+                "temporary",
+            ]);
+            format!("{t},{},2023-06-01,", rng.pick(&REMOTE))
+        } else {
+            ",,,".to_string()
+        };
+        writeln!(
+            w,
+            "P{p:08},{},{category},{account},{balance},{from},{to},{remote}",
+            HOME[ci as usize]
+        )?;
+    }
+    w.flush()?;
+    Ok(cities)
+}
+
+fn stays_and_ledger(out: &Path, persons: u64, period: Period, rng: &mut Rng) -> io::Result<()> {
+    let mut s = BufWriter::new(File::create(out.join("stays.csv"))?);
+    writeln!(s, "person_id,institution_id,admit_date,discharge_date")?;
+    let mut l = BufWriter::with_capacity(1 << 20, File::create(out.join("ledger.csv"))?);
+    writeln!(l, "person_id,year,deductible_met,pool_paid,claims")?;
+    let days = days_in_month(period.year, period.month) as u64;
+    for p in 0..persons {
+        if rng.chance(0.005) {
+            let a = 1 + rng.below(days);
+            let d = if rng.chance(0.2) {
+                String::new()
+            } else {
+                format!("{}-{:02}", period, (a + rng.below(10)).min(days))
+            };
+            writeln!(s, "P{p:08},WH-H3-00,{}-{a:02},{d}", period)?;
+        }
+        if period.month > 1 && rng.chance(0.6) {
+            let met = rng.below(50_001) as i64;
+            let paid = if met == 50_000 {
+                rng.below(350_000) as i64
+            } else {
+                0
+            };
+            writeln!(
+                l,
+                "P{p:08},{},{},{},{}",
+                period.year,
+                fen(met),
+                fen(paid),
+                1 + rng.below(20)
+            )?;
+        } else if rng.chance(0.05) {
+            writeln!(l, "P{p:08},{},500.00,1200.00,9", period.year - 1)?;
+        }
+    }
+    s.flush()?;
+    l.flush()
+}
+
+/// The `synth` subcommand.
+pub fn run_cli(a: SynthArgs) -> Result<String, String> {
+    let period = Period::parse(&a.period)
+        .ok_or_else(|| format!("--period `{}` is not YYYY-MM", a.period))?;
+    let persons = a.persons.unwrap_or((a.lines / 12).max(50));
+    let s = generate(&a.out, a.lines, persons, a.files, period, a.seed)
+        .map_err(|e| format!("{}: {e}", a.out.display()))?;
+    Ok(format!(
+        "wrote {} claim lines in {} claims for {} persons ({:.1} MB of claims) to {}",
+        s.lines,
+        s.claims,
+        s.persons,
+        s.bytes as f64 / 1e6,
+        a.out.display()
+    ))
 }

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Write samples/data: the hand-made sample month (2024-03) of three cities.
+
+The scenario claims below were designed by hand, one or more per rule id of
+POLICY.md §2-§8 (samples/README.md lists them); the filler claims around them
+are drawn from a fixed seed so that the month has a realistic mix. The CSV
+files are committed; this script documents how they were made and rewrites
+them identically.
+"""
+import csv, io, os, random, sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples", "data")
+rng = random.Random(20240301)
+
+INSTITUTIONS = [
+    # id, name, city, kind, level, pooling, remote, valid_from, valid_to
+    ("SY-H3", "十堰市人民医院", "shiyan", "hospital", 3, "true", "false", "2023-01-01", ""),
+    ("SY-H2", "十堰市郧阳区人民医院", "shiyan", "hospital", 2, "true", "false", "", ""),
+    ("SY-C1", "茅箭区二堰社区卫生服务站", "shiyan", "clinic", "", "true", "false", "", ""),
+    ("SY-I3", "十堰市人民医院互联网医院", "shiyan", "internet_hospital", 3, "true", "false", "", ""),
+    ("SY-P1", "十堰益康大药房", "shiyan", "pharmacy", "", "true", "false", "", ""),
+    ("SY-P2", "十堰百姓药店", "shiyan", "pharmacy", "", "false", "false", "", ""),
+    ("SY-H2X", "十堰市某协议终止医院", "shiyan", "hospital", 2, "true", "false", "2023-01-01", "2024-02-29"),
+    ("EZ-H3", "鄂州市中心医院", "ezhou", "hospital", 3, "是", "否", "", ""),
+    ("EZ-H2", "鄂州市第三医院", "ezhou", "hospital", 2, "是", "否", "", ""),
+    ("EZ-C1", "鄂城区凤凰街道社区卫生服务中心", "ezhou", "clinic", "", "是", "否", "", ""),
+    ("EZ-P1", "鄂州同济堂药房", "ezhou", "pharmacy", "", "是", "否", "", ""),
+    ("WH-H3", "武汉协和医院", "wuhan", "hospital", 3, "1", "1", "", ""),
+    ("WH-H2", "武汉市第九医院", "wuhan", "hospital", 2, "1", "1", "", ""),
+    ("WH-C1", "江汉区唐家墩社区卫生服务中心", "wuhan", "clinic", "", "1", "0", "", ""),
+    ("WH-P1", "武汉国大药房", "wuhan", "pharmacy", "", "1", "0", "", ""),
+    ("WH-I2", "武汉某互联网医院", "wuhan", "internet_hospital", 2, "1", "0", "", ""),
+    ("BJ-H3", "北京协和医院", "beijing", "hospital", 3, "Y", "Y", "", ""),
+    ("BJ-H2N", "北京某二级医院", "beijing", "hospital", 2, "Y", "N", "", ""),
+    ("SH-P1", "上海某大药房", "shanghai", "pharmacy", "", "Y", "N", "", ""),
+    ("GZ-H3", "广州中山一院", "guangzhou", "hospital", 3, "Y", "Y", "", ""),
+]
+
+CATALOGUE = [
+    # code, region, name, kind, class, b_share, special, price_cap, typical unit price
+    ("D001", "", "阿莫西林胶囊", "drug", "A", "", "", "", "12.50"),
+    ("D002", "", "阿托伐他汀钙片", "drug", "B", "", "", "", "36.80"),
+    ("D003", "", "瑞舒伐他汀钙片", "drug", "B", "0.20", "", "", "45.00"),
+    ("D004", "", "某进口保健药(自费)", "drug", "C", "", "", "", "88.00"),
+    ("D005", "", "盐酸曲马多片", "drug", "A", "", "true", "", "20.00"),
+    ("D006", "", "硝苯地平控释片", "drug", "A", "", "", "10.00", "10.00"),
+    ("D007", "", "二甲双胍缓释片", "drug", "A", "", "", "", "15.00"),
+    ("D007", "wuhan", "二甲双胍缓释片(武汉)", "drug", "B", "0.05", "", "", "15.00"),
+    ("D008", "beijing", "北京地方增补药", "drug", "A", "", "", "", "30.00"),
+    ("S001", "", "普通门诊诊查费", "service", "A", "", "", "", "10.00"),
+    ("S002", "", "彩色多普勒超声检查", "service", "B", "", "", "", "160.00"),
+    ("S003", "", "血常规", "service", "A", "", "", "", "25.00"),
+    ("F001", "", "门诊留观床位费", "facility", "A", "", "", "", "30.00"),
+    ("M001", "", "一次性输液器", "material", "B", "", "", "", "8.00"),
+    ("N001", "", "洗发水", "non_medical", "C", "", "", "", "39.90"),
+]
+PRICE = {c[0]: c[8] for c in CATALOGUE}
+
+MEMBERS = []  # person_id, city, category, account_type, balance, from, to, rtype, rcity, rfrom, rto
+def member(pid, city, cat, acct, bal, bfrom="2015-01-01", bto="", rtype="", rcity="", rfrom="", rto=""):
+    MEMBERS.append((pid, city, cat, acct, bal, bfrom, bto, rtype, rcity, rfrom, rto))
+
+# Scenario members.
+member("SY0001", "shiyan", "retired", "with_account", "600.00")      # the policy example: level 2, eligible 800
+member("SY0002", "shiyan", "employed", "with_account", "50.00")      # cap reached at a clinic; small account
+member("SY0003", "shiyan", "employed", "pool_only", "")               # no personal account
+member("SY0004", "shiyan", "retired", "with_account", "300.00", bto="2024-02-29")  # benefits ended
+member("SY0005", "shiyan", "employed", "with_account", "200.00")     # inpatient overlap
+member("SY0006", "shiyan", "retired", "with_account", "900.00")      # pharmacy purchases
+member("SY0007", "shiyan", "employed", "with_account", "100.00")     # manual claims
+member("SY0008", "shiyan", "employed", "with_account", "400.00")     # card lending pattern
+member("EZ0001", "ezhou", "retired", "with_account", "500.00")       # pharmacy fixed 68%
+member("EZ0002", "ezhou", "employed", "with_account", "500.00")      # pharmacy fixed 60%
+member("WH0001", "wuhan", "employed", "with_account", "800.00")      # unregistered in Beijing: 10% first
+member("WH0002", "wuhan", "retired", "with_account", "800.00", rtype="relocated_retiree", rcity="guangzhou", rfrom="2020-06-01")
+member("WH0003", "wuhan", "employed", "with_account", "300.00", rtype="temporary", rcity="beijing", rfrom="2024-03-01", rto="2024-08-31")
+member("WH0004", "wuhan", "retired", "with_account", "1000.00")      # duplicates and mismatch
+member("WH0005", "wuhan", "employed", "with_account", "300.00")      # remote pharmacy, not networked
+member("WH0006", "wuhan", "employed", "with_account", "500.00", bfrom="2024-03-20")  # benefits start late
+# Filler members.
+for city, pre, n in (("shiyan", "SY", 22), ("ezhou", "EZ", 14), ("wuhan", "WH", 22)):
+    for i in range(10, 10 + n):
+        cat = "retired" if rng.random() < 0.4 else "employed"
+        acct = "pool_only" if rng.random() < 0.12 else "with_account"
+        bal = "" if acct == "pool_only" else "%d.%02d" % (rng.randint(0, 2500), rng.choice([0, 0, 50, 18, 75]))
+        member("%s%04d" % (pre, i), city, cat, acct, bal)
+
+STAYS = [
+    ("SY0005", "SY-H3", "2024-03-10", "2024-03-15"),
+    ("EZ0013", "EZ-H3", "2024-03-28", ""),  # still in hospital at month end
+]
+
+claims = []  # list of dicts (one per line)
+seq = {"n": 0}
+
+def claim(person, inst, time, visit="general", lines=(), mode="", submitted="", exclusion="", reverses="", cid=None, prescriber=""):
+    if cid is None:
+        seq["n"] += 1
+        cid = "%s2403%05d" % (inst.split("-")[0] if inst else "XX", seq["n"])
+    for no, (item, qty, price, amount, *rest) in enumerate(lines, start=1):
+        opts = rest[0] if rest else {}
+        claims.append({
+            "claim_id": cid, "line_no": str(no), "person_id": person, "institution_id": inst,
+            "service_time": time, "visit_type": visit, "item_code": item,
+            "item_name": next((c[2] for c in CATALOGUE if c[0] == item), "未知项目"),
+            "quantity": qty, "unit_price": price, "amount": amount,
+            "prescription_id": opts.get("rx", ""), "prescriber_id": opts.get("prescriber", prescriber if opts.get("rx") else ""),
+            "supply_days": opts.get("days", ""), "settlement_mode": mode, "submitted_date": submitted,
+            "exclusion": exclusion, "reverses_claim_id": reverses,
+        })
+    return cid
+
+def L(item, qty, price=None, amount=None, **opts):
+    price = price or PRICE[item]
+    amount = amount or "%.2f" % (round(float(price) * float(qty) * 100) / 100)
+    return (item, str(qty), price, amount, opts)
+
+# ---- Scenario claims (see samples/README.md) ----
+# The policy example: Shiyan retiree, level-2 hospital, eligible 800, nothing towards the deductible.
+claim("SY0001", "SY-H2", "2024-03-04 09:12:00", lines=[L("S001", 1, "10.00", "10.00"), L("D001", 4, "12.50", "50.00"), L("F001", 1, "740.00", "740.00")], cid="SC-EXAMPLE")
+# Cap: Shiyan employed at a clinic, two claims; the second is cut by the 3000 cap.
+claim("SY0002", "SY-C1", "2024-03-05 10:00:00", lines=[L("S003", 100, "25.00", "2500.00")], cid="SC-CAP-1")
+claim("SY0002", "SY-C1", "2024-03-19 10:00:00", lines=[L("S003", 80, "25.00", "2000.00")], cid="SC-CAP-2")
+# Pool-only member: no personal account.
+claim("SY0003", "SY-H3", "2024-03-06 08:30:00", lines=[L("S001", 1), L("D002", 2)], cid="SC-POOLONLY")
+# Outside benefit period (ended 2024-02-29) and not yet started (from 2024-03-20).
+claim("SY0004", "SY-H2", "2024-03-07 09:00:00", lines=[L("S001", 1), L("D001", 2)], cid="SC-BENEFIT-ENDED")
+claim("WH0006", "WH-H2", "2024-03-08 09:00:00", lines=[L("S001", 1)], cid="SC-BENEFIT-NOTYET")
+# Unknown member, unknown institution.
+claim("XX9999", "SY-H3", "2024-03-08 11:00:00", lines=[L("S001", 1), L("D001", 1)], cid="SC-NOMEMBER")
+claim("SY0003", "SY-H9", "2024-03-09 11:00:00", lines=[L("S001", 1)], cid="SC-NOINST")
+# Excluded cause: third party (a fight), work injury.
+claim("SY0008", "SY-H3", "2024-03-02 20:00:00", visit="emergency", lines=[L("S001", 1), L("M001", 3)], exclusion="third_party", cid="SC-EXCL-3P")
+claim("WH0004", "WH-H3", "2024-03-03 08:00:00", visit="emergency", lines=[L("S002", 1)], exclusion="work_injury", cid="SC-EXCL-WI")
+# Manual claims in Shiyan: one handed in too late (service 2022-12-31, deadline 2023-03-31), one in time.
+claim("SY0007", "SY-H3", "2022-12-31 09:00:00", lines=[L("S001", 1), L("S002", 1)], mode="manual", submitted="2024-03-05", cid="SC-MANUAL-LATE")
+claim("SY0007", "SY-H2", "2024-02-20 09:00:00", lines=[L("S001", 1), L("D002", 10)], mode="manual", submitted="2024-03-11", cid="SC-MANUAL-OK")
+# Institution whose agreement ended.
+claim("SY0008", "SY-H2X", "2024-03-11 09:00:00", lines=[L("S001", 1), L("D001", 2)], cid="SC-NOTDESIGNATED")
+# Other benefits: chronic, two diseases, maternity, dual channel.
+claim("SY0006", "SY-H3", "2024-03-12 09:00:00", visit="chronic", lines=[L("D002", 6)], cid="SC-ROUTE-CHRONIC")
+claim("EZ0001", "EZ-H2", "2024-03-12 10:00:00", visit="two_diseases", lines=[L("D007", 4)], cid="SC-ROUTE-2D")
+claim("WH0003", "WH-H3", "2024-03-13 10:00:00", visit="maternity", lines=[L("S002", 1)], cid="SC-ROUTE-MAT")
+claim("WH0004", "WH-P1", "2024-03-13 15:00:00", visit="dual_channel", lines=[L("D003", 2, rx="RX-DC1", prescriber="WH-H3")], cid="SC-ROUTE-DUAL")
+# Not a pooling institution: the account still pays.
+claim("SY0006", "SY-P2", "2024-03-14 16:00:00", lines=[L("D001", 2, rx="RX-SY-01", prescriber="SY-H3")], cid="SC-NOTPOOLING")
+# Inpatient overlap (stay 2024-03-10..15).
+claim("SY0005", "SY-C1", "2024-03-12 09:00:00", lines=[L("S001", 1), L("D002", 2)], cid="SC-INPATIENT")
+# Remote pharmacy (Shanghai) and remote hospital not networked (Beijing level 2).
+claim("WH0005", "SH-P1", "2024-03-15 10:00:00", lines=[L("D001", 2, rx="RX-SH-1", prescriber="BJ-H3")], cid="SC-REMOTE-PHARM")
+claim("WH0005", "BJ-H2N", "2024-03-16 10:00:00", lines=[L("S001", 1), L("S003", 2)], cid="SC-REMOTE-NONET")
+# Manual claim at the same non-networked hospital: allowed, with the 10% remote prepay.
+claim("WH0005", "BJ-H2N", "2024-03-17 10:00:00", lines=[L("S001", 1), L("S002", 2)], mode="manual", submitted="2024-03-25", cid="SC-REMOTE-MANUAL")
+# Shiyan pharmacy: prescriber missing, prescriber a pharmacy, prescriber a level-2 hospital.
+claim("SY0006", "SY-P1", "2024-03-18 09:30:00", lines=[L("D001", 2, rx="RX-SY-02")], cid="SC-RX-NOPRESCRIBER")
+claim("SY0006", "SY-P1", "2024-03-18 11:30:00", lines=[L("D001", 2, rx="RX-SY-03", prescriber="SY-P2")], cid="SC-RX-PHARMACY")
+claim("SY0006", "SY-P1", "2024-03-20 09:30:00", lines=[
+    L("D002", 10, rx="RX-SY-04", prescriber="SY-H2"),
+    L("N001", 1),                                    # daily goods: never payable
+    L("D001", 2),                                    # no prescription
+    L("D005", 1, rx="RX-SY-04", prescriber="SY-H2"), # special management at a pharmacy
+    L("D007", 6, rx="RX-SY-04", prescriber="SY-H2", days=90),  # 90 days > 84
+], cid="SC-PHARMACY-LINES")
+# Ezhou pharmacy: fixed 68% retired / 60% employed.
+claim("EZ0001", "EZ-P1", "2024-03-21 10:00:00", lines=[L("D001", 40, rx="RX-EZ-1", prescriber="EZ-H2"), L("D006", 30, "12.00", "360.00", rx="RX-EZ-1", prescriber="EZ-H2")], cid="SC-EZ-PHARM-RET")
+claim("EZ0002", "EZ-P1", "2024-03-21 11:00:00", lines=[L("D003", 20, rx="RX-EZ-2", prescriber="EZ-C1"), L("D004", 1)], cid="SC-EZ-PHARM-EMP")
+# Remote: Wuhan member unregistered in Beijing pays 10% first; local catalogue entry D008.
+claim("WH0001", "BJ-H3", "2024-03-22 09:00:00", lines=[L("S001", 1), L("S002", 3), L("D008", 10)], cid="SC-REMOTE-PREPAY")
+# Remote: temporary registration in Beijing still pays 10% first.
+claim("WH0003", "BJ-H3", "2024-03-22 14:00:00", lines=[L("S001", 1), L("S003", 30)], cid="SC-REMOTE-TEMP")
+# Remote: relocated retiree in Guangzhou follows Wuhan's own rules; D008 not in catalogue there.
+claim("WH0002", "GZ-H3", "2024-03-23 09:00:00", lines=[L("S001", 1), L("S002", 5), L("D008", 1)], cid="SC-REMOTE-REG")
+# Wuhan local entry: D007 is class B (5%) in Wuhan.
+claim("WH0002", "WH-H2", "2024-03-04 09:00:00", lines=[L("D007", 30), L("D004", 2)], cid="SC-LOCAL-ENTRY")
+# Price cap: D006 at 12.00 above the 10.00 standard; amount mismatch: 3 × 25.00 billed 80.00.
+claim("WH0004", "WH-H3", "2024-03-05 09:00:00", lines=[L("D006", 30, "12.00", "360.00"), L("S003", 3, "25.00", "80.00"), L("D003", 10)], cid="SC-PRICECAP")
+# Duplicate line: the same item, quantity and amount billed again in a later claim the same day.
+claim("WH0004", "WH-H2", "2024-03-26 09:00:00", lines=[L("S001", 1), L("S002", 1)], cid="SC-DUP-1")
+claim("WH0004", "WH-H2", "2024-03-26 15:00:00", lines=[L("S002", 1), L("D001", 1)], cid="SC-DUP-2")
+# Card lending pattern: three institutions on one day.
+claim("SY0008", "SY-H3", "2024-03-27 08:10:00", lines=[L("S001", 1), L("D002", 3)], cid="SC-MULTI-1")
+claim("SY0008", "SY-H2", "2024-03-27 10:40:00", lines=[L("S001", 1), L("D002", 3)], cid="SC-MULTI-2")
+claim("SY0008", "SY-C1", "2024-03-27 15:20:00", lines=[L("S001", 1), L("D002", 3)], cid="SC-MULTI-3")
+# Internet hospital: level-3 ratio (线上线下同等支付).
+claim("SY0001", "SY-I3", "2024-03-25 20:00:00", lines=[L("S001", 1), L("D002", 2)], cid="SC-INTERNET")
+# Reversal in the same run; a reversal of a claim not in this run.
+claim("EZ0002", "EZ-H2", "2024-03-09 09:00:00", lines=[L("S001", 1), L("S002", 1)], cid="SC-REV-ORIG")
+claim("EZ0002", "EZ-H2", "2024-03-09 16:00:00", lines=[L("S001", -1, "10.00", "-10.00"), L("S002", -1, "160.00", "-160.00")], reverses="SC-REV-ORIG", cid="SC-REV-CANCEL")
+claim("EZ0002", "EZ-H2", "2024-03-10 09:00:00", lines=[L("S003", -2, "25.00", "-50.00")], reverses="EZ240200123", cid="SC-REV-UNKNOWN")
+
+# ---- Filler: ordinary visits and purchases ----
+home = {}
+for m in MEMBERS:
+    home.setdefault(m[1], []).append(m[0])
+inst_by_city = {}
+for i in INSTITUTIONS:
+    if i[5] in ("true", "是", "1", "Y") and i[0] != "SY-H2X":
+        inst_by_city.setdefault(i[2], []).append(i)
+visit_items = ["S001", "S003", "D001", "D002", "D003", "D007", "M001", "S002", "F001", "D004"]
+for m in MEMBERS:
+    pid, city = m[0], m[1]
+    if not pid[2:].isdigit() or int(pid[2:]) < 10:
+        continue
+    for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
+        inst = rng.choice([i for i in inst_by_city[city] if i[3] != "pharmacy"] * 3 + [i for i in inst_by_city[city] if i[3] == "pharmacy"])
+        day = rng.randint(1, 31)
+        t = "2024-03-%02d %02d:%02d:00" % (day, rng.randint(8, 17), rng.randint(0, 59))
+        visit = "emergency" if rng.random() < 0.08 else "general"
+        lines = []
+        if inst[3] == "pharmacy":
+            rx = "RX-%s-%d" % (pid, rng.randint(100, 999))
+            prescriber = rng.choice([i[0] for i in inst_by_city[city] if i[3] in ("hospital", "clinic")])
+            for item in rng.sample(["D001", "D002", "D003", "D007"], rng.randint(1, 2)):
+                lines.append(L(item, rng.randint(1, 6), rx=rx, prescriber=prescriber))
+        else:
+            lines.append(L("S001", 1))
+            for item in rng.sample(visit_items[1:], rng.randint(1, 3)):
+                lines.append(L(item, rng.randint(1, 4)))
+        claim(pid, inst[0], t, visit=visit, lines=lines)
+
+# ---- Write ----
+COLS = ["claim_id", "line_no", "person_id", "institution_id", "service_time", "visit_type", "item_code", "item_name",
+        "quantity", "unit_price", "amount", "prescription_id", "prescriber_id", "supply_days", "settlement_mode",
+        "submitted_date", "exclusion", "reverses_claim_id"]
+ZH = {"claim_id": "结算流水号", "line_no": "明细序号", "person_id": "个人编号", "institution_id": "机构编码",
+      "service_time": "结算时间", "visit_type": "就诊类型", "item_code": "医保编码", "item_name": "项目名称",
+      "quantity": "数量", "unit_price": "单价", "amount": "金额", "prescription_id": "处方号",
+      "prescriber_id": "开方机构编码", "supply_days": "用药天数", "settlement_mode": "结算方式",
+      "submitted_date": "申报日期", "exclusion": "除外情形", "reverses_claim_id": "冲正原流水号"}
+
+def write(path, header, rows, bom=False):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow(r)
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+        f.write(buf.getvalue())
+
+def city_of(inst):
+    return next((i[2] for i in INSTITUTIONS if i[0] == inst), "unknown")
+
+os.makedirs(os.path.join(ROOT, "claims"), exist_ok=True)
+groups = {"shiyan": [], "ezhou": [], "wuhan": [], "remote": []}
+for c in claims:
+    city = city_of(c["institution_id"])
+    groups[city if city in groups else "remote"].append(c)
+# shiyan: contract order; ezhou: Chinese headers with a BOM; wuhan: columns in another order; remote: plain.
+write(os.path.join(ROOT, "claims", "shiyan_2024-03.csv"), COLS, [[c[k] for k in COLS] for c in groups["shiyan"]])
+write(os.path.join(ROOT, "claims", "ezhou_2024-03.csv"), [ZH[k] for k in COLS], [[c[k] for k in COLS] for c in groups["ezhou"]], bom=True)
+shuffled = COLS[::-1]
+write(os.path.join(ROOT, "claims", "wuhan_2024-03.csv"), shuffled, [[c[k] for k in shuffled] for c in groups["wuhan"]])
+write(os.path.join(ROOT, "claims", "remote_2024-03.csv"), COLS, [[c[k] for k in COLS] for c in groups["remote"]])
+write(os.path.join(ROOT, "members.csv"),
+      ["person_id", "city", "category", "account_type", "account_balance", "benefit_from", "benefit_to", "remote_type", "remote_city", "remote_from", "remote_to"],
+      MEMBERS)
+write(os.path.join(ROOT, "institutions.csv"),
+      ["institution_id", "name", "city", "kind", "level", "outpatient_pooling", "remote_settlement", "valid_from", "valid_to"],
+      INSTITUTIONS)
+write(os.path.join(ROOT, "catalogue.csv"),
+      ["item_code", "region", "name", "kind", "class", "b_selfpay_share", "special_management", "price_cap"],
+      [c[:8] for c in CATALOGUE])
+write(os.path.join(ROOT, "stays.csv"), ["person_id", "institution_id", "admit_date", "discharge_date"], STAYS)
+print("%d claim lines in %d claims" % (len(claims), len({c['claim_id'] for c in claims})), file=sys.stderr)
