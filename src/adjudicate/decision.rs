@@ -82,7 +82,8 @@ pub struct ClaimDecision {
     /// Year-to-date (deductible_met, pool_paid) after this claim; `None` for
     /// an unknown member.
     pub totals_after: Option<(Decimal, Decimal)>,
-    /// Sorted, without repeats.
+    /// Sorted by id (alphabetically, as payments.csv writes them), without
+    /// repeats.
     pub reasons: Vec<RuleId>,
     pub findings: Vec<Finding>,
     /// Amount of NON_MEDICAL lines (for the account scope and the summary).
@@ -142,9 +143,9 @@ impl ClaimDecision {
         });
     }
 
-    /// Add a reason (kept sorted, without repeats).
+    /// Add a reason (kept sorted by id, without repeats).
     pub fn reason(&mut self, rule: RuleId) {
-        if let Err(i) = self.reasons.binary_search(&rule) {
+        if let Err(i) = self.reasons.binary_search_by(|r| r.as_str().cmp(rule.as_str())) {
             self.reasons.insert(i, rule);
         }
     }

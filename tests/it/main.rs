@@ -1,1 +1,17 @@
 //! Integration tests: one binary.
+//!
+//! - `policy`: every rule id, with amounts computed by hand from the policy
+//!   text (each test cites its article), on the pure core.
+//! - `rule_files`: rule-file validation.
+//! - `golden`: the sample month against reviewed expected outputs.
+//! - `invariants`: generated months — contract invariants, and
+//!   byte-identical outputs across thread counts, file order and row order.
+//! - `cli`: the real binary: exit codes, quarantine, errors.
+
+mod cli;
+mod fixture;
+mod golden;
+mod invariants;
+mod policy;
+mod rule_files;
+mod workdir;

@@ -1,0 +1,99 @@
+//! Runs the real binary in a temporary directory and, on failure, shows the
+//! command, its stdout and its stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+/// The finished command, with everything needed to explain a failure.
+pub struct Run {
+    pub cmd: String,
+    pub out: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    /// Assert the exit code, showing the whole run otherwise.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code(),
+            code,
+            "\ncommand: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.cmd,
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir { dir: tempfile::tempdir().expect("create a temporary directory") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    /// Write a file (creating its directories).
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+        let p = self.join(rel);
+        std::fs::create_dir_all(p.parent().expect("a file has a parent")).expect("create dirs");
+        std::fs::write(&p, content).expect("write file");
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// Copy the shipped sample (data and rules) into `samples/` here.
+    pub fn with_sample(self) -> Workdir {
+        copy_dir(&repo().join("samples"), &self.join("samples"));
+        self
+    }
+
+    /// Run `tongchou` with `args` in this directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let exe = env!("CARGO_BIN_EXE_tongchou");
+        let out = Command::new(exe)
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .expect("start the tongchou binary");
+        Run { cmd: format!("(cd {} && tongchou {})", self.path().display(), args.join(" ")), out }
+    }
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("dir entry");
+        let t = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).expect("copy file");
+        }
+    }
+}
