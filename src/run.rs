@@ -158,8 +158,7 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
     // Gather, order, reconcile.
     let t2 = Instant::now();
     let mut versions_used: BTreeSet<(String, usize)> = BTreeSet::new();
-    let mut ledger_rows: BTreeMap<String, LedgerEntry> =
-        ledger.into_iter().map(|(k, v)| (k, v)).collect();
+    let mut ledger_rows: BTreeMap<String, LedgerEntry> = ledger.into_iter().collect();
     let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(set.claims.len());
     for o in outcomes {
         versions_used.extend(o.versions_used);
@@ -185,24 +184,25 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
     let mut staging = Staging::create(&out_dir).map_err(io_err(&out_dir))?;
     progress.stage("writing", 7);
     let summary = Summary::of(&decisions);
-    let mut write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
-        stage(&mut staging, &out_dir, name, f)?;
-        progress.inc(1);
-        Ok::<(), RunError>(())
-    };
-    write("payments.csv", &|w| output::write_payments(w, &decisions))?;
-    write("audit.csv", &|w| output::write_audit(w, &decisions))?;
-    write("rejects.csv", &|w| output::write_rejects(w, &set.rejects))?;
     let ledger_out: Vec<LedgerEntry> = ledger_rows.into_values().collect();
-    write("ledger.csv", &|w| output::write_ledger(w, &ledger_out))?;
-    write("summary.csv", &|w| summary.write_csv(w))?;
-    write("settlement.csv", &|w| summary.write_settlement(w))?;
-    write("summary.json", &|w| {
-        serde_json::to_writer_pretty(&mut *w, &summary.to_json(&period.to_string()))?;
-        w.write_all(b"\n")
-    })?;
+    {
+        let mut write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
+            stage(&mut staging, &out_dir, name, f)?;
+            progress.inc(1);
+            Ok::<(), RunError>(())
+        };
+        write("payments.csv", &|w| output::write_payments(w, &decisions))?;
+        write("audit.csv", &|w| output::write_audit(w, &decisions))?;
+        write("rejects.csv", &|w| output::write_rejects(w, &set.rejects))?;
+        write("ledger.csv", &|w| output::write_ledger(w, &ledger_out))?;
+        write("summary.csv", &|w| summary.write_csv(w))?;
+        write("settlement.csv", &|w| summary.write_settlement(w))?;
+        write("summary.json", &|w| {
+            serde_json::to_writer_pretty(&mut *w, &summary.to_json(&period.to_string()))?;
+            w.write_all(b"\n")
+        })?;
+    }
     let t_write = t2.elapsed();
-    drop(write);
 
     let outputs = staging.written().map_err(io_err(&out_dir))?;
     ref_files.sort_by(|a, b| a.0.cmp(b.0));

@@ -145,7 +145,10 @@ impl ClaimDecision {
 
     /// Add a reason (kept sorted by id, without repeats).
     pub fn reason(&mut self, rule: RuleId) {
-        if let Err(i) = self.reasons.binary_search_by(|r| r.as_str().cmp(rule.as_str())) {
+        if let Err(i) = self
+            .reasons
+            .binary_search_by(|r| r.as_str().cmp(rule.as_str()))
+        {
             self.reasons.insert(i, rule);
         }
     }

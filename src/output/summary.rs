@@ -146,35 +146,36 @@ impl Summary {
             "pool_denied",
             "routed",
         ])?;
-        let mut row = |scope: &str, city: &str, inst: &str, f: &Figures| {
-            out.write_record([
-                scope,
-                city,
-                inst,
-                &f.claims.to_string(),
-                &f.persons.to_string(),
-                &fmt2(f.total),
-                &fmt2(f.excluded),
-                &fmt2(f.eligible),
-                &fmt2(f.fund_pay),
-                &fmt2(f.account_pay),
-                &fmt2(f.cash_pay),
-                &fmt2(f.denied),
-                &fmt2(f.pool_denied),
-                &fmt2(f.routed),
-            ])
-        };
-        for (city, f) in &self.by_city {
-            for ((c, inst), fi) in self.by_institution.range((city.clone(), String::new())..) {
-                if c != city {
-                    break;
+        {
+            let mut row = |scope: &str, city: &str, inst: &str, f: &Figures| {
+                out.write_record([
+                    scope,
+                    city,
+                    inst,
+                    &f.claims.to_string(),
+                    &f.persons.to_string(),
+                    &fmt2(f.total),
+                    &fmt2(f.excluded),
+                    &fmt2(f.eligible),
+                    &fmt2(f.fund_pay),
+                    &fmt2(f.account_pay),
+                    &fmt2(f.cash_pay),
+                    &fmt2(f.denied),
+                    &fmt2(f.pool_denied),
+                    &fmt2(f.routed),
+                ])
+            };
+            for (city, f) in &self.by_city {
+                for ((c, inst), fi) in self.by_institution.range((city.clone(), String::new())..) {
+                    if c != city {
+                        break;
+                    }
+                    row("institution", c, inst, fi)?;
                 }
-                row("institution", c, inst, fi)?;
+                row("city", city, "", f)?;
             }
-            row("city", city, "", f)?;
+            row("total", "", "", &self.total)?;
         }
-        row("total", "", "", &self.total)?;
-        drop(row);
         out.into_inner().map_err(|e| e.into_error())?.flush()
     }
 

@@ -21,28 +21,70 @@ fn broken_line_quarantines_its_whole_claim_and_the_rest_is_settled() {
     );
     let run = wd.run(&["run", "--quiet"]);
     run.expect_code(3);
-    assert!(run.stderr().contains("4 claim lines quarantined"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("4 claim lines quarantined"),
+        "{}",
+        run.stderr()
+    );
     let rejects = wd.read("out/2024-03/rejects.csv");
     let rows: Vec<&str> = rejects.lines().skip(1).collect();
     assert_eq!(rows.len(), 4, "{rejects}");
-    assert!(rows[0].contains("zz_broken.csv,2,,Q1,held back with claim `Q1`:"), "{}", rows[0]);
-    assert!(rows[1].contains("zz_broken.csv,3,amount,Q1,`1O.00` is not an amount in yuan"), "{}", rows[1]);
-    assert!(rows[3].contains("zz_broken.csv,5,institution_id,Q2,the lines of claim `Q2` disagree on institution_id"), "{}", rows[3]);
+    assert!(
+        rows[0].contains("zz_broken.csv,2,,Q1,held back with claim `Q1`:"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("zz_broken.csv,3,amount,Q1,`1O.00` is not an amount in yuan"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[3].contains(
+            "zz_broken.csv,5,institution_id,Q2,the lines of claim `Q2` disagree on institution_id"
+        ),
+        "{}",
+        rows[3]
+    );
     let payments = wd.read("out/2024-03/payments.csv");
-    assert!(payments.contains("\nQ3,SY0001,"), "the good claim is settled");
-    assert!(!payments.contains("\nQ1,") && !payments.contains("\nQ2,"), "a claim is never paid in part");
+    assert!(
+        payments.contains("\nQ3,SY0001,"),
+        "the good claim is settled"
+    );
+    assert!(
+        !payments.contains("\nQ1,") && !payments.contains("\nQ2,"),
+        "a claim is never paid in part"
+    );
 }
 
 #[test]
 fn bad_rule_file_exits_2_naming_file_line_and_key() {
     let wd = Workdir::new().with_sample();
     let p = "samples/rules/wuhan.toml";
-    wd.write(p, wd.read(p).replace("level1 = { value = 0.85", "level1 = { value = 8.5"));
+    wd.write(
+        p,
+        wd.read(p)
+            .replace("level1 = { value = 0.85", "level1 = { value = 8.5"),
+    );
     let run = wd.run(&["run", "--quiet"]);
     run.expect_code(2);
-    let line = wd.read(p).lines().position(|l| l.contains("value = 8.5")).expect("edited line") + 1;
-    assert!(run.stderr().contains(&format!("samples/rules/wuhan.toml:{line}: ratio.retired.level1: ratio 8.5 is outside [0, 1]")), "{}", run.stderr());
-    assert!(!wd.join("out/2024-03/payments.csv").exists(), "nothing written on a rule error");
+    let line = wd
+        .read(p)
+        .lines()
+        .position(|l| l.contains("value = 8.5"))
+        .expect("edited line")
+        + 1;
+    assert!(
+        run.stderr().contains(&format!(
+            "samples/rules/wuhan.toml:{line}: ratio.retired.level1: ratio 8.5 is outside [0, 1]"
+        )),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !wd.join("out/2024-03/payments.csv").exists(),
+        "nothing written on a rule error"
+    );
 }
 
 #[test]
@@ -53,7 +95,10 @@ fn broken_reference_file_is_fatal_with_its_location() {
     let run = wd.run(&["run", "--quiet"]);
     run.expect_code(1);
     assert!(run.stderr().contains("samples/data/members.csv:2: column `benefit_from`: `2015-13-01` is not a date YYYY-MM-DD"), "{}", run.stderr());
-    assert!(!wd.join("out").exists(), "no output directory for a run that never started");
+    assert!(
+        !wd.join("out").exists(),
+        "no output directory for a run that never started"
+    );
 }
 
 #[test]
@@ -70,9 +115,15 @@ fn a_later_claim_than_the_period_is_quarantined() {
     let run = wd.run(&["run", "--quiet", "--period", "2024-02"]);
     run.expect_code(3);
     let rejects = wd.read("out/2024-02/rejects.csv");
-    assert!(rejects.contains("is after the period's end 2024-02-29"), "{rejects}");
+    assert!(
+        rejects.contains("is after the period's end 2024-02-29"),
+        "{rejects}"
+    );
     let payments = wd.read("out/2024-02/payments.csv");
-    assert!(payments.contains("\nSC-MANUAL-OK,"), "the February claim is settled: {payments}");
+    assert!(
+        payments.contains("\nSC-MANUAL-OK,"),
+        "the February claim is settled: {payments}"
+    );
 }
 
 #[test]
@@ -84,11 +135,17 @@ fn gb18030_claims_with_chinese_headers_settle_like_their_utf8_twin() {
     let text = text.trim_start_matches('\u{feff}');
     let (bytes, _, bad) = encoding_rs::GB18030.encode(text);
     assert!(!bad);
-    assert!(std::str::from_utf8(&bytes).is_err(), "the file really is GB18030, not UTF-8");
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the file really is GB18030, not UTF-8"
+    );
     wd.write(p, bytes);
     wd.run(&["run", "--quiet", "--out", "gbk"]).expect_code(0);
     for f in ["payments.csv", "audit.csv", "ledger.csv", "summary.csv"] {
-        assert!(wd.read(&format!("utf8/{f}")) == wd.read(&format!("gbk/{f}")), "{f}");
+        assert!(
+            wd.read(&format!("utf8/{f}")) == wd.read(&format!("gbk/{f}")),
+            "{f}"
+        );
     }
     let m = wd.read("gbk/manifest.json");
     assert!(m.contains("\"encoding\": \"gb18030\""), "{m}");
@@ -104,19 +161,46 @@ fn unknown_columns_are_warned_about_once_per_file() {
     wd.write(p, lines.join("\n") + "\n");
     let run = wd.run(&["run", "--quiet"]);
     run.expect_code(0);
-    assert_eq!(run.stderr().matches("unknown columns ignored: contact_phone").count(), 1, "{}", run.stderr());
+    assert_eq!(
+        run.stderr()
+            .matches("unknown columns ignored: contact_phone")
+            .count(),
+        1,
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
 fn re_running_gives_byte_identical_outputs() {
     let wd = Workdir::new().with_sample();
     wd.run(&["run", "--quiet", "--out", "a"]).expect_code(0);
-    wd.run(&["run", "--quiet", "--out", "b", "--threads", "1"]).expect_code(0);
-    for f in ["payments.csv", "audit.csv", "rejects.csv", "ledger.csv", "summary.csv", "settlement.csv", "summary.json"] {
-        assert!(wd.read(&format!("a/{f}")) == wd.read(&format!("b/{f}")), "{f}");
+    wd.run(&["run", "--quiet", "--out", "b", "--threads", "1"])
+        .expect_code(0);
+    for f in [
+        "payments.csv",
+        "audit.csv",
+        "rejects.csv",
+        "ledger.csv",
+        "summary.csv",
+        "settlement.csv",
+        "summary.json",
+    ] {
+        assert!(
+            wd.read(&format!("a/{f}")) == wd.read(&format!("b/{f}")),
+            "{f}"
+        );
     }
-    let leftovers: Vec<_> = std::fs::read_dir(wd.join("a")).expect("out").filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
-    assert!(leftovers.is_empty(), "staging directory removed: {leftovers:?}");
+    let leftovers: Vec<_> = std::fs::read_dir(wd.join("a"))
+        .expect("out")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "staging directory removed: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -125,8 +209,22 @@ fn printed_summary_names_every_city() {
     let run = wd.run(&["run", "--lang", "en"]);
     run.expect_code(0);
     let out = run.stdout();
-    for w in ["city", "claims", "fund", "ezhou", "shiyan", "wuhan", "total", "163 claims settled"] {
+    for w in [
+        "city",
+        "claims",
+        "fund",
+        "ezhou",
+        "shiyan",
+        "wuhan",
+        "total",
+        "163 claims settled",
+    ] {
         assert!(out.contains(w), "{w} in:\n{out}");
     }
-    assert!(run.stderr().contains("warning: wuhan: provisional parameters used"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("warning: wuhan: provisional parameters used"),
+        "{}",
+        run.stderr()
+    );
 }

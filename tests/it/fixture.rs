@@ -49,7 +49,8 @@ fn item(code: &str, kind: ItemKind, class: ItemClass) -> CatalogueEntry {
 impl World {
     pub fn new() -> World {
         use InstitutionKind::*;
-        let rules = tongchou::rules::load_dir(&crate::workdir::repo().join("samples/rules")).expect("shipped rules load");
+        let rules = tongchou::rules::load_dir(&crate::workdir::repo().join("samples/rules"))
+            .expect("shipped rules load");
         let mut institutions = HashMap::new();
         for i in [
             inst("SY-H3", "shiyan", Hospital, Some(3)),
@@ -71,43 +72,90 @@ impl World {
         add(item("A1", ItemKind::Drug, ItemClass::A));
         add(item("SVC", ItemKind::Service, ItemClass::A));
         add(item("B1", ItemKind::Drug, ItemClass::B));
-        add(CatalogueEntry { b_selfpay_share: Some(d("0.20")), ..item("B20", ItemKind::Drug, ItemClass::B) });
+        add(CatalogueEntry {
+            b_selfpay_share: Some(d("0.20")),
+            ..item("B20", ItemKind::Drug, ItemClass::B)
+        });
         add(item("C1", ItemKind::Drug, ItemClass::C));
         add(item("SOAP", ItemKind::NonMedical, ItemClass::C));
-        add(CatalogueEntry { special_management: true, ..item("SM", ItemKind::Drug, ItemClass::A) });
-        add(CatalogueEntry { price_cap: Some(d("10.00")), ..item("CAPPED", ItemKind::Drug, ItemClass::A) });
+        add(CatalogueEntry {
+            special_management: true,
+            ..item("SM", ItemKind::Drug, ItemClass::A)
+        });
+        add(CatalogueEntry {
+            price_cap: Some(d("10.00")),
+            ..item("CAPPED", ItemKind::Drug, ItemClass::A)
+        });
         add(item("LOC", ItemKind::Drug, ItemClass::A));
-        add(CatalogueEntry { region: Some("wuhan".into()), ..item("LOC", ItemKind::Drug, ItemClass::C) });
-        add(CatalogueEntry { region: Some("beijing".into()), ..item("BJONLY", ItemKind::Drug, ItemClass::A) });
-        World { r: Reference { members: HashMap::new(), institutions, catalogue, stays: HashMap::new(), rules } }
+        add(CatalogueEntry {
+            region: Some("wuhan".into()),
+            ..item("LOC", ItemKind::Drug, ItemClass::C)
+        });
+        add(CatalogueEntry {
+            region: Some("beijing".into()),
+            ..item("BJONLY", ItemKind::Drug, ItemClass::A)
+        });
+        World {
+            r: Reference {
+                members: HashMap::new(),
+                institutions,
+                catalogue,
+                stays: HashMap::new(),
+                rules,
+            },
+        }
     }
 
     /// Add a member with a large account; returns it for tweaking.
     pub fn member(&mut self, id: &str, city: &str, category: Category) -> &mut Member {
-        self.r.members.entry(id.to_string()).or_insert_with(|| Member {
-            person_id: id.into(),
-            city: city.into(),
-            category,
-            account_type: AccountType::WithAccount,
-            account_balance: d("10000.00"),
-            benefit_from: date("2010-01-01"),
-            benefit_to: None,
-            remote: None,
-        })
+        self.r
+            .members
+            .entry(id.to_string())
+            .or_insert_with(|| Member {
+                person_id: id.into(),
+                city: city.into(),
+                category,
+                account_type: AccountType::WithAccount,
+                account_balance: d("10000.00"),
+                benefit_from: date("2010-01-01"),
+                benefit_to: None,
+                remote: None,
+            })
     }
 
     pub fn institution(&mut self, id: &str) -> &mut Institution {
-        self.r.institutions.get_mut(id).expect("a fixture institution")
+        self.r
+            .institutions
+            .get_mut(id)
+            .expect("a fixture institution")
     }
 
     /// Adjudicate one person's claims, starting from `ledger`.
-    pub fn run(&self, person: &str, claims: &[Claim], ledger: Option<LedgerEntry>) -> Vec<ClaimDecision> {
-        let cx = Context { reference: &self.r, lang: Lang::En };
+    pub fn run(
+        &self,
+        person: &str,
+        claims: &[Claim],
+        ledger: Option<LedgerEntry>,
+    ) -> Vec<ClaimDecision> {
+        let cx = Context {
+            reference: &self.r,
+            lang: Lang::En,
+        };
         let mut refs: Vec<&Claim> = claims.iter().collect();
         let out = adjudicate_person(&cx, person, &mut refs, ledger.as_ref());
         for dec in &out.decisions {
-            assert_eq!(dec.total, dec.fund_pay + dec.account_pay + dec.cash_pay, "{}: total = fund + account + cash", dec.claim_id);
-            assert_eq!(dec.total, dec.excluded + dec.b_selfpay + dec.remote_prepay + dec.eligible, "{}: total split", dec.claim_id);
+            assert_eq!(
+                dec.total,
+                dec.fund_pay + dec.account_pay + dec.cash_pay,
+                "{}: total = fund + account + cash",
+                dec.claim_id
+            );
+            assert_eq!(
+                dec.total,
+                dec.excluded + dec.b_selfpay + dec.remote_prepay + dec.eligible,
+                "{}: total split",
+                dec.claim_id
+            );
         }
         out.decisions
     }
@@ -135,7 +183,10 @@ pub fn claim(id: &str, person: &str, inst: &str, day: &str) -> Claim {
         claim_id: id.into(),
         person_id: person.into(),
         institution_id: inst.into(),
-        service_time: DateTime { date: date(day), seconds: 9 * 3600 },
+        service_time: DateTime {
+            date: date(day),
+            seconds: 9 * 3600,
+        },
         visit_type: VisitType::General,
         settlement_mode: SettlementMode::Direct,
         submitted_date: None,
@@ -185,5 +236,9 @@ impl ClaimExt for Claim {
 
 /// The rule ids of findings at `line_no` (None = claim level).
 pub fn rules_at(dec: &ClaimDecision, line_no: Option<u32>) -> Vec<RuleId> {
-    dec.findings.iter().filter(|f| f.line_no == line_no).map(|f| f.rule).collect()
+    dec.findings
+        .iter()
+        .filter(|f| f.line_no == line_no)
+        .map(|f| f.rule)
+        .collect()
 }

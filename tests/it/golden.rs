@@ -5,8 +5,15 @@
 use crate::workdir::{repo, Workdir};
 use std::path::PathBuf;
 
-const FILES: &[&str] =
-    &["payments.csv", "audit.csv", "rejects.csv", "ledger.csv", "summary.csv", "settlement.csv", "summary.json"];
+const FILES: &[&str] = &[
+    "payments.csv",
+    "audit.csv",
+    "rejects.csv",
+    "ledger.csv",
+    "summary.csv",
+    "settlement.csv",
+    "summary.json",
+];
 
 fn golden_dir(name: &str) -> PathBuf {
     repo().join("tests/golden").join(name)
@@ -23,7 +30,8 @@ fn check(name: &str, wd: &Workdir, out: &str) {
             std::fs::write(&path, &got).expect("write golden");
             continue;
         }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let want =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         if got != want {
             let diff: Vec<String> = want
                 .lines()
@@ -55,7 +63,8 @@ fn sample_month_matches_the_reviewed_outputs() {
 #[test]
 fn sample_month_in_english() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--lang", "en", "--out", "en"]).expect_code(0);
+    wd.run(&["run", "--quiet", "--lang", "en", "--out", "en"])
+        .expect_code(0);
     let audit = wd.read("en/audit.csv");
     assert!(audit.contains("SC-EXAMPLE,,SY0001,SY-H2,DEDUCTIBLE,adjust,500.00,\"deductible 500.00: 500.00 taken by this claim, 500.00 met this year\""), "{audit}");
     // Only the detail column changes with the language.
@@ -70,7 +79,8 @@ fn sample_month_in_english() {
 fn manifest_records_inputs_and_outputs_with_their_hashes() {
     let wd = Workdir::new().with_sample();
     wd.run(&["run", "--quiet"]).expect_code(0);
-    let m: serde_json::Value = serde_json::from_str(&wd.read("out/2024-03/manifest.json")).expect("manifest is JSON");
+    let m: serde_json::Value =
+        serde_json::from_str(&wd.read("out/2024-03/manifest.json")).expect("manifest is JSON");
     assert_eq!(m["period"], "2024-03");
     assert_eq!(m["counts"]["claim_lines_read"], 437);
     assert_eq!(m["counts"]["claims_adjudicated"], 163);
@@ -78,10 +88,20 @@ fn manifest_records_inputs_and_outputs_with_their_hashes() {
     assert_eq!(outputs.len(), FILES.len());
     for o in outputs {
         let name = o["file"].as_str().expect("file");
-        let bytes = std::fs::read(wd.join(&format!("out/2024-03/{name}"))).expect("listed output exists");
-        assert_eq!(o["sha256"].as_str(), Some(tongchou::input::csvsrc::sha256_hex(&bytes).as_str()), "{name}");
+        let bytes =
+            std::fs::read(wd.join(&format!("out/2024-03/{name}"))).expect("listed output exists");
+        assert_eq!(
+            o["sha256"].as_str(),
+            Some(tongchou::input::csvsrc::sha256_hex(&bytes).as_str()),
+            "{name}"
+        );
     }
-    let roles: Vec<&str> = m["inputs"].as_array().expect("inputs").iter().filter_map(|i| i["role"].as_str()).collect();
+    let roles: Vec<&str> = m["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter_map(|i| i["role"].as_str())
+        .collect();
     assert_eq!(roles.iter().filter(|r| **r == "claims").count(), 4);
     for r in ["members", "institutions", "catalogue", "stays"] {
         assert!(roles.contains(&r), "{r} in {roles:?}");
@@ -90,7 +110,9 @@ fn manifest_records_inputs_and_outputs_with_their_hashes() {
         assert_eq!(r["lines_read"], r["lines_adjudicated"]);
     }
     assert!(
-        m["warnings"].as_array().expect("warnings").iter().any(|w| w.as_str().is_some_and(|w| w.starts_with("shiyan: provisional parameters used"))),
+        m["warnings"].as_array().expect("warnings").iter().any(|w| w
+            .as_str()
+            .is_some_and(|w| w.starts_with("shiyan: provisional parameters used"))),
         "provisional warning per city"
     );
 }

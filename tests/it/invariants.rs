@@ -8,20 +8,39 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use tongchou::date::Period;
 
-const OUTPUTS: &[&str] =
-    &["payments.csv", "audit.csv", "rejects.csv", "ledger.csv", "summary.csv", "settlement.csv", "summary.json"];
+const OUTPUTS: &[&str] = &[
+    "payments.csv",
+    "audit.csv",
+    "rejects.csv",
+    "ledger.csv",
+    "summary.csv",
+    "settlement.csv",
+    "summary.json",
+];
 
 fn generated(lines: u64, seed: u64) -> Workdir {
     let wd = Workdir::new().with_sample();
     let period = Period::parse("2024-03").expect("period");
-    tongchou::synth::generate(&wd.join("gen"), lines, lines / 10, 3, period, seed).expect("generate a month");
+    tongchou::synth::generate(&wd.join("gen"), lines, lines / 10, 3, period, seed)
+        .expect("generate a month");
     wd
 }
 
 fn run(wd: &Workdir, data: &str, out: &str, threads: &str) {
     let ledger = format!("{data}/ledger.csv");
-    wd.run(&["run", "--quiet", "--data", data, "--ledger", &ledger, "--out", out, "--threads", threads])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--quiet",
+        "--data",
+        data,
+        "--ledger",
+        &ledger,
+        "--out",
+        out,
+        "--threads",
+        threads,
+    ])
+    .expect_code(0);
 }
 
 fn assert_same(wd: &Workdir, a: &str, b: &str) {
@@ -53,18 +72,34 @@ fn outputs_do_not_depend_on_threads_file_order_or_row_order() {
     // rows shuffled inside each file (a claim stays within its file).
     crate::workdir::copy_dir(&wd.join("gen"), &wd.join("shuffled"));
     std::fs::remove_dir_all(wd.join("shuffled/claims")).expect("clear claims");
-    let mut names: Vec<_> = std::fs::read_dir(wd.join("gen/claims")).expect("claims").map(|e| e.expect("entry").path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(wd.join("gen/claims"))
+        .expect("claims")
+        .map(|e| e.expect("entry").path())
+        .collect();
     names.sort();
     for (i, p) in names.iter().enumerate() {
         let text = std::fs::read_to_string(p).expect("read claims");
         let mut lines: Vec<&str> = text.lines().collect();
         let header = lines.remove(0);
         shuffle(&mut lines, 99 + i as u64);
-        wd.write(&format!("shuffled/claims/{}_export.csv", (b'z' - i as u8) as char), format!("{header}\n{}\n", lines.join("\n")));
+        wd.write(
+            &format!("shuffled/claims/{}_export.csv", (b'z' - i as u8) as char),
+            format!("{header}\n{}\n", lines.join("\n")),
+        );
     }
     run(&wd, "shuffled", "s2", "2");
-    for f in ["payments.csv", "audit.csv", "ledger.csv", "summary.csv", "settlement.csv", "summary.json"] {
-        assert!(wd.read(&format!("t1/{f}")) == wd.read(&format!("s2/{f}")), "{f} changed with file and row order");
+    for f in [
+        "payments.csv",
+        "audit.csv",
+        "ledger.csv",
+        "summary.csv",
+        "settlement.csv",
+        "summary.json",
+    ] {
+        assert!(
+            wd.read(&format!("t1/{f}")) == wd.read(&format!("s2/{f}")),
+            "{f} changed with file and row order"
+        );
     }
 }
 
@@ -84,8 +119,21 @@ fn contract_invariants_hold_on_every_row() {
     let mut rows = payments.lines();
     let header: Vec<&str> = rows.next().expect("header").split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).expect("column");
-    let (total, excluded, b, prepay, eligible) = (col("total"), col("excluded"), col("b_selfpay"), col("remote_prepay"), col("eligible"));
-    let (fund, account, cash, cut, ded, status) = (col("fund_pay"), col("account_pay"), col("cash_pay"), col("cap_cut"), col("deductible_applied"), col("status"));
+    let (total, excluded, b, prepay, eligible) = (
+        col("total"),
+        col("excluded"),
+        col("b_selfpay"),
+        col("remote_prepay"),
+        col("eligible"),
+    );
+    let (fund, account, cash, cut, ded, status) = (
+        col("fund_pay"),
+        col("account_pay"),
+        col("cash_pay"),
+        col("cap_cut"),
+        col("deductible_applied"),
+        col("status"),
+    );
     let mut claims = 0;
     let mut statuses: HashMap<String, u32> = HashMap::new();
     let mut last_id = String::new();
@@ -93,41 +141,87 @@ fn contract_invariants_hold_on_every_row() {
         // Generated ids and codes carry no commas or quotes.
         let r: Vec<&str> = line.split(',').collect();
         assert_eq!(r.len(), header.len(), "{line}");
-        assert!(r[0] > last_id.as_str(), "sorted by claim_id, unique: {line}");
+        assert!(
+            r[0] > last_id.as_str(),
+            "sorted by claim_id, unique: {line}"
+        );
         last_id = r[0].to_string();
         claims += 1;
         *statuses.entry(r[status].to_string()).or_default() += 1;
-        assert_eq!(dec(r[total]), dec(r[fund]) + dec(r[account]) + dec(r[cash]), "total = fund + account + cash: {line}");
-        assert_eq!(dec(r[total]), dec(r[excluded]) + dec(r[b]) + dec(r[prepay]) + dec(r[eligible]), "total split: {line}");
+        assert_eq!(
+            dec(r[total]),
+            dec(r[fund]) + dec(r[account]) + dec(r[cash]),
+            "total = fund + account + cash: {line}"
+        );
+        assert_eq!(
+            dec(r[total]),
+            dec(r[excluded]) + dec(r[b]) + dec(r[prepay]) + dec(r[eligible]),
+            "total split: {line}"
+        );
         for c in [fund, account, cut, ded, b, prepay] {
-            assert!(dec(r[c]) >= Decimal::ZERO, "non-negative {}: {line}", header[c]);
+            assert!(
+                dec(r[c]) >= Decimal::ZERO,
+                "non-negative {}: {line}",
+                header[c]
+            );
         }
         assert!(dec(r[ded]) <= dec(r[eligible]), "{line}");
         if r[status] != "paid" {
-            assert_eq!(dec(r[fund]), Decimal::ZERO, "only paid claims draw on the fund: {line}");
+            assert_eq!(
+                dec(r[fund]),
+                Decimal::ZERO,
+                "only paid claims draw on the fund: {line}"
+            );
         }
         for c in [total, fund, account, cash] {
-            assert_eq!(r[c].split('.').nth(1).map(str::len), Some(2), "two decimals: {line}");
+            assert_eq!(
+                r[c].split('.').nth(1).map(str::len),
+                Some(2),
+                "two decimals: {line}"
+            );
         }
     }
-    for s in ["paid", "pool_denied", "denied", "routed", "reversed", "reversal"] {
-        assert!(statuses.get(s).copied().unwrap_or(0) > 0, "status {s} occurs in a generated month: {statuses:?}");
+    for s in [
+        "paid",
+        "pool_denied",
+        "denied",
+        "routed",
+        "reversed",
+        "reversal",
+    ] {
+        assert!(
+            statuses.get(s).copied().unwrap_or(0) > 0,
+            "status {s} occurs in a generated month: {statuses:?}"
+        );
     }
     // Year-to-date totals stay within the deductible and the largest cap.
     let ledger = wd.read("out/ledger.csv");
     for line in ledger.lines().skip(1) {
         let r: Vec<&str> = line.split(',').collect();
-        assert!(dec(r[2]) <= dec("500.00") && dec(r[3]) <= dec("4000.00"), "{line}");
+        assert!(
+            dec(r[2]) <= dec("500.00") && dec(r[3]) <= dec("4000.00"),
+            "{line}"
+        );
     }
     // Every line read is adjudicated or quarantined.
-    let m: serde_json::Value = serde_json::from_str(&wd.read("out/manifest.json")).expect("manifest");
+    let m: serde_json::Value =
+        serde_json::from_str(&wd.read("out/manifest.json")).expect("manifest");
     let read = m["counts"]["claim_lines_read"].as_u64().expect("count");
-    let rejected = m["counts"]["claim_lines_quarantined"].as_u64().expect("count");
-    assert!(read >= 30_000, "the generator writes at least the lines asked for");
+    let rejected = m["counts"]["claim_lines_quarantined"]
+        .as_u64()
+        .expect("count");
+    assert!(
+        read >= 30_000,
+        "the generator writes at least the lines asked for"
+    );
     let mut per_file = 0;
     for f in m["reconciliation"].as_array().expect("reconciliation") {
         let n = |k: &str| f[k].as_u64().expect("count");
-        assert_eq!(n("lines_read"), n("lines_adjudicated") + n("lines_quarantined"), "{f}");
+        assert_eq!(
+            n("lines_read"),
+            n("lines_adjudicated") + n("lines_quarantined"),
+            "{f}"
+        );
         per_file += n("lines_read");
     }
     assert_eq!(per_file, read);

@@ -46,7 +46,9 @@ fn shiyan_ratio_table_by_category_and_level() {
         let mut w = World::new();
         w.member("P1", "shiyan", category);
         let c = claim("C1", "P1", inst, "2024-03-04").line("A1", "1", "100.00");
-        let dec = w.run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00"))).remove(0);
+        let dec = w
+            .run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00")))
+            .remove(0);
         assert_eq!(dec.fund_pay, d(fund), "{category:?} at {inst}");
         assert_eq!(dec.deductible_applied, d("0.00"));
     }
@@ -62,9 +64,19 @@ fn deductible_is_carried_across_claims_of_the_year() {
     let c1 = claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "1", "300.00");
     let c2 = claim("C2", "P1", "SY-H2", "2024-03-05").line("A1", "1", "300.00");
     let out = w.run("P1", &[c2, c1], None);
-    assert_eq!((out[0].claim_id.as_str(), out[0].deductible_applied, out[0].fund_pay), ("C1", d("300.00"), d("0.00")));
+    assert_eq!(
+        (
+            out[0].claim_id.as_str(),
+            out[0].deductible_applied,
+            out[0].fund_pay
+        ),
+        ("C1", d("300.00"), d("0.00"))
+    );
     assert_eq!(out[0].ratio, None, "the pool paid nothing");
-    assert_eq!((out[1].deductible_applied, out[1].fund_pay), (d("200.00"), d("65.00")));
+    assert_eq!(
+        (out[1].deductible_applied, out[1].fund_pay),
+        (d("200.00"), d("65.00"))
+    );
     assert_eq!(out[1].totals_after, Some((d("500.00"), d("65.00"))));
 }
 
@@ -76,14 +88,21 @@ fn annual_cap_stops_the_fund_at_3000() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     let c = claim("C1", "P1", "SY-C", "2024-03-04").line("A1", "1", "1000.00");
-    let dec = w.run("P1", &[c], Some(met("P1", 2024, "500.00", "2900.00"))).remove(0);
+    let dec = w
+        .run("P1", &[c], Some(met("P1", 2024, "500.00", "2900.00")))
+        .remove(0);
     assert_eq!((dec.fund_pay, dec.cap_cut), (d("100.00"), d("700.00")));
     assert_eq!(dec.totals_after, Some((d("500.00"), d("3000.00"))));
     assert_eq!(dec.reasons, vec![CAP_REACHED]);
     // Once reached, the fund pays nothing more that year.
     let c2 = claim("C2", "P1", "SY-C", "2024-03-05").line("A1", "1", "50.00");
-    let dec2 = w.run("P1", &[c2], Some(met("P1", 2024, "500.00", "3000.00"))).remove(0);
-    assert_eq!((dec2.fund_pay, dec2.cap_cut, dec2.ratio), (d("0.00"), d("40.00"), None));
+    let dec2 = w
+        .run("P1", &[c2], Some(met("P1", 2024, "500.00", "3000.00")))
+        .remove(0);
+    assert_eq!(
+        (dec2.fund_pay, dec2.cap_cut, dec2.ratio),
+        (d("0.00"), d("40.00"), None)
+    );
 }
 
 #[test]
@@ -94,8 +113,13 @@ fn totals_reset_on_the_first_of_january() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     let c = claim("C1", "P1", "SY-H2", "2024-01-02").line("A1", "1", "800.00");
-    let dec = w.run("P1", &[c], Some(met("P1", 2023, "500.00", "3000.00"))).remove(0);
-    assert_eq!((dec.deductible_applied, dec.fund_pay), (d("500.00"), d("195.00")));
+    let dec = w
+        .run("P1", &[c], Some(met("P1", 2023, "500.00", "3000.00")))
+        .remove(0);
+    assert_eq!(
+        (dec.deductible_applied, dec.fund_pay),
+        (d("500.00"), d("195.00"))
+    );
 }
 
 #[test]
@@ -105,7 +129,9 @@ fn fund_rounds_half_up_not_to_even() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     let c = claim("C1", "P1", "SY-H3", "2024-03-04").line("A1", "1", "100.25");
-    let dec = w.run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00"))).remove(0);
+    let dec = w
+        .run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00")))
+        .remove(0);
     assert_eq!(dec.fund_pay, d("50.13"));
 }
 
@@ -119,8 +145,14 @@ fn wuhan_member_unregistered_in_beijing_first_pays_ten_percent() {
     let mut w = World::new();
     w.member("P1", "wuhan", Category::Employed);
     let dec = w.one(claim("C1", "P1", "BJ-H3", "2024-03-04").line("A1", "1", "1000.00"));
-    assert_eq!((dec.remote_prepay, dec.eligible), (d("100.00"), d("900.00")));
-    assert_eq!((dec.deductible_applied, dec.fund_pay), (d("500.00"), d("220.00")));
+    assert_eq!(
+        (dec.remote_prepay, dec.eligible),
+        (d("100.00"), d("900.00"))
+    );
+    assert_eq!(
+        (dec.deductible_applied, dec.fund_pay),
+        (d("500.00"), d("220.00"))
+    );
     assert_eq!(dec.reasons, vec![DEDUCTIBLE, REMOTE_PREPAY], "sorted by id");
 }
 
@@ -134,12 +166,21 @@ fn registered_long_term_remote_care_follows_home_rules() {
         (RemoteType::StationedWorker, "beijing", None, "0.00"),
         (RemoteType::Temporary, "beijing", None, "100.00"),
         (RemoteType::StationedWorker, "shanghai", None, "100.00"),
-        (RemoteType::StationedWorker, "beijing", Some("2024-02-29"), "100.00"),
+        (
+            RemoteType::StationedWorker,
+            "beijing",
+            Some("2024-02-29"),
+            "100.00",
+        ),
     ];
     for (t, city, to, prepay) in cases {
         let mut w = World::new();
-        w.member("P1", "wuhan", Category::Employed).remote =
-            Some(RemoteRegistration { remote_type: t, city: city.into(), from: Some(date("2023-01-01")), to: to.map(date) });
+        w.member("P1", "wuhan", Category::Employed).remote = Some(RemoteRegistration {
+            remote_type: t,
+            city: city.into(),
+            from: Some(date("2023-01-01")),
+            to: to.map(date),
+        });
         let dec = w.one(claim("C1", "P1", "BJ-H3", "2024-03-04").line("A1", "1", "1000.00"));
         assert_eq!(dec.remote_prepay, d(prepay), "{t:?} in {city} to {to:?}");
     }
@@ -165,8 +206,15 @@ fn catalogue_of_the_place_of_treatment() {
     w.member("P1", "wuhan", Category::Employed);
     w.member("P2", "shiyan", Category::Employed);
     let dec = w.one(claim("C1", "P1", "WH-H3", "2024-03-04").line("LOC", "1", "40.00"));
-    assert_eq!((dec.excluded, dec.reasons.clone()), (d("40.00"), vec![CLASS_C]));
-    let dec = w.one(claim("C2", "P2", "SY-H3", "2024-03-04").line("LOC", "1", "40.00").line("BJONLY", "1", "30.00"));
+    assert_eq!(
+        (dec.excluded, dec.reasons.clone()),
+        (d("40.00"), vec![CLASS_C])
+    );
+    let dec = w.one(
+        claim("C2", "P2", "SY-H3", "2024-03-04")
+            .line("LOC", "1", "40.00")
+            .line("BJONLY", "1", "30.00"),
+    );
     assert_eq!((dec.eligible, dec.excluded), (d("40.00"), d("30.00")));
     assert_eq!(rules_at(&dec, Some(2)), vec![NOT_IN_CATALOGUE]);
 }
@@ -180,10 +228,21 @@ fn class_b_first_self_paid_share() {
     // 33.33 → round2(6.666) = 6.67.
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
-    let dec = w.one(claim("C1", "P1", "SY-H3", "2024-03-04").line("B1", "1", "100.00").line("B20", "1", "33.33"));
+    let dec = w.one(
+        claim("C1", "P1", "SY-H3", "2024-03-04")
+            .line("B1", "1", "100.00")
+            .line("B20", "1", "33.33"),
+    );
     assert_eq!(dec.b_selfpay, d("16.67"));
     assert_eq!(dec.eligible, d("116.66"));
-    assert_eq!(dec.findings.iter().filter(|f| f.rule == B_SELFPAY).map(|f| f.amount).collect::<Vec<_>>(), vec![d("10.00"), d("6.67")]);
+    assert_eq!(
+        dec.findings
+            .iter()
+            .filter(|f| f.rule == B_SELFPAY)
+            .map(|f| f.amount)
+            .collect::<Vec<_>>(),
+        vec![d("10.00"), d("6.67")]
+    );
 }
 
 #[test]
@@ -192,10 +251,17 @@ fn price_above_the_payment_standard_is_self_paid() {
     // remaining 300.00 is eligible.
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
-    let dec = w.one(claim("C1", "P1", "SY-H3", "2024-03-04").line("CAPPED", "30", "12.00").line("CAPPED", "5", "9.50"));
+    let dec = w.one(
+        claim("C1", "P1", "SY-H3", "2024-03-04")
+            .line("CAPPED", "30", "12.00")
+            .line("CAPPED", "5", "9.50"),
+    );
     assert_eq!((dec.excluded, dec.eligible), (d("60.00"), d("347.50")));
     assert_eq!(rules_at(&dec, Some(1)), vec![PRICE_CAP]);
-    assert!(rules_at(&dec, Some(2)).is_empty(), "under the standard: no finding");
+    assert!(
+        rules_at(&dec, Some(2)).is_empty(),
+        "under the standard: no finding"
+    );
 }
 
 #[test]
@@ -215,7 +281,12 @@ fn supply_beyond_twelve_weeks_is_self_paid() {
             c.lines[2].supply_days = Some(84);
         });
     let dec = w.one(c);
-    let amounts: Vec<_> = dec.findings.iter().filter(|f| f.rule == SUPPLY_DAYS).map(|f| (f.line_no, f.amount)).collect();
+    let amounts: Vec<_> = dec
+        .findings
+        .iter()
+        .filter(|f| f.rule == SUPPLY_DAYS)
+        .map(|f| (f.line_no, f.amount))
+        .collect();
     assert_eq!(amounts, vec![(Some(1), d("6.00")), (Some(2), d("5.33"))]);
     assert_eq!(dec.excluded, d("11.33"));
 }
@@ -244,7 +315,13 @@ fn whole_line_exclusions_name_the_first_rule_that_applies() {
     let by_line: Vec<_> = (1..=5).map(|n| rules_at(&dec, Some(n))).collect();
     assert_eq!(
         by_line,
-        vec![vec![NOT_IN_CATALOGUE], vec![NON_MEDICAL], vec![CLASS_C], vec![NO_PRESCRIPTION], vec![SPECIAL_MANAGEMENT]]
+        vec![
+            vec![NOT_IN_CATALOGUE],
+            vec![NON_MEDICAL],
+            vec![CLASS_C],
+            vec![NO_PRESCRIPTION],
+            vec![SPECIAL_MANAGEMENT]
+        ]
     );
     assert_eq!((dec.excluded, dec.eligible), (d("31.00"), d("32.00")));
     assert_eq!(dec.non_medical, d("2.00"));
@@ -256,12 +333,29 @@ fn whole_line_exclusions_name_the_first_rule_that_applies() {
 fn ezhou_pharmacy_pays_fixed_60_and_68_percent() {
     // 鄂州 二: 凭外配处方 在职 60%, 退休 68%. Deductible met; eligible 600:
     // retired round2(600 × 0.68) = 408.00; employed 360.00.
-    for (category, fund) in [(Category::Retired, "408.00"), (Category::Employed, "360.00")] {
+    for (category, fund) in [
+        (Category::Retired, "408.00"),
+        (Category::Employed, "360.00"),
+    ] {
         let mut w = World::new();
         w.member("P1", "ezhou", category);
-        let c = claim("C1", "P1", "EZ-P", "2024-03-04").line("A1", "1", "600.00").rx("EZ-H2");
-        let dec = w.run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00"))).remove(0);
-        assert_eq!((dec.fund_pay, dec.ratio), (d(fund), Some(if fund == "408.00" { d("0.68") } else { d("0.60") })));
+        let c = claim("C1", "P1", "EZ-P", "2024-03-04")
+            .line("A1", "1", "600.00")
+            .rx("EZ-H2");
+        let dec = w
+            .run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00")))
+            .remove(0);
+        assert_eq!(
+            (dec.fund_pay, dec.ratio),
+            (
+                d(fund),
+                Some(if fund == "408.00" {
+                    d("0.68")
+                } else {
+                    d("0.60")
+                })
+            )
+        );
     }
 }
 
@@ -272,8 +366,12 @@ fn shiyan_pharmacy_ratio_follows_the_prescriber_level() {
     for (prescriber, fund) in [("SY-H2", "65.00"), ("SY-C", "80.00"), ("SY-H3", "50.00")] {
         let mut w = World::new();
         w.member("P1", "shiyan", Category::Employed);
-        let c = claim("C1", "P1", "SY-P", "2024-03-04").line("A1", "1", "100.00").rx(prescriber);
-        let dec = w.run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00"))).remove(0);
+        let c = claim("C1", "P1", "SY-P", "2024-03-04")
+            .line("A1", "1", "100.00")
+            .rx(prescriber);
+        let dec = w
+            .run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00")))
+            .remove(0);
         assert_eq!(dec.fund_pay, d(fund), "prescriber {prescriber}");
     }
 }
@@ -290,11 +388,21 @@ fn unknown_member_and_institution_are_denied_whole() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     let dec = w.one(claim("C1", "NOBODY", "SY-H2", "2024-03-04").line("A1", "1", "80.00"));
-    assert_eq!((dec.status, dec.reasons.clone(), dec.excluded, dec.cash_pay), (Status::Denied, vec![MEMBER_UNKNOWN], d("80.00"), d("80.00")));
+    assert_eq!(
+        (dec.status, dec.reasons.clone(), dec.excluded, dec.cash_pay),
+        (Status::Denied, vec![MEMBER_UNKNOWN], d("80.00"), d("80.00"))
+    );
     assert_eq!(dec.totals_after, None, "no totals for an unknown member");
     let dec = w.one(claim("C1", "P1", "NOWHERE", "2024-03-04").line("A1", "1", "80.00"));
-    assert_eq!((dec.status, dec.reasons.clone()), (Status::Denied, vec![INSTITUTION_UNKNOWN]));
-    assert_eq!(dec.account_pay, d("0.00"), "denied: no account payment either");
+    assert_eq!(
+        (dec.status, dec.reasons.clone()),
+        (Status::Denied, vec![INSTITUTION_UNKNOWN])
+    );
+    assert_eq!(
+        dec.account_pay,
+        d("0.00"),
+        "denied: no account payment either"
+    );
 }
 
 #[test]
@@ -304,11 +412,20 @@ fn outside_the_benefit_period_is_denied() {
     let m = w.member("P1", "shiyan", Category::Employed);
     m.benefit_from = date("2024-03-05");
     m.benefit_to = Some(date("2024-03-20"));
-    for (day, status) in [("2024-03-04", Status::Denied), ("2024-03-05", Status::Paid), ("2024-03-20", Status::Paid), ("2024-03-21", Status::Denied)] {
-        let (s, _) = status_and_reasons(&w, claim("C1", "P1", "SY-H2", day).line("A1", "1", "10.00"));
+    for (day, status) in [
+        ("2024-03-04", Status::Denied),
+        ("2024-03-05", Status::Paid),
+        ("2024-03-20", Status::Paid),
+        ("2024-03-21", Status::Denied),
+    ] {
+        let (s, _) =
+            status_and_reasons(&w, claim("C1", "P1", "SY-H2", day).line("A1", "1", "10.00"));
         assert_eq!(s, status, "{day}");
     }
-    let (_, r) = status_and_reasons(&w, claim("C1", "P1", "SY-H2", "2024-03-21").line("A1", "1", "10.00"));
+    let (_, r) = status_and_reasons(
+        &w,
+        claim("C1", "P1", "SY-H2", "2024-03-21").line("A1", "1", "10.00"),
+    );
     assert_eq!(r, vec![OUTSIDE_BENEFIT_PERIOD]);
 }
 
@@ -317,9 +434,19 @@ fn excluded_causes_are_denied() {
     // 社会保险法 第三十条 (湖北医保问答 Q14-16).
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
-    for x in [Exclusion::ThirdParty, Exclusion::WorkInjury, Exclusion::PublicHealth, Exclusion::Abroad] {
-        let c = claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "1", "10.00").with(|c| c.exclusion = Some(x));
-        assert_eq!(status_and_reasons(&w, c), (Status::Denied, vec![EXCLUDED_CAUSE]));
+    for x in [
+        Exclusion::ThirdParty,
+        Exclusion::WorkInjury,
+        Exclusion::PublicHealth,
+        Exclusion::Abroad,
+    ] {
+        let c = claim("C1", "P1", "SY-H2", "2024-03-04")
+            .line("A1", "1", "10.00")
+            .with(|c| c.exclusion = Some(x));
+        assert_eq!(
+            status_and_reasons(&w, c),
+            (Status::Denied, vec![EXCLUDED_CAUSE])
+        );
     }
 }
 
@@ -331,14 +458,22 @@ fn manual_claims_are_due_by_the_end_of_the_next_first_quarter() {
     w.member("P1", "shiyan", Category::Employed);
     let manual = |submitted: &str| {
         let s = date(submitted);
-        claim("C1", "P1", "SY-H2", "2023-06-01").line("A1", "1", "10.00").with(move |c| {
-            c.settlement_mode = SettlementMode::Manual;
-            c.submitted_date = Some(s);
-        })
+        claim("C1", "P1", "SY-H2", "2023-06-01")
+            .line("A1", "1", "10.00")
+            .with(move |c| {
+                c.settlement_mode = SettlementMode::Manual;
+                c.submitted_date = Some(s);
+            })
     };
     let ok = w.one(manual("2024-03-31"));
-    assert_eq!((ok.status, ok.payee), (Status::Paid, tongchou::adjudicate::Payee::Member));
-    assert_eq!(status_and_reasons(&w, manual("2024-04-01")), (Status::Denied, vec![MANUAL_LATE]));
+    assert_eq!(
+        (ok.status, ok.payee),
+        (Status::Paid, tongchou::adjudicate::Payee::Member)
+    );
+    assert_eq!(
+        status_and_reasons(&w, manual("2024-04-01")),
+        (Status::Denied, vec![MANUAL_LATE])
+    );
     // Wuhan has no deadline in the sources (provisional `none`).
     w.member("P2", "wuhan", Category::Employed);
     let c = manual("2025-12-01").with(|c| {
@@ -354,7 +489,10 @@ fn institution_outside_its_agreement_is_denied() {
     w.member("P1", "shiyan", Category::Employed);
     w.institution("SY-H2").valid_to = Some(date("2024-02-29"));
     let c = claim("C1", "P1", "SY-H2", "2024-03-01").line("A1", "1", "10.00");
-    assert_eq!(status_and_reasons(&w, c), (Status::Denied, vec![INSTITUTION_NOT_DESIGNATED]));
+    assert_eq!(
+        status_and_reasons(&w, c),
+        (Status::Denied, vec![INSTITUTION_NOT_DESIGNATED])
+    );
 }
 
 #[test]
@@ -362,10 +500,20 @@ fn other_benefits_are_routed_and_leave_totals_alone() {
     // 十堰 第五条 (分别控制), 第十六条: 门诊慢特病费用不纳入普通门诊统筹.
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
-    for v in [VisitType::Chronic, VisitType::TwoDiseases, VisitType::Maternity, VisitType::DualChannel] {
-        let c = claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "1", "900.00").with(|c| c.visit_type = v);
+    for v in [
+        VisitType::Chronic,
+        VisitType::TwoDiseases,
+        VisitType::Maternity,
+        VisitType::DualChannel,
+    ] {
+        let c = claim("C1", "P1", "SY-H2", "2024-03-04")
+            .line("A1", "1", "900.00")
+            .with(|c| c.visit_type = v);
         let dec = w.one(c);
-        assert_eq!((dec.status, dec.reasons.clone(), dec.account_pay), (Status::Routed, vec![OTHER_BENEFIT], d("0.00")));
+        assert_eq!(
+            (dec.status, dec.reasons.clone(), dec.account_pay),
+            (Status::Routed, vec![OTHER_BENEFIT], d("0.00"))
+        );
         assert_eq!(dec.totals_after, Some((d("0"), d("0"))));
     }
 }
@@ -376,11 +524,24 @@ fn not_pooling_denies_the_pool_but_not_the_account() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     w.institution("SY-H2").outpatient_pooling = false;
-    let dec = w.one(claim("C1", "P1", "SY-H2", "2024-03-04").line("B1", "1", "100.00").line("C1", "1", "20.00"));
+    let dec = w.one(
+        claim("C1", "P1", "SY-H2", "2024-03-04")
+            .line("B1", "1", "100.00")
+            .line("C1", "1", "20.00"),
+    );
     assert_eq!(dec.status, Status::PoolDenied);
-    assert_eq!(dec.reasons, vec![B_SELFPAY, CLASS_C, INSTITUTION_NOT_POOLING]);
-    assert_eq!((dec.excluded, dec.b_selfpay, dec.eligible), (d("20.00"), d("10.00"), d("90.00")));
-    assert_eq!((dec.deductible_applied, dec.fund_pay, dec.ratio), (d("0.00"), d("0.00"), None));
+    assert_eq!(
+        dec.reasons,
+        vec![B_SELFPAY, CLASS_C, INSTITUTION_NOT_POOLING]
+    );
+    assert_eq!(
+        (dec.excluded, dec.b_selfpay, dec.eligible),
+        (d("20.00"), d("10.00"), d("90.00"))
+    );
+    assert_eq!(
+        (dec.deductible_applied, dec.fund_pay, dec.ratio),
+        (d("0.00"), d("0.00"), None)
+    );
     assert_eq!((dec.account_pay, dec.cash_pay), (d("120.00"), d("0.00")));
     assert_eq!(dec.totals_after, Some((d("0"), d("0"))), "totals untouched");
 }
@@ -394,8 +555,16 @@ fn no_outpatient_pooling_during_an_inpatient_stay() {
     w.r.stays.insert(
         "P1".into(),
         vec![
-            Stay { institution_id: "SY-H3".into(), admit_date: date("2024-03-10"), discharge_date: Some(date("2024-03-15")) },
-            Stay { institution_id: "SY-H3".into(), admit_date: date("2024-03-28"), discharge_date: None },
+            Stay {
+                institution_id: "SY-H3".into(),
+                admit_date: date("2024-03-10"),
+                discharge_date: Some(date("2024-03-15")),
+            },
+            Stay {
+                institution_id: "SY-H3".into(),
+                admit_date: date("2024-03-28"),
+                discharge_date: None,
+            },
         ],
     );
     for (day, status) in [
@@ -405,7 +574,8 @@ fn no_outpatient_pooling_during_an_inpatient_stay() {
         ("2024-03-16", Status::Paid),
         ("2024-03-31", Status::PoolDenied),
     ] {
-        let (s, r) = status_and_reasons(&w, claim("C1", "P1", "SY-C", day).line("A1", "1", "10.00"));
+        let (s, r) =
+            status_and_reasons(&w, claim("C1", "P1", "SY-C", day).line("A1", "1", "10.00"));
         assert_eq!(s, status, "{day}");
         assert_eq!(r.contains(&INPATIENT_OVERLAP), status == Status::PoolDenied);
     }
@@ -418,11 +588,19 @@ fn remote_pharmacy_and_non_networked_remote_institution() {
     // non-networked hospital is paid (with Wuhan's 10% first).
     let mut w = World::new();
     w.member("P1", "wuhan", Category::Employed);
-    let c = claim("C1", "P1", "SH-P", "2024-03-04").line("A1", "1", "10.00").rx("WH-H3");
-    assert_eq!(status_and_reasons(&w, c), (Status::PoolDenied, vec![REMOTE_PHARMACY]));
+    let c = claim("C1", "P1", "SH-P", "2024-03-04")
+        .line("A1", "1", "10.00")
+        .rx("WH-H3");
+    assert_eq!(
+        status_and_reasons(&w, c),
+        (Status::PoolDenied, vec![REMOTE_PHARMACY])
+    );
     w.institution("BJ-H3").remote_settlement = false;
     let c = claim("C2", "P1", "BJ-H3", "2024-03-04").line("A1", "1", "10.00");
-    assert_eq!(status_and_reasons(&w, c.clone()), (Status::PoolDenied, vec![REMOTE_NOT_NETWORKED]));
+    assert_eq!(
+        status_and_reasons(&w, c.clone()),
+        (Status::PoolDenied, vec![REMOTE_NOT_NETWORKED])
+    );
     let manual = c.with(|c| {
         c.settlement_mode = SettlementMode::Manual;
         c.submitted_date = Some(date("2024-03-20"));
@@ -440,11 +618,19 @@ fn pharmacy_claim_needs_a_prescriber_where_the_ratio_follows_it() {
     w.member("P1", "shiyan", Category::Employed);
     w.member("P2", "ezhou", Category::Employed);
     for prescriber in [None, Some("NOWHERE"), Some("SY-P2")] {
-        let mut c = claim("C1", "P1", "SY-P", "2024-03-04").line("A1", "1", "10.00").rx("x");
+        let mut c = claim("C1", "P1", "SY-P", "2024-03-04")
+            .line("A1", "1", "10.00")
+            .rx("x");
         c.lines[0].prescriber_id = prescriber.map(String::from);
-        assert_eq!(status_and_reasons(&w, c), (Status::PoolDenied, vec![PRESCRIBER_UNKNOWN]), "{prescriber:?}");
+        assert_eq!(
+            status_and_reasons(&w, c),
+            (Status::PoolDenied, vec![PRESCRIBER_UNKNOWN]),
+            "{prescriber:?}"
+        );
     }
-    let mut c = claim("C2", "P2", "EZ-P", "2024-03-04").line("A1", "1", "10.00").rx("x");
+    let mut c = claim("C2", "P2", "EZ-P", "2024-03-04")
+        .line("A1", "1", "10.00")
+        .rx("x");
     c.lines[0].prescriber_id = None;
     assert_eq!(w.one(c).status, Status::Paid);
 }
@@ -456,11 +642,16 @@ fn the_first_claim_level_rule_decides() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     w.institution("SY-H2").outpatient_pooling = false;
-    let c = claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "1", "10.00").with(|c| {
-        c.exclusion = Some(Exclusion::ThirdParty);
-        c.visit_type = VisitType::Chronic;
-    });
-    assert_eq!(status_and_reasons(&w, c), (Status::Denied, vec![EXCLUDED_CAUSE]));
+    let c = claim("C1", "P1", "SY-H2", "2024-03-04")
+        .line("A1", "1", "10.00")
+        .with(|c| {
+            c.exclusion = Some(Exclusion::ThirdParty);
+            c.visit_type = VisitType::Chronic;
+        });
+    assert_eq!(
+        status_and_reasons(&w, c),
+        (Status::Denied, vec![EXCLUDED_CAUSE])
+    );
 }
 
 #[test]
@@ -469,7 +660,10 @@ fn rules_not_in_force_before_the_first_version() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     let c = claim("C1", "P1", "SY-H2", "2022-12-30").line("A1", "1", "10.00");
-    assert_eq!(status_and_reasons(&w, c), (Status::Denied, vec![NO_RULES_IN_FORCE]));
+    assert_eq!(
+        status_and_reasons(&w, c),
+        (Status::Denied, vec![NO_RULES_IN_FORCE])
+    );
 }
 
 // ---------- §6 personal account ----------
@@ -482,11 +676,22 @@ fn account_pays_the_medical_burden_up_to_its_balance() {
     // account 50.00, cash 30.00. Pool-only members have no account (第十条).
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed).account_balance = d("50.00");
-    let c = || claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "1", "200.00").line("SOAP", "1", "10.00");
-    let dec = w.run("P1", &[c()], Some(met("P1", 2024, "500.00", "0.00"))).remove(0);
-    assert_eq!((dec.fund_pay, dec.account_pay, dec.cash_pay), (d("130.00"), d("50.00"), d("30.00")));
+    let c = || {
+        claim("C1", "P1", "SY-H2", "2024-03-04")
+            .line("A1", "1", "200.00")
+            .line("SOAP", "1", "10.00")
+    };
+    let dec = w
+        .run("P1", &[c()], Some(met("P1", 2024, "500.00", "0.00")))
+        .remove(0);
+    assert_eq!(
+        (dec.fund_pay, dec.account_pay, dec.cash_pay),
+        (d("130.00"), d("50.00"), d("30.00"))
+    );
     w.member("P1", "shiyan", Category::Employed).account_type = AccountType::PoolOnly;
-    let dec = w.run("P1", &[c()], Some(met("P1", 2024, "500.00", "0.00"))).remove(0);
+    let dec = w
+        .run("P1", &[c()], Some(met("P1", 2024, "500.00", "0.00")))
+        .remove(0);
     assert_eq!((dec.account_pay, dec.cash_pay), (d("0.00"), d("80.00")));
 }
 
@@ -499,7 +704,10 @@ fn account_balance_falls_claim_by_claim() {
     let c1 = claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "1", "60.00");
     let c2 = claim("C2", "P1", "SY-H2", "2024-03-05").line("A1", "1", "60.00");
     let out = w.run("P1", &[c1, c2], None);
-    assert_eq!((out[0].account_pay, out[1].account_pay, out[1].cash_pay), (d("60.00"), d("40.00"), d("20.00")));
+    assert_eq!(
+        (out[0].account_pay, out[1].account_pay, out[1].cash_pay),
+        (d("60.00"), d("40.00"), d("20.00"))
+    );
 }
 
 #[test]
@@ -509,12 +717,26 @@ fn policy_scope_account_pays_only_in_scope_self_pay() {
     // met); C1 40 is outside the scope: account 41.50, cash 40.00.
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
-    for v in &mut w.r.rules.cities.get_mut("shiyan").expect("shiyan rules").versions {
+    for v in &mut w
+        .r
+        .rules
+        .cities
+        .get_mut("shiyan")
+        .expect("shiyan rules")
+        .versions
+    {
         v.account_scope.value = tongchou::rules::AccountScope::Policy;
     }
-    let c = claim("C1", "P1", "SY-H2", "2024-03-04").line("B1", "1", "100.00").line("C1", "1", "40.00");
-    let dec = w.run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00"))).remove(0);
-    assert_eq!((dec.fund_pay, dec.account_pay, dec.cash_pay), (d("58.50"), d("41.50"), d("40.00")));
+    let c = claim("C1", "P1", "SY-H2", "2024-03-04")
+        .line("B1", "1", "100.00")
+        .line("C1", "1", "40.00");
+    let dec = w
+        .run("P1", &[c], Some(met("P1", 2024, "500.00", "0.00")))
+        .remove(0);
+    assert_eq!(
+        (dec.fund_pay, dec.account_pay, dec.cash_pay),
+        (d("58.50"), d("41.50"), d("40.00"))
+    );
 }
 
 // ---------- §7 flags ----------
@@ -526,13 +748,21 @@ fn duplicate_line_is_flagged_on_the_later_claim_only() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     let c1 = claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "2", "15.00");
-    let c2 = claim("C2", "P1", "SY-H2", "2024-03-04").line("SVC", "1", "5.00").line("A1", "2.0", "15.00");
+    let c2 = claim("C2", "P1", "SY-H2", "2024-03-04")
+        .line("SVC", "1", "5.00")
+        .line("A1", "2.0", "15.00");
     let c3 = claim("C3", "P1", "SY-H2", "2024-03-05").line("A1", "2", "15.00");
     let out = w.run("P1", &[c3, c2, c1], None);
     assert!(out[0].findings.iter().all(|f| f.rule != DUPLICATE_LINE));
     assert_eq!(rules_at(&out[1], Some(2)), vec![DUPLICATE_LINE]);
-    assert!(rules_at(&out[2], Some(1)).is_empty(), "another day is not a duplicate");
-    assert!(!out[1].reasons.contains(&DUPLICATE_LINE), "flags are not reasons");
+    assert!(
+        rules_at(&out[2], Some(1)).is_empty(),
+        "another day is not a duplicate"
+    );
+    assert!(
+        !out[1].reasons.contains(&DUPLICATE_LINE),
+        "flags are not reasons"
+    );
 }
 
 #[test]
@@ -541,10 +771,22 @@ fn three_institutions_in_one_day_are_flagged() {
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
     let mk = |id: &str, inst: &str| claim(id, "P1", inst, "2024-03-04").line("A1", "1", "10.00");
-    let two = w.run("P1", &[mk("C1", "SY-H2"), mk("C2", "SY-H3"), mk("C3", "SY-H3")], None);
-    assert!(two.iter().all(|d| d.findings.iter().all(|f| f.rule != MULTI_INSTITUTION_DAY)));
-    let three = w.run("P1", &[mk("C1", "SY-H2"), mk("C2", "SY-H3"), mk("C3", "SY-C")], None);
-    assert!(three.iter().all(|d| rules_at(d, None).contains(&MULTI_INSTITUTION_DAY)));
+    let two = w.run(
+        "P1",
+        &[mk("C1", "SY-H2"), mk("C2", "SY-H3"), mk("C3", "SY-H3")],
+        None,
+    );
+    assert!(two
+        .iter()
+        .all(|d| d.findings.iter().all(|f| f.rule != MULTI_INSTITUTION_DAY)));
+    let three = w.run(
+        "P1",
+        &[mk("C1", "SY-H2"), mk("C2", "SY-H3"), mk("C3", "SY-C")],
+        None,
+    );
+    assert!(three
+        .iter()
+        .all(|d| rules_at(d, None).contains(&MULTI_INSTITUTION_DAY)));
 }
 
 #[test]
@@ -552,11 +794,18 @@ fn amount_not_matching_quantity_times_price_is_flagged() {
     // 湖北医保问答 Q42 多计费用: |round2(q × p) − amount| > 0.01.
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
-    let mut c = claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "3", "25.00").line("A1", "1", "10.00");
+    let mut c = claim("C1", "P1", "SY-H2", "2024-03-04")
+        .line("A1", "3", "25.00")
+        .line("A1", "1", "10.00");
     c.lines[0].amount = d("75.02");
     c.lines[1].amount = d("10.01");
     let dec = w.one(c);
-    let flagged: Vec<_> = dec.findings.iter().filter(|f| f.rule == AMOUNT_MISMATCH).map(|f| (f.line_no, f.amount)).collect();
+    let flagged: Vec<_> = dec
+        .findings
+        .iter()
+        .filter(|f| f.rule == AMOUNT_MISMATCH)
+        .map(|f| (f.line_no, f.amount))
+        .collect();
     assert_eq!(flagged, vec![(Some(1), d("0.02"))]);
     assert_eq!(dec.total, d("85.03"), "the adjudicator pays on amount");
 }
@@ -577,7 +826,10 @@ fn order_is_service_time_then_claim_id_whatever_the_input_order() {
     let a = w.run("P1", &claims, None);
     let b = w.run("P1", &reversed, None);
     assert_eq!(a, b);
-    assert_eq!(a.iter().map(|d| d.claim_id.as_str()).collect::<Vec<_>>(), vec!["A", "B", "0"]);
+    assert_eq!(
+        a.iter().map(|d| d.claim_id.as_str()).collect::<Vec<_>>(),
+        vec!["A", "B", "0"]
+    );
     // A takes 400 of the deductible; B the last 100 and pays round2(300 × 0.65).
     assert_eq!(a[1].fund_pay, d("195.00"));
 }
@@ -594,12 +846,24 @@ fn same_run_reversal_pays_nothing_and_touches_no_totals() {
         .with(|c| c.reverses_claim_id = Some("C1".into()));
     let later = claim("C3", "P1", "SY-H2", "2024-03-06").line("A1", "1", "700.00");
     let out = w.run("P1", &[orig, rev, later], None);
-    assert_eq!((out[0].status, out[1].status), (Status::Reversed, Status::Reversal));
-    assert_eq!((out[0].fund_pay, out[1].fund_pay, out[1].total), (d("0"), d("0"), d("-700.00")));
+    assert_eq!(
+        (out[0].status, out[1].status),
+        (Status::Reversed, Status::Reversal)
+    );
+    assert_eq!(
+        (out[0].fund_pay, out[1].fund_pay, out[1].total),
+        (d("0"), d("0"), d("-700.00"))
+    );
     // The later claim starts from zero: 500 deductible, round2(200 × 0.65) = 130.00.
-    assert_eq!((out[2].deductible_applied, out[2].fund_pay), (d("500.00"), d("130.00")));
+    assert_eq!(
+        (out[2].deductible_applied, out[2].fund_pay),
+        (d("500.00"), d("130.00"))
+    );
     let unknown = claim("C9", "P1", "SY-H2", "2024-03-04")
         .line("A1", "-1", "5.00")
         .with(|c| c.reverses_claim_id = Some("OLD".into()));
-    assert_eq!(status_and_reasons(&w, unknown), (Status::Denied, vec![REVERSAL_UNKNOWN]));
+    assert_eq!(
+        status_and_reasons(&w, unknown),
+        (Status::Denied, vec![REVERSAL_UNKNOWN])
+    );
 }

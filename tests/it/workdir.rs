@@ -40,7 +40,9 @@ impl Run {
 
 impl Workdir {
     pub fn new() -> Workdir {
-        Workdir { dir: tempfile::tempdir().expect("create a temporary directory") }
+        Workdir {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -76,7 +78,14 @@ impl Workdir {
             .current_dir(self.path())
             .output()
             .expect("start the tongchou binary");
-        Run { cmd: format!("(cd {} && tongchou {})", self.path().display(), args.join(" ")), out }
+        Run {
+            cmd: format!(
+                "(cd {} && tongchou {})",
+                self.path().display(),
+                args.join(" ")
+            ),
+            out,
+        }
     }
 }
 
