@@ -132,8 +132,9 @@ claim("SY0003", "SY-H9", "2024-03-09 11:00:00", lines=[L("S001", 1)], cid="SC-NO
 # Excluded cause: third party (a fight), work injury.
 claim("SY0008", "SY-H3", "2024-03-02 20:00:00", visit="emergency", lines=[L("S001", 1), L("M001", 3)], exclusion="third_party", cid="SC-EXCL-3P")
 claim("WH0004", "WH-H3", "2024-03-03 08:00:00", visit="emergency", lines=[L("S002", 1)], exclusion="work_injury", cid="SC-EXCL-WI")
-# Manual claims in Shiyan: one handed in too late (service 2022-12-31, deadline 2023-03-31), one in time.
-claim("SY0007", "SY-H3", "2022-12-31 09:00:00", lines=[L("S001", 1), L("S002", 1)], mode="manual", submitted="2024-03-05", cid="SC-MANUAL-LATE")
+# Manual claims of a Shiyan member: remote care in Beijing handed in too late (service 2022-12-31,
+# deadline 2023-03-31, 十堰 第十八条), and one at home in time (no deadline at home in the sources).
+claim("SY0007", "BJ-H3", "2022-12-31 09:00:00", lines=[L("S001", 1), L("S002", 1)], mode="manual", submitted="2024-03-05", cid="SC-MANUAL-LATE")
 claim("SY0007", "SY-H2", "2024-02-20 09:00:00", lines=[L("S001", 1), L("D002", 10)], mode="manual", submitted="2024-03-11", cid="SC-MANUAL-OK")
 # Institution whose agreement ended.
 claim("SY0008", "SY-H2X", "2024-03-11 09:00:00", lines=[L("S001", 1), L("D001", 2)], cid="SC-NOTDESIGNATED")

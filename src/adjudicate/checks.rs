@@ -76,8 +76,13 @@ pub fn claim_checks(
         );
     }
 
-    // 5. 十堰 第十八条: manual claims handed in after the deadline.
-    if claim.settlement_mode == SettlementMode::Manual {
+    // 5. 十堰 第十八条: a remote claim that could not be settled directly is
+    // handed in by the end of the next year's first quarter, "逾期不再予以办理".
+    // The article speaks of remote care only (参保人异地就医 … 未能实现直接结算的);
+    // the sources set no deadline for manual claims at home, so none is
+    // applied there (POLICY.md §2 rule 5 reads wider; the seed wins).
+    let remote = inst.city != member.city;
+    if claim.settlement_mode == SettlementMode::Manual && remote {
         if let (Some(deadline), Some(submitted)) =
             (rules.manual_deadline.value, claim.submitted_date)
         {
@@ -162,7 +167,6 @@ pub fn claim_checks(
         );
     }
 
-    let remote = inst.city != member.city;
     // 10. Prescription drugs at a remote retail pharmacy are not settled.
     if remote && inst.kind == InstitutionKind::Pharmacy {
         let c = &inst.city;

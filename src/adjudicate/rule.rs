@@ -60,7 +60,7 @@ rules! {
     NO_RULES_IN_FORCE => Deny, "参保地无有效待遇政策 (rule file)";
     OUTSIDE_BENEFIT_PERIOD => Deny, "十政办发〔2022〕61号 第五条 (在待遇享受期内)";
     EXCLUDED_CAUSE => Deny, "社会保险法 第三十条; 湖北医保问答 Q14-16";
-    MANUAL_LATE => Deny, "十政办发〔2022〕61号 第十八条 (次年第一季度内, 逾期不再予以办理)";
+    MANUAL_LATE => Deny, "十政办发〔2022〕61号 第十八条 (异地就医未能直接结算的, 次年第一季度内送达, 逾期不再予以办理)";
     INSTITUTION_NOT_DESIGNATED => Deny, "异地医保购药流程 (非定点机构无法使用医保结算)";
     OTHER_BENEFIT => Info, "十政办发〔2022〕61号 第五条, 第六条, 第十六条; 鄂州清单 八";
     INSTITUTION_NOT_POOLING => Deny, "鄂州清单 一; 十政办发〔2022〕61号 第十五条";

@@ -451,35 +451,36 @@ fn excluded_causes_are_denied() {
 }
 
 #[test]
-fn manual_claims_are_due_by_the_end_of_the_next_first_quarter() {
-    // 十堰 第十八条: 于次年第一季度内 … 逾期不再予以办理. Service 2023-06-01:
-    // handed in 2024-03-31 is in time, 2024-04-01 is late. The member is paid.
+fn remote_manual_claims_are_due_by_the_end_of_the_next_first_quarter() {
+    // 十堰 第十八条: remote care that could not be settled directly is handed
+    // in 于次年第一季度内 … 逾期不再予以办理. Service 2023-06-01 in Beijing: handed in
+    // 2024-03-31 is in time, 2024-04-01 is late. The member is paid.
     let mut w = World::new();
     w.member("P1", "shiyan", Category::Employed);
-    let manual = |submitted: &str| {
+    let manual = |inst: &str, submitted: &str| {
         let s = date(submitted);
-        claim("C1", "P1", "SY-H2", "2023-06-01")
+        claim("C1", "P1", inst, "2023-06-01")
             .line("A1", "1", "10.00")
             .with(move |c| {
                 c.settlement_mode = SettlementMode::Manual;
                 c.submitted_date = Some(s);
             })
     };
-    let ok = w.one(manual("2024-03-31"));
+    let ok = w.one(manual("BJ-H3", "2024-03-31"));
     assert_eq!(
         (ok.status, ok.payee),
         (Status::Paid, tongchou::adjudicate::Payee::Member)
     );
     assert_eq!(
-        status_and_reasons(&w, manual("2024-04-01")),
+        status_and_reasons(&w, manual("BJ-H3", "2024-04-01")),
         (Status::Denied, vec![MANUAL_LATE])
     );
+    // The article speaks of remote care only: a manual claim at home has no
+    // deadline in the sources (POLICY.md §2 reads wider; the seed wins).
+    assert_eq!(w.one(manual("SY-H2", "2025-12-01")).status, Status::Paid);
     // Wuhan has no deadline in the sources (provisional `none`).
     w.member("P2", "wuhan", Category::Employed);
-    let c = manual("2025-12-01").with(|c| {
-        c.person_id = "P2".into();
-        c.institution_id = "WH-H3".into();
-    });
+    let c = manual("BJ-H3", "2025-12-01").with(|c| c.person_id = "P2".into());
     assert_eq!(w.one(c).status, Status::Paid);
 }
 
