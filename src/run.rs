@@ -105,19 +105,13 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
     let claim_paths = claim_paths(cfg)?;
     let (files, set) = claims::read_claims(&claim_paths, cfg.encoding)?;
     warnings.extend(set.warnings.iter().cloned());
-    let period = match cfg.period {
-        Some(p) => p,
-        None => match claims::latest_service_date(&files) {
-            Some(d) => Period::of(d),
-            None => {
-                return Err(RunError::Usage(
-                    "no claim line has a readable service_time: give --period".into(),
-                ))
-            }
-        },
-    };
     progress.stage("reading", files.len() as u64);
-    let set: ClaimSet = claims::assemble(&files, set, Some(period.last_day()));
+    let (set, period) = claims::assemble(&files, set, cfg.period);
+    let Some(period) = period else {
+        return Err(RunError::Usage(
+            "no claim line has a readable service_time: give --period".into(),
+        ));
+    };
     progress.inc(files.len() as u64);
     drop(files);
     let t_read = t0.elapsed();

@@ -8,7 +8,7 @@
 
 use super::csvsrc::{cell, open, opt, req, CellError, Column, Encoding, Row};
 use super::{InputError, InputFile};
-use crate::date::{Date, DateTime};
+use crate::date::{Date, DateTime, Period};
 use crate::model::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -133,13 +133,15 @@ pub fn read_claims(
     Ok((files, set))
 }
 
-/// Parse and group the lines of `files` into claims. Claims whose service
-/// date is after `period_end` are quarantined.
+/// Parse and group the lines of `files` into claims for `period`, by
+/// default the month of the latest parsed service date (`None` when no
+/// line has one). Claims whose service date is after the period's end are
+/// quarantined.
 pub fn assemble(
     files: &[super::csvsrc::CsvFile],
     mut set: ClaimSet,
-    period_end: Option<Date>,
-) -> ClaimSet {
+    period: Option<Period>,
+) -> (ClaimSet, Option<Period>) {
     let mut pending: Vec<Pending> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         let mut stat = ClaimFileStat {
@@ -197,6 +199,15 @@ pub fn assemble(
         set.files.push(stat);
     }
 
+    let period = period.or_else(|| {
+        let latest = pending
+            .iter()
+            .filter_map(|p| p.parsed.as_ref().ok())
+            .map(|p| p.head.service_time.date)
+            .max();
+        latest.map(Period::of)
+    });
+    let period_end = period.map(Period::last_day);
     let mut by_claim: HashMap<String, Vec<Pending>> = HashMap::new();
     for p in pending {
         by_claim.entry(p.claim_id.clone()).or_default().push(p);
@@ -208,8 +219,8 @@ pub fn assemble(
             continue;
         };
         lines.sort_by_key(|p| (p.src.file, p.src.line));
-        match build_claim(&id, &lines, period_end, files) {
-            Ok(claim) => set.claims.push(claim),
+        match check_claim(&id, &lines, period_end, files) {
+            Ok(()) => set.claims.extend(into_claim(id, lines)),
             Err((culprit, column, reason)) => {
                 for (i, p) in lines.iter().enumerate() {
                     let (col, why) = if i == culprit {
@@ -244,7 +255,7 @@ pub fn assemble(
             stat.rejected_amount += r.amount.unwrap_or_default();
         }
     }
-    set
+    (set, period)
 }
 
 fn reject(
@@ -341,14 +352,14 @@ fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
     })
 }
 
-/// Build one claim from its lines, or say which line breaks it, in which
-/// column, and why.
-fn build_claim(
+/// Check that a claim's lines make one claim, or say which line breaks it,
+/// in which column, and why.
+fn check_claim(
     id: &str,
     lines: &[Pending],
     period_end: Option<Date>,
     files: &[super::csvsrc::CsvFile],
-) -> Result<Claim, (usize, &'static str, String)> {
+) -> Result<(), (usize, &'static str, String)> {
     for (i, p) in lines.iter().enumerate() {
         if let Err(e) = &p.parsed {
             return Err((i, e.column, e.message.clone()));
@@ -415,39 +426,32 @@ fn build_claim(
             ));
         }
     }
-    let mut claim_lines: Vec<ClaimLine> = parsed.iter().map(|p| p.line.clone()).collect();
-    claim_lines.sort_by_key(|l| l.line_no);
+    Ok(())
+}
+
+/// Turn checked lines into the claim, moving every value (`None` only for
+/// an empty group, which grouping never makes; reconciliation would catch it).
+fn into_claim(id: String, lines: Vec<Pending>) -> Option<Claim> {
+    let mut parsed: Vec<Parsed> = lines.into_iter().filter_map(|p| p.parsed.ok()).collect();
+    parsed.sort_by_key(|p| p.line.line_no);
     // The exclusion of the first line (by line_no) that states one.
-    let mut by_no: Vec<&&Parsed> = parsed.iter().collect();
-    by_no.sort_by_key(|p| p.line.line_no);
-    let exclusion = by_no.iter().find_map(|p| p.exclusion);
-    Ok(Claim {
-        claim_id: id.to_string(),
-        person_id: head.person_id.clone(),
-        institution_id: head.institution_id.clone(),
+    let exclusion = parsed.iter().find_map(|p| p.exclusion);
+    let mut lines = Vec::with_capacity(parsed.len());
+    let mut parsed = parsed.into_iter();
+    let first = parsed.next()?;
+    let head = first.head;
+    lines.push(first.line);
+    lines.extend(parsed.map(|p| p.line));
+    Some(Claim {
+        claim_id: id,
+        person_id: head.person_id,
+        institution_id: head.institution_id,
         service_time: head.service_time,
         visit_type: head.visit_type,
         settlement_mode: head.settlement_mode,
         submitted_date: head.submitted_date,
         exclusion,
-        reverses_claim_id: head.reverses_claim_id.clone(),
-        lines: claim_lines,
+        reverses_claim_id: head.reverses_claim_id,
+        lines,
     })
-}
-
-/// The latest service date among the parseable lines, to default the
-/// period to its month.
-pub fn latest_service_date(files: &[super::csvsrc::CsvFile]) -> Option<Date> {
-    let mut latest = None;
-    for f in files {
-        let mut rows = f.records();
-        while let Some(row) = rows.next_row() {
-            if let Ok(row) = row {
-                if let Some(t) = row.get("service_time").and_then(DateTime::parse) {
-                    latest = latest.max(Some(t.date));
-                }
-            }
-        }
-    }
-    latest
 }

@@ -52,8 +52,9 @@ impl Staging {
 
     /// Hash what was staged so far (the manifest lists every other output).
     pub fn written(&self) -> io::Result<Vec<Written>> {
+        use rayon::prelude::*;
         self.names
-            .iter()
+            .par_iter()
             .map(|n| {
                 let bytes = fs::read(self.tmp_dir.join(n))?;
                 Ok(Written {

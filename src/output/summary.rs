@@ -7,7 +7,7 @@ use crate::adjudicate::{ClaimDecision, Lang, Payee, Status};
 use crate::money::fmt2;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 
 /// Money and counts of a group of claims.
@@ -30,13 +30,13 @@ pub struct Figures {
 }
 
 #[derive(Default)]
-struct Acc {
+struct Acc<'a> {
     f: Figures,
-    persons: BTreeSet<String>,
+    persons: HashSet<&'a str>,
 }
 
-impl Acc {
-    fn add(&mut self, d: &ClaimDecision) {
+impl<'a> Acc<'a> {
+    fn add(&mut self, d: &'a ClaimDecision) {
         let f = &mut self.f;
         f.claims += 1;
         f.total += d.total;
@@ -51,7 +51,7 @@ impl Acc {
             Status::Routed => f.routed += d.total,
             _ => {}
         }
-        self.persons.insert(d.person_id.clone());
+        self.persons.insert(&d.person_id);
     }
 
     fn done(self) -> Figures {
@@ -86,16 +86,17 @@ pub struct Summary {
 impl Summary {
     /// Aggregate decisions (any order).
     pub fn of(decisions: &[ClaimDecision]) -> Summary {
-        let mut inst: BTreeMap<(String, String), Acc> = BTreeMap::new();
-        let mut city: BTreeMap<String, Acc> = BTreeMap::new();
+        // Accumulate in hash maps keyed by borrowed ids; order once at the end.
+        let mut inst: HashMap<(&str, &str), Acc> = HashMap::new();
+        let mut city: HashMap<&str, Acc> = HashMap::new();
         let mut total = Acc::default();
         let mut owed: BTreeMap<(String, Payee, String), SettlementRow> = BTreeMap::new();
         for d in decisions {
-            let c = d.city.clone().unwrap_or_default();
-            inst.entry((c.clone(), d.institution_id.clone()))
+            let c = d.city.as_deref().unwrap_or_default();
+            inst.entry((c, d.institution_id.as_str()))
                 .or_default()
                 .add(d);
-            city.entry(c.clone()).or_default().add(d);
+            city.entry(c).or_default().add(d);
             total.add(d);
             if d.fund_pay.is_zero() && d.account_pay.is_zero() {
                 continue;
@@ -105,9 +106,9 @@ impl Summary {
                 Payee::Member => d.person_id.clone(),
             };
             let row = owed
-                .entry((c.clone(), d.payee, payee_id.clone()))
+                .entry((c.to_string(), d.payee, payee_id.clone()))
                 .or_insert_with(|| SettlementRow {
-                    city: c,
+                    city: c.to_string(),
                     payee: d.payee,
                     payee_id,
                     claims: 0,
@@ -119,8 +120,14 @@ impl Summary {
             row.account_pay += d.account_pay;
         }
         Summary {
-            by_institution: inst.into_iter().map(|(k, a)| (k, a.done())).collect(),
-            by_city: city.into_iter().map(|(k, a)| (k, a.done())).collect(),
+            by_institution: inst
+                .into_iter()
+                .map(|((c, i), a)| ((c.to_string(), i.to_string()), a.done()))
+                .collect(),
+            by_city: city
+                .into_iter()
+                .map(|(k, a)| (k.to_string(), a.done()))
+                .collect(),
             total: total.done(),
             settlement: owed.into_values().collect(),
         }

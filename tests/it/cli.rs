@@ -228,3 +228,46 @@ fn printed_summary_names_every_city() {
         run.stderr()
     );
 }
+
+#[test]
+fn absurd_values_are_settled_or_quarantined_never_a_panic() {
+    let wd = Workdir::new().with_sample();
+    let long = "X".repeat(200_000);
+    wd.write(
+        "samples/data/claims/zz_absurd.csv",
+        format!(
+            "claim_id,line_no,person_id,institution_id,service_time,visit_type,item_code,quantity,unit_price,amount,supply_days\n\
+             A1,1,SY0001,SY-H2,2024-03-29 09:00:00,general,D006,999999999999.999999999999,999999999999.99,999999999999.99,4294967295\n\
+             A2,1,SY0001,SY-H2,2024-03-29 09:00:00,general,D002,0.000000000000000000001,999999999999.99,0.01,\n\
+             A3,4294967295,SY0001,SY-H2,2024-03-29 09:00:00,general,S001,1,10.00,10.00,0\n\
+             A4,1,SY0001,SY-H2,2024-03-29 09:00:00,general,{long},1,10.00,10.00,\n\
+             A5,1,SY0001,SY-H2,2024-03-29 09:00:00,general,S001,1e400,10.00,10.00,\n\
+             A6,1,SY0001,SY-H2,2024-03-29 09:00:00,general,S001,1,10.00,99999999999999999999.00,\n\
+             \"A7,1,SY0001,SY-H2,2024-03-29 09:00:00,general,S001,1,10.00,10.00,\n"
+        ),
+    );
+    let run = wd.run(&["run", "--quiet"]);
+    run.expect_code(3);
+    assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+    let payments = wd.read("out/2024-03/payments.csv");
+    for id in ["A1", "A2", "A3", "A4"] {
+        assert!(
+            payments.contains(&format!("\n{id},SY0001,")),
+            "{id} settled"
+        );
+    }
+    let rejects = wd.read("out/2024-03/rejects.csv");
+    assert!(
+        rejects.contains(",quantity,A5,`1e400` is not a number"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains(",amount,A6,") && rejects.contains("out of range"),
+        "{rejects}"
+    );
+    assert_eq!(
+        rejects.lines().count(),
+        4,
+        "A5, A6 and the stray quote: {rejects}"
+    );
+}
