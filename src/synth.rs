@@ -89,7 +89,7 @@ pub fn generate(
 ) -> io::Result<SynthSummary> {
     let mut rng = Rng(seed ^ 0x746F_6E67_6368_6F75);
     fs::create_dir_all(out.join("claims"))?;
-    let insts = institutions(&mut rng);
+    let insts = institutions();
     let items = catalogue(out, &mut rng)?;
     write_institutions(out, &insts)?;
     let member_cities = members(out, persons, period, &mut rng)?;
@@ -311,7 +311,7 @@ fn fen(x: i64) -> String {
     format!("{sign}{}.{:02}", x.abs() / 100, x.abs() % 100)
 }
 
-fn institutions(rng: &mut Rng) -> Vec<Inst> {
+fn institutions() -> Vec<Inst> {
     let mut v = Vec::new();
     let mut add = |id: String,
                    city: &'static str,
@@ -418,7 +418,6 @@ fn institutions(rng: &mut Rng) -> Vec<Inst> {
             None,
         );
     }
-    let _ = rng;
     v
 }
 

@@ -324,10 +324,31 @@ fn decide(
         let prescriber = claim.prescriber_id().and_then(|p| r.institutions.get(p));
         match benefit::ratio_for(member, inst, prescriber, rules) {
             Some(ratio) => benefit::pool_payment(member, ratio, rules, totals, &mut d, lang),
-            // Unreachable with validated institutions (hospitals carry a
-            // level; a prescriber-level pharmacy claim without a usable
-            // prescriber is pool_denied above), kept total for safety.
-            None => d.status = Status::PoolDenied,
+            // Unreachable with validated inputs (hospitals carry a level;
+            // a prescriber-level pharmacy claim without a usable prescriber
+            // is pool_denied above); kept total, and explained, for
+            // callers that build institutions themselves.
+            None => {
+                d.status = Status::PoolDenied;
+                let rule = if inst.kind == InstitutionKind::Pharmacy {
+                    RuleId::PRESCRIBER_UNKNOWN
+                } else {
+                    RuleId::INSTITUTION_UNKNOWN
+                };
+                let detail = say!(
+                    lang,
+                    "机构 {iid} 无可用的医院等级, 无法确定支付比例",
+                    "institution {iid} has no usable level to choose a ratio"
+                );
+                d.find(
+                    None,
+                    rule,
+                    d.eligible + d.b_selfpay,
+                    detail,
+                    rule.basis().to_string(),
+                );
+                d.reason(rule);
+            }
         }
     }
     benefit::settle_account(member, rules, balance, &mut d);

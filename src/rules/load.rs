@@ -120,7 +120,7 @@ pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
         ));
     };
     let mut versions = Vec::new();
-    for (i, v) in array.iter().enumerate() {
+    for v in array.iter() {
         let DeValue::Table(t) = v.get_ref() else {
             return Err(cx.error(
                 cx.line(&v.span()),
@@ -128,7 +128,6 @@ pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
                 "must be [[version]] tables".into(),
             ));
         };
-        let _ = i;
         versions.push(read_version(&mut Table::new(&cx, "", t, v.span()))?);
     }
     top.finish()?;
@@ -442,11 +441,10 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     fn finish(&self) -> Result<(), RuleError> {
-        for (k, v) in self.table.iter() {
+        for (k, _) in self.table.iter() {
             let name = k.get_ref().as_ref();
             if !self.taken.contains(name) {
                 let line = self.cx.line(&k.span());
-                let _ = v;
                 return Err(self.cx.error(line, &self.path(name), "unknown key".into()));
             }
         }

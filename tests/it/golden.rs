@@ -2,18 +2,8 @@
 //! (tests/golden/sample-2024-03/). Regenerate with `TONGCHOU_BLESS=1` only
 //! after reviewing the difference by hand.
 
-use crate::workdir::{repo, Workdir};
+use crate::workdir::{repo, Workdir, OUTPUTS};
 use std::path::PathBuf;
-
-const FILES: &[&str] = &[
-    "payments.csv",
-    "audit.csv",
-    "rejects.csv",
-    "ledger.csv",
-    "summary.csv",
-    "settlement.csv",
-    "summary.json",
-];
 
 fn golden_dir(name: &str) -> PathBuf {
     repo().join("tests/golden").join(name)
@@ -22,7 +12,7 @@ fn golden_dir(name: &str) -> PathBuf {
 fn check(name: &str, wd: &Workdir, out: &str) {
     let bless = std::env::var_os("TONGCHOU_BLESS").is_some();
     let dir = golden_dir(name);
-    for f in FILES {
+    for f in OUTPUTS {
         let got = wd.read(&format!("{out}/{f}"));
         let path = dir.join(f);
         if bless {
@@ -85,7 +75,7 @@ fn manifest_records_inputs_and_outputs_with_their_hashes() {
     assert_eq!(m["counts"]["claim_lines_read"], 437);
     assert_eq!(m["counts"]["claims_adjudicated"], 163);
     let outputs = m["outputs"].as_array().expect("outputs");
-    assert_eq!(outputs.len(), FILES.len());
+    assert_eq!(outputs.len(), OUTPUTS.len());
     for o in outputs {
         let name = o["file"].as_str().expect("file");
         let bytes =

@@ -89,6 +89,30 @@ impl Workdir {
     }
 }
 
+/// Every output but manifest.json (which holds timings and paths).
+pub const OUTPUTS: &[&str] = &[
+    "payments.csv",
+    "audit.csv",
+    "rejects.csv",
+    "ledger.csv",
+    "summary.csv",
+    "settlement.csv",
+    "summary.json",
+];
+
+impl Workdir {
+    /// Assert two output directories hold byte-identical outputs.
+    pub fn assert_same_outputs(&self, a: &str, b: &str) {
+        for f in OUTPUTS {
+            let (x, y) = (
+                self.read(&format!("{a}/{f}")),
+                self.read(&format!("{b}/{f}")),
+            );
+            assert!(x == y, "{f} differs between {a} and {b}");
+        }
+    }
+}
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
