@@ -54,6 +54,12 @@ pub struct RunArgs {
     /// No progress bar and no printed summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Replace an existing, non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Fail (exit 1, nothing written) if any claim line would be quarantined.
+    #[arg(long)]
+    pub strict: bool,
     /// Claim file or directory (repeatable; default: <data>/claims/*.csv).
     #[arg(long = "claims")]
     pub claims: Vec<PathBuf>,
@@ -128,6 +134,8 @@ impl RunArgs {
             out: self.out,
             threads: self.threads,
             quiet: self.quiet,
+            force: self.force,
+            strict: self.strict,
             lang,
             encoding,
             command,

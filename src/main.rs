@@ -5,6 +5,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use tongchou::cli::{Cli, Command};
+use tongchou::output::staging::StagingError;
 use tongchou::progress::Progress;
 use tongchou::run::{run, RunError};
 
@@ -64,7 +65,9 @@ fn main() -> ExitCode {
                 Err(e) => {
                     eprintln!("error: {e}");
                     ExitCode::from(match e {
-                        RunError::Rules(_) | RunError::Usage(_) => EXIT_USAGE,
+                        RunError::Rules(_)
+                        | RunError::Usage(_)
+                        | RunError::Staging(StagingError::Exists(_)) => EXIT_USAGE,
                         _ => EXIT_FATAL,
                     })
                 }

@@ -31,6 +31,10 @@ pub struct RunConfig {
     pub out: Option<PathBuf>,
     pub threads: Option<usize>,
     pub quiet: bool,
+    /// Replace an existing, non-empty output directory.
+    pub force: bool,
+    /// Fail, writing nothing, if any claim line would be quarantined.
+    pub strict: bool,
     pub lang: Lang,
     pub encoding: Encoding,
     /// The command line, for the manifest.
@@ -53,6 +57,8 @@ impl RunConfig {
             out: None,
             threads: None,
             quiet: false,
+            force: false,
+            strict: false,
             lang: Lang::Zh,
             encoding: Encoding::Auto,
             command: Vec::new(),
@@ -80,6 +86,10 @@ pub enum RunError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Staging(#[from] output::staging::StagingError),
+    #[error("--strict: {count} claim lines would be quarantined; nothing written. First: {first}")]
+    Strict { count: usize, first: String },
     #[error("reconciliation failed: {0}")]
     Reconciliation(String),
 }
@@ -114,6 +124,21 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
     };
     progress.inc(files.len() as u64);
     drop(files);
+    if cfg.strict && !set.rejects.is_empty() {
+        let r = &set.rejects[0];
+        let first = format!("{}:{}: {} {}", r.file, r.line, r.column, r.reason);
+        return Err(RunError::Strict {
+            count: set.rejects.len(),
+            first,
+        });
+    }
+    // Take the output directory now: a run that cannot write it fails
+    // before the long work, and two runs never write it at once.
+    let out_dir = cfg
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(period.to_string()));
+    let mut staging = Staging::create(&out_dir, cfg.force)?;
     let t_read = t0.elapsed();
 
     // Adjudicate persons in parallel; each person's claims in §1 order.
@@ -175,9 +200,8 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
             source,
         }
     };
-    let mut staging = Staging::create(&out_dir).map_err(io_err(&out_dir))?;
     progress.stage("writing", 7);
-    let summary = Summary::of(&decisions);
+    let summary = Summary::of(&decisions, &set.files);
     let ledger_out: Vec<LedgerEntry> = ledger_rows.into_values().collect();
     {
         let mut write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
@@ -231,7 +255,7 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
         serde_json::to_writer_pretty(&mut *w, &manifest.to_json())?;
         w.write_all(b"\n")
     })?;
-    staging.commit("manifest.json").map_err(io_err(&out_dir))?;
+    staging.commit()?;
     progress.finish();
 
     Ok(RunReport {
@@ -354,22 +378,36 @@ fn claim_paths(cfg: &RunConfig) -> Result<Vec<PathBuf>, RunError> {
     Ok(out)
 }
 
-/// Every line read is adjudicated or quarantined, and so is every yuan.
+/// Every line read is adjudicated or quarantined, and so is every yuan,
+/// file by file; and every claim adds up.
 fn reconcile(set: &ClaimSet, decisions: &[ClaimDecision]) -> Result<(), RunError> {
-    let lines_read: u64 = set.files.iter().map(|f| f.lines).sum();
-    let adjudicated: u64 = set.claims.iter().map(|c| c.lines.len() as u64).sum();
-    let quarantined = set.rejects.len() as u64;
-    if lines_read != adjudicated + quarantined {
-        return Err(RunError::Reconciliation(format!(
-            "{lines_read} claim lines read, {adjudicated} adjudicated + {quarantined} quarantined"
-        )));
+    for f in &set.files {
+        let name = f.file.path.display();
+        if f.lines != f.adjudicated_lines + f.rejected_lines {
+            return Err(RunError::Reconciliation(format!(
+                "{name}: {} claim lines read, {} adjudicated + {} quarantined",
+                f.lines, f.adjudicated_lines, f.rejected_lines
+            )));
+        }
+        if f.amount != f.adjudicated_amount + f.rejected_amount {
+            return Err(RunError::Reconciliation(format!(
+                "{name}: {} yuan read, {} adjudicated + {} quarantined",
+                f.amount, f.adjudicated_amount, f.rejected_amount
+            )));
+        }
     }
-    let amount_read: rust_decimal::Decimal = set.files.iter().map(|f| f.amount).sum();
+    let lines_in_claims: u64 = set.claims.iter().map(|c| c.lines.len() as u64).sum();
+    let lines_adjudicated: u64 = set.files.iter().map(|f| f.adjudicated_lines).sum();
+    let amount_adjudicated: rust_decimal::Decimal =
+        set.files.iter().map(|f| f.adjudicated_amount).sum();
     let amount_paid: rust_decimal::Decimal = decisions.iter().map(|d| d.total).sum();
-    let amount_held: rust_decimal::Decimal = set.rejects.iter().filter_map(|r| r.amount).sum();
-    if amount_read != amount_paid + amount_held {
+    if lines_in_claims != lines_adjudicated
+        || amount_paid != amount_adjudicated
+        || decisions.len() != set.claims.len()
+    {
         return Err(RunError::Reconciliation(format!(
-            "{amount_read} yuan read, {amount_paid} adjudicated + {amount_held} quarantined"
+            "{lines_adjudicated} lines ({amount_adjudicated} yuan) adjudicated, but {} claims of {lines_in_claims} lines ({amount_paid} yuan) decided",
+            decisions.len()
         )));
     }
     for d in decisions {

@@ -35,6 +35,14 @@ const CLAIMS: &[Column] = &[
     opt("reverses_claim_id", "冲正原流水号"),
 ];
 
+/// The most lines one claim may have. An outpatient claim has a few dozen;
+/// a claim of more is a broken export (a constant claim_id, say), held back
+/// rather than settled.
+pub const MAX_LINES_PER_CLAIM: usize = 10_000;
+
+/// The most bytes of a raw line copied into rejects.csv.
+const MAX_RAW_BYTES: usize = 4096;
+
 /// A quarantined input line (rejects.csv).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reject {
@@ -54,6 +62,9 @@ pub struct ClaimFileStat {
     pub lines: u64,
     pub amount: Decimal,
     pub rejected_lines: u64,
+    /// Lines and amount that went into adjudicated claims.
+    pub adjudicated_lines: u64,
+    pub adjudicated_amount: Decimal,
     pub rejected_amount: Decimal,
 }
 
@@ -149,6 +160,8 @@ pub fn assemble(
             lines: 0,
             amount: Decimal::ZERO,
             rejected_lines: 0,
+            adjudicated_lines: 0,
+            adjudicated_amount: Decimal::ZERO,
             rejected_amount: Decimal::ZERO,
         };
         let mut rows = f.records();
@@ -220,7 +233,14 @@ pub fn assemble(
         };
         lines.sort_by_key(|p| (p.src.file, p.src.line));
         match check_claim(&id, &lines, period_end, files) {
-            Ok(()) => set.claims.extend(into_claim(id, lines)),
+            Ok(()) => {
+                if let Some(stat) = set.files.get_mut(lines[0].src.file) {
+                    stat.adjudicated_lines += lines.len() as u64;
+                    stat.adjudicated_amount +=
+                        lines.iter().filter_map(|p| p.amount).sum::<Decimal>();
+                }
+                set.claims.extend(into_claim(id, lines));
+            }
             Err((culprit, column, reason)) => {
                 for (i, p) in lines.iter().enumerate() {
                     let (col, why) = if i == culprit {
@@ -271,20 +291,46 @@ fn reject(
         .text
         .get(src.bytes.0..src.bytes.1)
         .unwrap_or("")
-        .trim_end_matches(['\r', '\n'])
-        .to_string();
+        .trim_end_matches(['\r', '\n']);
     Reject {
         file: f.path.display().to_string(),
         line: src.line,
         column: column.to_string(),
-        claim_id: claim_id.to_string(),
+        claim_id: clip(claim_id),
         reason,
-        raw,
+        raw: clip(raw),
         amount,
     }
 }
 
+/// At most [`MAX_RAW_BYTES`] of `s` (on a character boundary), saying how
+/// long it was when cut.
+fn clip(s: &str) -> String {
+    if s.len() <= MAX_RAW_BYTES {
+        return s.to_string();
+    }
+    let mut end = MAX_RAW_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &s[..end], s.len())
+}
+
 fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
+    if let Some((col, len)) = &row.oversized {
+        let column = CLAIMS
+            .iter()
+            .find(|c| c.name == col)
+            .map(|c| c.name)
+            .unwrap_or("");
+        return Err(CellError {
+            column,
+            message: format!(
+                "a cell of {len} bytes in column {col}, more than {} (a broken export?)",
+                super::csvsrc::MAX_FIELD_BYTES
+            ),
+        });
+    }
     if let Some((n, h)) = row.width_mismatch {
         return Err(CellError {
             column: "",
@@ -321,6 +367,18 @@ fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
         prescriber_id: row.get("prescriber_id").map(str::to_string),
         supply_days: row.parse("supply_days", cell::count)?,
     };
+    if !line.quantity.is_zero()
+        && !line.amount.is_zero()
+        && line.quantity.is_sign_negative() != line.amount.is_sign_negative()
+    {
+        return Err(CellError {
+            column: "amount",
+            message: format!(
+                "quantity {} and amount {} have opposite signs",
+                line.quantity, line.amount
+            ),
+        });
+    }
     let is_reversal = head.reverses_claim_id.is_some();
     if !is_reversal {
         if line.quantity.is_sign_negative() && !line.quantity.is_zero() {
@@ -369,15 +427,30 @@ fn check_claim(
         .iter()
         .filter_map(|p| p.parsed.as_ref().ok())
         .collect();
+    if lines.len() > MAX_LINES_PER_CLAIM {
+        return Err((
+            MAX_LINES_PER_CLAIM,
+            "claim_id",
+            format!(
+                "claim `{id}` has {} lines, more than the {MAX_LINES_PER_CLAIM} one claim may have",
+                lines.len()
+            ),
+        ));
+    }
     let first_file = lines[0].src.file;
     if let Some(i) = lines.iter().position(|p| p.src.file != first_file) {
         return Err((
             i,
             "claim_id",
             format!(
-                "claim id `{id}` appears in two files ({} and {})",
+                "claim id `{id}` appears in two files ({} and {}){}",
                 files[first_file].path.display(),
-                files[lines[i].src.file].path.display()
+                files[lines[i].src.file].path.display(),
+                if files[first_file].sha256 == files[lines[i].src.file].sha256 {
+                    ", which are byte-identical: the same export loaded twice?"
+                } else {
+                    ""
+                }
             ),
         ));
     }

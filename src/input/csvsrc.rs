@@ -6,6 +6,11 @@
 use super::InputError;
 use std::path::{Path, PathBuf};
 
+/// The longest cell accepted (bytes). No field of the contract comes near
+/// it; a longer one is a broken export (an unclosed quote swallowing lines)
+/// and is refused rather than carried into every output.
+pub const MAX_FIELD_BYTES: usize = 4096;
+
 /// How to decode an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Encoding {
@@ -211,6 +216,8 @@ pub struct Row<'r> {
     record: &'r csv::ByteRecord,
     /// The record has a different number of fields than the header.
     pub width_mismatch: Option<(usize, usize)>,
+    /// A cell longer than [`MAX_FIELD_BYTES`]: its header name and length.
+    pub oversized: Option<(String, usize)>,
 }
 
 impl<'f> Records<'f> {
@@ -238,6 +245,21 @@ impl<'f> Records<'f> {
                     .unwrap_or("")
                     .trim_end_matches(['\r', '\n']);
                 let n = self.record.len();
+                let oversized = self
+                    .record
+                    .iter()
+                    .enumerate()
+                    .find(|(_, f)| f.len() > MAX_FIELD_BYTES)
+                    .map(|(i, f)| {
+                        let name = self
+                            .file
+                            .index
+                            .iter()
+                            .position(|x| *x == Some(i))
+                            .map(|k| self.file.schema[k].name.to_string())
+                            .unwrap_or_else(|| format!("#{}", i + 1));
+                        (name, f.len())
+                    });
                 Some(Ok(Row {
                     line: pos.line(),
                     raw,
@@ -245,6 +267,7 @@ impl<'f> Records<'f> {
                     file: self.file,
                     record: &self.record,
                     width_mismatch: (n != header_len).then_some((n, header_len)),
+                    oversized,
                 }))
             }
             Err(e) => {

@@ -37,8 +37,8 @@ impl Manifest<'_> {
                 json!({
                     "file": s.file.path.display().to_string(),
                     "lines_read": s.lines, "amount_read": fmt2(s.amount),
-                    "lines_adjudicated": s.lines - s.rejected_lines,
-                    "amount_adjudicated": fmt2(s.amount - s.rejected_amount),
+                    "lines_adjudicated": s.adjudicated_lines,
+                    "amount_adjudicated": fmt2(s.adjudicated_amount),
                     "lines_quarantined": s.rejected_lines, "amount_quarantined": fmt2(s.rejected_amount),
                 })
             })

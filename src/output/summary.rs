@@ -2,8 +2,9 @@
 //! grand totals (summary.csv, summary.json, the printed table), and what the
 //! fund owes each payee (settlement.csv).
 
-use super::csv_writer;
+use super::{csv_writer, text};
 use crate::adjudicate::{ClaimDecision, Lang, Payee, Status};
+use crate::input::ClaimFileStat;
 use crate::money::fmt2;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -81,11 +82,13 @@ pub struct Summary {
     pub by_city: BTreeMap<String, Figures>,
     pub total: Figures,
     pub settlement: Vec<SettlementRow>,
+    /// Claim files: lines and amounts read = adjudicated + quarantined.
+    pub files: Vec<ClaimFileStat>,
 }
 
 impl Summary {
-    /// Aggregate decisions (any order).
-    pub fn of(decisions: &[ClaimDecision]) -> Summary {
+    /// Aggregate decisions (any order) and the claim files' reconciliation.
+    pub fn of(decisions: &[ClaimDecision], files: &[ClaimFileStat]) -> Summary {
         // Accumulate in hash maps keyed by borrowed ids; order once at the end.
         let mut inst: HashMap<(&str, &str), Acc> = HashMap::new();
         let mut city: HashMap<&str, Acc> = HashMap::new();
@@ -130,6 +133,7 @@ impl Summary {
                 .collect(),
             total: total.done(),
             settlement: owed.into_values().collect(),
+            files: files.to_vec(),
         }
     }
 
@@ -157,8 +161,8 @@ impl Summary {
             let mut row = |scope: &str, city: &str, inst: &str, f: &Figures| {
                 out.write_record([
                     scope,
-                    city,
-                    inst,
+                    &text(city),
+                    &text(inst),
                     &f.claims.to_string(),
                     &f.persons.to_string(),
                     &fmt2(f.total),
@@ -201,9 +205,9 @@ impl Summary {
         ])?;
         for s in &self.settlement {
             out.write_record([
-                s.city.as_str(),
+                &*text(&s.city),
                 s.payee.as_str(),
-                &s.payee_id,
+                &text(&s.payee_id),
                 &s.claims.to_string(),
                 &fmt2(s.fund_pay),
                 &fmt2(s.account_pay),
@@ -246,7 +250,23 @@ impl Summary {
                 })
             })
             .collect();
-        json!({ "period": period, "total": figures_json(&self.total), "cities": cities, "settlement": settlement })
+        let files: Vec<Value> = self
+            .files
+            .iter()
+            .map(|f| {
+                json!({
+                    "file": f.file.path.display().to_string(),
+                    "lines_read": f.lines, "lines_adjudicated": f.adjudicated_lines,
+                    "lines_quarantined": f.rejected_lines, "amount_read": fmt2(f.amount),
+                    "amount_adjudicated": fmt2(f.adjudicated_amount),
+                    "amount_quarantined": fmt2(f.rejected_amount),
+                })
+            })
+            .collect();
+        json!({
+            "period": period, "total": figures_json(&self.total), "cities": cities,
+            "settlement": settlement, "reconciliation": files,
+        })
     }
 
     /// The readable summary printed at the end of a run.
@@ -324,6 +344,23 @@ impl Summary {
         for r in &rows {
             out.push_str(&fmt_row(&r.iter().map(String::as_str).collect::<Vec<_>>()));
         }
+        let sum = |f: fn(&ClaimFileStat) -> u64| self.files.iter().map(f).sum::<u64>();
+        let amount =
+            |f: fn(&ClaimFileStat) -> Decimal| fmt2(self.files.iter().map(f).sum::<Decimal>());
+        let (read, adjudicated, quarantined) = (
+            sum(|f| f.lines),
+            sum(|f| f.adjudicated_lines),
+            sum(|f| f.rejected_lines),
+        );
+        let (a_read, a_adj, a_q) = (
+            amount(|f| f.amount),
+            amount(|f| f.adjudicated_amount),
+            amount(|f| f.rejected_amount),
+        );
+        out.push_str(&match lang {
+            Lang::Zh => format!("明细核对: 读入 {read} 行 ({a_read} 元) = 结算 {adjudicated} 行 ({a_adj} 元) + 暂扣 {quarantined} 行 ({a_q} 元)\n"),
+            Lang::En => format!("reconciliation: {read} lines ({a_read} yuan) read = {adjudicated} ({a_adj}) adjudicated + {quarantined} ({a_q}) quarantined\n"),
+        });
         out
     }
 }

@@ -1,7 +1,7 @@
 //! payments.csv, audit.csv, rejects.csv and ledger.csv: one row per claim,
 //! finding, quarantined line and person.
 
-use super::csv_writer;
+use super::{csv_writer, text};
 use crate::adjudicate::ClaimDecision;
 use crate::input::Reject;
 use crate::model::LedgerEntry;
@@ -50,10 +50,10 @@ pub fn write_payments<W: Write>(w: W, decisions: &[ClaimDecision]) -> io::Result
             None => (String::new(), String::new()),
         };
         out.write_record([
-            d.claim_id.as_str(),
-            &d.person_id,
-            &d.institution_id,
-            d.city.as_deref().unwrap_or(""),
+            &*text(&d.claim_id),
+            &text(&d.person_id),
+            &text(&d.institution_id),
+            &text(d.city.as_deref().unwrap_or("")),
             &d.service_date.to_string(),
             d.status.as_str(),
             &fmt2(d.total),
@@ -99,15 +99,15 @@ pub fn write_audit<W: Write>(w: W, decisions: &[ClaimDecision]) -> io::Result<()
         for &i in &order {
             let f = &d.findings[i];
             out.write_record([
-                d.claim_id.as_str(),
+                &*text(&d.claim_id),
                 &f.line_no.map(|n| n.to_string()).unwrap_or_default(),
-                &d.person_id,
-                &d.institution_id,
+                &text(&d.person_id),
+                &text(&d.institution_id),
                 f.rule.as_str(),
                 f.severity.as_str(),
                 &fmt2(f.amount),
-                &f.detail,
-                &f.basis,
+                &text(&f.detail),
+                &text(&f.basis),
             ])?;
         }
     }
@@ -137,7 +137,7 @@ pub fn write_ledger<W: Write>(w: W, rows: &[LedgerEntry]) -> io::Result<()> {
     out.write_record(["person_id", "year", "deductible_met", "pool_paid", "claims"])?;
     for r in rows {
         out.write_record([
-            r.person_id.as_str(),
+            &*text(&r.person_id),
             &r.year.to_string(),
             &fmt2(r.deductible_met),
             &fmt2(r.pool_paid),
