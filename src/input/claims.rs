@@ -317,6 +317,24 @@ fn clip(s: &str) -> String {
 }
 
 fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
+    if let Some(message) = row.undecodable() {
+        return Err(CellError {
+            column: "",
+            message,
+        });
+    }
+    // A record that runs over several lines and does not fit the header is
+    // an unclosed quote: say so, rather than what it broke downstream.
+    let spans = row.raw.matches('\n').count();
+    if spans > 0 && (row.width_mismatch.is_some() || row.oversized.is_some()) {
+        return Err(CellError {
+            column: "",
+            message: format!(
+                "a quote is not closed: this record runs over {} lines",
+                spans + 1
+            ),
+        });
+    }
     if let Some((col, len)) = &row.oversized {
         let column = CLAIMS
             .iter()

@@ -73,6 +73,8 @@ pub struct CsvFile {
     pub missing_columns: Vec<&'static str>,
     /// The encoding actually used.
     pub encoding: &'static str,
+    /// Some bytes were not text in that encoding (see [`Row::undecodable`]).
+    pub lossy: bool,
 }
 
 /// Read and decode a file, and map its header.
@@ -85,7 +87,7 @@ pub fn open(
         .map_err(|e| InputError::new(path, 0, "", format!("cannot read: {e}")))?;
     let bytes = raw.len() as u64;
     let sha256 = sha256_hex(&raw);
-    let (text, used) = decode(raw, encoding).map_err(|m| InputError::new(path, 0, "", m))?;
+    let (text, used, lossy) = decode(raw, encoding);
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -138,6 +140,7 @@ pub fn open(
         unknown_columns,
         missing_columns,
         encoding: used,
+        lossy,
     })
 }
 
@@ -148,32 +151,46 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn decode(raw: Vec<u8>, encoding: Encoding) -> Result<(String, &'static str), String> {
+/// Decode a file. Bytes that are not text in the chosen encoding become
+/// U+FFFD and the file is marked `lossy`: the lines holding them are
+/// refused one by one (quarantined, or fatal in a reference file) instead
+/// of refusing every line of the file for one bad byte.
+fn decode(raw: Vec<u8>, encoding: Encoding) -> (String, &'static str, bool) {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let body = raw.strip_prefix(BOM).unwrap_or(&raw);
+    let utf8 = || match std::str::from_utf8(body) {
+        Ok(s) => (s.to_string(), false),
+        Err(_) => (String::from_utf8_lossy(body).into_owned(), true),
+    };
+    let gb = || {
+        let (text, bad) = encoding_rs::GB18030.decode_without_bom_handling(&raw);
+        (text.into_owned(), bad)
+    };
     match encoding {
-        Encoding::Auto | Encoding::Utf8 => {
-            let body = raw.strip_prefix(BOM).unwrap_or(&raw);
-            match std::str::from_utf8(body) {
-                Ok(s) => Ok((s.to_string(), "utf-8")),
-                Err(e) if encoding == Encoding::Utf8 => Err(format!(
-                    "not valid UTF-8 at byte {} (try --encoding gb18030)",
-                    e.valid_up_to() + if body.len() < raw.len() { 3 } else { 0 }
-                )),
-                Err(_) => gb18030(&raw),
-            }
+        Encoding::Utf8 => {
+            let (t, bad) = utf8();
+            (t, "utf-8", bad)
         }
-        Encoding::Gb18030 => gb18030(&raw),
+        Encoding::Gb18030 => {
+            let (t, bad) = gb();
+            (t, "gb18030", bad)
+        }
+        Encoding::Auto => match utf8() {
+            (t, false) => (t, "utf-8", false),
+            (u, true) => match gb() {
+                (g, false) => (g, "gb18030", false),
+                // Neither fits whole: keep the reading that loses less.
+                (g, true) => {
+                    let lost = |t: &str| t.matches('\u{FFFD}').count();
+                    if lost(&g) < lost(&u) {
+                        (g, "gb18030", true)
+                    } else {
+                        (u, "utf-8", true)
+                    }
+                }
+            },
+        },
     }
-}
-
-fn gb18030(raw: &[u8]) -> Result<(String, &'static str), String> {
-    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(raw);
-    if had_errors {
-        return Err(
-            "neither valid UTF-8 nor valid GB18030/GBK (use --encoding to force one)".into(),
-        );
-    }
-    Ok((text.into_owned(), "gb18030"))
 }
 
 impl CsvFile {
@@ -284,6 +301,17 @@ impl<'f> Records<'f> {
 }
 
 impl<'r> Row<'r> {
+    /// Why this record cannot be trusted as text, if it holds bytes that
+    /// are not text in the file's encoding.
+    pub fn undecodable(&self) -> Option<String> {
+        (self.file.lossy && self.raw.contains('\u{FFFD}')).then(|| {
+            format!(
+                "holds bytes that are not {} text (shown as \u{FFFD}; try --encoding)",
+                self.file.encoding
+            )
+        })
+    }
+
     /// The trimmed cell of a schema column; `None` when the column is absent
     /// or the cell empty (CONTRACT.md: empty cell = absent).
     pub fn get(&self, name: &str) -> Option<&'r str> {

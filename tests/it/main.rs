@@ -9,6 +9,7 @@
 //! - `cli`: the real binary: exit codes, quarantine, errors.
 
 mod cli;
+mod faults;
 mod fixture;
 mod golden;
 mod invariants;
