@@ -177,6 +177,11 @@ fn decode(raw: Vec<u8>, encoding: Encoding) -> (String, &'static str, bool) {
         }
         Encoding::Auto => match utf8() {
             (t, false) => (t, "utf-8", false),
+            // Valid multi-byte UTF-8 characters outnumbering the errors:
+            // UTF-8 with a few corrupt bytes, not GBK (GBK text almost
+            // never forms valid UTF-8 sequences, while GB18030 accepts
+            // almost any bytes and would garble every character).
+            (u, true) if mostly_utf8(&u) => (u, "utf-8", true),
             (u, true) => match gb() {
                 (g, false) => (g, "gb18030", false),
                 // Neither fits whole: keep the reading that loses less.
@@ -191,6 +196,19 @@ fn decode(raw: Vec<u8>, encoding: Encoding) -> (String, &'static str, bool) {
             },
         },
     }
+}
+
+/// More valid non-ASCII characters than replacement characters.
+fn mostly_utf8(lossy: &str) -> bool {
+    let (mut valid, mut lost) = (0usize, 0usize);
+    for c in lossy.chars().filter(|c| !c.is_ascii()) {
+        if c == '\u{FFFD}' {
+            lost += 1;
+        } else {
+            valid += 1;
+        }
+    }
+    valid > lost
 }
 
 impl CsvFile {
