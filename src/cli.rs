@@ -2,7 +2,7 @@
 //! configurations. No work happens here.
 
 use crate::adjudicate::Lang;
-use crate::date::Period;
+use crate::date::Months;
 use crate::input::Encoding;
 use crate::run::RunConfig;
 use clap::{Args, Parser, Subcommand};
@@ -42,7 +42,10 @@ pub struct RunArgs {
     /// Year-to-date ledger from the previous period.
     #[arg(long)]
     pub ledger: Option<PathBuf>,
-    /// Settlement month YYYY-MM (default: the month of the latest claim).
+    /// payments.csv of an earlier period, for reversals of its claims (repeatable).
+    #[arg(long)]
+    pub prior: Vec<PathBuf>,
+    /// Settlement month YYYY-MM, or months YYYY-MM..YYYY-MM (default: the month of the latest claim).
     #[arg(long)]
     pub period: Option<String>,
     /// Output directory (default: out/<period>).
@@ -106,9 +109,9 @@ impl RunArgs {
     pub fn into_config(self, command: Vec<String>) -> Result<RunConfig, String> {
         let period = match &self.period {
             None => None,
-            Some(p) => Some(
-                Period::parse(p).ok_or_else(|| format!("--period `{p}` is not a month YYYY-MM"))?,
-            ),
+            Some(p) => Some(Months::parse(p).ok_or_else(|| {
+                format!("--period `{p}` is not a month YYYY-MM or a range YYYY-MM..YYYY-MM")
+            })?),
         };
         let lang = Lang::parse(&self.lang)
             .ok_or_else(|| format!("--lang `{}` is not zh or en", self.lang))?;
@@ -130,6 +133,7 @@ impl RunArgs {
             stays: self.stays,
             rules: self.rules,
             ledger: self.ledger,
+            prior: self.prior,
             period,
             out: self.out,
             threads: self.threads,

@@ -160,6 +160,59 @@ impl fmt::Display for Period {
     }
 }
 
+impl Period {
+    pub fn first_day(self) -> Date {
+        Date {
+            year: self.year,
+            month: self.month,
+            day: 1,
+        }
+    }
+}
+
+/// What a run settles: one month, or consecutive months written
+/// `2024-01..2024-03`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Months {
+    pub first: Period,
+    pub last: Period,
+}
+
+impl Months {
+    pub fn single(p: Period) -> Months {
+        Months { first: p, last: p }
+    }
+
+    /// Parse `YYYY-MM` or `YYYY-MM..YYYY-MM` (first not after last).
+    pub fn parse(s: &str) -> Option<Months> {
+        match s.split_once("..") {
+            None => Period::parse(s).map(Months::single),
+            Some((a, b)) => {
+                let (first, last) = (Period::parse(a)?, Period::parse(b)?);
+                (first <= last).then_some(Months { first, last })
+            }
+        }
+    }
+
+    pub fn first_day(self) -> Date {
+        self.first.first_day()
+    }
+
+    pub fn last_day(self) -> Date {
+        self.last.last_day()
+    }
+}
+
+impl fmt::Display for Months {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}..{}", self.first, self.last)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +233,13 @@ mod tests {
             "2024-03-31"
         );
         assert!(Date::parse("2024-01-31").unwrap() < Date::parse("2024-02-01").unwrap());
+        let m = Months::parse("2024-01..2024-03").unwrap();
+        assert_eq!(
+            (m.first_day().to_string(), m.last_day().to_string()),
+            ("2024-01-01".into(), "2024-03-31".into())
+        );
+        assert_eq!(m.to_string(), "2024-01..2024-03");
+        assert_eq!(Months::parse("2024-02").unwrap().to_string(), "2024-02");
+        assert_eq!(Months::parse("2024-03..2024-01"), None);
     }
 }

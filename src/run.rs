@@ -3,7 +3,7 @@
 //! joins files, the core, threads and the progress bar.
 
 use crate::adjudicate::{self, ClaimDecision, Context, Lang, Status};
-use crate::date::Period;
+use crate::date::Months;
 use crate::input::{self, claims, reference, ClaimSet, Encoding, InputError, InputFile, Reference};
 use crate::model::{Claim, LedgerEntry};
 use crate::output::{self, manifest::Manifest, staging, Staging, Summary};
@@ -27,7 +27,9 @@ pub struct RunConfig {
     pub stays: Option<PathBuf>,
     pub rules: PathBuf,
     pub ledger: Option<PathBuf>,
-    pub period: Option<Period>,
+    /// Earlier periods' payments.csv, for reversals across periods.
+    pub prior: Vec<PathBuf>,
+    pub period: Option<Months>,
     pub out: Option<PathBuf>,
     pub threads: Option<usize>,
     pub quiet: bool,
@@ -53,6 +55,7 @@ impl RunConfig {
             stays: None,
             rules: PathBuf::from("samples/rules"),
             ledger: None,
+            prior: Vec::new(),
             period: None,
             out: None,
             threads: None,
@@ -98,7 +101,7 @@ pub enum RunError {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub out_dir: PathBuf,
-    pub period: Period,
+    pub period: Months,
     pub claims: usize,
     pub lines_quarantined: usize,
     pub warnings: Vec<String>,
@@ -124,6 +127,7 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
     };
     progress.inc(files.len() as u64);
     drop(files);
+    check_ledger(cfg, &ledger, period)?;
     if cfg.strict && !set.rejects.is_empty() {
         let r = &set.rejects[0];
         let first = format!("{}:{}: {} {}", r.file, r.line, r.column, r.reason);
@@ -150,7 +154,10 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
     let mut persons: Vec<(&str, Vec<&Claim>)> = by_person.into_iter().collect();
     persons.sort_unstable_by_key(|(p, _)| *p);
     progress.stage("adjudicating", persons.len() as u64);
+    let prior = input::prior::read_prior(&cfg.prior, cfg.encoding)?;
+    ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
     let cx = Context {
+        prior: &prior,
         reference: &reference,
         lang: cfg.lang,
     };
@@ -158,7 +165,7 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
         persons
             .par_iter_mut()
             .map(|(pid, claims)| {
-                let o = adjudicate::adjudicate_person(&cx, pid, claims, ledger.get(*pid));
+                let o = adjudicate::adjudicate_person(&cx, pid, claims, ledger.rows.get(*pid));
                 progress.inc(1);
                 o
             })
@@ -177,7 +184,7 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
     // Gather, order, reconcile.
     let t2 = Instant::now();
     let mut versions_used: BTreeSet<(String, usize)> = BTreeSet::new();
-    let mut ledger_rows: BTreeMap<String, LedgerEntry> = ledger.into_iter().collect();
+    let mut ledger_rows: BTreeMap<String, LedgerEntry> = ledger.rows.into_iter().collect();
     let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(set.claims.len());
     for o in outcomes {
         versions_used.extend(o.versions_used);
@@ -201,7 +208,7 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
         }
     };
     progress.stage("writing", 7);
-    let summary = Summary::of(&decisions, &set.files);
+    let summary = Summary::of(&decisions, &set.files, period.first_day());
     let ledger_out: Vec<LedgerEntry> = ledger_rows.into_values().collect();
     {
         let mut write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
@@ -212,7 +219,9 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
         write("payments.csv", &|w| output::write_payments(w, &decisions))?;
         write("audit.csv", &|w| output::write_audit(w, &decisions))?;
         write("rejects.csv", &|w| output::write_rejects(w, &set.rejects))?;
-        write("ledger.csv", &|w| output::write_ledger(w, &ledger_out))?;
+        write("ledger.csv", &|w| {
+            output::write_ledger(w, &ledger_out, period.last)
+        })?;
         write("summary.csv", &|w| summary.write_csv(w))?;
         write("settlement.csv", &|w| summary.write_settlement(w))?;
         write("summary.json", &|w| {
@@ -285,11 +294,7 @@ fn stage(
     staging::finish(w).map_err(err)
 }
 
-type Loaded = (
-    Reference,
-    Vec<(&'static str, InputFile)>,
-    HashMap<String, LedgerEntry>,
-);
+type Loaded = (Reference, Vec<(&'static str, InputFile)>, input::Ledger);
 
 fn read_reference(
     cfg: &RunConfig,
@@ -321,7 +326,7 @@ fn read_reference(
             files.push(("ledger", l.file));
             l.value
         }
-        None => HashMap::new(),
+        None => input::Ledger::default(),
     };
     for (role, w, f) in [
         ("members", members.warnings, members.file),
@@ -339,6 +344,36 @@ fn read_reference(
         rules,
     };
     Ok((reference, files, ledger))
+}
+
+/// A ledger must close a period before this run's: running a month on its
+/// own output ledger, or on a later one, would count its claims twice.
+fn check_ledger(cfg: &RunConfig, ledger: &input::Ledger, months: Months) -> Result<(), RunError> {
+    let path = cfg
+        .ledger
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    if let Some(closed) = ledger.period {
+        if months.first <= closed {
+            return Err(RunError::Usage(format!(
+                "{path} closes {closed}, but this run settles {months}: a run must start after the period its ledger closes \
+                 (running a month on its own output ledger, or on a later one?)"
+            )));
+        }
+    }
+    if let Some(later) = ledger
+        .rows
+        .values()
+        .map(|e| e.year)
+        .filter(|y| *y > months.last.year)
+        .max()
+    {
+        return Err(RunError::Usage(format!(
+            "{path} holds totals of {later}, after this run's period {months}"
+        )));
+    }
+    Ok(())
 }
 
 /// The claim files: named ones (a directory stands for its `*.csv`), else

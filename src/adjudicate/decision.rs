@@ -88,6 +88,8 @@ pub struct ClaimDecision {
     pub findings: Vec<Finding>,
     /// Amount of NON_MEDICAL lines (for the account scope and the summary).
     pub non_medical: Decimal,
+    /// For a reversal: the claim it cancels.
+    pub reverses: Option<String>,
 }
 
 impl ClaimDecision {
@@ -121,6 +123,7 @@ impl ClaimDecision {
             reasons: Vec::new(),
             findings: Vec::new(),
             non_medical: Decimal::ZERO,
+            reverses: None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod decision;
 pub mod flags;
 pub mod lines;
+pub mod reversal;
 pub mod rule;
 mod text;
 
@@ -22,12 +23,15 @@ pub use text::Lang;
 use crate::input::Reference;
 use crate::model::*;
 use crate::say;
+use reversal::Pairing;
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
 
 /// What the core needs besides the claims.
 pub struct Context<'a> {
     pub reference: &'a Reference,
+    /// Earlier periods' payments, for reversals across periods.
+    pub prior: &'a crate::input::Prior,
     pub lang: Lang,
 }
 
@@ -39,13 +43,6 @@ pub struct PersonOutcome {
     pub ledger: LedgerEntry,
     /// (city, version index) of every rule version used.
     pub versions_used: BTreeSet<(String, usize)>,
-}
-
-/// How a claim takes part in a reversal (POLICY.md §8, same run only).
-enum Pairing {
-    Reversed(String),
-    Reversal(String),
-    Unknown(String),
 }
 
 /// Adjudicate one person's claims (any order in; sorted here) starting from
@@ -60,7 +57,7 @@ pub fn adjudicate_person(
     let r = cx.reference;
     let member = r.members.get(person_id);
     let stays = r.stays.get(person_id).map(Vec::as_slice).unwrap_or(&[]);
-    let pairing = pair_reversals(claims);
+    let pairing = reversal::pair_reversals(claims, cx.prior);
     let mut years: Vec<YearTotals> = ledger
         .map(|l| YearTotals {
             year: l.year,
@@ -148,44 +145,13 @@ pub fn adjudicate_person(
     }
 }
 
-/// Pair each reversal with the claim it cancels, among this person's claims
-/// of this run, in §1 order; a claim is cancelled at most once.
-fn pair_reversals(claims: &[&Claim]) -> HashMap<String, Pairing> {
-    let mut out = HashMap::new();
-    let ids: HashMap<&str, &Claim> = claims.iter().map(|c| (c.claim_id.as_str(), *c)).collect();
-    for c in claims {
-        let Some(original) = &c.reverses_claim_id else {
-            continue;
-        };
-        let target = ids
-            .get(original.as_str())
-            .filter(|o| o.reverses_claim_id.is_none());
-        match target {
-            Some(o) if !out.contains_key(&o.claim_id) && o.claim_id != c.claim_id => {
-                out.insert(o.claim_id.clone(), Pairing::Reversed(c.claim_id.clone()));
-                out.insert(c.claim_id.clone(), Pairing::Reversal(o.claim_id.clone()));
-            }
-            Some(_) => {
-                out.insert(
-                    c.claim_id.clone(),
-                    Pairing::Unknown(format!("already-reversed:{original}")),
-                );
-            }
-            None => {
-                out.insert(c.claim_id.clone(), Pairing::Unknown(original.clone()));
-            }
-        }
-    }
-    out
-}
-
 #[allow(clippy::too_many_arguments)]
 fn decide(
     cx: &Context<'_>,
     claim: &Claim,
     member: Option<&Member>,
     stays: &[Stay],
-    pairing: Option<&Pairing>,
+    pairing: Option<&Pairing<'_>>,
     totals: &mut YearTotals,
     balance: &mut Decimal,
     versions_used: &mut BTreeSet<(String, usize)>,
@@ -195,7 +161,7 @@ fn decide(
     let city = member.map(|m| m.city.clone());
     let date = claim.service_date();
 
-    // §8: a reversal pair pays nothing and touches no totals.
+    // §8: reversals decide the claim before anything else.
     match pairing {
         Some(Pairing::Reversed(by)) => {
             let detail = say!(
@@ -214,7 +180,7 @@ fn decide(
         }
         Some(Pairing::Reversal(of)) => {
             let detail = say!(lang, "冲正本期结算 {of}", "reverses claim {of} of this run");
-            return deny_whole(
+            let mut d = deny_whole(
                 claim,
                 city,
                 Status::Reversal,
@@ -222,12 +188,14 @@ fn decide(
                 detail,
                 None,
             );
+            d.reverses = Some(of.clone());
+            return d;
         }
-        Some(Pairing::Unknown(of)) => {
-            let detail = match of.strip_prefix("already-reversed:") {
-                Some(o) => say!(lang, "原结算 {o} 已被冲正过", "original claim {o} is already reversed"),
-                None => say!(lang, "本期无此人的原结算 {of} (跨期冲正需上期 payments.csv)", "no claim {of} of this person in this run (reversing an earlier period needs its payments.csv)"),
-            };
+        Some(Pairing::PriorReversal(p)) => {
+            return reversal::reverse_prior(claim, city, p, totals, balance, lang);
+        }
+        Some(Pairing::Refused(why)) => {
+            let detail = reversal::refusal_detail(why, lang);
             return deny_whole(
                 claim,
                 city,

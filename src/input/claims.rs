@@ -8,7 +8,7 @@
 
 use super::csvsrc::{cell, open, opt, req, CellError, Column, Encoding, Row};
 use super::{InputError, InputFile};
-use crate::date::{Date, DateTime, Period};
+use crate::date::{Date, DateTime, Months, Period};
 use crate::model::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -151,8 +151,8 @@ pub fn read_claims(
 pub fn assemble(
     files: &[super::csvsrc::CsvFile],
     mut set: ClaimSet,
-    period: Option<Period>,
-) -> (ClaimSet, Option<Period>) {
+    period: Option<Months>,
+) -> (ClaimSet, Option<Months>) {
     let mut pending: Vec<Pending> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         let mut stat = ClaimFileStat {
@@ -218,9 +218,9 @@ pub fn assemble(
             .filter_map(|p| p.parsed.as_ref().ok())
             .map(|p| p.head.service_time.date)
             .max();
-        latest.map(Period::of)
+        latest.map(|d| Months::single(Period::of(d)))
     });
-    let period_end = period.map(Period::last_day);
+    let period_end = period.map(Months::last_day);
     let mut by_claim: HashMap<String, Vec<Pending>> = HashMap::new();
     for p in pending {
         by_claim.entry(p.claim_id.clone()).or_default().push(p);

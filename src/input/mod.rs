@@ -7,11 +7,13 @@
 
 pub mod claims;
 pub mod csvsrc;
+pub mod prior;
 pub mod reference;
 
 pub use claims::{ClaimFileStat, ClaimSet, Reject};
 pub use csvsrc::Encoding;
-pub use reference::{Catalogue, Reference};
+pub use prior::{Prior, PriorPayment};
+pub use reference::{Catalogue, Ledger, Reference};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

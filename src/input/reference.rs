@@ -4,6 +4,7 @@
 
 use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encoding};
 use super::{InputError, InputFile};
+use crate::date::Period;
 use crate::model::*;
 use crate::rules::RuleBook;
 use std::collections::HashMap;
@@ -386,14 +387,27 @@ const LEDGER: &[Column] = &[
     req("deductible_met", "起付线累计"),
     req("pool_paid", "统筹累计支付"),
     req("claims", "结算次数"),
+    opt("period", "结算期"),
 ];
 
-pub fn read_ledger(
-    path: &Path,
-    encoding: Encoding,
-) -> Result<Loaded<HashMap<String, LedgerEntry>>, InputError> {
+/// A year-to-date ledger and the period it closes (the latest `period` of
+/// its rows; `None` for a ledger written without one).
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub rows: HashMap<String, LedgerEntry>,
+    pub period: Option<Period>,
+}
+
+pub fn read_ledger(path: &Path, encoding: Encoding) -> Result<Loaded<Ledger>, InputError> {
     let mut out = HashMap::new();
+    let mut period: Option<Period> = None;
     let (file, warnings) = read_all(path, LEDGER, encoding, |row| {
+        let p = row
+            .parse("period", |s| {
+                Period::parse(s).ok_or_else(|| format!("`{s}` is not a month YYYY-MM"))
+            })
+            .map_err(at)?;
+        period = period.max(p);
         let non_negative = |s: &str| {
             let d = cell::money(s)?;
             if d.is_sign_negative() && !d.is_zero() {
@@ -428,7 +442,7 @@ pub fn read_ledger(
         Ok(())
     })?;
     Ok(Loaded {
-        value: out,
+        value: Ledger { rows: out, period },
         file,
         warnings,
     })

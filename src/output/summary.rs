@@ -4,6 +4,7 @@
 
 use super::{csv_writer, text};
 use crate::adjudicate::{ClaimDecision, Lang, Payee, Status};
+use crate::date::Date;
 use crate::input::ClaimFileStat;
 use crate::money::fmt2;
 use rust_decimal::Decimal;
@@ -28,6 +29,10 @@ pub struct Figures {
     pub pool_denied: Decimal,
     /// Totals of claims that belong to another benefit (`routed`).
     pub routed: Decimal,
+    /// Claims whose service date is before the period (late arrivals,
+    /// common for manual claims), and their totals.
+    pub late_claims: u64,
+    pub late_total: Decimal,
 }
 
 #[derive(Default)]
@@ -37,7 +42,11 @@ struct Acc<'a> {
 }
 
 impl<'a> Acc<'a> {
-    fn add(&mut self, d: &'a ClaimDecision) {
+    fn add(&mut self, d: &'a ClaimDecision, period_start: Date) {
+        if d.service_date < period_start {
+            self.f.late_claims += 1;
+            self.f.late_total += d.total;
+        }
         let f = &mut self.f;
         f.claims += 1;
         f.total += d.total;
@@ -87,8 +96,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Aggregate decisions (any order) and the claim files' reconciliation.
-    pub fn of(decisions: &[ClaimDecision], files: &[ClaimFileStat]) -> Summary {
+    /// Aggregate decisions (any order) and the claim files' reconciliation;
+    /// claims served before `period_start` count as late.
+    pub fn of(decisions: &[ClaimDecision], files: &[ClaimFileStat], period_start: Date) -> Summary {
         // Accumulate in hash maps keyed by borrowed ids; order once at the end.
         let mut inst: HashMap<(&str, &str), Acc> = HashMap::new();
         let mut city: HashMap<&str, Acc> = HashMap::new();
@@ -98,9 +108,9 @@ impl Summary {
             let c = d.city.as_deref().unwrap_or_default();
             inst.entry((c, d.institution_id.as_str()))
                 .or_default()
-                .add(d);
-            city.entry(c).or_default().add(d);
-            total.add(d);
+                .add(d, period_start);
+            city.entry(c).or_default().add(d, period_start);
+            total.add(d, period_start);
             if d.fund_pay.is_zero() && d.account_pay.is_zero() {
                 continue;
             }
@@ -156,6 +166,8 @@ impl Summary {
             "denied",
             "pool_denied",
             "routed",
+            "late_claims",
+            "late_total",
         ])?;
         {
             let mut row = |scope: &str, city: &str, inst: &str, f: &Figures| {
@@ -174,6 +186,8 @@ impl Summary {
                     &fmt2(f.denied),
                     &fmt2(f.pool_denied),
                     &fmt2(f.routed),
+                    &f.late_claims.to_string(),
+                    &fmt2(f.late_total),
                 ])
             };
             for (city, f) in &self.by_city {
@@ -344,6 +358,13 @@ impl Summary {
         for r in &rows {
             out.push_str(&fmt_row(&r.iter().map(String::as_str).collect::<Vec<_>>()));
         }
+        if self.total.late_claims > 0 {
+            let (n, t) = (self.total.late_claims, fmt2(self.total.late_total));
+            out.push_str(&match lang {
+                Lang::Zh => format!("跨期补报: {n} 笔结算 ({t} 元) 的就诊日期在本期之前\n"),
+                Lang::En => format!("late: {n} claims ({t} yuan) were served before this period\n"),
+            });
+        }
         let sum = |f: fn(&ClaimFileStat) -> u64| self.files.iter().map(f).sum::<u64>();
         let amount =
             |f: fn(&ClaimFileStat) -> Decimal| fmt2(self.files.iter().map(f).sum::<Decimal>());
@@ -370,6 +391,6 @@ fn figures_json(f: &Figures) -> Value {
         "claims": f.claims, "persons": f.persons, "total": fmt2(f.total), "excluded": fmt2(f.excluded),
         "eligible": fmt2(f.eligible), "fund_pay": fmt2(f.fund_pay), "account_pay": fmt2(f.account_pay),
         "cash_pay": fmt2(f.cash_pay), "denied": fmt2(f.denied), "pool_denied": fmt2(f.pool_denied),
-        "routed": fmt2(f.routed),
+        "routed": fmt2(f.routed), "late_claims": f.late_claims, "late_total": fmt2(f.late_total),
     })
 }

@@ -3,6 +3,7 @@
 
 use super::{csv_writer, text};
 use crate::adjudicate::ClaimDecision;
+use crate::date::Period;
 use crate::input::Reject;
 use crate::model::LedgerEntry;
 use crate::money::fmt2;
@@ -30,6 +31,7 @@ const PAYMENTS: &[&str] = &[
     "deductible_met_after",
     "pool_paid_after",
     "reasons",
+    "reverses_claim_id",
 ];
 
 /// One row per claim, in the order given (sorted by claim_id by the caller).
@@ -71,6 +73,7 @@ pub fn write_payments<W: Write>(w: W, decisions: &[ClaimDecision]) -> io::Result
             &met,
             &paid,
             &reasons,
+            &text(d.reverses.as_deref().unwrap_or("")),
         ])?;
     }
     out.into_inner().map_err(|e| e.into_error())?.flush()
@@ -131,10 +134,19 @@ pub fn write_rejects<W: Write>(w: W, rejects: &[Reject]) -> io::Result<()> {
     out.into_inner().map_err(|e| e.into_error())?.flush()
 }
 
-/// One row per person, sorted by person_id by the caller.
-pub fn write_ledger<W: Write>(w: W, rows: &[LedgerEntry]) -> io::Result<()> {
+/// One row per person, sorted by person_id by the caller, each marked with
+/// the period the ledger closes (so that the next run can check it).
+pub fn write_ledger<W: Write>(w: W, rows: &[LedgerEntry], closes: Period) -> io::Result<()> {
     let mut out = csv_writer(w);
-    out.write_record(["person_id", "year", "deductible_met", "pool_paid", "claims"])?;
+    out.write_record([
+        "person_id",
+        "year",
+        "deductible_met",
+        "pool_paid",
+        "claims",
+        "period",
+    ])?;
+    let closes = closes.to_string();
     for r in rows {
         out.write_record([
             &*text(&r.person_id),
@@ -142,6 +154,7 @@ pub fn write_ledger<W: Write>(w: W, rows: &[LedgerEntry]) -> io::Result<()> {
             &fmt2(r.deductible_met),
             &fmt2(r.pool_paid),
             &r.claims.to_string(),
+            &closes,
         ])?;
     }
     out.into_inner().map_err(|e| e.into_error())?.flush()

@@ -572,7 +572,7 @@ fn random_damage_never_panics_and_loses_no_line() {
             data: dir.clone(),
             rules: wd.join("samples/rules"),
             out: Some(dir.join("out")),
-            period: tongchou::date::Period::parse("2024-03"),
+            period: tongchou::date::Months::parse("2024-03"),
             quiet: true,
             ..RunConfig::new()
         };

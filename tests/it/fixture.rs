@@ -19,6 +19,7 @@ pub fn date(s: &str) -> Date {
 
 pub struct World {
     pub r: Reference,
+    pub prior: tongchou::input::Prior,
 }
 
 fn inst(id: &str, city: &str, kind: InstitutionKind, level: Option<u8>) -> Institution {
@@ -96,6 +97,7 @@ impl World {
             ..item("BJONLY", ItemKind::Drug, ItemClass::A)
         });
         World {
+            prior: tongchou::input::Prior::default(),
             r: Reference {
                 members: HashMap::new(),
                 institutions,
@@ -139,6 +141,7 @@ impl World {
     ) -> Vec<ClaimDecision> {
         let cx = Context {
             reference: &self.r,
+            prior: &self.prior,
             lang: Lang::En,
         };
         let mut refs: Vec<&Claim> = claims.iter().collect();

@@ -1,0 +1,191 @@
+//! POLICY.md §8: reversals (冲正). A claim with `reverses_claim_id` cancels
+//! an earlier claim of the same person:
+//! - of this run: both are marked (`reversed` / `reversal`), pay nothing,
+//!   and neither touches the totals;
+//! - of an earlier period (`--prior` payments.csv): the reversal row
+//!   carries the original's money negated, gives its deductible and fund
+//!   payment back to the year's totals (same year only), and returns its
+//!   account payment to the balance.
+//!
+//! A claim is cancelled at most once, here or in an earlier period.
+
+use super::benefit::YearTotals;
+use super::decision::{ClaimDecision, Status};
+use super::rule::RuleId;
+use super::Lang;
+use crate::input::{Prior, PriorPayment};
+use crate::model::Claim;
+use crate::money::fmt2;
+use crate::say;
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+
+/// How a claim takes part in a reversal.
+pub enum Pairing<'p> {
+    /// Cancelled by this run's reversal claim.
+    Reversed(String),
+    /// Cancels this run's claim.
+    Reversal(String),
+    /// Cancels a claim settled in an earlier period.
+    PriorReversal(&'p PriorPayment),
+    /// A reversal that cannot be carried out: denied `REVERSAL_UNKNOWN`.
+    Refused(Refusal),
+}
+
+pub enum Refusal {
+    Unknown(String),
+    OtherPerson(String),
+    AlreadyReversed {
+        original: String,
+        by: String,
+    },
+    AmountMismatch {
+        original: String,
+        expected: Decimal,
+        got: Decimal,
+    },
+}
+
+/// Pair each of one person's reversals with what it cancels, in §1 order.
+pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String, Pairing<'p>> {
+    let mut out = HashMap::new();
+    let ids: HashMap<&str, &Claim> = claims.iter().map(|c| (c.claim_id.as_str(), *c)).collect();
+    // Originals cancelled by an earlier reversal of this run.
+    let mut cancelled: HashMap<String, String> = HashMap::new();
+    let mut prior_cancelled: HashSet<&str> = HashSet::new();
+    for c in claims {
+        let Some(original) = &c.reverses_claim_id else {
+            continue;
+        };
+        let here = ids
+            .get(original.as_str())
+            .filter(|o| o.reverses_claim_id.is_none() && o.claim_id != c.claim_id);
+        let pairing = if let Some(by) = cancelled
+            .get(original)
+            .or_else(|| prior.reversed.get(original))
+        {
+            Pairing::Refused(Refusal::AlreadyReversed {
+                original: original.clone(),
+                by: by.clone(),
+            })
+        } else if let Some(o) = here {
+            out.insert(o.claim_id.clone(), Pairing::Reversed(c.claim_id.clone()));
+            cancelled.insert(original.clone(), c.claim_id.clone());
+            Pairing::Reversal(o.claim_id.clone())
+        } else if let Some(p) = prior.payments.get(original.as_str()) {
+            let got = c.total();
+            if p.person_id != c.person_id {
+                Pairing::Refused(Refusal::OtherPerson(original.clone()))
+            } else if got != -p.total {
+                Pairing::Refused(Refusal::AmountMismatch {
+                    original: original.clone(),
+                    expected: -p.total,
+                    got,
+                })
+            } else if p.status == crate::adjudicate::Status::Reversal
+                || !prior_cancelled.insert(p.claim_id.as_str())
+            {
+                Pairing::Refused(Refusal::AlreadyReversed {
+                    original: original.clone(),
+                    by: c.claim_id.clone(),
+                })
+            } else {
+                cancelled.insert(original.clone(), c.claim_id.clone());
+                Pairing::PriorReversal(p)
+            }
+        } else {
+            Pairing::Refused(Refusal::Unknown(original.clone()))
+        };
+        out.insert(c.claim_id.clone(), pairing);
+    }
+    out
+}
+
+/// The detail of a refused reversal.
+pub fn refusal_detail(r: &Refusal, lang: Lang) -> String {
+    match r {
+        Refusal::Unknown(o) => say!(
+            lang,
+            "找不到原结算 {o} (本期及 --prior 中均无)",
+            "no claim {o} in this run or in the --prior payments"
+        ),
+        Refusal::OtherPerson(o) => say!(
+            lang,
+            "原结算 {o} 属于其他参保人",
+            "claim {o} belongs to another person"
+        ),
+        Refusal::AlreadyReversed { original, by } => {
+            say!(
+                lang,
+                "原结算 {original} 已被 {by} 冲正, 不能再次冲正",
+                "claim {original} is already reversed by {by}"
+            )
+        }
+        Refusal::AmountMismatch {
+            original,
+            expected,
+            got,
+        } => {
+            let (e, g) = (fmt2(*expected), fmt2(*got));
+            say!(
+                lang,
+                "冲正金额 {g} 与原结算 {original} 不符 (应为 {e})",
+                "reversal total {g} does not match claim {original} (expected {e})"
+            )
+        }
+    }
+}
+
+/// The reversal of a claim of an earlier period: its money negated, its
+/// deductible and fund payment given back to this year's totals when it
+/// was of this year, its account payment returned.
+pub fn reverse_prior(
+    claim: &Claim,
+    city: Option<String>,
+    p: &PriorPayment,
+    totals: &mut YearTotals,
+    balance: &mut Decimal,
+    lang: Lang,
+) -> ClaimDecision {
+    let mut d = ClaimDecision::unpaid(claim, city, Status::Reversal);
+    d.total = -p.total;
+    d.excluded = -p.excluded;
+    d.b_selfpay = -p.b_selfpay;
+    d.remote_prepay = -p.remote_prepay;
+    d.eligible = -p.eligible;
+    d.deductible_applied = -p.deductible_applied;
+    d.ratio = p.ratio;
+    d.fund_pay = -p.fund_pay;
+    d.cap_cut = -p.cap_cut;
+    d.account_pay = -p.account_pay;
+    d.cash_pay = -p.cash_pay;
+    d.payee = p.payee;
+    d.reverses = Some(p.claim_id.clone());
+    let same_year = p.service_date.year == totals.year;
+    if same_year {
+        totals.deductible_met = (totals.deductible_met - p.deductible_applied).max(Decimal::ZERO);
+        totals.pool_paid = (totals.pool_paid - p.fund_pay).max(Decimal::ZERO);
+    }
+    *balance += p.account_pay;
+    let (o, date, f, a, ded) = (
+        &p.claim_id,
+        p.service_date,
+        fmt2(p.fund_pay),
+        fmt2(p.account_pay),
+        fmt2(p.deductible_applied),
+    );
+    let detail = if same_year {
+        say!(lang, "冲正 {date} 的结算 {o}: 统筹退回 {f}, 个人账户退回 {a}, 起付线累计减 {ded}", "reverses claim {o} of {date}: fund {f} and account {a} taken back, deductible met reduced by {ded}")
+    } else {
+        say!(lang, "冲正上年度 ({date}) 的结算 {o}: 统筹退回 {f}, 个人账户退回 {a}; 本年度累计不变", "reverses claim {o} of an earlier year ({date}): fund {f} and account {a} taken back; this year's totals unchanged")
+    };
+    d.find(
+        None,
+        RuleId::REVERSAL,
+        -p.total,
+        detail,
+        RuleId::REVERSAL.basis().to_string(),
+    );
+    d.reason(RuleId::REVERSAL);
+    d
+}
