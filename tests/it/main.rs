@@ -13,6 +13,7 @@ mod faults;
 mod fixture;
 mod golden;
 mod invariants;
+mod months;
 mod policy;
 mod rule_files;
 mod workdir;
