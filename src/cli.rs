@@ -4,6 +4,7 @@
 use crate::adjudicate::Lang;
 use crate::date::Months;
 use crate::input::Encoding;
+use crate::rules::{Override, Scenario};
 use crate::run::RunConfig;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -29,6 +30,49 @@ pub enum Command {
     Run(RunArgs),
     /// Write a generated month (data directory) for tests and benchmarks.
     Synth(SynthArgs),
+    /// Show or check rule files (查看/校验规则文件).
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Compare a what-if run with a base run (对比两次结算).
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Print a city's parameters in force on a date, with basis and provisional marks (after overrides).
+    Show {
+        /// City code, e.g. shiyan.
+        city: String,
+        /// Rule files directory.
+        #[arg(long, default_value = "samples/rules")]
+        rules: PathBuf,
+        /// Date YYYY-MM-DD (default: the latest version).
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        what_if: WhatIfArgs,
+    },
+    /// Validate every rule file of a directory (exit 2 with file, line and key on error).
+    Check {
+        #[arg(default_value = "samples/rules")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Output directory of the base run.
+    pub base: PathBuf,
+    /// Output directory of the what-if run.
+    pub scenario: PathBuf,
+    /// Where to write the per-claim differences.
+    #[arg(long, default_value = "compare.csv")]
+    pub out: PathBuf,
+    /// Compare runs over different inputs (their manifests' input hashes differ).
+    #[arg(long)]
+    pub allow_different_inputs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +124,37 @@ pub struct RunArgs {
     /// Input encoding: auto, utf-8 or gb18030.
     #[arg(long, default_value = "auto")]
     pub encoding: String,
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
+}
+
+/// What-if overrides, for `run` and `rules show`.
+#[derive(Debug, Args)]
+pub struct WhatIfArgs {
+    /// Change one parameter for this run: CITY.PARAMETER=VALUE, e.g. shiyan.deductible.employed=800 (repeatable).
+    #[arg(long = "set", value_name = "CITY.PARAMETER=VALUE")]
+    pub set: Vec<String>,
+    /// Apply a scenario file: a named set of overrides with what it changes and why.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+}
+
+impl WhatIfArgs {
+    /// The overrides, the scenario's first and then `--set`'s (which win).
+    pub fn resolve(&self) -> Result<(Vec<Override>, Option<Scenario>), String> {
+        let scenario = match &self.scenario {
+            Some(p) => {
+                Some(crate::rules::load_scenario(p).map_err(|e| format!("scenario file: {e}"))?)
+            }
+            None => None,
+        };
+        let mut overrides: Vec<Override> =
+            scenario.iter().flat_map(|s| s.overrides.clone()).collect();
+        for s in &self.set {
+            overrides.push(Override::parse(s, "--set").map_err(|m| format!("--set {m}"))?);
+        }
+        Ok((overrides, scenario))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +196,7 @@ impl RunArgs {
                 self.encoding
             )
         })?;
+        let (overrides, scenario) = self.what_if.resolve()?;
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
@@ -142,6 +218,8 @@ impl RunArgs {
             strict: self.strict,
             lang,
             encoding,
+            overrides,
+            scenario,
             command,
         })
     }

@@ -6,6 +6,7 @@
 
 pub mod adjudicate;
 pub mod cli;
+pub mod compare;
 pub mod date;
 pub mod input;
 pub mod model;
@@ -13,5 +14,6 @@ pub mod money;
 pub mod output;
 pub mod progress;
 pub mod rules;
+pub mod rules_cmd;
 pub mod run;
 pub mod synth;

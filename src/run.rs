@@ -39,6 +39,11 @@ pub struct RunConfig {
     pub strict: bool,
     pub lang: Lang,
     pub encoding: Encoding,
+    /// What-if overrides (a scenario's first, then `--set`), applied to the
+    /// rule files for this run only.
+    pub overrides: Vec<rules::Override>,
+    /// The scenario they came from, if any (for the manifest).
+    pub scenario: Option<rules::Scenario>,
     /// The command line, for the manifest.
     pub command: Vec<String>,
 }
@@ -64,6 +69,8 @@ impl RunConfig {
             strict: false,
             lang: Lang::Zh,
             encoding: Encoding::Auto,
+            overrides: Vec::new(),
+            scenario: None,
             command: Vec::new(),
         }
     }
@@ -111,7 +118,8 @@ pub struct RunReport {
 /// Run one period end to end.
 pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> {
     let t0 = Instant::now();
-    let book = rules::load_dir(&cfg.rules)?;
+    let mut book = rules::load_dir(&cfg.rules)?;
+    rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
     let mut warnings = Vec::new();
     let (reference, mut ref_files, ledger) = read_reference(cfg, book, &mut warnings)?;
 
@@ -246,6 +254,8 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
         .collect();
     let manifest = Manifest {
         command: &cfg.command,
+        overrides: &cfg.overrides,
+        scenario: cfg.scenario.as_ref(),
         period: period.to_string(),
         rules: &rules_files,
         inputs: &ref_files,
@@ -273,8 +283,20 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
         claims: decisions.len(),
         lines_quarantined: set.rejects.len(),
         warnings,
-        summary: summary.render(cfg.lang),
+        summary: what_if_lines(cfg) + &summary.render(cfg.lang),
     })
+}
+
+/// The what-if overrides, echoed above the printed summary.
+fn what_if_lines(cfg: &RunConfig) -> String {
+    let mut out = String::new();
+    if let Some(s) = &cfg.scenario {
+        out.push_str(&format!("scenario {}: {}\n", s.name, s.description));
+    }
+    for o in &cfg.overrides {
+        out.push_str(&format!("what-if: {o}\n"));
+    }
+    out
 }
 
 /// Write one output file into the staging directory.

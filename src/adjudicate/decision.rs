@@ -90,6 +90,10 @@ pub struct ClaimDecision {
     pub non_medical: Decimal,
     /// For a reversal: the claim it cancels.
     pub reverses: Option<String>,
+    /// The member's category and the institution's level (`1`-`3`, or
+    /// `pharmacy`), for analysis; `None` when unknown.
+    pub category: Option<crate::model::Category>,
+    pub institution_level: Option<&'static str>,
 }
 
 impl ClaimDecision {
@@ -124,6 +128,8 @@ impl ClaimDecision {
             findings: Vec::new(),
             non_medical: Decimal::ZERO,
             reverses: None,
+            category: None,
+            institution_level: None,
         }
     }
 

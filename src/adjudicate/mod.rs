@@ -109,9 +109,19 @@ pub fn adjudicate_person(
             &mut balance,
             &mut versions_used,
         );
-        if member.is_some() {
+        if let Some(m) = member {
             d.totals_after = Some((totals.deductible_met, totals.pool_paid));
+            d.category = Some(m.category);
         }
+        d.institution_level =
+            r.institutions
+                .get(&claim.institution_id)
+                .map(|i| match i.ratio_level() {
+                    Some(1) => "1",
+                    Some(2) => "2",
+                    Some(3) => "3",
+                    _ => "pharmacy",
+                });
         if !in_pairs(claim) {
             flags::amount_mismatch(claim, &mut d, cx.lang);
             duplicates.check(claim, &mut d, cx.lang);

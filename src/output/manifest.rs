@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 
 pub struct Manifest<'a> {
     pub command: &'a [String],
+    pub overrides: &'a [crate::rules::Override],
+    pub scenario: Option<&'a crate::rules::Scenario>,
     pub period: String,
     pub rules: &'a [(String, String)],
     pub inputs: &'a [(&'static str, InputFile)],
@@ -48,7 +50,13 @@ impl Manifest<'_> {
             "version": env!("CARGO_PKG_VERSION"),
             "command": self.command,
             "period": self.period,
-            "overrides": [],
+            "overrides": self.overrides.iter().map(|o| json!({
+                "city": o.city, "parameter": o.path, "value": o.value, "source": o.source,
+            })).collect::<Vec<_>>(),
+            "scenario": self.scenario.map(|s| json!({
+                "name": s.name, "description": s.description, "file": s.file.display().to_string(),
+                "sha256": std::fs::read(&s.file).map(|b| crate::input::csvsrc::sha256_hex(&b)).unwrap_or_default(),
+            })),
             "rules": self.rules.iter().map(|(p, h)| json!({"path": p, "sha256": h})).collect::<Vec<_>>(),
             "inputs": inputs,
             "outputs": self.outputs.iter().map(|w| json!({"file": w.name, "bytes": w.bytes, "sha256": w.sha256})).collect::<Vec<_>>(),

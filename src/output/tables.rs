@@ -32,6 +32,8 @@ const PAYMENTS: &[&str] = &[
     "pool_paid_after",
     "reasons",
     "reverses_claim_id",
+    "category",
+    "institution_level",
 ];
 
 /// One row per claim, in the order given (sorted by claim_id by the caller).
@@ -74,6 +76,8 @@ pub fn write_payments<W: Write>(w: W, decisions: &[ClaimDecision]) -> io::Result
             &paid,
             &reasons,
             &text(d.reverses.as_deref().unwrap_or("")),
+            d.category.map(|c| c.as_str()).unwrap_or(""),
+            d.institution_level.unwrap_or(""),
         ])?;
     }
     out.into_inner().map_err(|e| e.into_error())?.flush()

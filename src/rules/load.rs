@@ -290,13 +290,13 @@ pub(crate) fn deadline(s: &str) -> Result<Option<NextYearDeadline>, String> {
     }))
 }
 
-struct Cx<'a> {
-    file: &'a Path,
-    src: &'a str,
+pub(crate) struct Cx<'a> {
+    pub(crate) file: &'a Path,
+    pub(crate) src: &'a str,
 }
 
 impl Cx<'_> {
-    fn line(&self, span: &Range<usize>) -> usize {
+    pub(crate) fn line(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.src.len());
         self.src.as_bytes()[..end]
             .iter()
@@ -305,7 +305,7 @@ impl Cx<'_> {
             + 1
     }
 
-    fn error(&self, line: usize, key: &str, message: String) -> RuleError {
+    pub(crate) fn error(&self, line: usize, key: &str, message: String) -> RuleError {
         RuleError {
             file: self.file.to_path_buf(),
             line,
@@ -317,7 +317,7 @@ impl Cx<'_> {
 
 /// A table being read: remembers which keys were taken so that whatever is
 /// left at [`Table::finish`] is reported as unknown.
-struct Table<'a, 'i> {
+pub(crate) struct Table<'a, 'i> {
     cx: &'a Cx<'a>,
     prefix: String,
     table: &'a DeTable<'i>,
@@ -326,7 +326,12 @@ struct Table<'a, 'i> {
 }
 
 impl<'a, 'i> Table<'a, 'i> {
-    fn new(cx: &'a Cx<'a>, prefix: &str, table: &'a DeTable<'i>, span: Range<usize>) -> Self {
+    pub(crate) fn new(
+        cx: &'a Cx<'a>,
+        prefix: &str,
+        table: &'a DeTable<'i>,
+        span: Range<usize>,
+    ) -> Self {
         Table {
             cx,
             prefix: prefix.to_string(),
@@ -352,7 +357,7 @@ impl<'a, 'i> Table<'a, 'i> {
             .map(|(_, v)| v)
     }
 
-    fn required(&mut self, key: &str) -> Result<&'a Spanned<DeValue<'i>>, RuleError> {
+    pub(crate) fn required(&mut self, key: &str) -> Result<&'a Spanned<DeValue<'i>>, RuleError> {
         let (line, path) = (self.cx.line(&self.span), self.path(key));
         self.get(key)
             .ok_or_else(|| self.cx.error(line, &path, "missing parameter".into()))
@@ -370,7 +375,7 @@ impl<'a, 'i> Table<'a, 'i> {
         }
     }
 
-    fn string(&mut self, key: &str) -> Result<(String, usize), RuleError> {
+    pub(crate) fn string(&mut self, key: &str) -> Result<(String, usize), RuleError> {
         let v = self.required(key)?;
         let line = self.cx.line(&v.span());
         match v.get_ref() {
@@ -440,7 +445,7 @@ impl<'a, 'i> Table<'a, 'i> {
         })
     }
 
-    fn finish(&self) -> Result<(), RuleError> {
+    pub(crate) fn finish(&self) -> Result<(), RuleError> {
         for (k, _) in self.table.iter() {
             let name = k.get_ref().as_ref();
             if !self.taken.contains(name) {
@@ -453,7 +458,7 @@ impl<'a, 'i> Table<'a, 'i> {
 }
 
 /// The literal text of a scalar, as written (underscores in numbers dropped).
-fn literal(v: &DeValue<'_>) -> Option<String> {
+pub(crate) fn literal(v: &DeValue<'_>) -> Option<String> {
     Some(match v {
         DeValue::String(s) => s.trim().to_string(),
         DeValue::Integer(i) => i.as_str().replace('_', ""),

@@ -6,8 +6,10 @@
 //! reported as `0.50`.
 
 mod load;
+mod what_if;
 
 pub use load::{load_dir, load_file, RuleError};
+pub use what_if::{apply as apply_overrides, load_scenario, Override, Scenario};
 
 use crate::date::Date;
 use crate::model::Category;
@@ -151,5 +153,111 @@ impl RuleBook {
     /// The version of `city`'s rules in force on `d`, with its index.
     pub fn in_force(&self, city: &str, d: Date) -> Option<(usize, &RuleVersion)> {
         self.cities.get(city)?.in_force(d)
+    }
+}
+
+/// One parameter of a version as shown to a person: its path, its value as
+/// written, its basis, and whether it is provisional.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub path: String,
+    pub value: String,
+    pub basis: String,
+    pub provisional: bool,
+}
+
+impl RuleVersion {
+    /// Every parameter, in rule-file order.
+    pub fn parameters(&self) -> Vec<Shown> {
+        fn row<T>(path: &str, value: String, p: &Param<T>) -> Shown {
+            Shown {
+                path: path.to_string(),
+                value,
+                basis: p.basis.clone(),
+                provisional: p.provisional,
+            }
+        }
+        let mut out = vec![row(
+            "in_force_from",
+            self.in_force_from.value.to_string(),
+            &self.in_force_from,
+        )];
+        for (cat, p) in [
+            ("employed", &self.deductible.employed),
+            ("retired", &self.deductible.retired),
+        ] {
+            out.push(row(&format!("deductible.{cat}"), p.value.to_string(), p));
+        }
+        for (cat, levels) in [
+            ("employed", &self.ratio.employed),
+            ("retired", &self.ratio.retired),
+        ] {
+            for l in [3u8, 2, 1] {
+                if let Some(p) = levels.get(l) {
+                    out.push(row(
+                        &format!("ratio.{cat}.level{l}"),
+                        p.value.to_string(),
+                        p,
+                    ));
+                }
+            }
+        }
+        for (cat, p) in [
+            ("employed", &self.cap.employed),
+            ("retired", &self.cap.retired),
+        ] {
+            out.push(row(&format!("cap.{cat}"), p.value.to_string(), p));
+        }
+        match &self.pharmacy_mode.value {
+            PharmacyMode::PrescriberLevel => out.push(row(
+                "pharmacy.mode",
+                "prescriber_level".into(),
+                &self.pharmacy_mode,
+            )),
+            PharmacyMode::Fixed(r) => {
+                out.push(row("pharmacy.mode", "fixed".into(), &self.pharmacy_mode));
+                out.push(row(
+                    "pharmacy.employed",
+                    r.employed.value.to_string(),
+                    &r.employed,
+                ));
+                out.push(row(
+                    "pharmacy.retired",
+                    r.retired.value.to_string(),
+                    &r.retired,
+                ));
+            }
+        }
+        out.push(row(
+            "b_selfpay_share",
+            self.b_selfpay_share.value.to_string(),
+            &self.b_selfpay_share,
+        ));
+        out.push(row(
+            "remote_prepay_share",
+            self.remote_prepay_share.value.to_string(),
+            &self.remote_prepay_share,
+        ));
+        let deadline = match self.manual_deadline.value {
+            Some(d) => format!("{:02}-{:02}", d.month, d.day),
+            None => "none".into(),
+        };
+        out.push(row("manual_deadline", deadline, &self.manual_deadline));
+        out.push(row(
+            "max_supply_days",
+            self.max_supply_days.value.to_string(),
+            &self.max_supply_days,
+        ));
+        let scope = match self.account_scope.value {
+            AccountScope::Policy => "policy",
+            AccountScope::Medical => "medical",
+        };
+        out.push(row("account_scope", scope.into(), &self.account_scope));
+        out.push(row(
+            "multi_institution_threshold",
+            self.multi_institution_threshold.value.to_string(),
+            &self.multi_institution_threshold,
+        ));
+        out
     }
 }

@@ -16,4 +16,5 @@ mod invariants;
 mod months;
 mod policy;
 mod rule_files;
+mod whatif;
 mod workdir;

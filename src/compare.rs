@@ -1,0 +1,322 @@
+//! `tongchou compare BASE_OUT SCENARIO_OUT`: what a what-if run changes.
+//!
+//! Writes `compare.csv` (one row per claim whose payment differs) and
+//! prints the fund-level change by city, member category and institution
+//! level, and how many persons pay more or less out of their own pocket
+//! (account + cash). Runs over different inputs are refused unless asked.
+
+use crate::money::fmt2;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Why a comparison cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("{0}")]
+    DifferentInputs(String),
+    #[error("{}: {message}", .path.display())]
+    Read { path: PathBuf, message: String },
+}
+
+/// One claim's payment in one run.
+#[derive(Debug, Clone, PartialEq)]
+struct Paid {
+    person_id: String,
+    city: String,
+    category: String,
+    institution_id: String,
+    level: String,
+    status: String,
+    fund: Decimal,
+    account: Decimal,
+    cash: Decimal,
+}
+
+fn read_payments(dir: &Path) -> Result<BTreeMap<String, Paid>, CompareError> {
+    let path = dir.join("payments.csv");
+    let err = |message: String| CompareError::Read {
+        path: path.clone(),
+        message,
+    };
+    let mut r = csv::Reader::from_path(&path).map_err(|e| err(e.to_string()))?;
+    let headers = r.headers().map_err(|e| err(e.to_string()))?.clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| err(format!("no column `{name}`")))
+    };
+    let cols = [
+        col("claim_id")?,
+        col("person_id")?,
+        col("city")?,
+        col("category")?,
+        col("institution_id")?,
+        col("institution_level")?,
+        col("status")?,
+        col("fund_pay")?,
+        col("account_pay")?,
+        col("cash_pay")?,
+    ];
+    let mut out = BTreeMap::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| err(e.to_string()))?;
+        let get = |k: usize| rec.get(cols[k]).unwrap_or("").to_string();
+        let money = |k: usize| {
+            crate::money::parse_money(&get(k))
+                .map_err(|e| err(format!("row {}: `{}`: {e}", i + 2, get(k))))
+        };
+        out.insert(
+            get(0),
+            Paid {
+                person_id: get(1),
+                city: get(2),
+                category: get(3),
+                institution_id: get(4),
+                level: get(5),
+                status: get(6),
+                fund: money(7)?,
+                account: money(8)?,
+                cash: money(9)?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The inputs a run read, as (role, SHA-256) pairs, from its manifest.
+fn input_hashes(dir: &Path) -> Result<BTreeSet<(String, String)>, CompareError> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| CompareError::Read {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| CompareError::Read {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(m["inputs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    (
+                        i["role"].as_str().unwrap_or("").to_string(),
+                        i["sha256"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+#[derive(Default)]
+struct Delta {
+    base: Decimal,
+    scenario: Decimal,
+}
+
+/// Compare two output directories; write compare.csv to `out`; return the
+/// printed report.
+pub fn compare(
+    base: &Path,
+    scenario: &Path,
+    out: &Path,
+    allow_different_inputs: bool,
+) -> Result<String, CompareError> {
+    let (hb, hs) = (input_hashes(base)?, input_hashes(scenario)?);
+    if hb != hs && !allow_different_inputs {
+        let only: Vec<String> = hb
+            .symmetric_difference(&hs)
+            .map(|(r, h)| format!("{r} {}", &h[..h.len().min(12)]))
+            .collect();
+        return Err(CompareError::DifferentInputs(format!(
+            "{} and {} read different inputs ({}): give --allow-different-inputs to compare them anyway",
+            base.display(),
+            scenario.display(),
+            only.join(", ")
+        )));
+    }
+    let (b, s) = (read_payments(base)?, read_payments(scenario)?);
+    let absent = Paid {
+        person_id: String::new(),
+        city: String::new(),
+        category: String::new(),
+        institution_id: String::new(),
+        level: String::new(),
+        status: "(absent)".into(),
+        fund: Decimal::ZERO,
+        account: Decimal::ZERO,
+        cash: Decimal::ZERO,
+    };
+    let ids: BTreeSet<&String> = b.keys().chain(s.keys()).collect();
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(out)
+        .map_err(|e| CompareError::Read {
+            path: out.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    let write_err = |e: csv::Error| CompareError::Read {
+        path: out.to_path_buf(),
+        message: e.to_string(),
+    };
+    w.write_record([
+        "claim_id",
+        "person_id",
+        "city",
+        "category",
+        "institution_id",
+        "institution_level",
+        "base_status",
+        "scenario_status",
+        "base_fund_pay",
+        "scenario_fund_pay",
+        "fund_change",
+        "base_account_pay",
+        "scenario_account_pay",
+        "account_change",
+        "base_cash_pay",
+        "scenario_cash_pay",
+        "cash_change",
+    ])
+    .map_err(write_err)?;
+    let (mut by_city, mut by_category, mut by_level): (
+        BTreeMap<String, Delta>,
+        BTreeMap<String, Delta>,
+        BTreeMap<String, Delta>,
+    ) = Default::default();
+    let mut per_person: BTreeMap<String, Decimal> = BTreeMap::new();
+    let (mut fund_base, mut fund_scenario, mut differ) = (Decimal::ZERO, Decimal::ZERO, 0usize);
+    for id in &ids {
+        let x = b.get(*id).unwrap_or(&absent);
+        let y = s.get(*id).unwrap_or(&absent);
+        let who = if x.status == "(absent)" { y } else { x };
+        fund_base += x.fund;
+        fund_scenario += y.fund;
+        for (map, key) in [
+            (&mut by_city, &who.city),
+            (&mut by_category, &who.category),
+            (&mut by_level, &who.level),
+        ] {
+            let e = map
+                .entry(if key.is_empty() {
+                    "(unknown)".to_string()
+                } else {
+                    key.clone()
+                })
+                .or_default();
+            e.base += x.fund;
+            e.scenario += y.fund;
+        }
+        if x.status == y.status && x.fund == y.fund && x.account == y.account && x.cash == y.cash {
+            continue;
+        }
+        differ += 1;
+        *per_person.entry(who.person_id.clone()).or_default() +=
+            (y.account + y.cash) - (x.account + x.cash);
+        w.write_record([
+            id.as_str(),
+            &who.person_id,
+            &who.city,
+            &who.category,
+            &who.institution_id,
+            &who.level,
+            &x.status,
+            &y.status,
+            &fmt2(x.fund),
+            &fmt2(y.fund),
+            &fmt2(y.fund - x.fund),
+            &fmt2(x.account),
+            &fmt2(y.account),
+            &fmt2(y.account - x.account),
+            &fmt2(x.cash),
+            &fmt2(y.cash),
+            &fmt2(y.cash - x.cash),
+        ])
+        .map_err(write_err)?;
+    }
+    w.flush().map_err(|e| CompareError::Read {
+        path: out.to_path_buf(),
+        message: e.to_string(),
+    })?;
+
+    let mut r = String::new();
+    let _ = writeln!(
+        r,
+        "compare {} → {}: {differ} of {} claims differ (written to {})",
+        base.display(),
+        scenario.display(),
+        ids.len(),
+        out.display()
+    );
+    if differ == 0 {
+        let _ = writeln!(r, "no difference");
+        return Ok(r);
+    }
+    let _ = writeln!(
+        r,
+        "fund_pay: {} → {} (change {})",
+        fmt2(fund_base),
+        fmt2(fund_scenario),
+        signed(fund_scenario - fund_base)
+    );
+    for (title, map) in [
+        ("by insuring city", &by_city),
+        ("by member category", &by_category),
+        ("by institution level", &by_level),
+    ] {
+        let _ = writeln!(r, "{title}:");
+        for (k, d) in map.iter().filter(|(_, d)| d.base != d.scenario) {
+            let _ = writeln!(
+                r,
+                "  {k:<12} {:>14} → {:>14}  change {:>12}",
+                fmt2(d.base),
+                fmt2(d.scenario),
+                signed(d.scenario - d.base)
+            );
+        }
+    }
+    let more: Vec<(&String, &Decimal)> = per_person
+        .iter()
+        .filter(|(_, d)| **d > Decimal::ZERO)
+        .collect();
+    let less: Vec<(&String, &Decimal)> = per_person
+        .iter()
+        .filter(|(_, d)| **d < Decimal::ZERO)
+        .collect();
+    for (label, group) in [("pay more", &more), ("pay less", &less)] {
+        let total: Decimal = group.iter().map(|(_, d)| **d).sum();
+        let mean = if group.is_empty() {
+            Decimal::ZERO
+        } else {
+            total / Decimal::from(group.len() as u64)
+        };
+        let _ = writeln!(
+            r,
+            "persons who {label} (account + cash): {}, total {}, mean {}",
+            group.len(),
+            signed(total),
+            signed(mean)
+        );
+    }
+    if !more.is_empty() {
+        let mut top = more.clone();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let _ = writeln!(r, "the 10 largest increases:");
+        for (p, d) in top.iter().take(10) {
+            let _ = writeln!(r, "  {p:<12} {:>10}", signed(**d));
+        }
+    }
+    Ok(r)
+}
+
+fn signed(d: Decimal) -> String {
+    if d > Decimal::ZERO {
+        format!("+{}", fmt2(d))
+    } else {
+        fmt2(d)
+    }
+}
