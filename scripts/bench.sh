@@ -25,7 +25,7 @@ results=bench/RESULTS.md
 measure() { # name data-dir lines ledger threads
   local name=$1 data=$2 lines=$3 ledger=$4 threads=$5
   local mb; mb=$(du -sb "$data/claims" | awk '{printf "%.1f", $1/1e6}')
-  local args=(run --quiet --data "$data" --out "bench/out-$name-$threads" --threads "$threads")
+  local args=(run --quiet --force --data "$data" --out "bench/out-$name-$threads" --threads "$threads")
   [ -n "$ledger" ] && args+=(--ledger "$ledger")
   local log=bench/time-$name-$threads.txt
   set +e
