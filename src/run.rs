@@ -482,14 +482,7 @@ fn reconcile(set: &ClaimSet, decisions: &[ClaimDecision]) -> Result<(), RunError
 
 fn counts(set: &ClaimSet, decisions: &[ClaimDecision], persons: u64) -> serde_json::Value {
     let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
-    for s in [
-        Status::Paid,
-        Status::PoolDenied,
-        Status::Denied,
-        Status::Routed,
-        Status::Reversed,
-        Status::Reversal,
-    ] {
+    for s in Status::ALL {
         by_status.insert(s.as_str(), 0);
     }
     for d in decisions {

@@ -16,6 +16,20 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Paid,
+        Status::PoolDenied,
+        Status::Denied,
+        Status::Routed,
+        Status::Reversed,
+        Status::Reversal,
+    ];
+
+    /// Parse the id written in payments.csv.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Paid => "paid",

@@ -74,17 +74,7 @@ fn id(s: &str) -> String {
 }
 
 fn status(s: &str) -> Result<Status, String> {
-    [
-        Status::Paid,
-        Status::PoolDenied,
-        Status::Denied,
-        Status::Routed,
-        Status::Reversed,
-        Status::Reversal,
-    ]
-    .into_iter()
-    .find(|x| x.as_str() == s)
-    .ok_or_else(|| format!("`{s}` is not a payment status"))
+    Status::parse(s).ok_or_else(|| format!("`{s}` is not a payment status"))
 }
 
 /// Read every `--prior` file. A claim id in two of them is an error: the
