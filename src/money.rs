@@ -15,13 +15,33 @@ pub fn round2(x: Decimal) -> Decimal {
 
 /// Format an amount with exactly two decimals, as every output writes money.
 pub fn fmt2(x: Decimal) -> String {
+    let mut s = String::with_capacity(16);
+    push_money(&mut s, x);
+    s
+}
+
+/// Append an amount with exactly two decimals to `buf` (the allocation-free
+/// form of [`fmt2`], for writers that format millions of cells).
+pub fn push_money(buf: &mut String, x: Decimal) {
     let mut r = round2(x);
+    // After round2 the scale is at most 2: rescale only pads with zeros.
     r.rescale(2);
-    if r.is_zero() {
+    let m = r.mantissa();
+    if m == 0 {
         // `-0.00` would be a surprise in a payment file.
-        return "0.00".to_string();
+        buf.push_str("0.00");
+        return;
     }
-    r.to_string()
+    if m < 0 {
+        buf.push('-');
+    }
+    let a = m.unsigned_abs();
+    let mut digits = itoa::Buffer::new();
+    buf.push_str(digits.format(a / 100));
+    let frac = (a % 100) as u8;
+    buf.push('.');
+    buf.push(char::from(b'0' + frac / 10));
+    buf.push(char::from(b'0' + frac % 10));
 }
 
 /// Why a money cell did not parse.
@@ -105,6 +125,10 @@ mod tests {
         assert_eq!(fmt2(d("25.5")), "25.50");
         assert_eq!(fmt2(d("-0.001")), "0.00");
         assert_eq!(fmt2(d("-3.10")), "-3.10");
+        assert_eq!(fmt2(d("0.005")), "0.01");
+        assert_eq!(fmt2(d("-0.5")), "-0.50");
+        assert_eq!(fmt2(d("999999999999.999")), "1000000000000.00");
+        assert_eq!(fmt2(d("1234567.891")), "1234567.89");
     }
 
     #[test]

@@ -199,7 +199,9 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
         ledger_rows.insert(o.ledger.person_id.clone(), o.ledger);
         decisions.extend(o.decisions);
     }
-    decisions.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
+    // Order references, not the (large) decisions themselves.
+    let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
+    ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
     reconcile(&set, &decisions)?;
     warnings.extend(provisional_warnings(&reference, &versions_used));
 
@@ -224,8 +226,8 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
             progress.inc(1);
             Ok::<(), RunError>(())
         };
-        write("payments.csv", &|w| output::write_payments(w, &decisions))?;
-        write("audit.csv", &|w| output::write_audit(w, &decisions))?;
+        write("payments.csv", &|w| output::write_payments(w, &ordered))?;
+        write("audit.csv", &|w| output::write_audit(w, &ordered))?;
         write("rejects.csv", &|w| output::write_rejects(w, &set.rejects))?;
         write("ledger.csv", &|w| {
             output::write_ledger(w, &ledger_out, period.last)

@@ -10,8 +10,8 @@ use super::csvsrc::{cell, open, opt, req, CellError, Column, Encoding, Row};
 use super::{InputError, InputFile};
 use crate::date::{Date, DateTime, Months, Period};
 use crate::model::*;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 const CLAIMS: &[Column] = &[
@@ -34,6 +34,27 @@ const CLAIMS: &[Column] = &[
     opt("exclusion", "除外情形"),
     opt("reverses_claim_id", "冲正原流水号"),
 ];
+
+/// Indexes into [`CLAIMS`], for the per-line hot path.
+mod col {
+    pub const CLAIM_ID: usize = 0;
+    pub const LINE_NO: usize = 1;
+    pub const PERSON_ID: usize = 2;
+    pub const INSTITUTION_ID: usize = 3;
+    pub const SERVICE_TIME: usize = 4;
+    pub const VISIT_TYPE: usize = 5;
+    pub const ITEM_CODE: usize = 6;
+    pub const QUANTITY: usize = 8;
+    pub const UNIT_PRICE: usize = 9;
+    pub const AMOUNT: usize = 10;
+    pub const PRESCRIPTION_ID: usize = 11;
+    pub const PRESCRIBER_ID: usize = 12;
+    pub const SUPPLY_DAYS: usize = 13;
+    pub const SETTLEMENT_MODE: usize = 14;
+    pub const SUBMITTED_DATE: usize = 15;
+    pub const EXCLUSION: usize = 16;
+    pub const REVERSES_CLAIM_ID: usize = 17;
+}
 
 /// The most lines one claim may have. An outpatient claim has a few dozen;
 /// a claim of more is a broken export (a constant claim_id, say), held back
@@ -174,10 +195,10 @@ pub fn assemble(
                         line: row.line,
                         bytes: row.byte_range,
                     };
-                    let amount = row.get("amount").and_then(|s| cell::money(s).ok());
+                    let amount = row.get_at(col::AMOUNT).and_then(|s| cell::money(s).ok());
                     stat.amount += amount.unwrap_or_default();
                     let parsed = parse_line(&row);
-                    match row.get("claim_id") {
+                    match row.get_at(col::CLAIM_ID) {
                         Some(id) => pending.push(Pending {
                             claim_id: id.to_string(),
                             src,
@@ -221,17 +242,32 @@ pub fn assemble(
         latest.map(|d| Months::single(Period::of(d)))
     });
     let period_end = period.map(Months::last_day);
-    let mut by_claim: HashMap<String, Vec<Pending>> = HashMap::new();
-    for p in pending {
-        by_claim.entry(p.claim_id.clone()).or_default().push(p);
-    }
-    let mut ids: Vec<String> = by_claim.keys().cloned().collect();
-    ids.sort();
-    for id in ids {
-        let Some(mut lines) = by_claim.remove(&id) else {
-            continue;
+    // Group lines by claim: sort indexes by (claim_id, file, line) rather
+    // than hashing and cloning every id; the claims come out in id order.
+    let mut order: Vec<usize> = (0..pending.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (x, y) = (&pending[a], &pending[b]);
+        (&x.claim_id, x.src.file, x.src.line).cmp(&(&y.claim_id, y.src.file, y.src.line))
+    });
+    let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
+    let mut start = 0;
+    while start < order.len() {
+        let id_of = |i: usize, slots: &[Option<Pending>]| {
+            slots[order[i]].as_ref().map(|p| p.claim_id.clone())
         };
-        lines.sort_by_key(|p| (p.src.file, p.src.line));
+        let id = id_of(start, &slots).unwrap_or_default();
+        let mut end = start + 1;
+        while end < order.len() && slots[order[end]].as_ref().is_some_and(|p| p.claim_id == id) {
+            end += 1;
+        }
+        let lines: Vec<Pending> = order[start..end]
+            .iter()
+            .filter_map(|&i| slots[i].take())
+            .collect();
+        start = end;
+        if lines.is_empty() {
+            continue;
+        }
         match check_claim(&id, &lines, period_end, files) {
             Ok(()) => {
                 if let Some(stat) = set.files.get_mut(lines[0].src.file) {
@@ -243,7 +279,7 @@ pub fn assemble(
             }
             Err((culprit, column, reason)) => {
                 for (i, p) in lines.iter().enumerate() {
-                    let (col, why) = if i == culprit {
+                    let (column_of, why) = if i == culprit {
                         (column, reason.clone())
                     } else {
                         let c = &lines[culprit].src;
@@ -258,7 +294,7 @@ pub fn assemble(
                         )
                     };
                     set.rejects
-                        .push(reject(files, p.src, col, &id, why, p.amount));
+                        .push(reject(files, p.src, column_of, &id, why, p.amount));
                 }
             }
         }
@@ -356,34 +392,34 @@ fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
         });
     }
     let head = Head {
-        person_id: row.need("person_id")?.to_string(),
-        institution_id: row.need("institution_id")?.to_string(),
-        service_time: row.parse_req("service_time", cell::time)?,
-        visit_type: row.parse_req(
-            "visit_type",
+        person_id: row.need_at(col::PERSON_ID)?.to_string(),
+        institution_id: row.need_at(col::INSTITUTION_ID)?.to_string(),
+        service_time: row.parse_req_at(col::SERVICE_TIME, cell::time)?,
+        visit_type: row.parse_req_at(
+            col::VISIT_TYPE,
             cell::choice(VisitType::parse, VisitType::expected()),
         )?,
         settlement_mode: row
-            .parse(
-                "settlement_mode",
+            .parse_at(
+                col::SETTLEMENT_MODE,
                 cell::choice(SettlementMode::parse, SettlementMode::expected()),
             )?
             .unwrap_or(SettlementMode::Direct),
-        submitted_date: row.parse("submitted_date", cell::date)?,
-        reverses_claim_id: row.get("reverses_claim_id").map(str::to_string),
+        submitted_date: row.parse_at(col::SUBMITTED_DATE, cell::date)?,
+        reverses_claim_id: row.get_at(col::REVERSES_CLAIM_ID).map(str::to_string),
     };
     let line = ClaimLine {
-        line_no: row.parse_req("line_no", |s| match s.parse::<u32>() {
+        line_no: row.parse_req_at(col::LINE_NO, |s| match s.parse::<u32>() {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(format!("`{s}` is not a line number ≥ 1")),
         })?,
-        item_code: row.need("item_code")?.to_string(),
-        quantity: row.parse_req("quantity", cell::decimal)?,
-        unit_price: row.parse_req("unit_price", cell::money)?,
-        amount: row.parse_req("amount", cell::money)?,
-        prescription_id: row.get("prescription_id").map(str::to_string),
-        prescriber_id: row.get("prescriber_id").map(str::to_string),
-        supply_days: row.parse("supply_days", cell::count)?,
+        item_code: row.need_at(col::ITEM_CODE)?.to_string(),
+        quantity: row.parse_req_at(col::QUANTITY, cell::decimal)?,
+        unit_price: row.parse_req_at(col::UNIT_PRICE, cell::money)?,
+        amount: row.parse_req_at(col::AMOUNT, cell::money)?,
+        prescription_id: row.get_at(col::PRESCRIPTION_ID).map(str::to_string),
+        prescriber_id: row.get_at(col::PRESCRIBER_ID).map(str::to_string),
+        supply_days: row.parse_at(col::SUPPLY_DAYS, cell::count)?,
     };
     if !line.quantity.is_zero()
         && !line.amount.is_zero()
@@ -420,8 +456,8 @@ fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
     }
     Ok(Parsed {
         head,
-        exclusion: row.parse(
-            "exclusion",
+        exclusion: row.parse_at(
+            col::EXCLUSION,
             cell::choice(Exclusion::parse, Exclusion::expected()),
         )?,
         line,
@@ -545,4 +581,34 @@ fn into_claim(id: String, lines: Vec<Pending>) -> Option<Claim> {
         reverses_claim_id: head.reverses_claim_id,
         lines,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{col, CLAIMS};
+
+    #[test]
+    fn column_indexes_match_the_schema() {
+        for (k, name) in [
+            (col::CLAIM_ID, "claim_id"),
+            (col::LINE_NO, "line_no"),
+            (col::PERSON_ID, "person_id"),
+            (col::INSTITUTION_ID, "institution_id"),
+            (col::SERVICE_TIME, "service_time"),
+            (col::VISIT_TYPE, "visit_type"),
+            (col::ITEM_CODE, "item_code"),
+            (col::QUANTITY, "quantity"),
+            (col::UNIT_PRICE, "unit_price"),
+            (col::AMOUNT, "amount"),
+            (col::PRESCRIPTION_ID, "prescription_id"),
+            (col::PRESCRIBER_ID, "prescriber_id"),
+            (col::SUPPLY_DAYS, "supply_days"),
+            (col::SETTLEMENT_MODE, "settlement_mode"),
+            (col::SUBMITTED_DATE, "submitted_date"),
+            (col::EXCLUSION, "exclusion"),
+            (col::REVERSES_CLAIM_ID, "reverses_claim_id"),
+        ] {
+            assert_eq!(CLAIMS[k].name, name);
+        }
+    }
 }

@@ -158,15 +158,29 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 fn decode(raw: Vec<u8>, encoding: Encoding) -> (String, &'static str, bool) {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     let body = raw.strip_prefix(BOM).unwrap_or(&raw);
-    let utf8 = || match std::str::from_utf8(body) {
-        Ok(s) => (s.to_string(), false),
-        Err(_) => (String::from_utf8_lossy(body).into_owned(), true),
+    let valid_utf8 = std::str::from_utf8(body).is_ok();
+    let bom = body.len() < raw.len();
+    let utf8 = || {
+        if valid_utf8 {
+            return (String::new(), false);
+        }
+        (String::from_utf8_lossy(body).into_owned(), true)
     };
     let gb = || {
         let (text, bad) = encoding_rs::GB18030.decode_without_bom_handling(&raw);
         (text.into_owned(), bad)
     };
     match encoding {
+        Encoding::Auto | Encoding::Utf8 if valid_utf8 => {
+            // The common case: take the bytes as they are, without a copy.
+            let mut raw = raw;
+            if bom {
+                raw.drain(..3);
+            }
+            let text = String::from_utf8(raw)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            (text, "utf-8", false)
+        }
         Encoding::Utf8 => {
             let (t, bad) = utf8();
             (t, "utf-8", bad)
@@ -333,10 +347,55 @@ impl<'r> Row<'r> {
     /// The trimmed cell of a schema column; `None` when the column is absent
     /// or the cell empty (CONTRACT.md: empty cell = absent).
     pub fn get(&self, name: &str) -> Option<&'r str> {
-        let k = self.file.schema.iter().position(|c| c.name == name)?;
-        let i = self.file.index[k]?;
+        self.get_at(self.file.schema.iter().position(|c| c.name == name)?)
+    }
+
+    /// The cell of the schema's `k`-th column (the hot path: no name
+    /// look-up).
+    pub fn get_at(&self, k: usize) -> Option<&'r str> {
+        let i = (*self.file.index.get(k)?)?;
         let cell = std::str::from_utf8(self.record.get(i)?).ok()?.trim();
         (!cell.is_empty()).then_some(cell)
+    }
+
+    fn name_at(&self, k: usize) -> &'static str {
+        self.file.schema.get(k).map(|c| c.name).unwrap_or("")
+    }
+
+    /// [`Row::need`] by column index.
+    pub fn need_at(&self, k: usize) -> Result<&'r str, CellError> {
+        self.get_at(k).ok_or(CellError {
+            column: self.name_at(k),
+            message: "required value is missing".into(),
+        })
+    }
+
+    /// [`Row::parse`] by column index.
+    pub fn parse_at<T>(
+        &self,
+        k: usize,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, CellError> {
+        match self.get_at(k) {
+            None => Ok(None),
+            Some(s) => f(s).map(Some).map_err(|message| CellError {
+                column: self.name_at(k),
+                message,
+            }),
+        }
+    }
+
+    /// [`Row::parse_req`] by column index.
+    pub fn parse_req_at<T>(
+        &self,
+        k: usize,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, CellError> {
+        let s = self.need_at(k)?;
+        f(s).map_err(|message| CellError {
+            column: self.name_at(k),
+            message,
+        })
     }
 
     /// A required cell, or the error naming its column.

@@ -36,58 +36,115 @@ const PAYMENTS: &[&str] = &[
     "institution_level",
 ];
 
-/// One row per claim, in the order given (sorted by claim_id by the caller).
-pub fn write_payments<W: Write>(w: W, decisions: &[ClaimDecision]) -> io::Result<()> {
+/// Rows per parallel formatting chunk, and chunks formatted before they
+/// are written (bounds the memory of formatted text).
+const CHUNK: usize = 4096;
+const WINDOW: usize = 64;
+
+/// Format `items` into CSV rows in parallel chunks and write them in order
+/// from this thread: formatting is the largest cost of writing.
+fn write_rows<T: Sync, W: Write>(
+    w: W,
+    header: &[&str],
+    items: &[T],
+    row: impl Fn(&mut csv::Writer<Vec<u8>>, &mut String, &T) -> csv::Result<()> + Sync,
+) -> io::Result<()> {
+    use rayon::prelude::*;
     let mut out = csv_writer(w);
-    out.write_record(PAYMENTS)?;
-    let mut reasons = String::new();
-    for d in decisions {
-        reasons.clear();
+    out.write_record(header)?;
+    let mut w = out.into_inner().map_err(|e| e.into_error())?;
+    for window in items.chunks(CHUNK * WINDOW) {
+        let chunks: Vec<io::Result<Vec<u8>>> = window
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut cw = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .terminator(csv::Terminator::Any(b'\n'))
+                    .from_writer(Vec::with_capacity(chunk.len() * 160));
+                let mut scratch = String::with_capacity(64);
+                for item in chunk {
+                    row(&mut cw, &mut scratch, item)?;
+                }
+                cw.into_inner().map_err(|e| e.into_error())
+            })
+            .collect();
+        for c in chunks {
+            w.write_all(&c?)?;
+        }
+    }
+    w.flush()
+}
+
+/// Write one money cell through the scratch buffer.
+fn money(
+    cw: &mut csv::Writer<Vec<u8>>,
+    scratch: &mut String,
+    d: rust_decimal::Decimal,
+) -> csv::Result<()> {
+    scratch.clear();
+    crate::money::push_money(scratch, d);
+    cw.write_field(scratch.as_bytes())
+}
+
+/// One row per claim, in the order given (sorted by claim_id by the caller).
+pub fn write_payments<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<()> {
+    write_rows(w, PAYMENTS, decisions, |cw, scratch, d| {
+        cw.write_field(text(&d.claim_id).as_bytes())?;
+        cw.write_field(text(&d.person_id).as_bytes())?;
+        cw.write_field(text(&d.institution_id).as_bytes())?;
+        cw.write_field(text(d.city.as_deref().unwrap_or("")).as_bytes())?;
+        scratch.clear();
+        let _ = std::fmt::Write::write_fmt(scratch, format_args!("{}", d.service_date));
+        cw.write_field(scratch.as_bytes())?;
+        cw.write_field(d.status.as_str())?;
+        for m in [
+            d.total,
+            d.excluded,
+            d.b_selfpay,
+            d.remote_prepay,
+            d.eligible,
+            d.deductible_applied,
+        ] {
+            money(cw, scratch, m)?;
+        }
+        scratch.clear();
+        if let Some(r) = d.ratio {
+            let _ = std::fmt::Write::write_fmt(scratch, format_args!("{r}"));
+        }
+        cw.write_field(scratch.as_bytes())?;
+        for m in [d.fund_pay, d.cap_cut, d.account_pay, d.cash_pay] {
+            money(cw, scratch, m)?;
+        }
+        cw.write_field(d.payee.as_str())?;
+        match d.totals_after {
+            Some((met, paid)) => {
+                money(cw, scratch, met)?;
+                money(cw, scratch, paid)?;
+            }
+            None => {
+                cw.write_field("")?;
+                cw.write_field("")?;
+            }
+        }
+        scratch.clear();
         for (i, r) in d.reasons.iter().enumerate() {
             if i > 0 {
-                reasons.push(';');
+                scratch.push(';');
             }
-            reasons.push_str(r.as_str());
+            scratch.push_str(r.as_str());
         }
-        let (met, paid) = match d.totals_after {
-            Some((m, p)) => (fmt2(m), fmt2(p)),
-            None => (String::new(), String::new()),
-        };
-        out.write_record([
-            &*text(&d.claim_id),
-            &text(&d.person_id),
-            &text(&d.institution_id),
-            &text(d.city.as_deref().unwrap_or("")),
-            &d.service_date.to_string(),
-            d.status.as_str(),
-            &fmt2(d.total),
-            &fmt2(d.excluded),
-            &fmt2(d.b_selfpay),
-            &fmt2(d.remote_prepay),
-            &fmt2(d.eligible),
-            &fmt2(d.deductible_applied),
-            &d.ratio.map(|r| r.to_string()).unwrap_or_default(),
-            &fmt2(d.fund_pay),
-            &fmt2(d.cap_cut),
-            &fmt2(d.account_pay),
-            &fmt2(d.cash_pay),
-            d.payee.as_str(),
-            &met,
-            &paid,
-            &reasons,
-            &text(d.reverses.as_deref().unwrap_or("")),
-            d.category.map(|c| c.as_str()).unwrap_or(""),
-            d.institution_level.unwrap_or(""),
-        ])?;
-    }
-    out.into_inner().map_err(|e| e.into_error())?.flush()
+        cw.write_field(scratch.as_bytes())?;
+        cw.write_field(text(d.reverses.as_deref().unwrap_or("")).as_bytes())?;
+        cw.write_field(d.category.map(|c| c.as_str()).unwrap_or(""))?;
+        cw.write_field(d.institution_level.unwrap_or(""))?;
+        cw.write_record(None::<&[u8]>)
+    })
 }
 
 /// One row per finding: claims in the order given, claim-level findings
 /// first, then by line, each in the order the rules fired.
-pub fn write_audit<W: Write>(w: W, decisions: &[ClaimDecision]) -> io::Result<()> {
-    let mut out = csv_writer(w);
-    out.write_record([
+pub fn write_audit<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<()> {
+    let header = [
         "claim_id",
         "line_no",
         "person_id",
@@ -97,28 +154,29 @@ pub fn write_audit<W: Write>(w: W, decisions: &[ClaimDecision]) -> io::Result<()
         "amount",
         "detail",
         "basis",
-    ])?;
-    let mut order = Vec::new();
-    for d in decisions {
-        order.clear();
-        order.extend(0..d.findings.len());
+    ];
+    write_rows(w, &header, decisions, |cw, scratch, d| {
+        let mut order: Vec<usize> = (0..d.findings.len()).collect();
         order.sort_by_key(|&i| d.findings[i].line_no);
-        for &i in &order {
+        for i in order {
             let f = &d.findings[i];
-            out.write_record([
-                &*text(&d.claim_id),
-                &f.line_no.map(|n| n.to_string()).unwrap_or_default(),
-                &text(&d.person_id),
-                &text(&d.institution_id),
-                f.rule.as_str(),
-                f.severity.as_str(),
-                &fmt2(f.amount),
-                &text(&f.detail),
-                &text(&f.basis),
-            ])?;
+            cw.write_field(text(&d.claim_id).as_bytes())?;
+            scratch.clear();
+            if let Some(n) = f.line_no {
+                scratch.push_str(itoa::Buffer::new().format(n));
+            }
+            cw.write_field(scratch.as_bytes())?;
+            cw.write_field(text(&d.person_id).as_bytes())?;
+            cw.write_field(text(&d.institution_id).as_bytes())?;
+            cw.write_field(f.rule.as_str())?;
+            cw.write_field(f.severity.as_str())?;
+            money(cw, scratch, f.amount)?;
+            cw.write_field(text(&f.detail).as_bytes())?;
+            cw.write_field(text(&f.basis).as_bytes())?;
+            cw.write_record(None::<&[u8]>)?;
         }
-    }
-    out.into_inner().map_err(|e| e.into_error())?.flush()
+        Ok(())
+    })
 }
 
 /// One row per quarantined input line.
