@@ -11,7 +11,7 @@ use crate::progress::Progress;
 use crate::rules::{self, RuleError};
 use rayon::prelude::*;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -155,7 +155,7 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
 
     // Adjudicate persons in parallel; each person's claims in §1 order.
     let t1 = Instant::now();
-    let mut by_person: HashMap<&str, Vec<&Claim>> = HashMap::new();
+    let mut by_person: rustc_hash::FxHashMap<&str, Vec<&Claim>> = Default::default();
     for c in &set.claims {
         by_person.entry(c.person_id.as_str()).or_default().push(c);
     }
@@ -341,7 +341,7 @@ fn read_reference(
         files.push(("stays", s.file));
         s.value
     } else {
-        HashMap::new()
+        Default::default()
     };
     let ledger = match &cfg.ledger {
         Some(p) => {

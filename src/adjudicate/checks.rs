@@ -15,7 +15,7 @@ pub struct Verdict {
     pub rule: RuleId,
     pub status: Status,
     pub detail: String,
-    pub basis: Option<String>,
+    pub basis: Option<std::sync::Arc<str>>,
 }
 
 fn verdict(rule: RuleId, status: Status, detail: String) -> Option<Verdict> {
@@ -37,7 +37,7 @@ pub fn claim_checks(
     inst: &Institution,
     rules: &RuleVersion,
     stays: &[Stay],
-    institutions: &std::collections::HashMap<String, Institution>,
+    institutions: &crate::input::IdMap<Institution>,
     lang: Lang,
 ) -> Option<Verdict> {
     let date = claim.service_date();

@@ -58,6 +58,35 @@ impl Payee {
     }
 }
 
+/// The article a finding rests on: its rule's own, or the basis of the
+/// rule-file parameter it applied (shared, not copied per finding).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Basis {
+    Rule(RuleId),
+    Param(std::sync::Arc<str>),
+}
+
+impl Basis {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Basis::Rule(r) => r.basis(),
+            Basis::Param(s) => s,
+        }
+    }
+}
+
+impl From<RuleId> for Basis {
+    fn from(r: RuleId) -> Basis {
+        Basis::Rule(r)
+    }
+}
+
+impl From<std::sync::Arc<str>> for Basis {
+    fn from(s: std::sync::Arc<str>) -> Basis {
+        Basis::Param(s)
+    }
+}
+
 /// One audit row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -67,7 +96,7 @@ pub struct Finding {
     pub severity: Severity,
     pub amount: Decimal,
     pub detail: String,
-    pub basis: String,
+    pub basis: Basis,
 }
 
 /// The decision on one claim: one payments.csv row and its audit rows.
@@ -154,7 +183,7 @@ impl ClaimDecision {
         rule: RuleId,
         amount: Decimal,
         detail: String,
-        basis: String,
+        basis: impl Into<Basis>,
     ) {
         self.findings.push(Finding {
             line_no,
@@ -162,7 +191,7 @@ impl ClaimDecision {
             severity: rule.severity(),
             amount,
             detail,
-            basis,
+            basis: basis.into(),
         });
     }
 

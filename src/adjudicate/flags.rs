@@ -2,7 +2,7 @@
 //! at a claim. Looked for on every claim whatever its status, reversal
 //! pairs aside.
 
-use super::decision::ClaimDecision;
+use super::decision::{Basis, ClaimDecision};
 use super::rule::RuleId;
 use super::Lang;
 use crate::date::Date;
@@ -35,7 +35,7 @@ pub fn amount_mismatch(claim: &Claim, d: &mut ClaimDecision, lang: Lang) {
                     "数量 {q} × 单价 {p} = {e}, 与金额 {a} 不符",
                     "quantity {q} × unit price {p} = {e}, but the amount is {a}"
                 ),
-                RuleId::AMOUNT_MISMATCH.basis().into(),
+                RuleId::AMOUNT_MISMATCH,
             );
         }
     }
@@ -43,24 +43,24 @@ pub fn amount_mismatch(claim: &Claim, d: &mut ClaimDecision, lang: Lang) {
 
 /// The identity of a line for `DUPLICATE_LINE`: same person (implicit: the
 /// detector is per person), institution, service date, item, quantity and
-/// amount.
-type LineKey = (String, Date, String, Decimal, Decimal);
+/// amount. Borrowed from the person's claims, which outlive the detector.
+type LineKey<'a> = (&'a str, Date, &'a str, Decimal, Decimal);
 
 /// Remembers the lines of a person's earlier claims (POLICY.md §1 order).
 #[derive(Default)]
-pub struct DuplicateDetector {
-    seen: HashMap<LineKey, String>,
+pub struct DuplicateDetector<'a> {
+    seen: rustc_hash::FxHashMap<LineKey<'a>, &'a str>,
 }
 
-impl DuplicateDetector {
+impl<'a> DuplicateDetector<'a> {
     /// Flag lines of `claim` that repeat a line of an earlier claim, then
     /// remember this claim's lines.
-    pub fn check(&mut self, claim: &Claim, d: &mut ClaimDecision, lang: Lang) {
-        let key = |l: &ClaimLine| -> LineKey {
+    pub fn check(&mut self, claim: &'a Claim, d: &mut ClaimDecision, lang: Lang) {
+        let key = |l: &'a ClaimLine| -> LineKey<'a> {
             (
-                claim.institution_id.clone(),
+                claim.institution_id.as_str(),
                 claim.service_date(),
-                l.item_code.clone(),
+                l.item_code.as_str(),
                 l.quantity.normalize(),
                 l.amount.normalize(),
             )
@@ -77,14 +77,12 @@ impl DuplicateDetector {
                         "与结算 {earlier} 的明细重复 ({code})",
                         "repeats a line of claim {earlier} ({code})"
                     ),
-                    RuleId::DUPLICATE_LINE.basis().into(),
+                    RuleId::DUPLICATE_LINE,
                 );
             }
         }
         for l in &claim.lines {
-            self.seen
-                .entry(key(l))
-                .or_insert_with(|| claim.claim_id.clone());
+            self.seen.entry(key(l)).or_insert(claim.claim_id.as_str());
         }
     }
 }
@@ -119,7 +117,7 @@ pub fn multi_institution_days(
 /// Record the `MULTI_INSTITUTION_DAY` flag on a claim found above.
 pub fn flag_multi_institution(
     (count, threshold): (usize, u32),
-    basis: String,
+    basis: Option<std::sync::Arc<str>>,
     d: &mut ClaimDecision,
     lang: Lang,
 ) {
@@ -133,6 +131,8 @@ pub fn flag_multi_institution(
             "{date} 当日在 {count} 家机构就诊 (阈值 {threshold})",
             "claims at {count} institutions on {date} (threshold {threshold})"
         ),
-        basis,
+        basis
+            .map(Basis::Param)
+            .unwrap_or(Basis::Rule(RuleId::MULTI_INSTITUTION_DAY)),
     );
 }

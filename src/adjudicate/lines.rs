@@ -2,7 +2,7 @@
 //! starts with `base = amount` and is split into excluded, class-B first
 //! self-paid share, and eligible.
 
-use super::decision::ClaimDecision;
+use super::decision::{Basis, ClaimDecision};
 use super::rule::RuleId;
 use super::Lang;
 use crate::input::Catalogue;
@@ -55,7 +55,7 @@ fn split_line(
     let no = Some(line.line_no);
     let code = &line.item_code;
     let whole = |d: &mut ClaimDecision, rule: RuleId, detail: String| {
-        d.find(no, rule, amount, detail, rule.basis().to_string());
+        d.find(no, rule, amount, detail, rule);
         if !amount.is_zero() {
             d.reason(rule);
         }
@@ -148,7 +148,7 @@ fn split_line(
                     "单价 {p} 高于支付标准 {c}, 超出 {o} 自付",
                     "unit price {p} above the payment standard {c}: {o} self-paid"
                 ),
-                RuleId::PRICE_CAP.basis().into(),
+                RuleId::PRICE_CAP,
             );
             if !over.is_zero() {
                 d.reason(RuleId::PRICE_CAP);
@@ -183,10 +183,10 @@ fn split_line(
     let mut b_selfpay = Decimal::ZERO;
     if entry.class == ItemClass::B {
         let (share, basis) = match entry.b_selfpay_share {
-            Some(s) => (s, RuleId::B_SELFPAY.basis().to_string()),
+            Some(s) => (s, Basis::Rule(RuleId::B_SELFPAY)),
             None => (
                 rules.b_selfpay_share.value,
-                rules.b_selfpay_share.basis_text(),
+                Basis::Param(rules.b_selfpay_share.basis_text()),
             ),
         };
         b_selfpay = round2(base * share);

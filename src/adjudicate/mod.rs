@@ -16,7 +16,7 @@ pub mod rule;
 mod text;
 
 pub use benefit::YearTotals;
-pub use decision::{ClaimDecision, Finding, Payee, Status};
+pub use decision::{Basis, ClaimDecision, Finding, Payee, Status};
 pub use rule::{RuleId, Severity};
 pub use text::Lang;
 
@@ -129,8 +129,7 @@ pub fn adjudicate_person(
                 let basis = r
                     .rules
                     .in_force(&m.city, date)
-                    .map(|(_, v)| v.multi_institution_threshold.basis_text())
-                    .unwrap_or_default();
+                    .map(|(_, v)| v.multi_institution_threshold.basis_text());
                 flags::flag_multi_institution(*hit, basis, &mut d, cx.lang);
             }
         }
@@ -294,7 +293,7 @@ fn decide(
     if let Some(v) = verdict {
         // pool_denied: no remote prepay, no deductible, no fund payment.
         d.status = v.status;
-        let basis = v.basis.unwrap_or_else(|| v.rule.basis().to_string());
+        let basis = v.basis.map(Basis::Param).unwrap_or(Basis::Rule(v.rule));
         d.find(None, v.rule, d.eligible + d.b_selfpay, v.detail, basis);
         d.reason(v.rule);
     } else {
@@ -318,13 +317,7 @@ fn decide(
                     "机构 {iid} 无可用的医院等级, 无法确定支付比例",
                     "institution {iid} has no usable level to choose a ratio"
                 );
-                d.find(
-                    None,
-                    rule,
-                    d.eligible + d.b_selfpay,
-                    detail,
-                    rule.basis().to_string(),
-                );
+                d.find(None, rule, d.eligible + d.b_selfpay, detail, rule);
                 d.reason(rule);
             }
         }
@@ -341,10 +334,10 @@ fn deny_whole(
     status: Status,
     rule: RuleId,
     detail: String,
-    basis: Option<String>,
+    basis: Option<std::sync::Arc<str>>,
 ) -> ClaimDecision {
     let mut d = ClaimDecision::unpaid(claim, city, status);
-    let basis = basis.unwrap_or_else(|| rule.basis().to_string());
+    let basis = basis.map(Basis::Param).unwrap_or(Basis::Rule(rule));
     d.find(None, rule, d.total, detail, basis);
     d.reason(rule);
     d

@@ -179,13 +179,7 @@ pub fn reverse_prior(
     } else {
         say!(lang, "冲正上年度 ({date}) 的结算 {o}: 统筹退回 {f}, 个人账户退回 {a}; 本年度累计不变", "reverses claim {o} of an earlier year ({date}): fund {f} and account {a} taken back; this year's totals unchanged")
     };
-    d.find(
-        None,
-        RuleId::REVERSAL,
-        -p.total,
-        detail,
-        RuleId::REVERSAL.basis().to_string(),
-    );
+    d.find(None, RuleId::REVERSAL, -p.total, detail, RuleId::REVERSAL);
     d.reason(RuleId::REVERSAL);
     d
 }

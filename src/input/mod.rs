@@ -13,7 +13,7 @@ pub mod reference;
 pub use claims::{ClaimFileStat, ClaimSet, Reject};
 pub use csvsrc::Encoding;
 pub use prior::{Prior, PriorPayment};
-pub use reference::{Catalogue, Ledger, Reference};
+pub use reference::{Catalogue, IdMap, Ledger, Reference};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -172,7 +172,7 @@ pub fn write_audit<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<(
             cw.write_field(f.severity.as_str())?;
             money(cw, scratch, f.amount)?;
             cw.write_field(text(&f.detail).as_bytes())?;
-            cw.write_field(text(&f.basis).as_bytes())?;
+            cw.write_field(text(f.basis.as_str()).as_bytes())?;
             cw.write_record(None::<&[u8]>)?;
         }
         Ok(())

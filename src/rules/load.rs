@@ -196,11 +196,7 @@ fn read_version(t: &mut Table<'_, '_>) -> Result<RuleVersion, RuleError> {
             PharmacyMode::PrescriberLevel
         };
         p.finish()?;
-        Param {
-            value,
-            basis: mode.basis,
-            provisional: mode.provisional,
-        }
+        Param::new(value, mode.basis, mode.provisional)
     };
     let b_selfpay_share = t.param("b_selfpay_share", &mut provisional, ratio)?;
     let remote_prepay_share = t.param("remote_prepay_share", &mut provisional, ratio)?;
@@ -438,11 +434,7 @@ impl<'a, 'i> Table<'a, 'i> {
         if provisional {
             provisional_list.push(path);
         }
-        Ok(Param {
-            value,
-            basis,
-            provisional,
-        })
+        Ok(Param::new(value, basis, provisional))
     }
 
     pub(crate) fn finish(&self) -> Result<(), RuleError> {

@@ -16,6 +16,7 @@ use crate::model::Category;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// One parameter: its value, the article it rests on, and whether the
 /// sources are silent on it (a placeholder until a user supplies the
@@ -25,16 +26,29 @@ pub struct Param<T> {
     pub value: T,
     pub basis: String,
     pub provisional: bool,
+    /// The basis as audit rows write it, made once and shared by every
+    /// finding that cites it.
+    shown: Arc<str>,
 }
 
 impl<T> Param<T> {
-    /// The basis as written into audit rows: provisional figures say so.
-    pub fn basis_text(&self) -> String {
-        if self.provisional {
-            format!("{} (provisional)", self.basis)
+    pub fn new(value: T, basis: String, provisional: bool) -> Param<T> {
+        let shown: Arc<str> = if provisional {
+            format!("{basis} (provisional)").into()
         } else {
-            self.basis.clone()
+            basis.as_str().into()
+        };
+        Param {
+            value,
+            basis,
+            provisional,
+            shown,
         }
+    }
+
+    /// The basis as written into audit rows: provisional figures say so.
+    pub fn basis_text(&self) -> Arc<str> {
+        self.shown.clone()
     }
 }
 

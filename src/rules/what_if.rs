@@ -103,14 +103,14 @@ pub fn apply(book: &mut RuleBook, overrides: &[Override]) -> Result<(), String> 
 }
 
 fn param<T>(value: T, o: &Override) -> Param<T> {
-    Param {
+    Param::new(
         value,
-        basis: format!(
+        format!(
             "what-if: {}.{} = {} ({})",
             o.city, o.path, o.value, o.source
         ),
-        provisional: false,
-    }
+        false,
+    )
 }
 
 /// Set one parameter of one version.

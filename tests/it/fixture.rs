@@ -2,7 +2,6 @@
 //! institutions and catalogue items, and builders for members and claims.
 
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::str::FromStr;
 use tongchou::adjudicate::{adjudicate_person, ClaimDecision, Context, Lang, RuleId};
 use tongchou::date::{Date, DateTime};
@@ -52,7 +51,7 @@ impl World {
         use InstitutionKind::*;
         let rules = tongchou::rules::load_dir(&crate::workdir::repo().join("samples/rules"))
             .expect("shipped rules load");
-        let mut institutions = HashMap::new();
+        let mut institutions = tongchou::input::IdMap::default();
         for i in [
             inst("SY-H3", "shiyan", Hospital, Some(3)),
             inst("SY-H2", "shiyan", Hospital, Some(2)),
@@ -99,10 +98,10 @@ impl World {
         World {
             prior: tongchou::input::Prior::default(),
             r: Reference {
-                members: HashMap::new(),
+                members: Default::default(),
                 institutions,
                 catalogue,
-                stays: HashMap::new(),
+                stays: Default::default(),
                 rules,
             },
         }
