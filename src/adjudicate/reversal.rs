@@ -49,6 +49,10 @@ pub enum Refusal {
 /// Pair each of one person's reversals with what it cancels, in §1 order.
 pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String, Pairing<'p>> {
     let mut out = HashMap::new();
+    // Most persons reverse nothing: build nothing for them.
+    if claims.iter().all(|c| c.reverses_claim_id.is_none()) {
+        return out;
+    }
     let ids: HashMap<&str, &Claim> = claims.iter().map(|c| (c.claim_id.as_str(), *c)).collect();
     // Originals cancelled by an earlier reversal of this run.
     let mut cancelled: HashMap<String, String> = HashMap::new();

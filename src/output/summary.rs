@@ -8,8 +8,9 @@ use crate::date::Date;
 use crate::input::ClaimFileStat;
 use crate::money::fmt2;
 use rust_decimal::Decimal;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// Money and counts of a group of claims.
@@ -100,8 +101,8 @@ impl Summary {
     /// claims served before `period_start` count as late.
     pub fn of(decisions: &[ClaimDecision], files: &[ClaimFileStat], period_start: Date) -> Summary {
         // Accumulate in hash maps keyed by borrowed ids; order once at the end.
-        let mut inst: HashMap<(&str, &str), Acc> = HashMap::new();
-        let mut city: HashMap<&str, Acc> = HashMap::new();
+        let mut inst: HashMap<(&str, &str), Acc> = HashMap::default();
+        let mut city: HashMap<&str, Acc> = HashMap::default();
         let mut total = Acc::default();
         let mut owed: BTreeMap<(String, Payee, String), SettlementRow> = BTreeMap::new();
         for d in decisions {
