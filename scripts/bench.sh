@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Benchmark tongchou run on generated months (cached under bench/) and on
-# the sample month: lines per second, MB per second and peak memory.
+# the sample month: seconds, lines/s, MB/s, peak memory (/usr/bin/time -v),
+# the ratio to a parse-only baseline over the same claim files
+# (examples/parse_baseline.rs), and the speed-up from 1 to 2 threads.
 # Results go to bench/RESULTS.md.
 #
-#   scripts/bench.sh            # 100k and 1M lines
-#   scripts/bench.sh 10000000   # add other sizes (lines), space-separated
+#   scripts/bench.sh                      # 100k and 1M lines
+#   scripts/bench.sh 1000000 10000000     # other sizes (lines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes=("${@:-100000 1000000}")
-[ $# -gt 0 ] && sizes=("$@") || sizes=(100000 1000000)
+if [ $# -gt 0 ]; then sizes=("$@"); else sizes=(100000 1000000); fi
 cargo build --release --quiet
+cargo build --release --quiet --example parse_baseline
 bin=target/release/tongchou
+base=target/release/examples/parse_baseline
 mkdir -p bench
 results=bench/RESULTS.md
 {
@@ -18,12 +21,16 @@ results=bench/RESULTS.md
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo
-  echo "| month | lines | MB | threads | seconds | lines/s | MB/s | peak RSS MB |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| month | lines | MB | threads | seconds | lines/s | MB/s | peak RSS MB | × parse-only |"
+  echo "|---|---|---|---|---|---|---|---|---|"
 } > "$results"
 
-measure() { # name data-dir lines ledger threads
-  local name=$1 data=$2 lines=$3 ledger=$4 threads=$5
+wall() { # log file → seconds
+  awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$1"
+}
+
+measure() { # name data-dir lines ledger threads baseline-seconds
+  local name=$1 data=$2 lines=$3 ledger=$4 threads=$5 floor=$6
   local mb; mb=$(du -sb "$data/claims" | awk '{printf "%.1f", $1/1e6}')
   local args=(run --quiet --force --data "$data" --out "bench/out-$name-$threads" --threads "$threads")
   [ -n "$ledger" ] && args+=(--ledger "$ledger")
@@ -34,13 +41,20 @@ measure() { # name data-dir lines ledger threads
   set -e
   if [ "$code" -ne 0 ] && [ "$code" -ne 3 ]; then cat "$log"; exit "$code"; fi
   local secs rss
-  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$log")
+  secs=$(wall "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
-  awk -v n="$name" -v l="$lines" -v mb="$mb" -v th="$threads" -v s="$secs" -v r="$rss" \
-    'BEGIN { printf "| %s | %d | %s | %d | %.2f | %.0f | %.1f | %s |\n", n, l, mb, th, s, l/s, mb/s, r }' | tee -a "$results"
+  echo "$secs" > "bench/secs-$name-$threads"
+  awk -v n="$name" -v l="$lines" -v mb="$mb" -v th="$threads" -v s="$secs" -v r="$rss" -v f="$floor" \
+    'BEGIN { printf "| %s | %d | %s | %d | %.2f | %.0f | %.1f | %s | %.1f |\n", n, l, mb, th, s, l/s, mb/s, r, (f > 0 ? s/f : 0) }' | tee -a "$results"
 }
 
-measure sample samples/data 437 "" 2
+baseline() { # data-dir → seconds of the parse-only pass
+  local log=bench/time-baseline.txt
+  /usr/bin/time -v "$base" "$1"/claims/*.csv > /dev/null 2> "$log"
+  wall "$log"
+}
+
+measure sample samples/data 437 "" 2 "$(baseline samples/data)"
 for n in "${sizes[@]}"; do
   dir=bench/month-$n
   if [ ! -f "$dir/.done" ]; then
@@ -49,7 +63,10 @@ for n in "${sizes[@]}"; do
     touch "$dir/.done"
   fi
   lines=$(($(cat "$dir"/claims/*.csv | wc -l) - $(ls "$dir"/claims/*.csv | wc -l)))
-  measure "$n" "$dir" "$lines" "$dir/ledger.csv" 1
-  measure "$n" "$dir" "$lines" "$dir/ledger.csv" 2
+  floor=$(baseline "$dir")
+  measure "$n" "$dir" "$lines" "$dir/ledger.csv" 1 "$floor"
+  measure "$n" "$dir" "$lines" "$dir/ledger.csv" 2 "$floor"
+  awk -v n="$n" -v f="$floor" -v a="$(cat bench/secs-$n-1)" -v b="$(cat bench/secs-$n-2)" \
+    'BEGIN { printf "\n%s lines: parse-only baseline %.2f s; 1 → 2 threads: %.2f×\n\n", n, f, a/b }' | tee -a "$results"
 done
 echo "results in $results"

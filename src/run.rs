@@ -115,8 +115,20 @@ pub struct RunReport {
     pub summary: String,
 }
 
-/// Run one period end to end.
+/// Run one period end to end, on `--threads` worker threads (all parallel
+/// work: parsing, adjudication, formatting, hashing).
 pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> {
+    match cfg.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| RunError::Usage(format!("cannot start {n} threads: {e}")))?
+            .install(|| run_in_pool(cfg, progress)),
+        None => run_in_pool(cfg, progress),
+    }
+}
+
+fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> {
     let t0 = Instant::now();
     let mut book = rules::load_dir(&cfg.rules)?;
     rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
@@ -169,24 +181,14 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
         reference: &reference,
         lang: cfg.lang,
     };
-    let mut work = || -> Vec<adjudicate::PersonOutcome> {
-        persons
-            .par_iter_mut()
-            .map(|(pid, claims)| {
-                let o = adjudicate::adjudicate_person(&cx, pid, claims, ledger.rows.get(*pid));
-                progress.inc(1);
-                o
-            })
-            .collect()
-    };
-    let outcomes = match cfg.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| RunError::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(work),
-        None => work(),
-    };
+    let outcomes: Vec<adjudicate::PersonOutcome> = persons
+        .par_iter_mut()
+        .map(|(pid, claims)| {
+            let o = adjudicate::adjudicate_person(&cx, pid, claims, ledger.rows.get(*pid));
+            progress.inc(1);
+            o
+        })
+        .collect();
     let t_adjudicate = t1.elapsed();
 
     // Gather, order, reconcile.

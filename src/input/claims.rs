@@ -174,63 +174,19 @@ pub fn assemble(
     mut set: ClaimSet,
     period: Option<Months>,
 ) -> (ClaimSet, Option<Months>) {
-    let mut pending: Vec<Pending> = Vec::new();
-    for (fi, f) in files.iter().enumerate() {
-        let mut stat = ClaimFileStat {
-            file: InputFile::from(f),
-            lines: 0,
-            amount: Decimal::ZERO,
-            rejected_lines: 0,
-            adjudicated_lines: 0,
-            adjudicated_amount: Decimal::ZERO,
-            rejected_amount: Decimal::ZERO,
-        };
-        let mut rows = f.records();
-        while let Some(row) = rows.next_row() {
-            stat.lines += 1;
-            match row {
-                Ok(row) => {
-                    let src = Source {
-                        file: fi,
-                        line: row.line,
-                        bytes: row.byte_range,
-                    };
-                    let amount = row.get_at(col::AMOUNT).and_then(|s| cell::money(s).ok());
-                    stat.amount += amount.unwrap_or_default();
-                    let parsed = parse_line(&row);
-                    match row.get_at(col::CLAIM_ID) {
-                        Some(id) => pending.push(Pending {
-                            claim_id: id.to_string(),
-                            src,
-                            amount,
-                            parsed,
-                        }),
-                        None => set.rejects.push(reject(
-                            files,
-                            src,
-                            "claim_id",
-                            "",
-                            "required value is missing: the line belongs to no claim".into(),
-                            amount,
-                        )),
-                    }
-                }
-                Err(e) => {
-                    // The CSV itself is broken here (e.g. bad quoting): no
-                    // cell can be trusted, so the line stands alone.
-                    set.rejects.push(Reject {
-                        file: f.path.display().to_string(),
-                        line: e.line,
-                        column: String::new(),
-                        claim_id: String::new(),
-                        reason: e.message,
-                        raw: String::new(),
-                        amount: None,
-                    });
-                }
-            }
-        }
+    // Files are parsed in parallel, then joined in file order, so the
+    // result does not depend on which thread finished first.
+    let parsed_files: Vec<(ClaimFileStat, Vec<Pending>, Vec<Reject>)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(fi, f)| parse_file(files, fi, f))
+        .collect();
+    let mut pending: Vec<Pending> =
+        Vec::with_capacity(parsed_files.iter().map(|p| p.1.len()).sum());
+    for (stat, lines, rejects) in parsed_files {
         set.files.push(stat);
+        pending.extend(lines);
+        set.rejects.extend(rejects);
     }
 
     let period = period.or_else(|| {
@@ -312,6 +268,71 @@ pub fn assemble(
         }
     }
     (set, period)
+}
+
+/// Parse every line of one claim file: its statistics, its lines, and the
+/// lines that belong to no claim.
+fn parse_file(
+    files: &[super::csvsrc::CsvFile],
+    fi: usize,
+    f: &super::csvsrc::CsvFile,
+) -> (ClaimFileStat, Vec<Pending>, Vec<Reject>) {
+    let mut stat = ClaimFileStat {
+        file: InputFile::from(f),
+        lines: 0,
+        amount: Decimal::ZERO,
+        rejected_lines: 0,
+        adjudicated_lines: 0,
+        adjudicated_amount: Decimal::ZERO,
+        rejected_amount: Decimal::ZERO,
+    };
+    let (mut pending, mut rejects) = (Vec::new(), Vec::new());
+    let mut rows = f.records();
+    while let Some(row) = rows.next_row() {
+        stat.lines += 1;
+        match row {
+            Ok(row) => {
+                let src = Source {
+                    file: fi,
+                    line: row.line,
+                    bytes: row.byte_range,
+                };
+                let amount = row.get_at(col::AMOUNT).and_then(|s| cell::money(s).ok());
+                stat.amount += amount.unwrap_or_default();
+                let parsed = parse_line(&row);
+                match row.get_at(col::CLAIM_ID) {
+                    Some(id) => pending.push(Pending {
+                        claim_id: id.to_string(),
+                        src,
+                        amount,
+                        parsed,
+                    }),
+                    None => rejects.push(reject(
+                        files,
+                        src,
+                        "claim_id",
+                        "",
+                        "required value is missing: the line belongs to no claim".into(),
+                        amount,
+                    )),
+                }
+            }
+            Err(e) => {
+                // The CSV itself is broken here (e.g. bad quoting): no
+                // cell can be trusted, so the line stands alone.
+                rejects.push(Reject {
+                    file: f.path.display().to_string(),
+                    line: e.line,
+                    column: String::new(),
+                    claim_id: String::new(),
+                    reason: e.message,
+                    raw: String::new(),
+                    amount: None,
+                });
+            }
+        }
+    }
+    (stat, pending, rejects)
 }
 
 fn reject(
