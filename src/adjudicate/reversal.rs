@@ -86,9 +86,19 @@ pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String
                     expected: -p.total,
                     got,
                 })
-            } else if p.status == crate::adjudicate::Status::Reversal
-                || !prior_cancelled.insert(p.claim_id.as_str())
-            {
+            } else if p.status == Status::Reversed {
+                // Cancelled in its own period (its reversal row may not be
+                // among the --prior files).
+                let by = prior
+                    .reversed
+                    .get(original)
+                    .cloned()
+                    .unwrap_or_else(|| "a reversal of its own period".into());
+                Pairing::Refused(Refusal::AlreadyReversed {
+                    original: original.clone(),
+                    by,
+                })
+            } else if p.status == Status::Reversal || !prior_cancelled.insert(p.claim_id.as_str()) {
                 Pairing::Refused(Refusal::AlreadyReversed {
                     original: original.clone(),
                     by: c.claim_id.clone(),

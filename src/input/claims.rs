@@ -552,15 +552,26 @@ fn check_claim(
             ));
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    for (i, p) in parsed.iter().enumerate() {
-        if !seen.insert(p.line.line_no) {
-            return Err((
-                i,
-                "line_no",
-                format!("line_no {} appears twice in claim `{id}`", p.line.line_no),
-            ));
-        }
+    // A line number twice: sort (line_no, position) pairs instead of a set
+    // per claim; the culprit is the earliest repeat in file order.
+    let mut numbers: Vec<(u32, usize)> = parsed
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.line.line_no, i))
+        .collect();
+    numbers.sort_unstable();
+    let repeat = numbers
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| w[1].1)
+        .min();
+    if let Some(i) = repeat {
+        let n = parsed[i].line.line_no;
+        return Err((
+            i,
+            "line_no",
+            format!("line_no {n} appears twice in claim `{id}`"),
+        ));
     }
     if let Some(end) = period_end {
         if head.service_time.date > end {

@@ -536,3 +536,45 @@ fn the_same_period_given_twice_to_prior_is_refused() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_claim_cancelled_in_its_own_period_cannot_be_reversed_again() {
+    // The prior payments hold R1 as `reversed` (its reversal row filtered
+    // out, say): a new reversal of R1 is refused, not paid back twice.
+    let wd = Workdir::new().with_sample();
+    wd.run(&["run", "--quiet", "--out", "base"]).expect_code(0);
+    let header = wd
+        .read("base/payments.csv")
+        .lines()
+        .next()
+        .expect("header")
+        .to_string();
+    let row = "R1,SY0001,SY-H2,shiyan,2024-01-10,reversed,800.00,800.00,0.00,0.00,0.00,0.00,,0.00,0.00,0.00,800.00,institution,0.00,0.00,REVERSAL,,retired,2";
+    wd.write("jan-payments.csv", format!("{header}\n{row}\n"));
+    let members = wd.read("samples/data/members.csv");
+    data_dir(&wd, "feb", &members, &[("feb.csv", format!("{HEADER}\nR1-REV,1,SY0001,SY-H2,2024-02-05 09:00:00,general,S001,-1,800.00,-800.00,R1\n"))]);
+    wd.run(&[
+        "run",
+        "--quiet",
+        "--data",
+        "feb",
+        "--prior",
+        "jan-payments.csv",
+        "--out",
+        "out",
+        "--lang",
+        "en",
+    ])
+    .expect_code(0);
+    let p = wd.read("out/payments.csv");
+    assert_eq!(
+        (
+            field(&p, "R1-REV", "status"),
+            field(&p, "R1-REV", "reasons")
+        ),
+        ("denied", "REVERSAL_UNKNOWN")
+    );
+    assert!(wd
+        .read("out/audit.csv")
+        .contains("claim R1 is already reversed by a reversal of its own period"));
+}
