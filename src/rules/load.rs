@@ -67,22 +67,31 @@ pub fn load_dir(dir: &Path) -> Result<RuleBook, RuleError> {
 
 /// Load and validate one city's rule file.
 pub fn load_file(path: &Path) -> Result<CityRules, RuleError> {
-    let src = std::fs::read_to_string(path).map_err(|e| RuleError {
+    parse_rules(path, &read_toml(path)?)
+}
+
+/// Read a TOML file (rule file or scenario) as text.
+pub(crate) fn read_toml(path: &Path) -> Result<String, RuleError> {
+    std::fs::read_to_string(path).map_err(|e| RuleError {
         file: path.to_path_buf(),
         line: 0,
         key: String::new(),
         message: format!("cannot read: {e}"),
-    })?;
-    parse_rules(path, &src)
+    })
+}
+
+/// Parse TOML text into a spanned table, a syntax error located by line.
+pub(crate) fn parse_doc<'i>(cx: &Cx<'_>, src: &'i str) -> Result<Spanned<DeTable<'i>>, RuleError> {
+    DeTable::parse(src).map_err(|e| {
+        let line = e.span().map(|s| cx.line(&s)).unwrap_or(0);
+        cx.error(line, "", e.message().to_string())
+    })
 }
 
 /// Parse rule-file text (`path` only names it in errors).
 pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
     let cx = Cx { file: path, src };
-    let doc = DeTable::parse(src).map_err(|e| {
-        let line = e.span().map(|s| cx.line(&s)).unwrap_or(0);
-        cx.error(line, "", e.message().to_string())
-    })?;
+    let doc = parse_doc(&cx, src)?;
     let mut top = Table::new(&cx, "", doc.get_ref(), doc.span());
     let city = top.string("city")?;
     let (city_value, city_line) = city;

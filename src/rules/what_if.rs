@@ -5,10 +5,10 @@
 //! exactly like the rule file (a ratio in [0, 1], an amount ≥ 0, …); its
 //! basis becomes the override itself, and it is no longer provisional.
 
-use super::load::{amount, count, deadline, literal, ratio, Cx, Table};
+use super::load::{amount, count, deadline, literal, parse_doc, ratio, read_toml, Cx, Table};
 use super::*;
 use std::path::Path;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 
 /// One parameter to change: `shiyan.deductible.employed=800`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,20 +204,12 @@ fn unknown(path: &str) -> String {
 /// "shiyan.ratio.retired.level3" = 0.65
 /// ```
 pub fn load_scenario(path: &Path) -> Result<Scenario, RuleError> {
-    let src = std::fs::read_to_string(path).map_err(|e| RuleError {
-        file: path.to_path_buf(),
-        line: 0,
-        key: String::new(),
-        message: format!("cannot read: {e}"),
-    })?;
+    let src = read_toml(path)?;
     let cx = Cx {
         file: path,
         src: &src,
     };
-    let doc = DeTable::parse(&src).map_err(|e| {
-        let line = e.span().map(|s| cx.line(&s)).unwrap_or(0);
-        cx.error(line, "", e.message().to_string())
-    })?;
+    let doc = parse_doc(&cx, &src)?;
     let mut top = Table::new(&cx, "", doc.get_ref(), doc.span());
     let (name, _) = top.string("name")?;
     let (description, line) = top.string("description")?;
