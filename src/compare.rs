@@ -130,7 +130,7 @@ pub fn compare(
     if hb != hs && !allow_different_inputs {
         let only: Vec<String> = hb
             .symmetric_difference(&hs)
-            .map(|(r, h)| format!("{r} {}", &h[..h.len().min(12)]))
+            .map(|(r, h)| format!("{r} {}", h.chars().take(12).collect::<String>()))
             .collect();
         return Err(CompareError::DifferentInputs(format!(
             "{} and {} read different inputs ({}): give --allow-different-inputs to compare them anyway",

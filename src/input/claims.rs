@@ -299,7 +299,7 @@ fn parse_file(
                 };
                 let amount = row.get_at(col::AMOUNT).and_then(|s| cell::money(s).ok());
                 stat.amount += amount.unwrap_or_default();
-                let parsed = parse_line(&row);
+                let parsed = parse_line(&row, amount);
                 match row.get_at(col::CLAIM_ID) {
                     Some(id) => pending.push(Pending {
                         claim_id: id.to_string(),
@@ -373,7 +373,9 @@ fn clip(s: &str) -> String {
     format!("{}… ({} bytes in all)", &s[..end], s.len())
 }
 
-fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
+/// Parse one line; `amount` is the amount cell already parsed by the caller
+/// (for reconciliation), so it is not parsed twice.
+fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellError> {
     if let Some(message) = row.undecodable() {
         return Err(CellError {
             column: "",
@@ -382,8 +384,13 @@ fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
     }
     // A record that runs over several lines and does not fit the header is
     // an unclosed quote: say so, rather than what it broke downstream.
-    let spans = row.raw.matches('\n').count();
-    if spans > 0 && (row.width_mismatch.is_some() || row.oversized.is_some()) {
+    let malformed = row.width_mismatch.is_some() || row.oversized.is_some();
+    let spans = if malformed {
+        row.raw.matches('\n').count()
+    } else {
+        0
+    };
+    if spans > 0 {
         return Err(CellError {
             column: "",
             message: format!(
@@ -437,7 +444,10 @@ fn parse_line(row: &Row<'_>) -> Result<Parsed, CellError> {
         item_code: row.need_at(col::ITEM_CODE)?.to_string(),
         quantity: row.parse_req_at(col::QUANTITY, cell::decimal)?,
         unit_price: row.parse_req_at(col::UNIT_PRICE, cell::money)?,
-        amount: row.parse_req_at(col::AMOUNT, cell::money)?,
+        amount: match amount {
+            Some(a) => a,
+            None => row.parse_req_at(col::AMOUNT, cell::money)?,
+        },
         prescription_id: row.get_at(col::PRESCRIPTION_ID).map(str::to_string),
         prescriber_id: row.get_at(col::PRESCRIBER_ID).map(str::to_string),
         supply_days: row.parse_at(col::SUPPLY_DAYS, cell::count)?,

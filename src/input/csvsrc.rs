@@ -238,14 +238,6 @@ impl CsvFile {
             header_len: None,
         }
     }
-
-    /// The schema column's name, for messages.
-    pub fn has(&self, name: &str) -> bool {
-        self.schema
-            .iter()
-            .zip(&self.index)
-            .any(|(c, i)| c.name == name && i.is_some())
-    }
 }
 
 /// A streaming cursor over a file's records.

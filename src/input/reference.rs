@@ -65,17 +65,6 @@ impl Catalogue {
             }
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.items
-            .values()
-            .map(|i| usize::from(i.general.is_some()) + i.local.len())
-            .sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// A reference file that was read, and what to warn about.
