@@ -344,11 +344,8 @@ fn reject(
     amount: Option<Decimal>,
 ) -> Reject {
     let f = &files[src.file];
-    let raw = f
-        .text
-        .get(src.bytes.0..src.bytes.1)
-        .unwrap_or("")
-        .trim_end_matches(['\r', '\n']);
+    let text = f.raw_text(src.bytes);
+    let raw = text.trim_end_matches(['\r', '\n']);
     Reject {
         file: f.path.display().to_string(),
         line: src.line,

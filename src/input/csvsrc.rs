@@ -4,6 +4,9 @@
 //! that remember their file line and raw text for error reports.
 
 use super::InputError;
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// The longest cell accepted (bytes). No field of the contract comes near
@@ -60,7 +63,7 @@ pub const fn opt(name: &'static str, alias: &'static str) -> Column {
 /// A decoded CSV file with its header mapped onto a schema.
 pub struct CsvFile {
     pub path: PathBuf,
-    pub text: String,
+    body: Body,
     pub bytes: u64,
     /// SHA-256 of the file as read, hex.
     pub sha256: String,
@@ -77,20 +80,105 @@ pub struct CsvFile {
     pub lossy: bool,
 }
 
-/// Read and decode a file, and map its header.
+/// Where a file's text comes from.
+enum Body {
+    /// Decoded and held whole: files that are not valid UTF-8 (GB18030, or
+    /// UTF-8 with corrupt bytes), which are rare and small.
+    Text(String),
+    /// Valid UTF-8, streamed from the file; `skip` is the length of a BOM.
+    /// The handle serves raw lines of quarantined records by offset.
+    File { handle: File, skip: u64 },
+}
+
+/// Bytes read per call while hashing and checking a file.
+const SCAN_CHUNK: usize = 1 << 20;
+
+/// Open a file for streaming: hash it and check it is UTF-8 in one pass
+/// of fixed memory, then read its header. A file that is not valid UTF-8
+/// (or `--encoding gb18030`) is decoded whole instead, as [`open_whole`].
 pub fn open(
     path: &Path,
     schema: &'static [Column],
     encoding: Encoding,
 ) -> Result<CsvFile, InputError> {
-    let raw = std::fs::read(path)
-        .map_err(|e| InputError::new(path, 0, "", format!("cannot read: {e}")))?;
-    let bytes = raw.len() as u64;
-    let sha256 = sha256_hex(&raw);
-    let (text, used, lossy) = decode(raw, encoding);
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    if encoding == Encoding::Gb18030 {
+        return open_whole(path, schema, encoding);
+    }
+    let cannot = |e: std::io::Error| InputError::new(path, 0, "", format!("cannot read: {e}"));
+    let mut file = File::open(path).map_err(cannot)?;
+    let Some((bytes, sha256, bom)) = scan_utf8(&mut file).map_err(cannot)? else {
+        return open_whole(path, schema, encoding);
+    };
+    let skip = if bom { 3 } else { 0 };
+    let mut tee = Tee::new(path, skip).map_err(cannot)?;
+    let header = {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(&mut tee);
+        header_of(path, &mut rdr)?
+    };
+    let (index, unknown_columns, missing_columns) = map_header(path, &header, schema)?;
+    Ok(CsvFile {
+        path: path.to_path_buf(),
+        body: Body::File { handle: file, skip },
+        bytes,
+        sha256,
+        index,
+        schema,
+        unknown_columns,
+        missing_columns,
+        encoding: "utf-8",
+        lossy: false,
+    })
+}
+
+/// Hash a file and check that it is UTF-8, in chunks. `None` when it is
+/// not; else its size, SHA-256 and whether it starts with a BOM.
+fn scan_utf8(file: &mut File) -> std::io::Result<Option<(u64, String, bool)>> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; SCAN_CHUNK + 4];
+    // Bytes of a character cut by the previous chunk, moved to the front.
+    let mut carried = 0;
+    let mut bytes = 0u64;
+    let mut bom = None;
+    loop {
+        let n = file.read(&mut buf[carried..])?;
+        if n == 0 {
+            if carried > 0 {
+                return Ok(None);
+            }
+            break;
+        }
+        hasher.update(&buf[carried..carried + n]);
+        let first = bytes == 0;
+        bytes += n as u64;
+        let end = carried + n;
+        if first {
+            bom = Some(buf[..end].starts_with(b"\xEF\xBB\xBF"));
+        }
+        match std::str::from_utf8(&buf[..end]) {
+            Ok(_) => carried = 0,
+            // A character cut at the end of the chunk: finish it next time.
+            Err(e) if e.error_len().is_none() => {
+                let from = e.valid_up_to();
+                buf.copy_within(from..end, 0);
+                carried = end - from;
+            }
+            Err(_) => return Ok(None),
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    let digest = hasher.finalize();
+    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Some((bytes, hex, bom.unwrap_or(false))))
+}
+
+/// The header record, or why there is none.
+fn header_of<R: Read>(
+    path: &Path,
+    rdr: &mut csv::Reader<R>,
+) -> Result<csv::ByteRecord, InputError> {
     let header = rdr
         .byte_headers()
         .map_err(|e| InputError::new(path, 1, "", format!("cannot read the header row: {e}")))?
@@ -103,6 +191,18 @@ pub fn open(
             "the header row is missing or empty".into(),
         ));
     }
+    Ok(header)
+}
+
+type Layout = (Vec<Option<usize>>, Vec<String>, Vec<&'static str>);
+
+/// Map a header onto a schema: each column's index, the unknown names and
+/// the missing required columns.
+fn map_header(
+    path: &Path,
+    header: &csv::ByteRecord,
+    schema: &'static [Column],
+) -> Result<Layout, InputError> {
     let mut index = vec![None; schema.len()];
     let mut unknown_columns = Vec::new();
     for (i, h) in header.iter().enumerate() {
@@ -130,9 +230,30 @@ pub fn open(
         .filter(|(c, i)| c.required && i.is_none())
         .map(|(c, _)| c.name)
         .collect();
+    Ok((index, unknown_columns, missing_columns))
+}
+
+/// Read and decode a whole file, and map its header.
+fn open_whole(
+    path: &Path,
+    schema: &'static [Column],
+    encoding: Encoding,
+) -> Result<CsvFile, InputError> {
+    let raw = std::fs::read(path)
+        .map_err(|e| InputError::new(path, 0, "", format!("cannot read: {e}")))?;
+    let bytes = raw.len() as u64;
+    let sha256 = sha256_hex(&raw);
+    let (text, used, lossy) = decode(raw, encoding);
+    let header = {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        header_of(path, &mut rdr)?
+    };
+    let (index, unknown_columns, missing_columns) = map_header(path, &header, schema)?;
     Ok(CsvFile {
         path: path.to_path_buf(),
-        text,
+        body: Body::Text(text),
         bytes,
         sha256,
         index,
@@ -228,14 +349,108 @@ fn mostly_utf8(lossy: &str) -> bool {
 impl CsvFile {
     /// Iterate the data records into one reused buffer.
     pub fn records(&self) -> Records<'_> {
+        let input = match &self.body {
+            Body::Text(t) => Input::Text(t.as_bytes()),
+            Body::File { skip, .. } => match Tee::new(&self.path, *skip) {
+                Ok(t) => Input::Stream(t),
+                Err(e) => Input::Failed(Some(e)),
+            },
+        };
         let rdr = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(self.text.as_bytes());
+            .buffer_capacity(1 << 16)
+            .from_reader(input);
         Records {
             file: self,
             rdr,
             record: csv::ByteRecord::new(),
             header_len: None,
+            last_end: 0,
+        }
+    }
+
+    /// The raw text of the record at `range` (byte offsets after any BOM),
+    /// for a quarantined line's `raw` cell.
+    pub fn raw_text(&self, range: (usize, usize)) -> Cow<'_, str> {
+        let (begin, end) = range;
+        match &self.body {
+            Body::Text(t) => Cow::Borrowed(t.get(begin..end.min(t.len())).unwrap_or("")),
+            Body::File { handle, skip } => {
+                use std::os::unix::fs::FileExt;
+                let mut buf = vec![0u8; end.saturating_sub(begin)];
+                match handle.read_exact_at(&mut buf, skip + begin as u64) {
+                    Ok(()) => Cow::Owned(String::from_utf8_lossy(&buf).into_owned()),
+                    Err(_) => Cow::Borrowed(""),
+                }
+            }
+        }
+    }
+}
+
+/// A reader over a file's bytes after its BOM that keeps what it has read
+/// since the last record handed out, so each record's raw text is at hand
+/// without holding the file.
+struct Tee {
+    file: File,
+    kept: Vec<u8>,
+    /// Offset of `kept[0]` in the stream.
+    kept_start: u64,
+}
+
+impl Tee {
+    /// A fresh handle (a clone would share the position of the one kept
+    /// for raw lines), past the BOM.
+    fn new(path: &Path, skip: u64) -> std::io::Result<Tee> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(skip))?;
+        Ok(Tee {
+            file,
+            kept: Vec::with_capacity(1 << 20),
+            kept_start: 0,
+        })
+    }
+
+    /// Forget the bytes before stream offset `upto`, once enough piled up.
+    fn release(&mut self, upto: u64) {
+        let done = upto.saturating_sub(self.kept_start) as usize;
+        if done >= 1 << 20 && done <= self.kept.len() {
+            self.kept.drain(..done);
+            self.kept_start += done as u64;
+        }
+    }
+
+    fn window(&self, begin: u64, end: u64) -> &[u8] {
+        let from = begin.saturating_sub(self.kept_start) as usize;
+        let to = end.saturating_sub(self.kept_start) as usize;
+        self.kept.get(from..to.min(self.kept.len())).unwrap_or(&[])
+    }
+}
+
+impl Read for Tee {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.kept.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// What a [`Records`] cursor reads.
+enum Input<'f> {
+    Text(&'f [u8]),
+    Stream(Tee),
+    /// The file could not be opened again: the error, reported once.
+    Failed(Option<std::io::Error>),
+}
+
+impl Read for Input<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Input::Text(t) => t.read(buf),
+            Input::Stream(t) => t.read(buf),
+            Input::Failed(e) => match e.take() {
+                Some(e) => Err(e),
+                None => Ok(0),
+            },
         }
     }
 }
@@ -243,9 +458,11 @@ impl CsvFile {
 /// A streaming cursor over a file's records.
 pub struct Records<'f> {
     file: &'f CsvFile,
-    rdr: csv::Reader<&'f [u8]>,
+    rdr: csv::Reader<Input<'f>>,
     record: csv::ByteRecord,
     header_len: Option<usize>,
+    /// Stream offset where the previous record ended.
+    last_end: u64,
 }
 
 /// One record: its line number, raw text, and cells by schema column.
@@ -273,16 +490,28 @@ impl<'f> Records<'f> {
                 n
             }
         };
+        if let Input::Stream(t) = self.rdr.get_mut() {
+            t.release(self.last_end);
+        }
         let start = self.rdr.position().clone();
         match self.rdr.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
                 let pos = self.record.position().cloned().unwrap_or(start);
-                let begin = pos.byte() as usize;
-                let end = self.rdr.position().byte() as usize;
-                let text = &self.file.text;
-                let raw = text
-                    .get(begin..end.min(text.len()))
+                let begin = pos.byte();
+                let end = self.rdr.position().byte();
+                self.last_end = end;
+                // (A text input is consumed as it is read: take its raw
+                // lines from the file's text.)
+                let bytes = match (&self.file.body, self.rdr.get_ref()) {
+                    (Body::Text(t), _) => t
+                        .as_bytes()
+                        .get(begin as usize..(end as usize).min(t.len()))
+                        .unwrap_or(&[]),
+                    (_, Input::Stream(t)) => t.window(begin, end),
+                    _ => &[],
+                };
+                let raw = std::str::from_utf8(bytes)
                     .unwrap_or("")
                     .trim_end_matches(['\r', '\n']);
                 let n = self.record.len();
@@ -304,7 +533,7 @@ impl<'f> Records<'f> {
                 Some(Ok(Row {
                     line: pos.line(),
                     raw,
-                    byte_range: (begin, end),
+                    byte_range: (begin as usize, end as usize),
                     file: self.file,
                     record: &self.record,
                     width_mismatch: (n != header_len).then_some((n, header_len)),
