@@ -98,6 +98,9 @@ pub struct RunArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Memory budget, e.g. 512M or 2G (default: a quarter of RAM, at most 1G). A larger month is adjudicated partition by partition through spill files beside the output, with the same outputs.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// No progress bar and no printed summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -200,6 +203,11 @@ impl RunArgs {
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
+        let memory_limit = match &self.memory_limit {
+            None => crate::memory::default_limit(),
+            Some(s) => crate::memory::parse_size(s)
+                .ok_or_else(|| format!("--memory-limit `{s}` is not a size such as 512M or 2G"))?,
+        };
         Ok(RunConfig {
             data: self.data,
             claims: self.claims,
@@ -213,6 +221,7 @@ impl RunArgs {
             period,
             out: self.out,
             threads: self.threads,
+            memory_limit,
             quiet: self.quiet,
             force: self.force,
             strict: self.strict,

@@ -31,6 +31,16 @@ macro_rules! contract_enum {
                 None
             }
 
+            /// A compact code (declaration order), for spill files.
+            pub fn code(self) -> u8 {
+                self as u8
+            }
+
+            /// The variant of a [`Self::code`].
+            pub fn from_code(code: u8) -> Option<Self> {
+                [$($name::$variant),+].get(code as usize).copied()
+            }
+
             /// The accepted English ids, for error messages.
             pub fn expected() -> &'static str {
                 concat!($($id, " "),+)

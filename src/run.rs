@@ -4,16 +4,21 @@
 
 use crate::adjudicate::{self, ClaimDecision, Context, Lang, Status};
 use crate::date::Months;
-use crate::input::{self, claims, reference, ClaimSet, Encoding, InputError, InputFile, Reference};
+use crate::input::{
+    self, claims, reference, ClaimFileStat, Encoding, Grouped, InputError, InputFile, Reference,
+    Reject,
+};
+use crate::memory;
 use crate::model::{Claim, LedgerEntry};
-use crate::output::{self, manifest::Manifest, staging, Staging, Summary};
+use crate::output::{self, manifest::Manifest, merge::PartWriter, staging, Staging, Summary};
+use crate::partition::{self, SpillArea};
 use crate::progress::Progress;
 use crate::rules::{self, RuleError};
 use rayon::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A validated `run` configuration.
 #[derive(Debug, Clone)]
@@ -32,6 +37,9 @@ pub struct RunConfig {
     pub period: Option<Months>,
     pub out: Option<PathBuf>,
     pub threads: Option<usize>,
+    /// The memory budget in bytes: a month larger than fits is adjudicated
+    /// partition by partition through spill files.
+    pub memory_limit: u64,
     pub quiet: bool,
     /// Replace an existing, non-empty output directory.
     pub force: bool,
@@ -64,6 +72,7 @@ impl RunConfig {
             period: None,
             out: None,
             threads: None,
+            memory_limit: memory::default_limit(),
             quiet: false,
             force: false,
             strict: false,
@@ -133,85 +142,162 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let mut book = rules::load_dir(&cfg.rules)?;
     rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
     let mut warnings = Vec::new();
-    let (reference, mut ref_files, ledger) = read_reference(cfg, book, &mut warnings)?;
+    let (reference, mut ref_files, mut ledger) = read_reference(cfg, book, &mut warnings)?;
+    let prior = input::prior::read_prior(&cfg.prior, cfg.encoding)?;
+    ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
 
     let claim_paths = claim_paths(cfg)?;
-    let (files, set) = claims::read_claims(&claim_paths, cfg.encoding)?;
-    warnings.extend(set.warnings.iter().cloned());
+    let (files, claim_warnings) = claims::read_claims(&claim_paths, cfg.encoding)?;
+    warnings.extend(claim_warnings);
+    // The month is adjudicated at once when it fits the memory budget,
+    // else partition by partition (see `partition`).
+    let input_bytes: u64 = files.iter().map(|f| f.bytes).sum();
+    let in_use = memory::resident().unwrap_or(0);
+    let parts = memory::partitions(cfg.memory_limit, in_use, input_bytes);
+    let area = if parts > 1 {
+        let parent = match &cfg.out {
+            Some(o) => o
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            None => PathBuf::from("out"),
+        };
+        Some(
+            SpillArea::create(&parent).map_err(|source| RunError::Output {
+                path: parent.clone(),
+                source,
+            })?,
+        )
+    } else {
+        None
+    };
     progress.stage("reading", files.len() as u64);
-    let (set, period) = claims::assemble(&files, set, cfg.period);
-    let Some(period) = period else {
+    let spill_err = |source| RunError::Output {
+        path: PathBuf::from("(spill area)"),
+        source,
+    };
+    let (mut scan, mut lines) = partition::scan(&files, parts, area).map_err(spill_err)?;
+    progress.inc(files.len() as u64);
+    let Some(period) = claims::period_of(cfg.period, &scan) else {
         return Err(RunError::Usage(
             "no claim line has a readable service_time: give --period".into(),
         ));
     };
-    progress.inc(files.len() as u64);
-    drop(files);
     check_ledger(cfg, &ledger, period)?;
-    if cfg.strict && !set.rejects.is_empty() {
-        let r = &set.rejects[0];
-        let first = format!("{}:{}: {} {}", r.file, r.line, r.column, r.reason);
-        return Err(RunError::Strict {
-            count: set.rejects.len(),
-            first,
-        });
+    let t_read = t0.elapsed();
+
+    // Claims split across partitions are checked together first; they
+    // never pass (their lines disagree on the person), only quarantine.
+    let period_end = Some(period.last_day());
+    let cross = claims::group(&files, lines.take_cross(), period_end, &mut scan.files);
+    if !cross.claims.is_empty() {
+        return Err(RunError::Reconciliation(format!(
+            "claim {} spans partitions but passed its checks",
+            cross.claims[0].claim_id
+        )));
     }
-    // Take the output directory now: a run that cannot write it fails
-    // before the long work, and two runs never write it at once.
+    let mut rejects = std::mem::take(&mut scan.rejects);
+    rejects.extend(cross.rejects);
+
     let out_dir = cfg
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(period.to_string()));
-    let mut staging = Staging::create(&out_dir, cfg.force)?;
-    let t_read = t0.elapsed();
-
-    // Adjudicate persons in parallel; each person's claims in §1 order.
-    let t1 = Instant::now();
-    let mut by_person: rustc_hash::FxHashMap<&str, Vec<&Claim>> = Default::default();
-    for c in &set.claims {
-        by_person.entry(c.person_id.as_str()).or_default().push(c);
-    }
-    let mut persons: Vec<(&str, Vec<&Claim>)> = by_person.into_iter().collect();
-    persons.sort_unstable_by_key(|(p, _)| *p);
-    progress.stage("adjudicating", persons.len() as u64);
-    let prior = input::prior::read_prior(&cfg.prior, cfg.encoding)?;
-    ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
+    let mut staging = None;
     let cx = Context {
         prior: &prior,
         reference: &reference,
         lang: cfg.lang,
     };
-    let outcomes: Vec<adjudicate::PersonOutcome> = persons
-        .par_iter_mut()
-        .map(|(pid, claims)| {
-            let o = adjudicate::adjudicate_person(&cx, pid, claims, ledger.rows.get(*pid));
-            progress.inc(1);
-            o
-        })
-        .collect();
-    let t_adjudicate = t1.elapsed();
+    let mut tally = Tally::default();
+    let mut summary = Summary::default();
+    let mut parts_written: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let (mut t_adjudicate, mut t_write) = (Duration::ZERO, Duration::ZERO);
+    let lines_read: u64 = scan.files.iter().map(|f| f.lines).sum();
+    progress.stage("adjudicating", lines_read);
+    for p in 0..lines.parts() {
+        let t1 = Instant::now();
+        let pending = lines.take(p).map_err(spill_err)?;
+        let n = pending.len() as u64;
+        let mut grouped = claims::group(&files, pending, period_end, &mut scan.files);
+        rejects.append(&mut grouped.rejects);
+        if cfg.strict && !rejects.is_empty() {
+            return Err(strict_error(rejects));
+        }
+        // Adjudicate persons in parallel; each person's claims in §1 order.
+        let mut by_person: rustc_hash::FxHashMap<&str, Vec<&Claim>> = Default::default();
+        for c in &grouped.claims {
+            by_person.entry(c.person_id.as_str()).or_default().push(c);
+        }
+        let mut persons: Vec<(&str, Vec<&Claim>)> = by_person.into_iter().collect();
+        persons.sort_unstable_by_key(|(p, _)| *p);
+        let rows = &ledger.rows;
+        let outcomes: Vec<adjudicate::PersonOutcome> = persons
+            .par_iter_mut()
+            .map(|(pid, claims)| adjudicate::adjudicate_person(&cx, pid, claims, rows.get(*pid)))
+            .collect();
+        drop(persons);
+        let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(grouped.claims.len());
+        for o in outcomes {
+            tally.versions_used.extend(o.versions_used);
+            ledger.rows.insert(o.ledger.person_id.clone(), o.ledger);
+            decisions.extend(o.decisions);
+        }
+        tally.add(&grouped, &decisions)?;
+        summary.merge(Summary::of(&decisions, &[], period.first_day()));
+        t_adjudicate += t1.elapsed();
 
-    // Gather, order, reconcile.
-    let t2 = Instant::now();
-    let mut versions_used: BTreeSet<(String, usize)> = BTreeSet::new();
-    let mut ledger_rows: BTreeMap<String, LedgerEntry> = ledger.rows.into_iter().collect();
-    let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(set.claims.len());
-    for o in outcomes {
-        versions_used.extend(o.versions_used);
-        ledger_rows.insert(o.ledger.person_id.clone(), o.ledger);
-        decisions.extend(o.decisions);
+        // Write in claim_id order: straight into the output when the
+        // month is one partition, else into part files merged below.
+        let t2 = Instant::now();
+        let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
+        ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
+        match lines.area() {
+            None => {
+                let st = staging.insert(Staging::create(&out_dir, cfg.force)?);
+                stage(st, &out_dir, "payments.csv", &|w| {
+                    output::write_payments(w, &ordered)
+                })?;
+                stage(st, &out_dir, "audit.csv", &|w| {
+                    output::write_audit(w, &ordered)
+                })?;
+            }
+            Some(area) => {
+                let pay = area.join(format!("payments-{p:04}.part"));
+                let aud = area.join(format!("audit-{p:04}.part"));
+                let part_err = |path: &Path| {
+                    let path = path.to_path_buf();
+                    move |source| RunError::Output {
+                        path: path.clone(),
+                        source,
+                    }
+                };
+                let mut w = PartWriter::create(&pay).map_err(part_err(&pay))?;
+                output::spill_payments(&mut w, &ordered).map_err(part_err(&pay))?;
+                w.finish().map_err(part_err(&pay))?;
+                let mut w = PartWriter::create(&aud).map_err(part_err(&aud))?;
+                output::spill_audit(&mut w, &ordered).map_err(part_err(&aud))?;
+                w.finish().map_err(part_err(&aud))?;
+                parts_written.push((pay, aud));
+            }
+        }
+        t_write += t2.elapsed();
+        progress.inc(n);
+        // Freeing millions of small allocations takes a noticeable part of
+        // a run: let it happen off the main path.
+        drop(ordered);
+        std::thread::spawn(move || drop((decisions, grouped)));
     }
-    // Order references, not the (large) decisions themselves.
-    let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
-    ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
-    reconcile(&set, &decisions)?;
-    warnings.extend(provisional_warnings(&reference, &versions_used));
+    claims::tally_rejects(&mut scan.files, &mut rejects);
+    if cfg.strict && !rejects.is_empty() {
+        return Err(strict_error(rejects));
+    }
+    tally.reconcile(&scan.files)?;
+    warnings.extend(provisional_warnings(&reference, &tally.versions_used));
 
-    // Write everything, then rename into place.
-    let out_dir = cfg
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(period.to_string()));
+    // Write everything else, then rename into place.
+    let t2 = Instant::now();
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| RunError::Output {
@@ -220,17 +306,32 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         }
     };
     progress.stage("writing", 7);
-    let summary = Summary::of(&decisions, &set.files, period.first_day());
-    let ledger_out: Vec<LedgerEntry> = ledger_rows.into_values().collect();
+    let mut staging = match staging {
+        Some(s) => s,
+        None => Staging::create(&out_dir, cfg.force)?,
+    };
+    if !parts_written.is_empty() {
+        let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts_written.into_iter().unzip();
+        stage(&mut staging, &out_dir, "payments.csv", &|w| {
+            output::write_header(&mut *w, output::PAYMENTS_HEADER)?;
+            output::merge::merge(w, &pay)
+        })?;
+        stage(&mut staging, &out_dir, "audit.csv", &|w| {
+            output::write_header(&mut *w, output::AUDIT_HEADER)?;
+            output::merge::merge(w, &aud)
+        })?;
+    }
+    drop(lines);
+    summary.files = scan.files.clone();
+    let mut ledger_out: Vec<&LedgerEntry> = ledger.rows.values().collect();
+    ledger_out.par_sort_unstable_by(|a, b| a.person_id.cmp(&b.person_id));
     {
         let mut write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
             stage(&mut staging, &out_dir, name, f)?;
             progress.inc(1);
             Ok::<(), RunError>(())
         };
-        write("payments.csv", &|w| output::write_payments(w, &ordered))?;
-        write("audit.csv", &|w| output::write_audit(w, &ordered))?;
-        write("rejects.csv", &|w| output::write_rejects(w, &set.rejects))?;
+        write("rejects.csv", &|w| output::write_rejects(w, &rejects))?;
         write("ledger.csv", &|w| {
             output::write_ledger(w, &ledger_out, period.last)
         })?;
@@ -241,7 +342,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             w.write_all(b"\n")
         })?;
     }
-    let t_write = t2.elapsed();
+    t_write += t2.elapsed();
 
     let outputs = staging.written().map_err(io_err(&out_dir))?;
     ref_files.sort_by(|a, b| a.0.cmp(b.0));
@@ -263,15 +364,16 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         period: period.to_string(),
         rules: &rules_files,
         inputs: &ref_files,
-        claim_files: &set.files,
+        claim_files: &scan.files,
         outputs: &outputs,
-        counts: counts(&set, &decisions, summary.total.persons),
+        counts: tally.counts(&scan.files, &rejects, summary.total.persons),
         warnings: &warnings,
         timings_ms: json!({
             "read": t_read.as_millis() as u64,
             "adjudicate": t_adjudicate.as_millis() as u64,
             "write": t_write.as_millis() as u64,
             "total": t0.elapsed().as_millis() as u64,
+            "partitions": parts,
         }),
     };
     stage(&mut staging, &out_dir, "manifest.json", &|w| {
@@ -285,16 +387,132 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let report = RunReport {
         out_dir,
         period,
-        claims: decisions.len(),
-        lines_quarantined: set.rejects.len(),
+        claims: tally.claims as usize,
+        lines_quarantined: rejects.len(),
         warnings,
         summary: what_if_lines(cfg) + &summary.render(cfg.lang),
     };
-    // Freeing millions of small allocations takes a noticeable part of a
-    // run; the outputs are committed, so let it happen off the caller's path.
-    drop(ordered);
-    std::thread::spawn(move || drop((decisions, set, reference, prior, summary)));
+    drop(ledger_out);
+    std::thread::spawn(move || drop((rejects, reference, prior, summary, ledger, files)));
     Ok(report)
+}
+
+/// The --strict refusal, naming the first quarantined line.
+fn strict_error(mut rejects: Vec<Reject>) -> RunError {
+    rejects.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let r = &rejects[0];
+    RunError::Strict {
+        count: rejects.len(),
+        first: format!("{}:{}: {} {}", r.file, r.line, r.column, r.reason),
+    }
+}
+
+/// What the partitions decided, added up for reconciliation and the
+/// manifest's counts.
+#[derive(Default)]
+struct Tally {
+    claims: u64,
+    lines_in_claims: u64,
+    decided: u64,
+    decided_amount: rust_decimal::Decimal,
+    grouped_lines: u64,
+    grouped_amount: rust_decimal::Decimal,
+    findings: u64,
+    by_status: BTreeMap<&'static str, u64>,
+    versions_used: BTreeSet<(String, usize)>,
+}
+
+impl Tally {
+    /// Add one partition; every claim must add up.
+    fn add(&mut self, grouped: &Grouped, decisions: &[ClaimDecision]) -> Result<(), RunError> {
+        self.claims += grouped.claims.len() as u64;
+        self.lines_in_claims += grouped
+            .claims
+            .iter()
+            .map(|c| c.lines.len() as u64)
+            .sum::<u64>();
+        self.grouped_lines += grouped.lines;
+        self.grouped_amount += grouped.amount;
+        self.decided += decisions.len() as u64;
+        for d in decisions {
+            if d.total != d.fund_pay + d.account_pay + d.cash_pay
+                || d.total != d.excluded + d.b_selfpay + d.remote_prepay + d.eligible
+            {
+                return Err(RunError::Reconciliation(format!(
+                    "claim {} does not add up",
+                    d.claim_id
+                )));
+            }
+            self.decided_amount += d.total;
+            self.findings += d.findings.len() as u64;
+            *self.by_status.entry(d.status.as_str()).or_default() += 1;
+        }
+        Ok(())
+    }
+
+    /// Every line read is adjudicated or quarantined, and so is every
+    /// yuan, file by file; and every claim grouped is decided.
+    fn reconcile(&self, files: &[ClaimFileStat]) -> Result<(), RunError> {
+        for f in files {
+            let name = f.file.path.display();
+            if f.lines != f.adjudicated_lines + f.rejected_lines {
+                return Err(RunError::Reconciliation(format!(
+                    "{name}: {} claim lines read, {} adjudicated + {} quarantined",
+                    f.lines, f.adjudicated_lines, f.rejected_lines
+                )));
+            }
+            if f.amount != f.adjudicated_amount + f.rejected_amount {
+                return Err(RunError::Reconciliation(format!(
+                    "{name}: {} yuan read, {} adjudicated + {} quarantined",
+                    f.amount, f.adjudicated_amount, f.rejected_amount
+                )));
+            }
+        }
+        let lines_adjudicated: u64 = files.iter().map(|f| f.adjudicated_lines).sum();
+        let amount_adjudicated: rust_decimal::Decimal =
+            files.iter().map(|f| f.adjudicated_amount).sum();
+        if self.lines_in_claims != lines_adjudicated
+            || self.grouped_lines != lines_adjudicated
+            || self.decided_amount != amount_adjudicated
+            || self.grouped_amount != amount_adjudicated
+            || self.decided != self.claims
+        {
+            return Err(RunError::Reconciliation(format!(
+                "{lines_adjudicated} lines ({amount_adjudicated} yuan) adjudicated, but {} claims of {} lines ({} yuan) decided",
+                self.decided, self.lines_in_claims, self.decided_amount
+            )));
+        }
+        Ok(())
+    }
+
+    fn counts(
+        &self,
+        files: &[ClaimFileStat],
+        rejects: &[Reject],
+        persons: u64,
+    ) -> serde_json::Value {
+        let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
+        for s in Status::ALL {
+            by_status.insert(
+                s.as_str(),
+                self.by_status.get(s.as_str()).copied().unwrap_or(0),
+            );
+        }
+        let claims_quarantined: BTreeSet<&str> = rejects
+            .iter()
+            .filter(|r| !r.claim_id.is_empty())
+            .map(|r| r.claim_id.as_str())
+            .collect();
+        json!({
+            "claim_lines_read": files.iter().map(|f| f.lines).sum::<u64>(),
+            "claim_lines_quarantined": rejects.len(),
+            "claims_adjudicated": self.decided,
+            "claims_quarantined": claims_quarantined.len(),
+            "persons": persons,
+            "findings": self.findings,
+            "by_status": by_status,
+        })
+    }
 }
 
 /// The what-if overrides, echoed above the printed summary.
@@ -443,76 +661,6 @@ fn claim_paths(cfg: &RunConfig) -> Result<Vec<PathBuf>, RunError> {
         return Err(RunError::Usage("no claim files (*.csv) found".into()));
     }
     Ok(out)
-}
-
-/// Every line read is adjudicated or quarantined, and so is every yuan,
-/// file by file; and every claim adds up.
-fn reconcile(set: &ClaimSet, decisions: &[ClaimDecision]) -> Result<(), RunError> {
-    for f in &set.files {
-        let name = f.file.path.display();
-        if f.lines != f.adjudicated_lines + f.rejected_lines {
-            return Err(RunError::Reconciliation(format!(
-                "{name}: {} claim lines read, {} adjudicated + {} quarantined",
-                f.lines, f.adjudicated_lines, f.rejected_lines
-            )));
-        }
-        if f.amount != f.adjudicated_amount + f.rejected_amount {
-            return Err(RunError::Reconciliation(format!(
-                "{name}: {} yuan read, {} adjudicated + {} quarantined",
-                f.amount, f.adjudicated_amount, f.rejected_amount
-            )));
-        }
-    }
-    let lines_in_claims: u64 = set.claims.iter().map(|c| c.lines.len() as u64).sum();
-    let lines_adjudicated: u64 = set.files.iter().map(|f| f.adjudicated_lines).sum();
-    let amount_adjudicated: rust_decimal::Decimal =
-        set.files.iter().map(|f| f.adjudicated_amount).sum();
-    let amount_paid: rust_decimal::Decimal = decisions.iter().map(|d| d.total).sum();
-    if lines_in_claims != lines_adjudicated
-        || amount_paid != amount_adjudicated
-        || decisions.len() != set.claims.len()
-    {
-        return Err(RunError::Reconciliation(format!(
-            "{lines_adjudicated} lines ({amount_adjudicated} yuan) adjudicated, but {} claims of {lines_in_claims} lines ({amount_paid} yuan) decided",
-            decisions.len()
-        )));
-    }
-    for d in decisions {
-        if d.total != d.fund_pay + d.account_pay + d.cash_pay
-            || d.total != d.excluded + d.b_selfpay + d.remote_prepay + d.eligible
-        {
-            return Err(RunError::Reconciliation(format!(
-                "claim {} does not add up",
-                d.claim_id
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn counts(set: &ClaimSet, decisions: &[ClaimDecision], persons: u64) -> serde_json::Value {
-    let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
-    for s in Status::ALL {
-        by_status.insert(s.as_str(), 0);
-    }
-    for d in decisions {
-        *by_status.entry(d.status.as_str()).or_default() += 1;
-    }
-    let claims_quarantined: BTreeSet<&str> = set
-        .rejects
-        .iter()
-        .filter(|r| !r.claim_id.is_empty())
-        .map(|r| r.claim_id.as_str())
-        .collect();
-    json!({
-        "claim_lines_read": set.files.iter().map(|f| f.lines).sum::<u64>(),
-        "claim_lines_quarantined": set.rejects.len(),
-        "claims_adjudicated": decisions.len(),
-        "claims_quarantined": claims_quarantined.len(),
-        "persons": persons,
-        "findings": decisions.iter().map(|d| d.findings.len()).sum::<usize>(),
-        "by_status": by_status,
-    })
 }
 
 /// One warning per city whose rules in use hold provisional parameters.

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
-const CLAIMS: &[Column] = &[
+pub(crate) const CLAIMS: &[Column] = &[
     req("claim_id", "结算流水号"),
     req("line_no", "明细序号"),
     req("person_id", "个人编号"),
@@ -89,48 +89,40 @@ pub struct ClaimFileStat {
     pub rejected_amount: Decimal,
 }
 
-/// The claims of a period, grouped and checked.
-#[derive(Debug, Default)]
-pub struct ClaimSet {
-    pub claims: Vec<Claim>,
-    pub rejects: Vec<Reject>,
-    pub files: Vec<ClaimFileStat>,
-    pub warnings: Vec<String>,
-}
-
 /// Where a line came from.
-#[derive(Debug, Clone, Copy)]
-struct Source {
-    file: usize,
-    line: u64,
-    bytes: (usize, usize),
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Source {
+    pub file: usize,
+    pub line: u64,
+    pub bytes: (usize, usize),
 }
 
 /// The claim-level fields as one line states them.
 #[derive(Debug, Clone, PartialEq)]
-struct Head {
-    person_id: String,
-    institution_id: String,
-    service_time: DateTime,
-    visit_type: VisitType,
-    settlement_mode: SettlementMode,
-    submitted_date: Option<Date>,
-    reverses_claim_id: Option<String>,
+pub(crate) struct Head {
+    pub person_id: String,
+    pub institution_id: String,
+    pub service_time: DateTime,
+    pub visit_type: VisitType,
+    pub settlement_mode: SettlementMode,
+    pub submitted_date: Option<Date>,
+    pub reverses_claim_id: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-struct Parsed {
-    head: Head,
-    exclusion: Option<Exclusion>,
-    line: ClaimLine,
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Parsed {
+    pub head: Head,
+    pub exclusion: Option<Exclusion>,
+    pub line: ClaimLine,
 }
 
 /// A line waiting to be grouped: parsed, or broken with the reason.
-struct Pending {
-    claim_id: String,
-    src: Source,
-    amount: Option<Decimal>,
-    parsed: Result<Parsed, CellError>,
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Pending {
+    pub claim_id: String,
+    pub src: Source,
+    pub amount: Option<Decimal>,
+    pub parsed: Result<Parsed, CellError>,
 }
 
 /// Read every claim file. A file that cannot be read or decoded at all, or
@@ -140,11 +132,16 @@ struct Pending {
 pub fn read_claims(
     paths: &[PathBuf],
     encoding: Encoding,
-) -> Result<(Vec<super::csvsrc::CsvFile>, ClaimSet), InputError> {
+) -> Result<(Vec<super::csvsrc::CsvFile>, Vec<String>), InputError> {
+    // Opening hashes and checks each file whole: files in parallel.
+    let opened: Vec<Result<super::csvsrc::CsvFile, InputError>> = paths
+        .par_iter()
+        .map(|p| open(p, CLAIMS, encoding))
+        .collect();
     let mut files = Vec::new();
-    let mut set = ClaimSet::default();
-    for p in paths {
-        let f = open(p, CLAIMS, encoding)?;
+    let mut warnings = Vec::new();
+    for (p, f) in paths.iter().zip(opened) {
+        let f = f?;
         if let Some(c) = f.missing_columns.first() {
             return Err(InputError::new(
                 p,
@@ -154,7 +151,7 @@ pub fn read_claims(
             ));
         }
         if !f.unknown_columns.is_empty() {
-            set.warnings.push(format!(
+            warnings.push(format!(
                 "{}: unknown columns ignored: {}",
                 p.display(),
                 f.unknown_columns.join(", ")
@@ -162,42 +159,80 @@ pub fn read_claims(
         }
         files.push(f);
     }
-    Ok((files, set))
+    Ok((files, warnings))
 }
 
-/// Parse and group the lines of `files` into claims for `period`, by
-/// default the month of the latest parsed service date (`None` when no
-/// line has one). Claims whose service date is after the period's end are
-/// quarantined.
-pub fn assemble(
+/// What scanning the claim files found: per-file statistics, the lines
+/// that belong to no claim, and the latest service date parsed.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub files: Vec<ClaimFileStat>,
+    pub rejects: Vec<Reject>,
+    pub latest: Option<Date>,
+}
+
+/// Where scanning sends each line of a claim, with the line's person cell
+/// as written ("" when missing), which chooses its partition.
+pub(crate) type Sink<'s> = dyn FnMut(&str, Pending) -> std::io::Result<()> + 's;
+
+/// Parse every claim file, files in parallel, sending each line of a claim
+/// to the sink `sink_of(file index)` makes. Results are joined in file
+/// order, so they do not depend on which thread finished first.
+pub(crate) fn scan<S: Send>(
     files: &[super::csvsrc::CsvFile],
-    mut set: ClaimSet,
-    period: Option<Months>,
-) -> (ClaimSet, Option<Months>) {
-    // Files are parsed in parallel, then joined in file order, so the
-    // result does not depend on which thread finished first.
-    let parsed_files: Vec<(ClaimFileStat, Vec<Pending>, Vec<Reject>)> = files
+    sink_of: impl Fn(usize) -> S + Sync,
+    feed: impl Fn(&mut S, &str, Pending) -> std::io::Result<()> + Sync,
+) -> std::io::Result<(Scan, Vec<S>)> {
+    type FileScan<S> = (ClaimFileStat, Vec<Reject>, Option<Date>, S);
+    let parsed: Vec<std::io::Result<FileScan<S>>> = files
         .par_iter()
         .enumerate()
-        .map(|(fi, f)| parse_file(files, fi, f))
+        .map(|(fi, f)| {
+            let mut sink = sink_of(fi);
+            let (stat, rejects, latest) =
+                parse_file(files, fi, f, &mut |person, p| feed(&mut sink, person, p))?;
+            Ok((stat, rejects, latest, sink))
+        })
         .collect();
-    let mut pending: Vec<Pending> =
-        Vec::with_capacity(parsed_files.iter().map(|p| p.1.len()).sum());
-    for (stat, lines, rejects) in parsed_files {
-        set.files.push(stat);
-        pending.extend(lines);
-        set.rejects.extend(rejects);
+    let mut scan = Scan::default();
+    let mut sinks = Vec::with_capacity(files.len());
+    for r in parsed {
+        let (stat, rejects, latest, sink) = r?;
+        scan.files.push(stat);
+        scan.rejects.extend(rejects);
+        scan.latest = scan.latest.max(latest);
+        sinks.push(sink);
     }
+    Ok((scan, sinks))
+}
 
-    let period = period.or_else(|| {
-        let latest = pending
-            .iter()
-            .filter_map(|p| p.parsed.as_ref().ok())
-            .map(|p| p.head.service_time.date)
-            .max();
-        latest.map(|d| Months::single(Period::of(d)))
-    });
-    let period_end = period.map(Months::last_day);
+/// The period of a run: the one given, else the month of the latest
+/// parsed service date (`None` when no line has one).
+pub fn period_of(given: Option<Months>, scan: &Scan) -> Option<Months> {
+    given.or_else(|| scan.latest.map(|d| Months::single(Period::of(d))))
+}
+
+/// Claims grouped from some lines, and what grouping quarantined.
+#[derive(Debug, Default)]
+pub struct Grouped {
+    pub claims: Vec<Claim>,
+    pub rejects: Vec<Reject>,
+    /// Lines and amount that went into `claims`.
+    pub lines: u64,
+    pub amount: Decimal,
+}
+
+/// Group lines into claims and check each (quarantining the whole claim
+/// when one line breaks it); claims whose service date is after
+/// `period_end` are quarantined. Adds what went into claims to the files'
+/// `adjudicated_*` statistics.
+pub(crate) fn group(
+    files: &[super::csvsrc::CsvFile],
+    pending: Vec<Pending>,
+    period_end: Option<Date>,
+    stats: &mut [ClaimFileStat],
+) -> Grouped {
+    let mut out = Grouped::default();
     // Group lines by claim: sort indexes by (claim_id, file, line) rather
     // than hashing and cloning every id; the claims come out in id order.
     let mut order: Vec<usize> = (0..pending.len()).collect();
@@ -226,12 +261,14 @@ pub fn assemble(
         }
         match check_claim(&id, &lines, period_end, files) {
             Ok(()) => {
-                if let Some(stat) = set.files.get_mut(lines[0].src.file) {
+                let amount = lines.iter().filter_map(|p| p.amount).sum::<Decimal>();
+                if let Some(stat) = stats.get_mut(lines[0].src.file) {
                     stat.adjudicated_lines += lines.len() as u64;
-                    stat.adjudicated_amount +=
-                        lines.iter().filter_map(|p| p.amount).sum::<Decimal>();
+                    stat.adjudicated_amount += amount;
                 }
-                set.claims.extend(into_claim(id, lines));
+                out.lines += lines.len() as u64;
+                out.amount += amount;
+                out.claims.extend(into_claim(id, lines));
             }
             Err((culprit, column, reason)) => {
                 for (i, p) in lines.iter().enumerate() {
@@ -249,34 +286,40 @@ pub fn assemble(
                             ),
                         )
                     };
-                    set.rejects
+                    out.rejects
                         .push(reject(files, p.src, column_of, &id, why, p.amount));
                 }
             }
         }
     }
-    set.rejects
-        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    for r in &set.rejects {
-        if let Some(stat) = set
-            .files
-            .iter_mut()
-            .find(|s| s.file.path.display().to_string() == r.file)
-        {
-            stat.rejected_lines += 1;
-            stat.rejected_amount += r.amount.unwrap_or_default();
-        }
-    }
-    (set, period)
+    out
 }
 
-/// Parse every line of one claim file: its statistics, its lines, and the
-/// lines that belong to no claim.
+/// Order the quarantined lines by (file, line) and count them into their
+/// files' statistics.
+pub fn tally_rejects(stats: &mut [ClaimFileStat], rejects: &mut [Reject]) {
+    rejects.par_sort_unstable_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let names: Vec<String> = stats
+        .iter()
+        .map(|s| s.file.path.display().to_string())
+        .collect();
+    for r in rejects.iter() {
+        if let Some(i) = names.iter().position(|n| *n == r.file) {
+            stats[i].rejected_lines += 1;
+            stats[i].rejected_amount += r.amount.unwrap_or_default();
+        }
+    }
+}
+
+/// Parse every line of one claim file, sending each line of a claim to
+/// `sink`: the file's statistics, the lines that belong to no claim, and
+/// the latest service date parsed.
 fn parse_file(
     files: &[super::csvsrc::CsvFile],
     fi: usize,
     f: &super::csvsrc::CsvFile,
-) -> (ClaimFileStat, Vec<Pending>, Vec<Reject>) {
+    sink: &mut Sink<'_>,
+) -> std::io::Result<(ClaimFileStat, Vec<Reject>, Option<Date>)> {
     let mut stat = ClaimFileStat {
         file: InputFile::from(f),
         lines: 0,
@@ -286,7 +329,8 @@ fn parse_file(
         adjudicated_amount: Decimal::ZERO,
         rejected_amount: Decimal::ZERO,
     };
-    let (mut pending, mut rejects) = (Vec::new(), Vec::new());
+    let mut rejects = Vec::new();
+    let mut latest: Option<Date> = None;
     let mut rows = f.records();
     while let Some(row) = rows.next_row() {
         stat.lines += 1;
@@ -300,13 +344,19 @@ fn parse_file(
                 let amount = row.get_at(col::AMOUNT).and_then(|s| cell::money(s).ok());
                 stat.amount += amount.unwrap_or_default();
                 let parsed = parse_line(&row, amount);
+                if let Ok(p) = &parsed {
+                    latest = latest.max(Some(p.head.service_time.date));
+                }
                 match row.get_at(col::CLAIM_ID) {
-                    Some(id) => pending.push(Pending {
-                        claim_id: id.to_string(),
-                        src,
-                        amount,
-                        parsed,
-                    }),
+                    Some(id) => sink(
+                        row.get_at(col::PERSON_ID).unwrap_or(""),
+                        Pending {
+                            claim_id: id.to_string(),
+                            src,
+                            amount,
+                            parsed,
+                        },
+                    )?,
                     None => rejects.push(reject(
                         files,
                         src,
@@ -332,7 +382,7 @@ fn parse_file(
             }
         }
     }
-    (stat, pending, rejects)
+    Ok((stat, rejects, latest))
 }
 
 fn reject(

@@ -9,8 +9,9 @@ pub mod claims;
 pub mod csvsrc;
 pub mod prior;
 pub mod reference;
+pub(crate) mod spill;
 
-pub use claims::{ClaimFileStat, ClaimSet, Reject};
+pub use claims::{ClaimFileStat, Grouped, Reject, Scan};
 pub use csvsrc::Encoding;
 pub use prior::{Prior, PriorPayment};
 pub use reference::{Catalogue, IdMap, Ledger, Reference};

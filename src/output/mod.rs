@@ -2,13 +2,17 @@
 //! through [`csv_writer`], every money cell through [`crate::money::fmt2`].
 
 pub mod manifest;
+pub mod merge;
 pub mod staging;
 pub mod summary;
 mod tables;
 
 pub use staging::Staging;
 pub use summary::Summary;
-pub use tables::{write_audit, write_ledger, write_payments, write_rejects};
+pub use tables::{
+    spill_audit, spill_payments, write_audit, write_header, write_ledger, write_payments,
+    write_rejects, AUDIT_HEADER, PAYMENTS_HEADER,
+};
 
 use std::borrow::Cow;
 use std::io::Write;

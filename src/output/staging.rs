@@ -65,7 +65,7 @@ fn sibling(out_dir: &Path, suffix: &str) -> PathBuf {
     out_dir.with_file_name(format!(".{name}.{suffix}"))
 }
 
-fn pid_alive(pid: &str) -> bool {
+pub(crate) fn pid_alive(pid: &str) -> bool {
     // Linux: a live process has /proc/<pid>. Elsewhere assume it is alive
     // (the user removes a stale lock by hand).
     match pid.trim().parse::<u32>() {

@@ -36,6 +36,24 @@ pub struct Figures {
     pub late_total: Decimal,
 }
 
+impl Figures {
+    fn add(&mut self, o: &Figures) {
+        self.claims += o.claims;
+        self.persons += o.persons;
+        self.total += o.total;
+        self.excluded += o.excluded;
+        self.eligible += o.eligible;
+        self.fund_pay += o.fund_pay;
+        self.account_pay += o.account_pay;
+        self.cash_pay += o.cash_pay;
+        self.denied += o.denied;
+        self.pool_denied += o.pool_denied;
+        self.routed += o.routed;
+        self.late_claims += o.late_claims;
+        self.late_total += o.late_total;
+    }
+}
+
 #[derive(Default)]
 struct Acc<'a> {
     f: Figures,
@@ -146,6 +164,38 @@ impl Summary {
             settlement: owed.into_values().collect(),
             files: files.to_vec(),
         }
+    }
+
+    /// Add the summary of other persons' claims (a later partition): every
+    /// figure is a sum, persons included, because partitions never share
+    /// a person.
+    pub fn merge(&mut self, other: Summary) {
+        for (k, f) in other.by_institution {
+            self.by_institution.entry(k).or_default().add(&f);
+        }
+        for (k, f) in other.by_city {
+            self.by_city.entry(k).or_default().add(&f);
+        }
+        self.total.add(&other.total);
+        let mut owed: BTreeMap<(String, Payee, String), SettlementRow> =
+            std::mem::take(&mut self.settlement)
+                .into_iter()
+                .map(|r| ((r.city.clone(), r.payee, r.payee_id.clone()), r))
+                .collect();
+        for r in other.settlement {
+            match owed.entry((r.city.clone(), r.payee, r.payee_id.clone())) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(r);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    let row = o.get_mut();
+                    row.claims += r.claims;
+                    row.fund_pay += r.fund_pay;
+                    row.account_pay += r.account_pay;
+                }
+            }
+        }
+        self.settlement = owed.into_values().collect();
     }
 
     /// summary.csv: institution rows, then each city's total, then the

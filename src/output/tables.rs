@@ -1,6 +1,7 @@
 //! payments.csv, audit.csv, rejects.csv and ledger.csv: one row per claim,
 //! finding, quarantined line and person.
 
+use super::merge::PartWriter;
 use super::{csv_writer, text};
 use crate::adjudicate::ClaimDecision;
 use crate::date::Period;
@@ -41,20 +42,20 @@ const PAYMENTS: &[&str] = &[
 const CHUNK: usize = 4096;
 const WINDOW: usize = 64;
 
-/// Format `items` into CSV rows in parallel chunks and write them in order
-/// from this thread: formatting is the largest cost of writing.
-fn write_rows<T: Sync, W: Write>(
-    w: W,
-    header: &[&str],
+/// Formats the rows of one item.
+type RowFn<T> = fn(&mut csv::Writer<Vec<u8>>, &mut String, &T) -> csv::Result<()>;
+
+/// Format `items` in parallel chunks, handing each chunk's text and the
+/// end offset of each item's rows in it, in order, to `sink` on this
+/// thread: formatting is the largest cost of writing.
+fn format_rows<T: Sync>(
     items: &[T],
-    row: impl Fn(&mut csv::Writer<Vec<u8>>, &mut String, &T) -> csv::Result<()> + Sync,
+    row: RowFn<T>,
+    mut sink: impl FnMut(&[T], &[u8], &[usize]) -> io::Result<()>,
 ) -> io::Result<()> {
     use rayon::prelude::*;
-    let mut out = csv_writer(w);
-    out.write_record(header)?;
-    let mut w = out.into_inner().map_err(|e| e.into_error())?;
     for window in items.chunks(CHUNK * WINDOW) {
-        let chunks: Vec<io::Result<Vec<u8>>> = window
+        let chunks: Vec<io::Result<(Vec<u8>, Vec<usize>)>> = window
             .par_chunks(CHUNK)
             .map(|chunk| {
                 let mut cw = csv::WriterBuilder::new()
@@ -62,17 +63,59 @@ fn write_rows<T: Sync, W: Write>(
                     .terminator(csv::Terminator::Any(b'\n'))
                     .from_writer(Vec::with_capacity(chunk.len() * 160));
                 let mut scratch = String::with_capacity(64);
+                let mut ends = Vec::with_capacity(chunk.len());
                 for item in chunk {
                     row(&mut cw, &mut scratch, item)?;
+                    cw.flush()?;
+                    ends.push(cw.get_ref().len());
                 }
-                cw.into_inner().map_err(|e| e.into_error())
+                Ok((cw.into_inner().map_err(|e| e.into_error())?, ends))
             })
             .collect();
-        for c in chunks {
-            w.write_all(&c?)?;
+        for (chunk, c) in window.chunks(CHUNK).zip(chunks) {
+            let (text, ends) = c?;
+            sink(chunk, &text, &ends)?;
         }
     }
+    Ok(())
+}
+
+/// Write a header and the rows of `items`, in order.
+fn write_rows<T: Sync, W: Write>(
+    w: W,
+    header: &[&str],
+    items: &[T],
+    row: RowFn<T>,
+) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    out.write_record(header)?;
+    let mut w = out.into_inner().map_err(|e| e.into_error())?;
+    format_rows(items, row, |_, text, _| w.write_all(text))?;
     w.flush()
+}
+
+/// Write the rows of `items` (sorted by claim_id) to a part file, one entry
+/// per claim keyed by its claim_id, for a later merge.
+fn spill_rows<'d>(
+    part: &mut PartWriter,
+    items: &[&'d ClaimDecision],
+    row: RowFn<&'d ClaimDecision>,
+) -> io::Result<()> {
+    format_rows(items, row, |chunk, text, ends| {
+        let mut from = 0;
+        for (d, &end) in chunk.iter().zip(ends) {
+            part.entry(d.claim_id.as_bytes(), &text[from..end])?;
+            from = end;
+        }
+        Ok(())
+    })
+}
+
+/// Write a header row alone (a merged file's first line).
+pub fn write_header<W: Write>(w: W, header: &[&str]) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    out.write_record(header)?;
+    out.into_inner().map_err(|e| e.into_error())?.flush()
 }
 
 /// Write one money cell through the scratch buffer.
@@ -88,7 +131,23 @@ fn money(
 
 /// One row per claim, in the order given (sorted by claim_id by the caller).
 pub fn write_payments<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    write_rows(w, PAYMENTS, decisions, |cw, scratch, d| {
+    write_rows(w, PAYMENTS, decisions, payment_row)
+}
+
+/// [`write_payments`] into a part file.
+pub fn spill_payments(part: &mut PartWriter, decisions: &[&ClaimDecision]) -> io::Result<()> {
+    spill_rows(part, decisions, payment_row)
+}
+
+/// payments.csv's header.
+pub const PAYMENTS_HEADER: &[&str] = PAYMENTS;
+
+fn payment_row(
+    cw: &mut csv::Writer<Vec<u8>>,
+    scratch: &mut String,
+    d: &&ClaimDecision,
+) -> csv::Result<()> {
+    {
         cw.write_field(text(&d.claim_id).as_bytes())?;
         cw.write_field(text(&d.person_id).as_bytes())?;
         cw.write_field(text(&d.institution_id).as_bytes())?;
@@ -138,24 +197,39 @@ pub fn write_payments<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Resul
         cw.write_field(d.category.map(|c| c.as_str()).unwrap_or(""))?;
         cw.write_field(d.institution_level.unwrap_or(""))?;
         cw.write_record(None::<&[u8]>)
-    })
+    }
 }
 
 /// One row per finding: claims in the order given, claim-level findings
 /// first, then by line, each in the order the rules fired.
 pub fn write_audit<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    let header = [
-        "claim_id",
-        "line_no",
-        "person_id",
-        "institution_id",
-        "rule",
-        "severity",
-        "amount",
-        "detail",
-        "basis",
-    ];
-    write_rows(w, &header, decisions, |cw, scratch, d| {
+    write_rows(w, AUDIT_HEADER, decisions, audit_rows)
+}
+
+/// [`write_audit`] into a part file.
+pub fn spill_audit(part: &mut PartWriter, decisions: &[&ClaimDecision]) -> io::Result<()> {
+    spill_rows(part, decisions, audit_rows)
+}
+
+/// audit.csv's header.
+pub const AUDIT_HEADER: &[&str] = &[
+    "claim_id",
+    "line_no",
+    "person_id",
+    "institution_id",
+    "rule",
+    "severity",
+    "amount",
+    "detail",
+    "basis",
+];
+
+fn audit_rows(
+    cw: &mut csv::Writer<Vec<u8>>,
+    scratch: &mut String,
+    d: &&ClaimDecision,
+) -> csv::Result<()> {
+    {
         let mut order: Vec<usize> = (0..d.findings.len()).collect();
         order.sort_by_key(|&i| d.findings[i].line_no);
         for i in order {
@@ -176,7 +250,7 @@ pub fn write_audit<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<(
             cw.write_record(None::<&[u8]>)?;
         }
         Ok(())
-    })
+    }
 }
 
 /// One row per quarantined input line.
@@ -198,7 +272,7 @@ pub fn write_rejects<W: Write>(w: W, rejects: &[Reject]) -> io::Result<()> {
 
 /// One row per person, sorted by person_id by the caller, each marked with
 /// the period the ledger closes (so that the next run can check it).
-pub fn write_ledger<W: Write>(w: W, rows: &[LedgerEntry], closes: Period) -> io::Result<()> {
+pub fn write_ledger<W: Write>(w: W, rows: &[&LedgerEntry], closes: Period) -> io::Result<()> {
     let mut out = csv_writer(w);
     out.write_record([
         "person_id",

@@ -7,6 +7,8 @@
 //! - `invariants`: generated months — contract invariants, and
 //!   byte-identical outputs across thread counts, file order and row order.
 //! - `cli`: the real binary: exit codes, quarantine, errors.
+//! - `spill`: a month over its memory limit, partition by partition,
+//!   gives the same outputs as in memory.
 
 mod cli;
 mod faults;
@@ -16,5 +18,6 @@ mod invariants;
 mod months;
 mod policy;
 mod rule_files;
+mod spill;
 mod whatif;
 mod workdir;

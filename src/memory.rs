@@ -1,0 +1,114 @@
+//! The memory budget of a run (`--memory-limit`): reading a size, the
+//! default share of the machine, and how many partitions a month needs to
+//! stay inside it.
+
+/// Bytes of working memory a claim line takes per byte of claim file while
+/// its partition is adjudicated (parsed lines, claims, decisions, findings
+/// and formatted rows), measured on generated months (`scripts/bench.sh`)
+/// with a margin.
+pub const BYTES_PER_INPUT_BYTE: u64 = 10;
+
+/// The default budget: a quarter of the machine's memory, at most 1 GiB.
+/// A month-end run shares the machine with other work, and a bigger
+/// budget buys little: spilling a partition costs a fraction of
+/// adjudicating it.
+pub const DEFAULT_CEILING: u64 = 1 << 30;
+
+/// The most partitions a run makes (each has spill files per claim file).
+pub const MAX_PARTITIONS: usize = 256;
+
+/// Parse a size such as `512M`, `2G`, `1.5G`, `800K` or `1048576` (bytes;
+/// K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix("ib"))
+        .or_else(|| t.strip_suffix(['B', 'b']))
+        .unwrap_or(t);
+    let (digits, unit) = match t.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_uppercase()),
+        _ => (t, ' '),
+    };
+    let scale: u64 = match unit {
+        ' ' => 1,
+        'K' => 1 << 10,
+        'M' => 1 << 20,
+        'G' => 1 << 30,
+        'T' => 1 << 40,
+        _ => return None,
+    };
+    let n: rust_decimal::Decimal = digits.trim().parse().ok()?;
+    if n.is_sign_negative() {
+        return None;
+    }
+    let bytes = n.checked_mul(rust_decimal::Decimal::from(scale))?.trunc();
+    u64::try_from(bytes).ok().filter(|b| *b > 0)
+}
+
+/// A line of /proc/meminfo or /proc/self/status, in bytes.
+fn proc_kb(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    let kb: u64 = line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// The default `--memory-limit`.
+pub fn default_limit() -> u64 {
+    proc_kb("/proc/meminfo", "MemTotal:")
+        .map(|total| (total / 4).min(DEFAULT_CEILING))
+        .unwrap_or(DEFAULT_CEILING)
+}
+
+/// This process's resident memory now, if the system says.
+pub fn resident() -> Option<u64> {
+    proc_kb("/proc/self/status", "VmRSS:")
+}
+
+/// How many person partitions keep a month of `input_bytes` of claim files
+/// inside `limit`, given `in_use` bytes already resident (reference files,
+/// the ledger). 1 = the month is adjudicated at once, in memory.
+pub fn partitions(limit: u64, in_use: u64, input_bytes: u64) -> usize {
+    let need = input_bytes.saturating_mul(BYTES_PER_INPUT_BYTE);
+    let room = limit.saturating_sub(in_use).max(1);
+    let n = need.div_ceil(room).max(1);
+    usize::try_from(n)
+        .unwrap_or(MAX_PARTITIONS)
+        .min(MAX_PARTITIONS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(parse_size("512M"), Some(512 << 20));
+        assert_eq!(parse_size("512MB"), Some(512 << 20));
+        assert_eq!(parse_size("2GiB"), Some(2 << 30));
+        assert_eq!(parse_size("1.5g"), Some(3 << 29));
+        assert_eq!(parse_size("800K"), Some(800 << 10));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("-1G"), None);
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("12X"), None);
+    }
+
+    #[test]
+    fn partitions_grow_with_the_month_and_stay_bounded() {
+        let mb = 1u64 << 20;
+        // 100 MB of claims need ~1000 MB: fits a 2 GB budget at once.
+        assert_eq!(partitions(2048 * mb, 100 * mb, 100 * mb), 1);
+        // With 512 MB of which 112 MB in use: 1000 / 400 → 3 partitions.
+        assert_eq!(partitions(512 * mb, 112 * mb, 100 * mb), 3);
+        // A budget already spent still runs, in the most partitions.
+        assert_eq!(partitions(mb, 100 * mb, 100 * mb), MAX_PARTITIONS);
+    }
+}

@@ -1,0 +1,270 @@
+//! A month's claim lines by person partition. A month that fits the memory
+//! budget is one partition held in memory; a larger one is scanned once
+//! into spill files, a set per partition, under a temporary area beside
+//! the output directory, and read back one partition at a time. A person
+//! is always in one partition, so each partition adjudicates on its own.
+//!
+//! A claim whose lines name different persons (a broken export) could be
+//! split across partitions and look whole in each; such claims are found
+//! after the scan and checked together, as one group, like any other.
+
+use crate::input::claims::{self, Pending};
+use crate::input::csvsrc::CsvFile;
+use crate::input::spill::{self, SpillWriter};
+use crate::input::Scan;
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use std::hash::Hasher;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The partition of a person (by the person cell as written).
+pub fn partition_of(person: &str, parts: usize) -> usize {
+    let mut h = FxHasher::default();
+    h.write(person.as_bytes());
+    // The high bits of the product are the well-mixed ones.
+    ((h.finish() as u128 * parts as u128) >> 64) as usize
+}
+
+fn claim_hash(id: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(id.as_bytes());
+    h.finish()
+}
+
+/// The lines of a month, by partition.
+pub enum Lines {
+    Memory(Option<Vec<Pending>>),
+    Spilled {
+        area: SpillArea,
+        parts: usize,
+        files: usize,
+        /// Claims whose lines fell into several partitions.
+        cross: FxHashSet<String>,
+        cross_lines: Vec<Pending>,
+    },
+}
+
+/// Scan the claim files into `parts` partitions (spilled under `area` when
+/// more than one).
+pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Result<(Scan, Lines)> {
+    let area = match (parts, area) {
+        (0 | 1, _) | (_, None) => {
+            let (scan, sinks) = claims::scan(
+                files,
+                |_| Vec::new(),
+                |v: &mut Vec<Pending>, _, p| {
+                    v.push(p);
+                    Ok(())
+                },
+            )?;
+            let lines: Vec<Pending> = sinks.into_iter().flatten().collect();
+            return Ok((scan, Lines::Memory(Some(lines))));
+        }
+        (_, Some(area)) => area,
+    };
+    struct Sink {
+        writers: Vec<Option<SpillWriter>>,
+        /// (claim hash, partition), once per run of lines of one claim.
+        seen: Vec<(u64, u32)>,
+    }
+    let root = area.path.clone();
+    let (scan, sinks) = claims::scan(
+        files,
+        |fi| Sink {
+            writers: (0..parts)
+                .map(|p| SpillWriter::create(&spill_path(&root, fi, p)).ok())
+                .collect(),
+            seen: Vec::new(),
+        },
+        |s: &mut Sink, person, p| {
+            let part = partition_of(person, parts);
+            let h = claim_hash(&p.claim_id);
+            if s.seen.last() != Some(&(h, part as u32)) {
+                s.seen.push((h, part as u32));
+            }
+            match s.writers.get_mut(part) {
+                Some(Some(w)) => w.push(&p),
+                _ => Err(io::Error::other(format!(
+                    "cannot create spill files in {}",
+                    root.display()
+                ))),
+            }
+        },
+    )?;
+    let mut seen = Vec::new();
+    for s in sinks {
+        for w in s.writers.into_iter().flatten() {
+            w.finish()?;
+        }
+        seen.extend(s.seen);
+    }
+    // Claim hashes met in two partitions: candidates, checked by id below.
+    seen.sort_unstable();
+    seen.dedup();
+    let candidates: FxHashSet<u64> = seen
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| w[0].0)
+        .collect();
+    drop(seen);
+    let mut lines = Lines::Spilled {
+        area,
+        parts,
+        files: files.len(),
+        cross: FxHashSet::default(),
+        cross_lines: Vec::new(),
+    };
+    if !candidates.is_empty() {
+        lines.find_cross(&candidates)?;
+    }
+    Ok((scan, lines))
+}
+
+fn spill_path(root: &Path, file: usize, part: usize) -> PathBuf {
+    root.join(format!("lines-{file:04}-{part:04}.bin"))
+}
+
+impl Lines {
+    /// How many partitions.
+    pub fn parts(&self) -> usize {
+        match self {
+            Lines::Memory(_) => 1,
+            Lines::Spilled { parts, .. } => *parts,
+        }
+    }
+
+    /// The temporary area, when spilled.
+    pub fn area(&self) -> Option<&Path> {
+        match self {
+            Lines::Memory(_) => None,
+            Lines::Spilled { area, .. } => Some(&area.path),
+        }
+    }
+
+    /// The lines of partition `p` (once), without those of claims split
+    /// across partitions.
+    pub fn take(&mut self, p: usize) -> io::Result<Vec<Pending>> {
+        match self {
+            Lines::Memory(v) => Ok(v.take().unwrap_or_default()),
+            Lines::Spilled {
+                area, files, cross, ..
+            } => {
+                let mut out = Vec::new();
+                for fi in 0..*files {
+                    let path = spill_path(&area.path, fi, p);
+                    let mut lines = spill::read_all(&path)?;
+                    std::fs::remove_file(&path)?;
+                    if !cross.is_empty() {
+                        lines.retain(|l| !cross.contains(&l.claim_id));
+                    }
+                    out.append(&mut lines);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The lines of claims split across partitions (once).
+    pub fn take_cross(&mut self) -> Vec<Pending> {
+        match self {
+            Lines::Memory(_) => Vec::new(),
+            Lines::Spilled { cross_lines, .. } => std::mem::take(cross_lines),
+        }
+    }
+
+    /// Read the lines of candidate claims from every partition and keep
+    /// those whose claim truly spans partitions (hashes can collide).
+    fn find_cross(&mut self, candidates: &FxHashSet<u64>) -> io::Result<()> {
+        let Lines::Spilled {
+            area,
+            parts,
+            files,
+            cross,
+            cross_lines,
+        } = self
+        else {
+            return Ok(());
+        };
+        let mut found: FxHashMap<String, (FxHashSet<usize>, Vec<Pending>)> = FxHashMap::default();
+        for p in 0..*parts {
+            for fi in 0..*files {
+                for l in spill::read_all(&spill_path(&area.path, fi, p))? {
+                    if candidates.contains(&claim_hash(&l.claim_id)) {
+                        let e = found.entry(l.claim_id.clone()).or_default();
+                        e.0.insert(p);
+                        e.1.push(l);
+                    }
+                }
+            }
+        }
+        for (id, (in_parts, lines)) in found {
+            if in_parts.len() > 1 {
+                cross.insert(id);
+                cross_lines.extend(lines);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A run's temporary directory for spill and part files, beside the output
+/// directory, removed when dropped (also when the run fails). One left by
+/// a killed run is removed by the next run beside it.
+pub struct SpillArea {
+    pub path: PathBuf,
+}
+
+impl SpillArea {
+    /// Create `.tongchou-spill-<pid>` in `parent`.
+    pub fn create(parent: &Path) -> io::Result<SpillArea> {
+        std::fs::create_dir_all(parent)?;
+        remove_stale(parent);
+        let path = parent.join(format!(".tongchou-spill-{}", std::process::id()));
+        if path.exists() {
+            std::fs::remove_dir_all(&path)?;
+        }
+        std::fs::create_dir(&path)?;
+        Ok(SpillArea { path })
+    }
+}
+
+impl Drop for SpillArea {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Remove spill areas of runs that are no longer alive.
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix(".tongchou-spill-") {
+            if !crate::output::staging::pid_alive(pid) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition_of;
+
+    #[test]
+    fn partitions_are_stable_and_spread() {
+        assert_eq!(partition_of("P00000001", 7), partition_of("P00000001", 7));
+        let mut counts = [0usize; 8];
+        for i in 0..80_000 {
+            counts[partition_of(&format!("P{i:08}"), 8)] += 1;
+        }
+        // Each of 8 partitions within 10% of a fair share.
+        assert!(
+            counts.iter().all(|&c| (9_000..=11_000).contains(&c)),
+            "{counts:?}"
+        );
+        assert_eq!(partition_of("anything", 1), 0);
+    }
+}
