@@ -216,7 +216,13 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let (mut t_adjudicate, mut t_write) = (Duration::ZERO, Duration::ZERO);
     let lines_read: u64 = scan.files.iter().map(|f| f.lines).sum();
     progress.stage("adjudicating", lines_read);
+    let mut freeing: Option<std::thread::JoinHandle<()>> = None;
     for p in 0..lines.parts() {
+        // The previous partition is freed before this one is read, so at
+        // most one partition is in memory.
+        if let Some(h) = freeing.take() {
+            let _ = h.join();
+        }
         let t1 = Instant::now();
         let pending = lines.take(p).map_err(spill_err)?;
         let n = pending.len() as u64;
@@ -287,7 +293,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         // Freeing millions of small allocations takes a noticeable part of
         // a run: let it happen off the main path.
         drop(ordered);
-        std::thread::spawn(move || drop((decisions, grouped)));
+        freeing = Some(std::thread::spawn(move || drop((decisions, grouped))));
     }
     claims::tally_rejects(&mut scan.files, &mut rejects);
     if cfg.strict && !rejects.is_empty() {
@@ -555,23 +561,51 @@ fn read_reference(
         |given: &Option<PathBuf>, name: &str| given.clone().unwrap_or_else(|| cfg.data.join(name));
     let enc = cfg.encoding;
     let mut files = Vec::new();
-    let members = reference::read_members(&path(&cfg.members, "members.csv"), enc)?;
-    let institutions =
-        reference::read_institutions(&path(&cfg.institutions, "institutions.csv"), enc)?;
-    let catalogue = reference::read_catalogue(&path(&cfg.catalogue, "catalogue.csv"), enc)?;
     let stays_path = path(&cfg.stays, "stays.csv");
     // stays.csv is optional when not named; named and missing is an error.
-    let stays = if cfg.stays.is_some() || stays_path.exists() {
-        let s = reference::read_stays(&stays_path, enc)?;
-        warnings.extend(s.warnings);
-        files.push(("stays", s.file));
-        s.value
-    } else {
-        Default::default()
+    let has_stays = cfg.stays.is_some() || stays_path.exists();
+    // The members and the ledger are the big ones: read them alongside
+    // the rest, then report errors in the order the files are named.
+    let (members, (ledger, (institutions, (catalogue, stays)))) = rayon::join(
+        || reference::read_members(&path(&cfg.members, "members.csv"), enc),
+        || {
+            rayon::join(
+                || cfg.ledger.as_ref().map(|p| reference::read_ledger(p, enc)),
+                || {
+                    rayon::join(
+                        || {
+                            reference::read_institutions(
+                                &path(&cfg.institutions, "institutions.csv"),
+                                enc,
+                            )
+                        },
+                        || {
+                            (
+                                reference::read_catalogue(
+                                    &path(&cfg.catalogue, "catalogue.csv"),
+                                    enc,
+                                ),
+                                has_stays.then(|| reference::read_stays(&stays_path, enc)),
+                            )
+                        },
+                    )
+                },
+            )
+        },
+    );
+    let (members, institutions, catalogue) = (members?, institutions?, catalogue?);
+    let stays = match stays {
+        Some(s) => {
+            let s = s?;
+            warnings.extend(s.warnings);
+            files.push(("stays", s.file));
+            s.value
+        }
+        None => Default::default(),
     };
-    let ledger = match &cfg.ledger {
-        Some(p) => {
-            let l = reference::read_ledger(p, enc)?;
+    let ledger = match ledger {
+        Some(l) => {
+            let l = l?;
             warnings.extend(l.warnings);
             files.push(("ledger", l.file));
             l.value

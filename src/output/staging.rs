@@ -122,11 +122,11 @@ impl Staging {
         self.names
             .par_iter()
             .map(|n| {
-                let bytes = fs::read(self.tmp_dir.join(n))?;
+                let (bytes, sha256) = hash_file(&self.tmp_dir.join(n))?;
                 Ok(Written {
                     name: n.clone(),
-                    bytes: bytes.len() as u64,
-                    sha256: crate::input::csvsrc::sha256_hex(&bytes),
+                    bytes,
+                    sha256,
                 })
             })
             .collect()
@@ -236,6 +236,31 @@ fn has_content(dir: &Path) -> bool {
         .map(|mut d| d.next().is_some())
         .unwrap_or(false)
         || (dir.exists() && !dir.is_dir())
+}
+
+/// Size and SHA-256 (hex) of a file, read in chunks: an output can be
+/// larger than the memory budget.
+fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((bytes, hex))
 }
 
 fn sync_dir(dir: &Path) {
