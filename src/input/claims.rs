@@ -433,7 +433,7 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
     // an unclosed quote: say so, rather than what it broke downstream.
     let malformed = row.width_mismatch.is_some() || row.oversized.is_some();
     let spans = if malformed {
-        row.raw.matches('\n').count()
+        row.raw().matches('\n').count()
     } else {
         0
     };

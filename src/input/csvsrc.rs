@@ -110,26 +110,9 @@ pub fn open(
         return open_whole(path, schema, encoding);
     };
     let skip = if bom { 3 } else { 0 };
-    let mut tee = Tee::new(path, skip).map_err(cannot)?;
-    let header = {
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(&mut tee);
-        header_of(path, &mut rdr)?
-    };
-    let (index, unknown_columns, missing_columns) = map_header(path, &header, schema)?;
-    Ok(CsvFile {
-        path: path.to_path_buf(),
-        body: Body::File { handle: file, skip },
-        bytes,
-        sha256,
-        index,
-        schema,
-        unknown_columns,
-        missing_columns,
-        encoding: "utf-8",
-        lossy: false,
-    })
+    let header = header_of(path, Tee::new(path, skip).map_err(cannot)?)?;
+    let body = Body::File { handle: file, skip };
+    with_header(path, schema, &header, body, bytes, sha256, ("utf-8", false))
 }
 
 /// Hash a file and check that it is UTF-8, in chunks. `None` when it is
@@ -169,16 +152,12 @@ fn scan_utf8(file: &mut File) -> std::io::Result<Option<(u64, String, bool)>> {
         }
     }
     file.seek(SeekFrom::Start(0))?;
-    let digest = hasher.finalize();
-    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Some((bytes, hex, bom.unwrap_or(false))))
+    Ok(Some((bytes, hex(&hasher.finalize()), bom.unwrap_or(false))))
 }
 
-/// The header record, or why there is none.
-fn header_of<R: Read>(
-    path: &Path,
-    rdr: &mut csv::Reader<R>,
-) -> Result<csv::ByteRecord, InputError> {
+/// The header record at the start of `input`, or why there is none.
+fn header_of<R: Read>(path: &Path, input: R) -> Result<csv::ByteRecord, InputError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let header = rdr
         .byte_headers()
         .map_err(|e| InputError::new(path, 1, "", format!("cannot read the header row: {e}")))?
@@ -244,23 +223,32 @@ fn open_whole(
     let bytes = raw.len() as u64;
     let sha256 = sha256_hex(&raw);
     let (text, used, lossy) = decode(raw, encoding);
-    let header = {
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        header_of(path, &mut rdr)?
-    };
-    let (index, unknown_columns, missing_columns) = map_header(path, &header, schema)?;
+    let header = header_of(path, text.as_bytes())?;
+    let body = Body::Text(text);
+    with_header(path, schema, &header, body, bytes, sha256, (used, lossy))
+}
+
+/// Map a file's header onto `schema` and make the file.
+fn with_header(
+    path: &Path,
+    schema: &'static [Column],
+    header: &csv::ByteRecord,
+    body: Body,
+    bytes: u64,
+    sha256: String,
+    (encoding, lossy): (&'static str, bool),
+) -> Result<CsvFile, InputError> {
+    let (index, unknown_columns, missing_columns) = map_header(path, header, schema)?;
     Ok(CsvFile {
         path: path.to_path_buf(),
-        body: Body::Text(text),
+        body,
         bytes,
         sha256,
         index,
         schema,
         unknown_columns,
         missing_columns,
-        encoding: used,
+        encoding,
         lossy,
     })
 }
@@ -268,7 +256,11 @@ fn open_whole(
 /// SHA-256 of some bytes, lower-case hex (the manifest's file hashes).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -465,10 +457,10 @@ pub struct Records<'f> {
     last_end: u64,
 }
 
-/// One record: its line number, raw text, and cells by schema column.
+/// One record: its line number, raw bytes, and cells by schema column.
 pub struct Row<'r> {
     pub line: u64,
-    pub raw: &'r str,
+    raw_bytes: &'r [u8],
     pub byte_range: (usize, usize),
     file: &'r CsvFile,
     record: &'r csv::ByteRecord,
@@ -511,9 +503,6 @@ impl<'f> Records<'f> {
                     (_, Input::Stream(t)) => t.window(begin, end),
                     _ => &[],
                 };
-                let raw = std::str::from_utf8(bytes)
-                    .unwrap_or("")
-                    .trim_end_matches(['\r', '\n']);
                 let n = self.record.len();
                 let oversized = self
                     .record
@@ -532,7 +521,7 @@ impl<'f> Records<'f> {
                     });
                 Some(Ok(Row {
                     line: pos.line(),
-                    raw,
+                    raw_bytes: bytes,
                     byte_range: (begin as usize, end as usize),
                     file: self.file,
                     record: &self.record,
@@ -554,10 +543,18 @@ impl<'f> Records<'f> {
 }
 
 impl<'r> Row<'r> {
+    /// The record as written, without its line end. Only error paths need
+    /// it, so it is not checked as text for every line.
+    pub fn raw(&self) -> &'r str {
+        std::str::from_utf8(self.raw_bytes)
+            .unwrap_or("")
+            .trim_end_matches(['\r', '\n'])
+    }
+
     /// Why this record cannot be trusted as text, if it holds bytes that
     /// are not text in the file's encoding.
     pub fn undecodable(&self) -> Option<String> {
-        (self.file.lossy && self.raw.contains('\u{FFFD}')).then(|| {
+        (self.file.lossy && self.raw().contains('\u{FFFD}')).then(|| {
             format!(
                 "holds bytes that are not {} text (shown as \u{FFFD}; try --encoding)",
                 self.file.encoding

@@ -255,12 +255,7 @@ fn hash_file(path: &Path) -> io::Result<(u64, String)> {
         hasher.update(&buf[..n]);
         bytes += n as u64;
     }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((bytes, hex))
+    Ok((bytes, crate::input::csvsrc::hex(&hasher.finalize())))
 }
 
 fn sync_dir(dir: &Path) {
