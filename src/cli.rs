@@ -86,6 +86,12 @@ pub struct RunArgs {
     /// Year-to-date ledger from the previous period.
     #[arg(long)]
     pub ledger: Option<PathBuf>,
+    /// This is the first month settled: no ledger is expected (a run after January is otherwise refused without --ledger).
+    #[arg(long, conflicts_with = "ledger")]
+    pub no_ledger: bool,
+    /// Accept a ledger that closes a month earlier than the one before this run's first month, or no ledger at all.
+    #[arg(long)]
+    pub allow_ledger_gap: bool,
     /// payments.csv of an earlier period, for reversals of its claims (repeatable).
     #[arg(long)]
     pub prior: Vec<PathBuf>,
@@ -217,6 +223,8 @@ impl RunArgs {
             stays: self.stays,
             rules: self.rules,
             ledger: self.ledger,
+            no_ledger: self.no_ledger,
+            allow_ledger_gap: self.allow_ledger_gap,
             prior: self.prior,
             period,
             out: self.out,

@@ -161,6 +161,36 @@ impl fmt::Display for Period {
 }
 
 impl Period {
+    /// The month before (December of the year before for January).
+    pub fn prev(self) -> Period {
+        if self.month == 1 {
+            Period {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// The month after (January of the year after for December).
+    pub fn next(self) -> Period {
+        if self.month == 12 {
+            Period {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
     pub fn first_day(self) -> Date {
         Date {
             year: self.year,

@@ -32,6 +32,11 @@ pub struct RunConfig {
     pub stays: Option<PathBuf>,
     pub rules: PathBuf,
     pub ledger: Option<PathBuf>,
+    /// `--no-ledger`: this is the first month settled, no ledger expected.
+    pub no_ledger: bool,
+    /// `--allow-ledger-gap`: accept a ledger that does not close the month
+    /// just before this run's, or none at all.
+    pub allow_ledger_gap: bool,
     /// Earlier periods' payments.csv, for reversals across periods.
     pub prior: Vec<PathBuf>,
     pub period: Option<Months>,
@@ -68,6 +73,8 @@ impl RunConfig {
             stays: None,
             rules: PathBuf::from("samples/rules"),
             ledger: None,
+            no_ledger: false,
+            allow_ledger_gap: false,
             prior: Vec::new(),
             period: None,
             out: None,
@@ -144,9 +151,20 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let mut warnings = Vec::new();
     let (reference, mut ref_files, mut ledger) = read_reference(cfg, book, &mut warnings)?;
     let prior = input::prior::read_prior(&cfg.prior, cfg.encoding)?;
+    // With the period given, a broken ledger chain is refused before the
+    // claims are read (which can take minutes).
+    if let Some(months) = cfg.period {
+        check_ledger(cfg, &ledger, months)?;
+    }
     ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
 
-    let claim_paths = claim_paths(cfg)?;
+    let (claim_paths, skipped_in_claims_dir) = claim_paths(cfg)?;
+    if !skipped_in_claims_dir.is_empty() {
+        warnings.push(format!(
+            "not read from the claims directory (only *.csv files are claim files; sub-folders are not searched): {}",
+            skipped_in_claims_dir.join(", ")
+        ));
+    }
     let (files, claim_warnings) = claims::read_claims(&claim_paths, cfg.encoding)?;
     warnings.extend(claim_warnings);
     // The month is adjudicated at once when it fits the memory budget,
@@ -184,7 +202,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             "no claim line has a readable service_time: give --period".into(),
         ));
     };
-    check_ledger(cfg, &ledger, period)?;
+    let ledger_chain = check_ledger(cfg, &ledger, period)?;
     let t_read = t0.elapsed();
 
     // Claims split across partitions are checked together first; they
@@ -251,6 +269,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             decisions.extend(o.decisions);
         }
         tally.add(&grouped, &decisions)?;
+        tally.note(&decisions, period);
         summary.merge(Summary::of(&decisions, &[], period.first_day()));
         t_adjudicate += t1.elapsed();
 
@@ -301,6 +320,8 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     }
     tally.reconcile(&scan.files)?;
     warnings.extend(provisional_warnings(&reference, &tally.versions_used));
+    warnings.extend(period_warning(period, &tally, scan.latest));
+    warnings.extend(no_rules_warnings(&reference, &tally.no_rules));
 
     // Write everything else, then rename into place.
     let t2 = Instant::now();
@@ -374,6 +395,8 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         outputs: &outputs,
         counts: tally.counts(&scan.files, &rejects, summary.total.persons),
         warnings: &warnings,
+        ledger_chain: &ledger_chain,
+        skipped_in_claims_dir: &skipped_in_claims_dir,
         timings_ms: json!({
             "read": t_read.as_millis() as u64,
             "adjudicate": t_adjudicate.as_millis() as u64,
@@ -426,6 +449,10 @@ struct Tally {
     findings: u64,
     by_status: BTreeMap<&'static str, u64>,
     versions_used: BTreeSet<(String, usize)>,
+    /// Claims served within the run's months (the rest are late).
+    in_period: u64,
+    /// Claims denied NO_RULES_IN_FORCE, by insuring city.
+    no_rules: BTreeMap<String, u64>,
 }
 
 impl Tally {
@@ -454,6 +481,21 @@ impl Tally {
             *self.by_status.entry(d.status.as_str()).or_default() += 1;
         }
         Ok(())
+    }
+
+    /// Count what the run's warnings are about: claims served in the
+    /// period, and claims no rule version covers.
+    fn note(&mut self, decisions: &[ClaimDecision], months: Months) {
+        let (first, last) = (months.first_day(), months.last_day());
+        for d in decisions {
+            if (first..=last).contains(&d.service_date) {
+                self.in_period += 1;
+            }
+            if d.reasons.contains(&adjudicate::RuleId::NO_RULES_IN_FORCE) {
+                let city = d.city.clone().unwrap_or_default();
+                *self.no_rules.entry(city).or_default() += 1;
+            }
+        }
     }
 
     /// Every line read is adjudicated or quarantined, and so is every
@@ -564,10 +606,11 @@ fn read_reference(
     let stays_path = path(&cfg.stays, "stays.csv");
     // stays.csv is optional when not named; named and missing is an error.
     let has_stays = cfg.stays.is_some() || stays_path.exists();
+    let cities: Vec<String> = rules.cities.keys().cloned().collect();
     // The members and the ledger are the big ones: read them alongside
     // the rest, then report errors in the order the files are named.
     let (members, (ledger, (institutions, (catalogue, stays)))) = rayon::join(
-        || reference::read_members(&path(&cfg.members, "members.csv"), enc),
+        || reference::read_members(&path(&cfg.members, "members.csv"), enc, &cities),
         || {
             rayon::join(
                 || cfg.ledger.as_ref().map(|p| reference::read_ledger(p, enc)),
@@ -594,6 +637,23 @@ fn read_reference(
         },
     );
     let (members, institutions, catalogue) = (members?, institutions?, catalogue?);
+    // A reference file holding only its header denies every claim: fatal.
+    // (stays.csv may be empty: most members have no inpatient stay.)
+    for (f, empty) in [
+        (&members.file, members.value.is_empty()),
+        (&institutions.file, institutions.value.is_empty()),
+        (&catalogue.file, catalogue.value.is_empty()),
+    ] {
+        if empty {
+            return Err(InputError::new(
+                &f.path,
+                0,
+                "",
+                "no data rows (only a header?): every claim would be denied".into(),
+            )
+            .into());
+        }
+    }
     let stays = match stays {
         Some(s) => {
             let s = s?;
@@ -631,8 +691,15 @@ fn read_reference(
 }
 
 /// A ledger must close a period before this run's: running a month on its
-/// own output ledger, or on a later one, would count its claims twice.
-fn check_ledger(cfg: &RunConfig, ledger: &input::Ledger, months: Months) -> Result<(), RunError> {
+/// own output ledger, or on a later one, would count its claims twice. It
+/// must also close the month just before: a skipped month's totals would be
+/// missing, so members would pass the deductible or the cap again. Returns
+/// what the manifest records as `ledger_chain`.
+fn check_ledger(
+    cfg: &RunConfig,
+    ledger: &input::Ledger,
+    months: Months,
+) -> Result<String, RunError> {
     let path = cfg
         .ledger
         .as_deref()
@@ -657,18 +724,71 @@ fn check_ledger(cfg: &RunConfig, ledger: &input::Ledger, months: Months) -> Resu
             "{path} holds totals of {later}, after this run's period {months}"
         )));
     }
-    Ok(())
+    ledger_chain(cfg, ledger.period, months)
+}
+
+/// Whether this run continues the chain of ledgers, or says why not.
+fn ledger_chain(
+    cfg: &RunConfig,
+    closed: Option<crate::date::Period>,
+    months: Months,
+) -> Result<String, RunError> {
+    let start = months.first;
+    let before = start.prev();
+    let gap = cfg.allow_ledger_gap;
+    let Some(path) = cfg.ledger.as_deref().map(|p| p.display().to_string()) else {
+        // Totals reset every 1 January (十堰 第五条): a January run needs
+        // no ledger.
+        return if cfg.no_ledger {
+            Ok("no ledger (--no-ledger)".into())
+        } else if start.month == 1 {
+            Ok("no ledger (the run starts in January)".into())
+        } else if gap {
+            Ok(format!("gap allowed: no ledger, run starts {start}"))
+        } else {
+            Err(RunError::Usage(format!(
+                "this run settles {months} but no --ledger was given: the year-to-date totals up to {before} \
+                 would start from zero. Give the ledger that closes {before} (--ledger <{before} output>/ledger.csv), \
+                 --no-ledger if {start} is the first month settled, or --allow-ledger-gap"
+            )))
+        };
+    };
+    match closed {
+        Some(c) if c == before => Ok("continuous".into()),
+        Some(c) if gap => Ok(format!("gap allowed: ledger closes {c}, run starts {start}")),
+        Some(c) => {
+            let missing = Months {
+                first: c.next(),
+                last: before,
+            };
+            Err(RunError::Usage(format!(
+                "{path} closes {c}, but this run starts {start}: the totals of {missing} are missing \
+                 (a month skipped?). Give the ledger that closes {before}, or --allow-ledger-gap if the gap is intended"
+            )))
+        }
+        None if gap => Ok(format!(
+            "gap allowed: ledger closes an unknown period, run starts {start}"
+        )),
+        None => Err(RunError::Usage(format!(
+            "{path} does not say which month it closes (it has no `period` column, as older versions wrote it, \
+             or no rows), so it cannot be checked to close {before}. Give --allow-ledger-gap to use it anyway"
+        ))),
+    }
 }
 
 /// The claim files: named ones (a directory stands for its `*.csv`), else
 /// `<data>/claims/*.csv`; sorted, so file order never changes a result.
-fn claim_paths(cfg: &RunConfig) -> Result<Vec<PathBuf>, RunError> {
+/// Also what a directory held that is not read (other files, sub-folders),
+/// sorted: an export saved as `.xlsx` or filed in a sub-folder must not
+/// vanish from the month without a word.
+fn claim_paths(cfg: &RunConfig) -> Result<(Vec<PathBuf>, Vec<String>), RunError> {
     let given = if cfg.claims.is_empty() {
         vec![cfg.data.join("claims")]
     } else {
         cfg.claims.clone()
     };
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     for p in given {
         if p.is_dir() {
             let entries = std::fs::read_dir(&p)
@@ -677,8 +797,12 @@ fn claim_paths(cfg: &RunConfig) -> Result<Vec<PathBuf>, RunError> {
                 let e = e
                     .map_err(|e| InputError::new(&p, 0, "", format!("cannot list: {e}")))?
                     .path();
-                if e.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) {
+                if e.is_dir() {
+                    skipped.push(format!("{}/", e.display()));
+                } else if e.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) {
                     out.push(e);
+                } else {
+                    skipped.push(e.display().to_string());
                 }
             }
         } else if p.exists() {
@@ -691,10 +815,19 @@ fn claim_paths(cfg: &RunConfig) -> Result<Vec<PathBuf>, RunError> {
     }
     out.sort();
     out.dedup();
+    skipped.sort();
+    skipped.dedup();
     if out.is_empty() {
-        return Err(RunError::Usage("no claim files (*.csv) found".into()));
+        let also = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" (not read: {})", skipped.join(", "))
+        };
+        return Err(RunError::Usage(format!(
+            "no claim files (*.csv) found{also}"
+        )));
     }
-    Ok(out)
+    Ok((out, skipped))
 }
 
 /// One warning per city whose rules in use hold provisional parameters.
@@ -722,6 +855,53 @@ fn provisional_warnings(reference: &Reference, used: &BTreeSet<(String, usize)>)
             format!(
                 "{city}: provisional parameters used (the sources are silent; supply the official figures): {}",
                 names.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// A period that holds none of the claims' service months settles every
+/// claim as late (`--period 2024-05` on March's claims): say so.
+fn period_warning(
+    months: Months,
+    tally: &Tally,
+    latest: Option<crate::date::Date>,
+) -> Option<String> {
+    let holds_latest =
+        latest.is_some_and(|d| (months.first_day()..=months.last_day()).contains(&d));
+    if tally.in_period > 0 || holds_latest {
+        return None;
+    }
+    let what = match latest {
+        Some(d) if d > months.last_day() => format!(
+            "the latest read is {d}: claims served after {months} are quarantined, earlier ones settled as late claims"
+        ),
+        Some(d) => format!("the latest read is {d}: every claim is settled as a late claim"),
+        None => "no service date was read".to_string(),
+    };
+    Some(format!(
+        "period {months} holds none of the claims' service dates ({what}). Is --period right?"
+    ))
+}
+
+/// One warning per insuring city with claims denied NO_RULES_IN_FORCE: a
+/// rule file whose every version starts after the claims (a mistyped
+/// `in_force_from`) would otherwise deny a whole city without a word.
+fn no_rules_warnings(reference: &Reference, denied: &BTreeMap<String, u64>) -> Vec<String> {
+    denied
+        .iter()
+        .map(|(city, n)| {
+            let first = reference
+                .rules
+                .cities
+                .get(city)
+                .and_then(|c| c.versions.iter().map(|v| v.in_force_from.value).min());
+            let from = match first {
+                Some(d) => format!("its first rule version is in force from {d}"),
+                None => "it has no rule file".to_string(),
+            };
+            format!(
+                "{city}: {n} claims denied NO_RULES_IN_FORCE: no rule version is in force on their service date ({from})"
             )
         })
         .collect()

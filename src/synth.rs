@@ -588,7 +588,10 @@ fn stays_and_ledger(out: &Path, persons: u64, period: Period, rng: &mut Rng) -> 
     let mut s = BufWriter::new(File::create(out.join("stays.csv"))?);
     writeln!(s, "person_id,institution_id,admit_date,discharge_date")?;
     let mut l = BufWriter::with_capacity(1 << 20, File::create(out.join("ledger.csv"))?);
-    writeln!(l, "person_id,year,deductible_met,pool_paid,claims")?;
+    // The ledger closes the month before: the generated month continues
+    // the chain.
+    let closes = period.prev();
+    writeln!(l, "person_id,year,deductible_met,pool_paid,claims,period")?;
     let days = days_in_month(period.year, period.month) as u64;
     for p in 0..persons {
         if rng.chance(0.005) {
@@ -609,14 +612,14 @@ fn stays_and_ledger(out: &Path, persons: u64, period: Period, rng: &mut Rng) -> 
             };
             writeln!(
                 l,
-                "P{p:08},{},{},{},{}",
+                "P{p:08},{},{},{},{},{closes}",
                 period.year,
                 fen(met),
                 fen(paid),
                 1 + rng.below(20)
             )?;
         } else if rng.chance(0.05) {
-            writeln!(l, "P{p:08},{},500.00,1200.00,9", period.year - 1)?;
+            writeln!(l, "P{p:08},{},500.00,1200.00,9,{closes}", period.year - 1)?;
         }
     }
     s.flush()?;

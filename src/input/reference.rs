@@ -49,6 +49,11 @@ impl Catalogue {
             .or(item.general.as_ref())
     }
 
+    /// No entry at all (a catalogue file holding only its header).
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// Add an entry; `false` if the same code and region is already there.
     pub fn insert(&mut self, e: CatalogueEntry) -> bool {
         let item = self.items.entry(e.item_code.clone()).or_default();
@@ -135,7 +140,14 @@ const MEMBERS: &[Column] = &[
     opt("remote_to", "备案结束日期"),
 ];
 
-pub fn read_members(path: &Path, encoding: Encoding) -> Result<Loaded<IdMap<Member>>, InputError> {
+/// Read members.csv. `cities` are the insuring cities with a rule file: a
+/// member of any other city (a typo such as `shiyna`) is an error, since
+/// every claim of theirs would be denied.
+pub fn read_members(
+    path: &Path,
+    encoding: Encoding,
+    cities: &[String],
+) -> Result<Loaded<IdMap<Member>>, InputError> {
     let mut members = IdMap::default();
     let (file, warnings) = read_all(path, MEMBERS, encoding, |row| {
         let person_id = row.need("person_id").map_err(at)?.to_string();
@@ -177,6 +189,32 @@ pub fn read_members(path: &Path, encoding: Encoding) -> Result<Loaded<IdMap<Memb
             remote,
             person_id: person_id.clone(),
         };
+        if !cities.contains(&m.city) {
+            return Err((
+                "city".into(),
+                format!(
+                    "insuring city `{}` has no rule file (known cities: {})",
+                    m.city,
+                    cities.join(", ")
+                ),
+            ));
+        }
+        if let Some(to) = m.benefit_to.filter(|to| *to < m.benefit_from) {
+            return Err((
+                "benefit_to".into(),
+                format!("benefit_to {to} is before benefit_from {}", m.benefit_from),
+            ));
+        }
+        if let Some(r) = &m.remote {
+            if let (Some(from), Some(to)) = (r.from, r.to) {
+                if to < from {
+                    return Err((
+                        "remote_to".into(),
+                        format!("remote_to {to} is before remote_from {from}"),
+                    ));
+                }
+            }
+        }
         if m.account_balance.is_sign_negative() && !m.account_balance.is_zero() {
             return Err((
                 "account_balance".into(),
@@ -256,6 +294,14 @@ pub fn read_institutions(
             valid_from: row.parse("valid_from", cell::date).map_err(at)?,
             valid_to: row.parse("valid_to", cell::date).map_err(at)?,
         };
+        if let (Some(from), Some(to)) = (inst.valid_from, inst.valid_to) {
+            if to < from {
+                return Err((
+                    "valid_to".into(),
+                    format!("valid_to {to} is before valid_from {from}"),
+                ));
+            }
+        }
         if out.insert(id.clone(), inst).is_some() {
             return Err((
                 "institution_id".into(),

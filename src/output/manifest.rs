@@ -19,6 +19,10 @@ pub struct Manifest<'a> {
     pub outputs: &'a [Written],
     pub counts: Value,
     pub warnings: &'a [String],
+    /// How the ledger continues the previous month's, or why it need not.
+    pub ledger_chain: &'a str,
+    /// What the claims directory held that was not read.
+    pub skipped_in_claims_dir: &'a [String],
     pub timings_ms: Value,
 }
 
@@ -63,6 +67,8 @@ impl Manifest<'_> {
             "counts": self.counts,
             "reconciliation": reconciliation,
             "warnings": self.warnings,
+            "ledger_chain": self.ledger_chain,
+            "skipped_in_claims_dir": self.skipped_in_claims_dir,
             "timings_ms": self.timings_ms,
         })
     }

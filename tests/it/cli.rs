@@ -19,7 +19,7 @@ fn broken_line_quarantines_its_whole_claim_and_the_rest_is_settled() {
              Q3,1,SY0001,SY-H2,2024-03-30 09:00:00,general,S001,1,10.00,10.00,,\n"
         ),
     );
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(3);
     assert!(
         run.stderr().contains("4 claim lines quarantined"),
@@ -66,7 +66,7 @@ fn bad_rule_file_exits_2_naming_file_line_and_key() {
         wd.read(p)
             .replace("level1 = { value = 0.85", "level1 = { value = 8.5"),
     );
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(2);
     let line = wd
         .read(p)
@@ -92,7 +92,7 @@ fn broken_reference_file_is_fatal_with_its_location() {
     let wd = Workdir::new().with_sample();
     let p = "samples/data/members.csv";
     wd.write(p, wd.read(p).replacen("2015-01-01", "2015-13-01", 1));
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(1);
     assert!(run.stderr().contains("samples/data/members.csv:2: column `benefit_from`: `2015-13-01` is not a date YYYY-MM-DD"), "{}", run.stderr());
     assert!(
@@ -104,15 +104,17 @@ fn broken_reference_file_is_fatal_with_its_location() {
 #[test]
 fn usage_errors_exit_2() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--period", "March"]).expect_code(2);
-    wd.run(&["run", "--threads", "0"]).expect_code(2);
+    wd.run(&["run", "--no-ledger", "--period", "March"])
+        .expect_code(2);
+    wd.run(&["run", "--no-ledger", "--threads", "0"])
+        .expect_code(2);
     wd.run(&["frobnicate"]).expect_code(2);
 }
 
 #[test]
 fn a_later_claim_than_the_period_is_quarantined() {
     let wd = Workdir::new().with_sample();
-    let run = wd.run(&["run", "--quiet", "--period", "2024-02"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet", "--period", "2024-02"]);
     run.expect_code(3);
     let rejects = wd.read("out/2024-02/rejects.csv");
     assert!(
@@ -129,7 +131,8 @@ fn a_later_claim_than_the_period_is_quarantined() {
 #[test]
 fn gb18030_claims_with_chinese_headers_settle_like_their_utf8_twin() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--out", "utf8"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "utf8"])
+        .expect_code(0);
     let p = "samples/data/claims/ezhou_2024-03.csv";
     let text = wd.read(p);
     let text = text.trim_start_matches('\u{feff}');
@@ -140,7 +143,8 @@ fn gb18030_claims_with_chinese_headers_settle_like_their_utf8_twin() {
         "the file really is GB18030, not UTF-8"
     );
     wd.write(p, bytes);
-    wd.run(&["run", "--quiet", "--out", "gbk"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "gbk"])
+        .expect_code(0);
     wd.assert_same_outputs("utf8", "gbk");
     let m = wd.read("gbk/manifest.json");
     assert!(m.contains("\"encoding\": \"gb18030\""), "{m}");
@@ -154,7 +158,7 @@ fn unknown_columns_are_warned_about_once_per_file() {
     let mut lines: Vec<String> = text.lines().map(|l| format!("{l},x")).collect();
     lines[0] = lines[0].replace(",x", ",contact_phone");
     wd.write(p, lines.join("\n") + "\n");
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(0);
     assert_eq!(
         run.stderr()
@@ -169,9 +173,18 @@ fn unknown_columns_are_warned_about_once_per_file() {
 #[test]
 fn re_running_gives_byte_identical_outputs() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--out", "a"]).expect_code(0);
-    wd.run(&["run", "--quiet", "--out", "b", "--threads", "1"])
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "a"])
         .expect_code(0);
+    wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "b",
+        "--threads",
+        "1",
+    ])
+    .expect_code(0);
     wd.assert_same_outputs("a", "b");
     let leftovers: Vec<_> = std::fs::read_dir(wd.join("a"))
         .expect("out")
@@ -188,7 +201,7 @@ fn re_running_gives_byte_identical_outputs() {
 #[test]
 fn printed_summary_names_every_city() {
     let wd = Workdir::new().with_sample();
-    let run = wd.run(&["run", "--lang", "en"]);
+    let run = wd.run(&["run", "--no-ledger", "--lang", "en"]);
     run.expect_code(0);
     let out = run.stdout();
     for w in [
@@ -228,7 +241,7 @@ fn absurd_values_are_settled_or_quarantined_never_a_panic() {
              \"A7,1,SY0001,SY-H2,2024-03-29 09:00:00,general,S001,1,10.00,10.00,\n"
         ),
     );
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(3);
     assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
     let payments = wd.read("out/2024-03/payments.csv");

@@ -56,7 +56,7 @@ fn sample_unchanged(wd: &Workdir) {
 
 fn check(files: &[&str], expect: &[Expect], ok_claims: &[&str]) {
     let wd = with_corpus(files);
-    let run = wd.run(&["run", "--quiet", "--period", "2024-03"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet", "--period", "2024-03"]);
     run.expect_code(3);
     let got = rejects(&wd);
     assert_eq!(got.len(), expect.len(), "{files:?}: {got:#?}");
@@ -288,7 +288,7 @@ fn unclosed_quote_and_short_row() {
 #[test]
 fn claim_file_without_a_required_column_is_fatal() {
     let wd = with_corpus(&["missing_column.csv"]);
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(1);
     assert!(
         run.stderr().contains(
@@ -305,7 +305,7 @@ fn a_file_loaded_twice_holds_its_claims_back_and_says_so() {
     let wd = Workdir::new().with_sample();
     let text = wd.read("samples/data/claims/remote_2024-03.csv");
     wd.write("samples/data/claims/remote_2024-03 (copy).csv", &text);
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(3);
     let r = rejects(&wd);
     assert_eq!(
@@ -344,7 +344,7 @@ fn oversized_cell_and_oversized_claim() {
         ));
     }
     wd.write("samples/data/claims/zz_huge.csv", text);
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(3);
     let r = rejects(&wd);
     assert_eq!(r.len(), 10_002, "every line accounted for");
@@ -370,7 +370,7 @@ fn oversized_cell_and_oversized_claim() {
 #[test]
 fn strict_turns_quarantine_into_failure() {
     let wd = with_corpus(&["missing_field.csv"]);
-    let run = wd.run(&["run", "--quiet", "--strict"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet", "--strict"]);
     run.expect_code(1);
     assert!(
         run.stderr()
@@ -379,13 +379,13 @@ fn strict_turns_quarantine_into_failure() {
         run.stderr()
     );
     assert!(!wd.join("out").exists(), "nothing written");
-    wd.run(&["run", "--quiet"]).expect_code(3);
+    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(3);
 }
 
 #[test]
 fn formula_like_cells_are_neutralised_for_spreadsheets() {
     let wd = with_corpus(&["spreadsheet.csv"]);
-    wd.run(&["run", "--quiet"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(0);
     let payments = wd.read("out/2024-03/payments.csv");
     assert!(
         payments.contains("\n'=1+2,'@SY0001,SY-H2,,2024-03-29,denied,10.00,"),
@@ -400,9 +400,9 @@ fn formula_like_cells_are_neutralised_for_spreadsheets() {
 #[test]
 fn existing_output_needs_force_and_is_replaced_whole() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(0);
     wd.write("out/2024-03/stale.txt", "from an older run");
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(2);
     assert!(
         run.stderr()
@@ -410,7 +410,8 @@ fn existing_output_needs_force_and_is_replaced_whole() {
         "{}",
         run.stderr()
     );
-    wd.run(&["run", "--quiet", "--force"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--force"])
+        .expect_code(0);
     assert!(!wd.join("out/2024-03/stale.txt").exists(), "replaced whole");
     let hidden: Vec<String> = std::fs::read_dir(wd.join("out"))
         .expect("out")
@@ -427,7 +428,7 @@ fn existing_output_needs_force_and_is_replaced_whole() {
 fn a_live_lock_stops_a_second_run_and_a_dead_one_is_taken_over() {
     let wd = Workdir::new().with_sample();
     wd.write("out/.2024-03.lock", format!("{}\n", std::process::id()));
-    let run = wd.run(&["run", "--quiet"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
     run.expect_code(1);
     assert!(
         run.stderr().contains("another run (process"),
@@ -435,7 +436,7 @@ fn a_live_lock_stops_a_second_run_and_a_dead_one_is_taken_over() {
         run.stderr()
     );
     wd.write("out/.2024-03.lock", "4194999\n");
-    wd.run(&["run", "--quiet"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(0);
     assert!(!wd.join("out/.2024-03.lock").exists());
 }
 
@@ -445,7 +446,15 @@ fn a_run_killed_part_way_leaves_no_final_output_and_a_rerun_succeeds() {
     let period = tongchou::date::Period::parse("2024-03").expect("period");
     tongchou::synth::generate(&wd.join("big"), 150_000, 15_000, 2, period, 3).expect("generate");
     let exe = env!("CARGO_BIN_EXE_tongchou");
-    let args = ["run", "--quiet", "--data", "big", "--out", "out/2024-03"];
+    let args = [
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--data",
+        "big",
+        "--out",
+        "out/2024-03",
+    ];
     let mut child = std::process::Command::new(exe)
         .args(args)
         .current_dir(wd.path())
@@ -574,6 +583,7 @@ fn random_damage_never_panics_and_loses_no_line() {
             out: Some(dir.join("out")),
             period: tongchou::date::Months::parse("2024-03"),
             quiet: true,
+            no_ledger: true,
             ..RunConfig::new()
         };
         match run(&cfg, &tongchou::progress::Progress::hidden()) {
@@ -633,7 +643,7 @@ fn a_corrupt_byte_in_a_chinese_utf8_export_holds_back_only_its_claim() {
         - 3;
     bytes.insert(at, 0xff);
     wd.write(p, bytes);
-    wd.run(&["run", "--quiet"]).expect_code(3);
+    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(3);
     let r = rejects(&wd);
     assert!(
         r.iter().all(|x| x.3 == claim),

@@ -10,6 +10,7 @@
 //! - `spill`: a month over its memory limit, partition by partition,
 //!   gives the same outputs as in memory.
 
+mod chain_checks;
 mod cli;
 mod faults;
 mod fixture;

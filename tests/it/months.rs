@@ -304,8 +304,16 @@ fn a_reversal_months_later_takes_back_exactly_what_was_paid() {
             ),
         )],
     );
-    wd.run(&["run", "--quiet", "--data", "jan", "--out", "out/jan"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--data",
+        "jan",
+        "--out",
+        "out/jan",
+    ])
+    .expect_code(0);
     let jan = wd.read("out/jan/payments.csv");
     assert_eq!(
         (
@@ -451,7 +459,7 @@ fn a_reversal_months_later_takes_back_exactly_what_was_paid() {
 #[test]
 fn the_wrong_ledger_is_refused() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--out", "out/mar"])
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "out/mar"])
         .expect_code(0);
     // March on March's own output ledger.
     let run = wd.run(&[
@@ -515,9 +523,11 @@ fn the_wrong_ledger_is_refused() {
 #[test]
 fn the_same_period_given_twice_to_prior_is_refused() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--out", "out/a"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "out/a"])
+        .expect_code(0);
     let run = wd.run(&[
         "run",
+        "--no-ledger",
         "--quiet",
         "--period",
         "2024-04",
@@ -542,7 +552,8 @@ fn a_claim_cancelled_in_its_own_period_cannot_be_reversed_again() {
     // The prior payments hold R1 as `reversed` (its reversal row filtered
     // out, say): a new reversal of R1 is refused, not paid back twice.
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--out", "base"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "base"])
+        .expect_code(0);
     let header = wd
         .read("base/payments.csv")
         .lines()
@@ -555,6 +566,7 @@ fn a_claim_cancelled_in_its_own_period_cannot_be_reversed_again() {
     data_dir(&wd, "feb", &members, &[("feb.csv", format!("{HEADER}\nR1-REV,1,SY0001,SY-H2,2024-02-05 09:00:00,general,S001,-1,800.00,-800.00,R1\n"))]);
     wd.run(&[
         "run",
+        "--no-ledger",
         "--quiet",
         "--data",
         "feb",

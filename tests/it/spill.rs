@@ -105,10 +105,26 @@ fn a_killed_runs_spill_area_is_cleared_and_a_bad_limit_refused() {
     let wd = Workdir::new().with_sample();
     // PIDs above the kernel's maximum (4194304) never run.
     wd.write(".tongchou-spill-99999999/lines-0000-0000.bin", "stale");
-    wd.run(&["run", "--quiet", "--out", "o", "--memory-limit", "1K"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "o",
+        "--memory-limit",
+        "1K",
+    ])
+    .expect_code(0);
     assert!(!wd.join(".tongchou-spill-99999999").exists());
-    let r = wd.run(&["run", "--quiet", "--out", "p", "--memory-limit", "lots"]);
+    let r = wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "p",
+        "--memory-limit",
+        "lots",
+    ]);
     r.expect_code(2);
     assert!(
         r.stderr().contains("--memory-limit `lots`"),

@@ -19,9 +19,11 @@ fn raising_the_shiyan_deductible_to_800_moves_exactly_the_right_amounts() {
     // SC-CAP-1 (employed, clinic, 2500): round2((2500 − 800) × 0.80) = 1360.00.
     // SC-CAP-2 (2000): 1600.00, and 1360 + 1600 = 2960 stays under the cap.
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--out", "base"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "base"])
+        .expect_code(0);
     let run = wd.run(&[
         "run",
+        "--no-ledger",
         "--lang",
         "en",
         "--out",
@@ -91,8 +93,10 @@ fn raising_the_shiyan_deductible_to_800_moves_exactly_the_right_amounts() {
 #[test]
 fn comparing_a_run_with_itself_finds_no_difference() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--out", "a"]).expect_code(0);
-    wd.run(&["run", "--quiet", "--out", "b"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "a"])
+        .expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "b"])
+        .expect_code(0);
     let cmp = wd.run(&["compare", "a", "b"]);
     cmp.expect_code(0);
     assert!(
@@ -110,8 +114,16 @@ fn a_scenario_file_says_what_it_changes_and_why() {
         "retiree65.toml",
         "name = \"retiree-l3-65\"\ndescription = \"What if retirees got 65% at level-3 hospitals?\"\n\n[set]\n\"shiyan.ratio.retired.level3\" = 0.65\n\"wuhan.ratio.retired.level3\" = 0.70\n",
     );
-    wd.run(&["run", "--quiet", "--out", "base"]).expect_code(0);
-    let run = wd.run(&["run", "--out", "s", "--scenario", "retiree65.toml"]);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "base"])
+        .expect_code(0);
+    let run = wd.run(&[
+        "run",
+        "--no-ledger",
+        "--out",
+        "s",
+        "--scenario",
+        "retiree65.toml",
+    ]);
     run.expect_code(0);
     assert!(
         run.stdout().starts_with(
@@ -142,6 +154,7 @@ fn a_scenario_file_says_what_it_changes_and_why() {
     // --set wins over the scenario.
     wd.run(&[
         "run",
+        "--no-ledger",
         "--quiet",
         "--out",
         "s2",
@@ -201,7 +214,7 @@ fn invalid_overrides_are_refused_with_exit_2() {
             "apply only with pharmacy.mode = fixed",
         ),
     ] {
-        let run = wd.run(&["run", "--quiet", "--out", "x", "--set", set]);
+        let run = wd.run(&["run", "--no-ledger", "--quiet", "--out", "x", "--set", set]);
         run.expect_code(2);
         assert!(run.stderr().contains(says), "--set {set}: {}", run.stderr());
     }
@@ -210,7 +223,7 @@ fn invalid_overrides_are_refused_with_exit_2() {
         "bad.toml",
         "name = \"x\"\ndescription = \"y\"\nwhy = \"z\"\n[set]\n\"shiyan.cap.employed\" = 4000\n",
     );
-    let run = wd.run(&["run", "--quiet", "--scenario", "bad.toml"]);
+    let run = wd.run(&["run", "--no-ledger", "--quiet", "--scenario", "bad.toml"]);
     run.expect_code(2);
     assert!(
         run.stderr().contains("bad.toml:3: why: unknown key"),
@@ -222,7 +235,8 @@ fn invalid_overrides_are_refused_with_exit_2() {
 #[test]
 fn compare_refuses_runs_over_different_inputs_unless_told() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--out", "a"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "a"])
+        .expect_code(0);
     let p = "samples/data/members.csv";
     wd.write(
         p,
@@ -231,7 +245,8 @@ fn compare_refuses_runs_over_different_inputs_unless_told() {
             "SY0001,shiyan,retired,with_account,900.00",
         ),
     );
-    wd.run(&["run", "--quiet", "--out", "b"]).expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "b"])
+        .expect_code(0);
     let cmp = wd.run(&["compare", "a", "b"]);
     cmp.expect_code(2);
     assert!(
