@@ -271,5 +271,9 @@ mod tests {
         assert_eq!(m.to_string(), "2024-01..2024-03");
         assert_eq!(Months::parse("2024-02").unwrap().to_string(), "2024-02");
         assert_eq!(Months::parse("2024-03..2024-01"), None);
+        let jan = Period::parse("2024-01").unwrap();
+        assert_eq!(jan.prev().to_string(), "2023-12");
+        assert_eq!(jan.prev().next(), jan);
+        assert_eq!(jan.next().to_string(), "2024-02");
     }
 }
