@@ -241,13 +241,18 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         let rows = &ledger.rows;
         let outcomes: Vec<adjudicate::PersonOutcome> = persons
             .par_iter_mut()
-            .map(|(pid, claims)| adjudicate::adjudicate_person(&cx, pid, claims, rows.get(*pid)))
+            .map(|(pid, claims)| {
+                let rows = rows.get(*pid).map(Vec::as_slice).unwrap_or_default();
+                adjudicate::adjudicate_person(&cx, pid, claims, rows)
+            })
             .collect();
         drop(persons);
         let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(grouped.claims.len());
         for o in outcomes {
             tally.versions_used.extend(o.versions_used);
-            ledger.rows.insert(o.ledger.person_id.clone(), o.ledger);
+            if let Some(first) = o.ledger.first() {
+                ledger.rows.insert(first.person_id.clone(), o.ledger);
+            }
             decisions.extend(o.decisions);
         }
         tally.add(&grouped, &decisions)?;
@@ -329,8 +334,8 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     }
     drop(lines);
     summary.files = scan.files.clone();
-    let mut ledger_out: Vec<&LedgerEntry> = ledger.rows.values().collect();
-    ledger_out.par_sort_unstable_by(|a, b| a.person_id.cmp(&b.person_id));
+    let mut ledger_out: Vec<&LedgerEntry> = ledger.rows.values().flatten().collect();
+    ledger_out.par_sort_unstable_by(|a, b| (&a.person_id, a.year).cmp(&(&b.person_id, b.year)));
     {
         let mut write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
             stage(&mut staging, &out_dir, name, f)?;
@@ -649,6 +654,7 @@ fn check_ledger(cfg: &RunConfig, ledger: &input::Ledger, months: Months) -> Resu
     if let Some(later) = ledger
         .rows
         .values()
+        .flatten()
         .map(|e| e.year)
         .filter(|y| *y > months.last.year)
         .max()

@@ -9,6 +9,7 @@
 //! - `cli`: the real binary: exit codes, quarantine, errors.
 //! - `spill`: a month over its memory limit, partition by partition,
 //!   gives the same outputs as in memory.
+//! - `paid_once`: last year's totals are kept.
 
 mod cli;
 mod faults;
@@ -16,6 +17,7 @@ mod fixture;
 mod golden;
 mod invariants;
 mod months;
+mod paid_once;
 mod policy;
 mod rule_files;
 mod spill;
