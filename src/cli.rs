@@ -86,7 +86,7 @@ pub struct RunArgs {
     /// Year-to-date ledger from the previous period.
     #[arg(long)]
     pub ledger: Option<PathBuf>,
-    /// payments.csv of an earlier period, for reversals of its claims (repeatable).
+    /// payments.csv of an earlier period, or a directory of earlier output directories (repeatable): its claims are not paid again, and may be reversed.
     #[arg(long)]
     pub prior: Vec<PathBuf>,
     /// Settlement month YYYY-MM, or months YYYY-MM..YYYY-MM (default: the month of the latest claim).

@@ -143,8 +143,6 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
     let mut warnings = Vec::new();
     let (reference, mut ref_files, mut ledger) = read_reference(cfg, book, &mut warnings)?;
-    let prior = input::prior::read_prior(&cfg.prior, cfg.encoding)?;
-    ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
 
     let claim_paths = claim_paths(cfg)?;
     let (files, claim_warnings) = claims::read_claims(&claim_paths, cfg.encoding)?;
@@ -204,6 +202,12 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(period.to_string()));
+    // Read once the output directory is known: a directory given to
+    // --prior passes over this run's own earlier output.
+    let prior_paths = input::prior::prior_files(&cfg.prior, &out_dir)?;
+    let prior = input::prior::read_prior(&prior_paths, cfg.encoding)?;
+    prior.check_periods(period).map_err(RunError::Usage)?;
+    ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
     let mut staging = None;
     let cx = Context {
         prior: &prior,

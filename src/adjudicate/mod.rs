@@ -174,6 +174,29 @@ fn decide(
     let city = member.map(|m| m.city.clone());
     let date = claim.service_date();
 
+    // A claim is paid once: an id settled in a --prior period is denied
+    // before anything else, so that nothing it says can pay it again. A
+    // reversal is left to §8, which cancels a claim at most once.
+    if claim.reverses_claim_id.is_none() {
+        if let Some(p) = cx.prior.payments.get(&claim.claim_id) {
+            let (file, period) = cx.prior.settled_where(p);
+            let (id, status) = (&claim.claim_id, p.status.as_str());
+            let detail = say!(
+                lang,
+                "结算 {id} 已在 {period} 结算过 ({file}, 状态 {status}), 不再重复支付",
+                "claim {id} was already settled in {period} ({file}, status {status}): not paid again"
+            );
+            return deny_whole(
+                claim,
+                city,
+                Status::Denied,
+                RuleId::ALREADY_SETTLED,
+                detail,
+                None,
+            );
+        }
+    }
+
     // §8: reversals decide the claim before anything else.
     match pairing {
         Some(Pairing::Reversed(by)) => {

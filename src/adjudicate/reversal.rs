@@ -62,9 +62,14 @@ pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String
         let Some(original) = &c.reverses_claim_id else {
             continue;
         };
-        let here = ids
-            .get(original.as_str())
-            .filter(|o| o.reverses_claim_id.is_none() && o.claim_id != c.claim_id);
+        // A copy of a claim settled in a --prior period is not a claim
+        // of this run (it is denied ALREADY_SETTLED): its id names the
+        // settled claim, which the reversal cancels.
+        let here = ids.get(original.as_str()).filter(|o| {
+            o.reverses_claim_id.is_none()
+                && o.claim_id != c.claim_id
+                && !prior.payments.contains_key(&o.claim_id)
+        });
         let pairing = if let Some(by) = cancelled
             .get(original)
             .or_else(|| prior.reversed.get(original))

@@ -9,7 +9,8 @@
 //! - `cli`: the real binary: exit codes, quarantine, errors.
 //! - `spill`: a month over its memory limit, partition by partition,
 //!   gives the same outputs as in memory.
-//! - `paid_once`: last year's totals are kept.
+//! - `paid_once`: a claim settled in a `--prior` month is not paid again,
+//!   prior files are checked, and last year's totals are kept.
 
 mod cli;
 mod faults;
