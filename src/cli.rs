@@ -92,7 +92,7 @@ pub struct RunArgs {
     /// Accept a ledger that closes a month earlier than the one before this run's first month, or no ledger at all.
     #[arg(long)]
     pub allow_ledger_gap: bool,
-    /// payments.csv of an earlier period, for reversals of its claims (repeatable).
+    /// payments.csv of an earlier period, or a directory of earlier output directories (repeatable): its claims are not paid again, and may be reversed.
     #[arg(long)]
     pub prior: Vec<PathBuf>,
     /// Settlement month YYYY-MM, or months YYYY-MM..YYYY-MM (default: the month of the latest claim).

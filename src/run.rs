@@ -150,13 +150,11 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
     let mut warnings = Vec::new();
     let (reference, mut ref_files, mut ledger) = read_reference(cfg, book, &mut warnings)?;
-    let prior = input::prior::read_prior(&cfg.prior, cfg.encoding)?;
     // With the period given, a broken ledger chain is refused before the
     // claims are read (which can take minutes).
     if let Some(months) = cfg.period {
         check_ledger(cfg, &ledger, months)?;
     }
-    ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
 
     let (claim_paths, skipped_in_claims_dir) = claim_paths(cfg)?;
     if !skipped_in_claims_dir.is_empty() {
@@ -222,6 +220,12 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(period.to_string()));
+    // Read once the output directory is known: a directory given to
+    // --prior passes over this run's own earlier output.
+    let prior_paths = input::prior::prior_files(&cfg.prior, &out_dir)?;
+    let prior = input::prior::read_prior(&prior_paths, cfg.encoding)?;
+    prior.check_periods(period).map_err(RunError::Usage)?;
+    ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
     let mut staging = None;
     let cx = Context {
         prior: &prior,
@@ -259,13 +263,18 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         let rows = &ledger.rows;
         let outcomes: Vec<adjudicate::PersonOutcome> = persons
             .par_iter_mut()
-            .map(|(pid, claims)| adjudicate::adjudicate_person(&cx, pid, claims, rows.get(*pid)))
+            .map(|(pid, claims)| {
+                let rows = rows.get(*pid).map(Vec::as_slice).unwrap_or_default();
+                adjudicate::adjudicate_person(&cx, pid, claims, rows)
+            })
             .collect();
         drop(persons);
         let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(grouped.claims.len());
         for o in outcomes {
             tally.versions_used.extend(o.versions_used);
-            ledger.rows.insert(o.ledger.person_id.clone(), o.ledger);
+            if let Some(first) = o.ledger.first() {
+                ledger.rows.insert(first.person_id.clone(), o.ledger);
+            }
             decisions.extend(o.decisions);
         }
         tally.add(&grouped, &decisions)?;
@@ -350,8 +359,8 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     }
     drop(lines);
     summary.files = scan.files.clone();
-    let mut ledger_out: Vec<&LedgerEntry> = ledger.rows.values().collect();
-    ledger_out.par_sort_unstable_by(|a, b| a.person_id.cmp(&b.person_id));
+    let mut ledger_out: Vec<&LedgerEntry> = ledger.rows.values().flatten().collect();
+    ledger_out.par_sort_unstable_by(|a, b| (&a.person_id, a.year).cmp(&(&b.person_id, b.year)));
     {
         let mut write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
             stage(&mut staging, &out_dir, name, f)?;
@@ -716,6 +725,7 @@ fn check_ledger(
     if let Some(later) = ledger
         .rows
         .values()
+        .flatten()
         .map(|e| e.year)
         .filter(|y| *y > months.last.year)
         .max()

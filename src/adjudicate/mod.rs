@@ -39,19 +39,22 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonOutcome {
     pub decisions: Vec<ClaimDecision>,
-    /// The person's totals for the latest year seen (ledger.csv row).
-    pub ledger: LedgerEntry,
+    /// The person's totals after the period, one row per year of the input
+    /// ledger or of a claim, by year (ledger.csv rows; the writer drops
+    /// years before the previous one).
+    pub ledger: Vec<LedgerEntry>,
     /// (city, version index) of every rule version used.
     pub versions_used: BTreeSet<(String, usize)>,
 }
 
 /// Adjudicate one person's claims (any order in; sorted here) starting from
-/// their ledger row.
+/// their ledger rows (one per year: a late claim of last year settles
+/// against last year's totals, CONTRACT.md §ledger.csv).
 pub fn adjudicate_person(
     cx: &Context<'_>,
     person_id: &str,
     claims: &mut [&Claim],
-    ledger: Option<&LedgerEntry>,
+    ledger: &[LedgerEntry],
 ) -> PersonOutcome {
     claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
     let r = cx.reference;
@@ -59,13 +62,13 @@ pub fn adjudicate_person(
     let stays = r.stays.get(person_id).map(Vec::as_slice).unwrap_or(&[]);
     let pairing = reversal::pair_reversals(claims, cx.prior);
     let mut years: Vec<YearTotals> = ledger
+        .iter()
         .map(|l| YearTotals {
             year: l.year,
             deductible_met: l.deductible_met,
             pool_paid: l.pool_paid,
             claims: l.claims,
         })
-        .into_iter()
         .collect();
     let mut balance = member.map(|m| m.account_balance).unwrap_or_default();
     let mut duplicates = flags::DuplicateDetector::default();
@@ -97,19 +100,20 @@ pub fn adjudicate_person(
                 years.len() - 1
             }
         };
-        let totals = &mut years[year_index];
-        totals.claims += 1;
+        years[year_index].claims += 1;
         let mut d = decide(
             cx,
             claim,
             member,
             stays,
             pairing.get(&claim.claim_id),
-            totals,
+            &mut years,
+            year_index,
             &mut balance,
             &mut versions_used,
         );
         if let Some(m) = member {
+            let totals = &years[year_index];
             d.totals_after = Some((totals.deductible_met, totals.pool_paid));
             d.category = Some(m.category);
         }
@@ -136,20 +140,19 @@ pub fn adjudicate_person(
         decisions.push(d);
     }
 
-    let latest = years
-        .iter()
-        .max_by_key(|y| y.year)
-        .cloned()
-        .unwrap_or_else(|| YearTotals::new(0));
+    years.sort_by_key(|y| y.year);
     PersonOutcome {
         decisions,
-        ledger: LedgerEntry {
-            person_id: person_id.to_string(),
-            year: latest.year,
-            deductible_met: latest.deductible_met,
-            pool_paid: latest.pool_paid,
-            claims: latest.claims,
-        },
+        ledger: years
+            .into_iter()
+            .map(|y| LedgerEntry {
+                person_id: person_id.to_string(),
+                year: y.year,
+                deductible_met: y.deductible_met,
+                pool_paid: y.pool_paid,
+                claims: y.claims,
+            })
+            .collect(),
         versions_used,
     }
 }
@@ -161,7 +164,8 @@ fn decide(
     member: Option<&Member>,
     stays: &[Stay],
     pairing: Option<&Pairing<'_>>,
-    totals: &mut YearTotals,
+    years: &mut [YearTotals],
+    year_index: usize,
     balance: &mut Decimal,
     versions_used: &mut BTreeSet<(String, usize)>,
 ) -> ClaimDecision {
@@ -169,6 +173,29 @@ fn decide(
     let lang = cx.lang;
     let city = member.map(|m| m.city.clone());
     let date = claim.service_date();
+
+    // A claim is paid once: an id settled in a --prior period is denied
+    // before anything else, so that nothing it says can pay it again. A
+    // reversal is left to §8, which cancels a claim at most once.
+    if claim.reverses_claim_id.is_none() {
+        if let Some(p) = cx.prior.payments.get(&claim.claim_id) {
+            let (file, period) = cx.prior.settled_where(p);
+            let (id, status) = (&claim.claim_id, p.status.as_str());
+            let detail = say!(
+                lang,
+                "结算 {id} 已在 {period} 结算过 ({file}, 状态 {status}), 不再重复支付",
+                "claim {id} was already settled in {period} ({file}, status {status}): not paid again"
+            );
+            return deny_whole(
+                claim,
+                city,
+                Status::Denied,
+                RuleId::ALREADY_SETTLED,
+                detail,
+                None,
+            );
+        }
+    }
 
     // §8: reversals decide the claim before anything else.
     match pairing {
@@ -201,7 +228,7 @@ fn decide(
             return d;
         }
         Some(Pairing::PriorReversal(p)) => {
-            return reversal::reverse_prior(claim, city, p, totals, balance, lang);
+            return reversal::reverse_prior(claim, city, p, years, balance, lang);
         }
         Some(Pairing::Refused(why)) => {
             let detail = reversal::refusal_detail(why, lang);
@@ -268,6 +295,7 @@ fn decide(
     };
     versions_used.insert((member.city.clone(), version_index));
 
+    let totals = &mut years[year_index];
     let verdict = checks::claim_checks(claim, member, inst, rules, stays, &r.institutions, lang);
     if let Some(v) = &verdict {
         if matches!(v.status, Status::Denied | Status::Routed) {

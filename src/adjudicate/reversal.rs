@@ -4,7 +4,8 @@
 //!   and neither touches the totals;
 //! - of an earlier period (`--prior` payments.csv): the reversal row
 //!   carries the original's money negated, gives its deductible and fund
-//!   payment back to the year's totals (same year only), and returns its
+//!   payment back to the totals of the original's year (this year's, or
+//!   last year's row the ledger keeps for late claims), and returns its
 //!   account payment to the balance.
 //!
 //! A claim is cancelled at most once, here or in an earlier period.
@@ -61,9 +62,14 @@ pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String
         let Some(original) = &c.reverses_claim_id else {
             continue;
         };
-        let here = ids
-            .get(original.as_str())
-            .filter(|o| o.reverses_claim_id.is_none() && o.claim_id != c.claim_id);
+        // A copy of a claim settled in a --prior period is not a claim
+        // of this run (it is denied ALREADY_SETTLED): its id names the
+        // settled claim, which the reversal cancels.
+        let here = ids.get(original.as_str()).filter(|o| {
+            o.reverses_claim_id.is_none()
+                && o.claim_id != c.claim_id
+                && !prior.payments.contains_key(&o.claim_id)
+        });
         let pairing = if let Some(by) = cancelled
             .get(original)
             .or_else(|| prior.reversed.get(original))
@@ -151,13 +157,13 @@ pub fn refusal_detail(r: &Refusal, lang: Lang) -> String {
 }
 
 /// The reversal of a claim of an earlier period: its money negated, its
-/// deductible and fund payment given back to this year's totals when it
-/// was of this year, its account payment returned.
+/// deductible and fund payment given back to the totals of its own year
+/// when the person's totals hold that year, its account payment returned.
 pub fn reverse_prior(
     claim: &Claim,
     city: Option<String>,
     p: &PriorPayment,
-    totals: &mut YearTotals,
+    years: &mut [YearTotals],
     balance: &mut Decimal,
     lang: Lang,
 ) -> ClaimDecision {
@@ -175,8 +181,13 @@ pub fn reverse_prior(
     d.cash_pay = -p.cash_pay;
     d.payee = p.payee;
     d.reverses = Some(p.claim_id.clone());
-    let same_year = p.service_date.year == totals.year;
-    if same_year {
+    let same_year = p.service_date.year == claim.service_date().year;
+    // The caller has made the row of the reversal's own year; an earlier
+    // year's is there when the ledger kept it (the previous year). A year
+    // without a row has nothing to give back to.
+    let own = years.iter_mut().find(|y| y.year == p.service_date.year);
+    let given_back = own.is_some();
+    if let Some(totals) = own {
         totals.deductible_met = (totals.deductible_met - p.deductible_applied).max(Decimal::ZERO);
         totals.pool_paid = (totals.pool_paid - p.fund_pay).max(Decimal::ZERO);
     }
@@ -188,8 +199,11 @@ pub fn reverse_prior(
         fmt2(p.account_pay),
         fmt2(p.deductible_applied),
     );
+    let year = p.service_date.year;
     let detail = if same_year {
         say!(lang, "冲正 {date} 的结算 {o}: 统筹退回 {f}, 个人账户退回 {a}, 起付线累计减 {ded}", "reverses claim {o} of {date}: fund {f} and account {a} taken back, deductible met reduced by {ded}")
+    } else if given_back {
+        say!(lang, "冲正 {year} 年度 ({date}) 的结算 {o}: 统筹退回 {f} (计入 {year} 年度累计), 个人账户退回 {a}, {year} 年度起付线累计减 {ded}; 本年度累计不变", "reverses claim {o} of {year} ({date}): fund {f} and account {a} taken back, {year}'s totals reduced by them (deductible met by {ded}); this year's totals unchanged")
     } else {
         say!(lang, "冲正上年度 ({date}) 的结算 {o}: 统筹退回 {f}, 个人账户退回 {a}; 本年度累计不变", "reverses claim {o} of an earlier year ({date}): fund {f} and account {a} taken back; this year's totals unchanged")
     };

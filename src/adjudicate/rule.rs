@@ -54,7 +54,10 @@ rules! {
     // §8 reversals (same run)
     REVERSAL => Info, "POLICY.md §8 (冲正)";
     REVERSAL_UNKNOWN => Deny, "POLICY.md §8 (冲正原流水号无对应结算)";
-    // §2 claim-level checks, in order
+    // §2 claim-level checks, in order. ALREADY_SETTLED is this tool's own,
+    // checked before everything else: a claim id settled in a --prior
+    // period is never paid again, whatever else holds.
+    ALREADY_SETTLED => Deny, "湖北医保问答 Q42 (重复计费); 十政办发〔2022〕61号 第十九条 (加强对结算等环节的审核)";
     MEMBER_UNKNOWN => Deny, "参保人员信息 (members.csv)";
     INSTITUTION_UNKNOWN => Deny, "定点医药机构信息 (institutions.csv)";
     NO_RULES_IN_FORCE => Deny, "参保地无有效待遇政策 (rule file)";

@@ -1,15 +1,22 @@
 //! Earlier periods' `payments.csv` (`--prior`): what a reversal of a claim
-//! settled before this run takes back (POLICY.md §8).
+//! settled before this run takes back (POLICY.md §8), and the claim ids
+//! that must not be paid again (`ALREADY_SETTLED`).
 //!
 //! Like the other reference files, any error here is fatal: a reversal
-//! that claws back the wrong amount is worse than no run.
+//! that claws back the wrong amount is worse than no run. So is a row that
+//! is not as a run wrote it: every row must satisfy the payments.csv
+//! invariants and the POLICY.md §5 arithmetic on its own figures, and a
+//! file whose run's manifest.json sits beside it must still have the hash
+//! that manifest recorded.
 
 use super::csvsrc::{cell, open, opt, req, Column, Encoding};
 use super::{InputError, InputFile};
 use crate::adjudicate::{Payee, Status};
-use crate::date::Date;
+use crate::date::{Date, Months, Period};
+use crate::money::{fmt2, round2};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 /// A payment row of an earlier period.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +39,18 @@ pub struct PriorPayment {
     pub account_pay: Decimal,
     pub cash_pay: Decimal,
     pub payee: Payee,
+    /// Index of the file it was read from in [`Prior::sources`], and its
+    /// line there.
+    pub source: usize,
+    pub line: u64,
+}
+
+/// A `--prior` file, and the period of the run that wrote it when its
+/// manifest.json sits beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorSource {
+    pub path: PathBuf,
+    pub period: Option<Months>,
 }
 
 /// Every earlier payment row by claim id, and the claims already reversed.
@@ -41,6 +60,39 @@ pub struct Prior {
     /// Originals cancelled by a reversal of an earlier period.
     pub reversed: HashMap<String, String>,
     pub files: Vec<InputFile>,
+    pub sources: Vec<PriorSource>,
+}
+
+impl Prior {
+    /// Where an earlier row was settled: `file:line`, and the period (the
+    /// manifest's, else the month of the row's service date).
+    pub fn settled_where(&self, p: &PriorPayment) -> (String, String) {
+        let source = self.sources.get(p.source);
+        let file = source
+            .map(|s| format!("{}:{}", s.path.display(), p.line))
+            .unwrap_or_default();
+        let period = source
+            .and_then(|s| s.period)
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| Period::of(p.service_date).to_string());
+        (file, period)
+    }
+
+    /// Refuse a `--prior` file whose run (by its manifest) settled one of
+    /// `months` or a later month: it is not an earlier period, and every
+    /// claim it shares with this run would be denied as already settled.
+    pub fn check_periods(&self, months: Months) -> Result<(), String> {
+        for s in &self.sources {
+            if let Some(p) = s.period.filter(|p| p.last >= months.first) {
+                return Err(format!(
+                    "--prior {} was written by the run of {p}, not before this run's {months}: \
+                     --prior takes the payments of earlier months only",
+                    s.path.display()
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 const PAYMENTS: &[Column] = &[
@@ -62,6 +114,8 @@ const PAYMENTS: &[Column] = &[
     req("account_pay", "个人账户支付"),
     req("cash_pay", "现金支付"),
     req("payee", "收款方"),
+    opt("deductible_met_after", "本次后起付线累计"),
+    opt("pool_paid_after", "本次后统筹累计支付"),
     opt("reverses_claim_id", "冲正原流水号"),
 ];
 
@@ -77,14 +131,288 @@ fn status(s: &str) -> Result<Status, String> {
     Status::parse(s).ok_or_else(|| format!("`{s}` is not a payment status"))
 }
 
-/// Read every `--prior` file. A claim id in two of them is an error: the
-/// same period given twice, or two runs of one period.
-pub fn read_prior(paths: &[std::path::PathBuf], encoding: Encoding) -> Result<Prior, InputError> {
+/// The payments files `--prior` names: a file as given; a directory
+/// stands for its own payments.csv, else for every `*/payments.csv` one
+/// level below it (a directory of earlier months' output directories),
+/// sorted. In a directory, hidden entries (a run's staging directory) and
+/// `own_out` (this run's output directory, about to be replaced) are
+/// passed over.
+pub fn prior_files(given: &[PathBuf], own_out: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let own = std::fs::canonicalize(own_out).ok();
+    let mut out = Vec::new();
+    for p in given {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let here = p.join("payments.csv");
+        if here.is_file() {
+            out.push(here);
+            continue;
+        }
+        let cannot = |e: std::io::Error| InputError::new(p, 0, "", format!("cannot list: {e}"));
+        let mut found = Vec::new();
+        for e in std::fs::read_dir(p).map_err(cannot)? {
+            let dir = e.map_err(cannot)?.path();
+            let hidden = dir
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            let is_own = own.is_some() && std::fs::canonicalize(&dir).ok() == own;
+            let file = dir.join("payments.csv");
+            if dir.is_dir() && !hidden && !is_own && file.is_file() {
+                found.push(file);
+            }
+        }
+        if found.is_empty() {
+            return Err(InputError::new(
+                p,
+                0,
+                "",
+                "--prior: no payments.csv in this directory or in its sub-directories".into(),
+            ));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// The period of the run whose manifest.json sits beside `path`, after
+/// checking that the manifest's SHA-256 of the file is `sha256`. `None`
+/// when there is no manifest, or it does not list this file (it belongs to
+/// another file).
+fn manifest_period(path: &Path, sha256: &str) -> Result<Option<Months>, InputError> {
+    let manifest = path
+        .parent()
+        .map(|d| d.join("manifest.json"))
+        .unwrap_or_else(|| PathBuf::from("manifest.json"));
+    if !manifest.is_file() {
+        return Ok(None);
+    }
+    let refuse = |message: String| InputError::new(path, 0, "", message);
+    let m = manifest.display();
+    let bytes = std::fs::read(&manifest)
+        .map_err(|e| refuse(format!("cannot read {m} beside it to check it: {e}")))?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        refuse(format!(
+            "{m} beside it is not a readable manifest ({e}): cannot check that this file is as its run wrote it; refusing to use it"
+        ))
+    })?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let entry = json["outputs"]
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["file"].as_str() == name.as_deref()));
+    let Some(entry) = entry else {
+        return Ok(None);
+    };
+    let recorded = entry["sha256"].as_str().unwrap_or("");
+    if recorded != sha256 {
+        return Err(refuse(format!(
+            "its SHA-256 is {sha256}, but {m} recorded {recorded}: the file changed after its run wrote it (edited by hand?); refusing to use it"
+        )));
+    }
+    Ok(json["period"].as_str().and_then(Months::parse))
+}
+
+/// One row's money, read as written; a reversal's negated, so that every
+/// figure is of the original's sign, never negative.
+struct Figures {
+    total: Decimal,
+    excluded: Decimal,
+    b_selfpay: Decimal,
+    remote_prepay: Decimal,
+    eligible: Decimal,
+    deductible_applied: Decimal,
+    fund_pay: Decimal,
+    cap_cut: Decimal,
+    account_pay: Decimal,
+    cash_pay: Decimal,
+}
+
+/// The payments.csv invariants and the POLICY.md §5 arithmetic on a row's
+/// own figures; `Err((column, why))` for the first that fails. A row a run
+/// wrote always passes: one that fails was changed since.
+fn check_row(
+    p: &PriorPayment,
+    after: (Option<Decimal>, Option<Decimal>),
+) -> Result<(), (&'static str, String)> {
+    // Only a reversal claim has negative lines: its row (status
+    // `reversal`, or `denied` when the reversal was refused) is checked
+    // negated.
+    let reversal = p.status == Status::Reversal;
+    let negate = matches!(p.status, Status::Reversal | Status::Denied) && p.total < Decimal::ZERO;
+    let sign = |x: Decimal| if negate { -x } else { x };
+    let f = Figures {
+        total: sign(p.total),
+        excluded: sign(p.excluded),
+        b_selfpay: sign(p.b_selfpay),
+        remote_prepay: sign(p.remote_prepay),
+        eligible: sign(p.eligible),
+        deductible_applied: sign(p.deductible_applied),
+        fund_pay: sign(p.fund_pay),
+        cap_cut: sign(p.cap_cut),
+        account_pay: sign(p.account_pay),
+        cash_pay: sign(p.cash_pay),
+    };
+    let m = fmt2;
+    if f.total != f.fund_pay + f.account_pay + f.cash_pay {
+        return Err((
+            "total",
+            format!(
+                "total {} is not fund_pay {} + account_pay {} + cash_pay {}",
+                m(p.total),
+                m(p.fund_pay),
+                m(p.account_pay),
+                m(p.cash_pay)
+            ),
+        ));
+    }
+    if f.total != f.excluded + f.b_selfpay + f.remote_prepay + f.eligible {
+        return Err((
+            "total",
+            format!(
+                "total {} is not excluded {} + b_selfpay {} + remote_prepay {} + eligible {}",
+                m(p.total),
+                m(p.excluded),
+                m(p.b_selfpay),
+                m(p.remote_prepay),
+                m(p.eligible)
+            ),
+        ));
+    }
+    let named = [
+        ("total", f.total),
+        ("excluded", f.excluded),
+        ("b_selfpay", f.b_selfpay),
+        ("remote_prepay", f.remote_prepay),
+        ("eligible", f.eligible),
+        ("deductible_applied", f.deductible_applied),
+        ("fund_pay", f.fund_pay),
+        ("cap_cut", f.cap_cut),
+        ("account_pay", f.account_pay),
+        ("cash_pay", f.cash_pay),
+    ];
+    if let Some((c, _)) = named
+        .iter()
+        .find(|(_, x)| x.is_sign_negative() && !x.is_zero())
+    {
+        let why = if negate {
+            format!("{c} is positive on a reversal whose total is negative")
+        } else {
+            format!("{c} is negative, which only a reversal's amounts may be")
+        };
+        return Err((c, why));
+    }
+    // What each status leaves untouched (POLICY.md §2): denied, routed and
+    // reversed claims pay nothing and split nothing; pool_denied ones have
+    // no remote prepay, deductible or fund payment.
+    let zero: &[&str] = match p.status {
+        Status::Denied | Status::Routed | Status::Reversed => &[
+            "b_selfpay",
+            "remote_prepay",
+            "eligible",
+            "deductible_applied",
+            "fund_pay",
+            "cap_cut",
+            "account_pay",
+        ],
+        Status::PoolDenied => &["remote_prepay", "deductible_applied", "fund_pay", "cap_cut"],
+        Status::Paid | Status::Reversal => &[],
+    };
+    let status = p.status.as_str();
+    if let Some((c, x)) = named.iter().find(|(c, x)| zero.contains(c) && !x.is_zero()) {
+        return Err((
+            c,
+            format!("{c} is {} on a {status} claim, which has none", m(*x)),
+        ));
+    }
+    if !zero.is_empty() && p.ratio.is_some() {
+        return Err((
+            "ratio",
+            format!("a {status} claim has no fund payment, so no ratio"),
+        ));
+    }
+    // §5.1: the deductible takes part of the eligible amount, never more.
+    if f.deductible_applied > f.eligible {
+        return Err((
+            "deductible_applied",
+            format!(
+                "deductible_applied {} is more than eligible {} (POLICY §5.1)",
+                m(p.deductible_applied),
+                m(p.eligible)
+            ),
+        ));
+    }
+    // §5.3: the fund pays the ratio of what the deductible left, less what
+    // the cap took off; no ratio is written when the fund pays nothing.
+    match p.ratio {
+        Some(r) if r <= Decimal::ZERO || r > Decimal::ONE => {
+            return Err(("ratio", format!("ratio {r} is not within (0, 1]")));
+        }
+        Some(r) => {
+            let raw = round2((f.eligible - f.deductible_applied) * r);
+            if f.fund_pay + f.cap_cut != raw {
+                return Err((
+                    "fund_pay",
+                    format!(
+                        "fund_pay {} + cap_cut {} should be round2((eligible {} - deductible_applied {}) × ratio {r}) = {} (POLICY §5.3)",
+                        m(p.fund_pay),
+                        m(p.cap_cut),
+                        m(p.eligible),
+                        m(p.deductible_applied),
+                        m(sign(raw))
+                    ),
+                ));
+            }
+        }
+        None if !f.fund_pay.is_zero() => {
+            return Err((
+                "ratio",
+                format!("fund_pay {} without a ratio (POLICY §5.3)", m(p.fund_pay)),
+            ));
+        }
+        None => {}
+    }
+    // The year's totals after a claim include what the claim added.
+    if !reversal && !negate {
+        if let Some(met) = after.0.filter(|met| *met < f.deductible_applied) {
+            return Err((
+                "deductible_met_after",
+                format!(
+                    "deductible_met_after {} is less than this claim's deductible_applied {}",
+                    m(met),
+                    m(p.deductible_applied)
+                ),
+            ));
+        }
+        if let Some(paid) = after.1.filter(|paid| *paid < f.fund_pay) {
+            return Err((
+                "pool_paid_after",
+                format!(
+                    "pool_paid_after {} is less than this claim's fund_pay {}",
+                    m(paid),
+                    m(p.fund_pay)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Read every `--prior` file (see [`prior_files`] for directories). A
+/// claim id in two of them is an error: the same period given twice, or
+/// two runs of one period.
+pub fn read_prior(paths: &[PathBuf], encoding: Encoding) -> Result<Prior, InputError> {
     let mut prior = Prior::default();
     let mut seen_in: HashMap<String, String> = HashMap::new();
     let mut reversals: HashSet<String> = HashSet::new();
     for path in paths {
         let f = open(path, PAYMENTS, encoding)?;
+        let source = prior.sources.len();
+        prior.sources.push(PriorSource {
+            path: path.clone(),
+            period: manifest_period(path, &f.sha256)?,
+        });
         if let Some(c) = f.missing_columns.first() {
             return Err(InputError::new(
                 path,
@@ -143,7 +471,22 @@ pub fn read_prior(paths: &[std::path::PathBuf], encoding: Encoding) -> Result<Pr
                         _ => Err(format!("`{s}` is not institution or member")),
                     })
                     .map_err(|e| fail(e.column, e.message))?,
+                source,
+                line: row.line,
             };
+            let after = |c: &'static str| {
+                row.parse(c, cell::money)
+                    .map_err(|e| fail(e.column, e.message))
+            };
+            let after = (after("deductible_met_after")?, after("pool_paid_after")?);
+            check_row(&p, after).map_err(|(column, why)| {
+                fail(
+                    column,
+                    format!(
+                        "{why}: not as a run wrote it (edited by hand?); refusing to use this file"
+                    ),
+                )
+            })?;
             if let Some(original) = row.get("reverses_claim_id").map(id) {
                 if p.status == Status::Reversal && reversals.insert(original.clone()) {
                     prior.reversed.insert(original, claim_id.clone());

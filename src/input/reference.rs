@@ -428,7 +428,9 @@ const LEDGER: &[Column] = &[
 /// its rows; `None` for a ledger written without one).
 #[derive(Debug, Default)]
 pub struct Ledger {
-    pub rows: IdMap<LedgerEntry>,
+    /// Each person's rows, one per year, by year (CONTRACT.md §ledger.csv:
+    /// this year's and last year's, for late claims).
+    pub rows: IdMap<Vec<LedgerEntry>>,
     pub period: Option<Period>,
 }
 
@@ -466,12 +468,16 @@ pub fn read_ledger(path: &Path, encoding: Encoding) -> Result<Loaded<Ledger>, In
                 })
                 .map_err(at)?,
         };
-        let id = e.person_id.clone();
-        if out.insert(id.clone(), e).is_some() {
-            return Err((
-                "person_id".into(),
-                format!("person `{id}` appears twice in the ledger"),
-            ));
+        let years: &mut Vec<LedgerEntry> = out.entry(e.person_id.clone()).or_default();
+        match years.binary_search_by_key(&e.year, |r| r.year) {
+            Ok(_) => {
+                let (id, year) = (&e.person_id, e.year);
+                return Err((
+                    "year".into(),
+                    format!("person `{id}` has two rows for {year} in the ledger"),
+                ));
+            }
+            Err(i) => years.insert(i, e),
         }
         Ok(())
     })?;

@@ -270,8 +270,11 @@ pub fn write_rejects<W: Write>(w: W, rejects: &[Reject]) -> io::Result<()> {
     out.into_inner().map_err(|e| e.into_error())?.flush()
 }
 
-/// One row per person, sorted by person_id by the caller, each marked with
-/// the period the ledger closes (so that the next run can check it).
+/// One row per person and year, sorted by (person_id, year) by the caller,
+/// each marked with the period the ledger closes (so that the next run can
+/// check it). Only the closing period's year and the year before are kept
+/// (CONTRACT.md §ledger.csv): a late claim of December, handed in during
+/// the first quarter, must see December's totals; older years are done.
 pub fn write_ledger<W: Write>(w: W, rows: &[&LedgerEntry], closes: Period) -> io::Result<()> {
     let mut out = csv_writer(w);
     out.write_record([
@@ -282,8 +285,9 @@ pub fn write_ledger<W: Write>(w: W, rows: &[&LedgerEntry], closes: Period) -> io
         "claims",
         "period",
     ])?;
+    let oldest = closes.year - 1;
     let closes = closes.to_string();
-    for r in rows {
+    for r in rows.iter().filter(|r| r.year >= oldest) {
         out.write_record([
             &*text(&r.person_id),
             &r.year.to_string(),

@@ -144,7 +144,7 @@ impl World {
             lang: Lang::En,
         };
         let mut refs: Vec<&Claim> = claims.iter().collect();
-        let out = adjudicate_person(&cx, person, &mut refs, ledger.as_ref());
+        let out = adjudicate_person(&cx, person, &mut refs, ledger.as_slice());
         for dec in &out.decisions {
             assert_eq!(
                 dec.total,

@@ -9,6 +9,8 @@
 //! - `cli`: the real binary: exit codes, quarantine, errors.
 //! - `spill`: a month over its memory limit, partition by partition,
 //!   gives the same outputs as in memory.
+//! - `paid_once`: a claim settled in a `--prior` month is not paid again,
+//!   prior files are checked, and last year's totals are kept.
 
 mod chain_checks;
 mod cli;
@@ -17,6 +19,7 @@ mod fixture;
 mod golden;
 mod invariants;
 mod months;
+mod paid_once;
 mod policy;
 mod rule_files;
 mod spill;
