@@ -4,7 +4,7 @@
 //! Like the other reference files, any error here is fatal: a reversal
 //! that claws back the wrong amount is worse than no run.
 
-use super::csvsrc::{cell, open, opt, req, Column, Encoding};
+use super::csvsrc::{cell, open, opt, req, Column, Encodings};
 use super::{InputError, InputFile};
 use crate::adjudicate::{Payee, Status};
 use crate::date::Date;
@@ -79,12 +79,12 @@ fn status(s: &str) -> Result<Status, String> {
 
 /// Read every `--prior` file. A claim id in two of them is an error: the
 /// same period given twice, or two runs of one period.
-pub fn read_prior(paths: &[std::path::PathBuf], encoding: Encoding) -> Result<Prior, InputError> {
+pub fn read_prior(paths: &[std::path::PathBuf], encoding: &Encodings) -> Result<Prior, InputError> {
     let mut prior = Prior::default();
     let mut seen_in: HashMap<String, String> = HashMap::new();
     let mut reversals: HashSet<String> = HashSet::new();
     for path in paths {
-        let f = open(path, PAYMENTS, encoding)?;
+        let f = open(path, PAYMENTS, encoding.for_file("prior", path))?;
         if let Some(c) = f.missing_columns.first() {
             return Err(InputError::new(
                 path,

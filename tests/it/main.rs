@@ -14,6 +14,7 @@ mod cli;
 mod faults;
 mod fixture;
 mod golden;
+mod input_hygiene;
 mod invariants;
 mod months;
 mod policy;
