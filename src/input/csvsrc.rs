@@ -159,11 +159,18 @@ fn has_edge_invisible(cell: &[u8]) -> bool {
     t.chars().next().is_some_and(is_invisible) || t.chars().next_back().is_some_and(is_invisible)
 }
 
+/// Whether text holds a control character (C0, DEL or C1).
+pub fn has_control(s: &str) -> bool {
+    // C0 controls and DEL are single bytes; C1 controls are C2 80..9F:
+    // text without those bytes needs no closer look.
+    !s.bytes().all(|b| b >= 0x20 && b != 0x7F && b != 0xC2) && s.chars().any(char::is_control)
+}
+
 /// An id as a grouping key: without control characters, so that a line
 /// whose claim id holds one (and is quarantined for it) is held back with
 /// the rest of its claim instead of standing alone.
 pub fn id_key(id: &str) -> Cow<'_, str> {
-    if id.chars().any(char::is_control) {
+    if has_control(id) {
         Cow::Owned(id.chars().filter(|c| !c.is_control()).collect())
     } else {
         Cow::Borrowed(id)
@@ -748,7 +755,8 @@ impl<'f> Records<'f> {
                 line += bytes[..ends].iter().filter(|&&b| b == b'\n').count() as u64;
                 begin += ends as u64;
                 bytes = &bytes[ends..];
-                if !bytes.is_ascii() {
+                // Every invisible character starts with byte E2 or EF.
+                if bytes.iter().any(|&b| b == 0xE2 || b == 0xEF) {
                     self.stripped += self
                         .file
                         .counted
@@ -855,8 +863,7 @@ impl<'r> Row<'r> {
         let Some(s) = self.get_at(k) else {
             return Ok(None);
         };
-        // C0 controls and DEL are single bytes; C1 controls are C2 80..9F.
-        if s.bytes().all(|b| b >= 0x20 && b != 0x7F && b != 0xC2) {
+        if !has_control(s) {
             return Ok(Some(s));
         }
         match s.chars().find(|c| c.is_control()) {
@@ -1023,5 +1030,39 @@ pub mod cell {
         expected: &'static str,
     ) -> impl Fn(&str) -> Result<T, String> {
         move |s| parse(s).ok_or_else(|| format!("`{s}` is not one of: {}", expected.trim()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode, Encoding, Evidence};
+
+    fn detected(bytes: &[u8]) -> &'static str {
+        decode(bytes.to_vec(), Encoding::Auto).1
+    }
+
+    #[test]
+    fn gbk_that_is_also_valid_utf8_is_read_as_gb18030() {
+        let (gbk, _, _) = encoding_rs::GB18030.encode("code,name\nD1,药品\nD2,医院\n");
+        assert!(std::str::from_utf8(&gbk).is_ok());
+        assert_eq!(detected(&gbk), "gb18030");
+    }
+
+    #[test]
+    fn utf8_with_latin_letters_and_signs_stays_utf8() {
+        // Each of these would also decode as GB18030.
+        assert_eq!(detected("name\nCafé 400µg ×2 α-β\n".as_bytes()), "utf-8");
+        assert_eq!(detected("name\n阿莫西林胶囊\n".as_bytes()), "utf-8");
+        assert_eq!(detected(b"name\nplain\n"), "utf-8");
+    }
+
+    #[test]
+    fn lead_bytes_and_characters_count_alike() {
+        let text = "a é µ α ҩ Ʒ Ժ 药 😀 \u{85}";
+        let mut leads = [0u64; 64];
+        for b in text.bytes().filter(|&b| b >= 0xC0) {
+            leads[usize::from(b - 0xC0)] += 1;
+        }
+        assert_eq!(Evidence::of_leads(&leads), Evidence::of(text.as_bytes()));
     }
 }

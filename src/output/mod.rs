@@ -37,8 +37,7 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// record's raw text as `\u{a}`. The text stays readable, the byte never
 /// reaches the file.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    // C0 controls and DEL are single bytes; C1 controls are C2 80..9F.
-    if s.bytes().all(|b| b >= 0x20 && b != 0x7F && b != 0xC2) || !s.chars().any(char::is_control) {
+    if !crate::input::csvsrc::has_control(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
