@@ -3,7 +3,7 @@
 
 use crate::adjudicate::Lang;
 use crate::date::Months;
-use crate::input::Encoding;
+use crate::input::Encodings;
 use crate::rules::{Override, Scenario};
 use crate::run::RunConfig;
 use clap::{Args, Parser, Subcommand};
@@ -130,9 +130,9 @@ pub struct RunArgs {
     /// Language of audit details and the printed summary: zh or en.
     #[arg(long, default_value = "zh")]
     pub lang: String,
-    /// Input encoding: auto, utf-8 or gb18030.
-    #[arg(long, default_value = "auto")]
-    pub encoding: String,
+    /// Input encoding: auto, utf-8 or gb18030, for every file or, as ROLE=ENCODING, for the files of one role (claims, members, institutions, catalogue, stays, ledger, prior, family) or, as FILE=ENCODING, for one file (repeatable; e.g. --encoding claims=gb18030).
+    #[arg(long, value_name = "[ROLE=]ENCODING")]
+    pub encoding: Vec<String>,
     #[command(flatten)]
     pub what_if: WhatIfArgs,
 }
@@ -199,12 +199,7 @@ impl RunArgs {
         };
         let lang = Lang::parse(&self.lang)
             .ok_or_else(|| format!("--lang `{}` is not zh or en", self.lang))?;
-        let encoding = Encoding::parse(&self.encoding).ok_or_else(|| {
-            format!(
-                "--encoding `{}` is not auto, utf-8 or gb18030",
-                self.encoding
-            )
-        })?;
+        let encoding = Encodings::parse(&self.encoding)?;
         let (overrides, scenario) = self.what_if.resolve()?;
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());

@@ -56,6 +56,7 @@ pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Res
                     v.push(p);
                     Ok(())
                 },
+                |_, _| Ok(()),
             )?;
             let lines: Vec<Pending> = sinks.into_iter().flatten().collect();
             return Ok((scan, Lines::Memory(Some(lines))));
@@ -63,17 +64,25 @@ pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Res
         (_, Some(area)) => area,
     };
     struct Sink {
+        /// Created at a partition's first line, finished once the file is
+        /// scanned: a file holds open only the partitions it feeds, and
+        /// only while it is scanned. A partition it does not feed has no
+        /// file (see `spill::read_all`).
         writers: Vec<Option<SpillWriter>>,
         /// (claim hash, partition), once per run of lines of one claim.
         seen: Vec<(u64, u32)>,
     }
     let root = area.path.clone();
+    let cannot = |e: io::Error| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot create spill files in {}: {e}", root.display()),
+        )
+    };
     let (scan, sinks) = claims::scan(
         files,
-        |fi| Sink {
-            writers: (0..parts)
-                .map(|p| SpillWriter::create(&spill_path(&root, fi, p)).ok())
-                .collect(),
+        |_| Sink {
+            writers: (0..parts).map(|_| None).collect(),
             seen: Vec::new(),
         },
         |s: &mut Sink, person, p| {
@@ -82,20 +91,26 @@ pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Res
             if s.seen.last() != Some(&(h, part as u32)) {
                 s.seen.push((h, part as u32));
             }
+            let fi = p.src.file;
             match s.writers.get_mut(part) {
                 Some(Some(w)) => w.push(&p),
-                _ => Err(io::Error::other(format!(
-                    "cannot create spill files in {}",
-                    root.display()
-                ))),
+                Some(slot) => {
+                    let w = slot
+                        .insert(SpillWriter::create(&spill_path(&root, fi, part)).map_err(cannot)?);
+                    w.push(&p)
+                }
+                None => Err(io::Error::other("no such partition")),
             }
+        },
+        |_, s: &mut Sink| {
+            s.writers
+                .iter_mut()
+                .filter_map(Option::take)
+                .try_for_each(SpillWriter::finish)
         },
     )?;
     let mut seen = Vec::new();
     for s in sinks {
-        for w in s.writers.into_iter().flatten() {
-            w.finish()?;
-        }
         seen.extend(s.seen);
     }
     // Claim hashes met in two partitions: candidates, checked by id below.
@@ -153,7 +168,11 @@ impl Lines {
                 for fi in 0..*files {
                     let path = spill_path(&area.path, fi, p);
                     let mut lines = spill::read_all(&path)?;
-                    std::fs::remove_file(&path)?;
+                    match std::fs::remove_file(&path) {
+                        // Never written: the file fed no line here.
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                        _ => {}
+                    }
                     if !cross.is_empty() {
                         lines.retain(|l| !cross.contains(&l.claim_id));
                     }

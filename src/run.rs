@@ -5,7 +5,7 @@
 use crate::adjudicate::{self, ClaimDecision, Context, Lang, Status};
 use crate::date::Months;
 use crate::input::{
-    self, claims, reference, ClaimFileStat, Encoding, Grouped, InputError, InputFile, Reference,
+    self, claims, reference, ClaimFileStat, Encodings, Grouped, InputError, InputFile, Reference,
     Reject,
 };
 use crate::memory;
@@ -51,7 +51,8 @@ pub struct RunConfig {
     /// Fail, writing nothing, if any claim line would be quarantined.
     pub strict: bool,
     pub lang: Lang,
-    pub encoding: Encoding,
+    /// Per file, role or for all (`--encoding`).
+    pub encoding: Encodings,
     /// What-if overrides (a scenario's first, then `--set`), applied to the
     /// rule files for this run only.
     pub overrides: Vec<rules::Override>,
@@ -84,7 +85,7 @@ impl RunConfig {
             force: false,
             strict: false,
             lang: Lang::Zh,
-            encoding: Encoding::Auto,
+            encoding: Encodings::default(),
             overrides: Vec::new(),
             scenario: None,
             command: Vec::new(),
@@ -163,7 +164,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             skipped_in_claims_dir.join(", ")
         ));
     }
-    let (files, claim_warnings) = claims::read_claims(&claim_paths, cfg.encoding)?;
+    let (files, claim_warnings) = claims::read_claims(&claim_paths, &cfg.encoding)?;
     warnings.extend(claim_warnings);
     // The month is adjudicated at once when it fits the memory budget,
     // else partition by partition (see `partition`).
@@ -194,6 +195,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         source,
     };
     let (mut scan, mut lines) = partition::scan(&files, parts, area).map_err(spill_err)?;
+    warnings.append(&mut scan.warnings);
     progress.inc(files.len() as u64);
     let Some(period) = claims::period_of(cfg.period, &scan) else {
         return Err(RunError::Usage(
@@ -223,7 +225,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     // Read once the output directory is known: a directory given to
     // --prior passes over this run's own earlier output.
     let prior_paths = input::prior::prior_files(&cfg.prior, &out_dir)?;
-    let prior = input::prior::read_prior(&prior_paths, cfg.encoding)?;
+    let prior = input::prior::read_prior(&prior_paths, &cfg.encoding)?;
     prior.check_periods(period).map_err(RunError::Usage)?;
     ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
     let mut staging = None;
@@ -610,7 +612,7 @@ fn read_reference(
 ) -> Result<Loaded, RunError> {
     let path =
         |given: &Option<PathBuf>, name: &str| given.clone().unwrap_or_else(|| cfg.data.join(name));
-    let enc = cfg.encoding;
+    let enc = &cfg.encoding;
     let mut files = Vec::new();
     let stays_path = path(&cfg.stays, "stays.csv");
     // stays.csv is optional when not named; named and missing is an error.

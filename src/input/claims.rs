@@ -6,7 +6,7 @@
 //! `rejects.csv` with the reason, and the claim is not adjudicated. Every
 //! line read is either in a claim or in the rejects.
 
-use super::csvsrc::{cell, open, opt, req, CellError, Column, Encoding, Row};
+use super::csvsrc::{cell, id_key, open, opt, req, CellError, Column, Encodings, Row};
 use super::{InputError, InputFile};
 use crate::date::{Date, DateTime, Months, Period};
 use crate::model::*;
@@ -131,12 +131,13 @@ pub(crate) struct Pending {
 /// look complete.
 pub fn read_claims(
     paths: &[PathBuf],
-    encoding: Encoding,
+    encoding: &Encodings,
 ) -> Result<(Vec<super::csvsrc::CsvFile>, Vec<String>), InputError> {
-    // Opening hashes and checks each file whole: files in parallel.
+    // Opening hashes and checks each file whole: files in parallel (each
+    // closed once opened, so the threads bound the files open at once).
     let opened: Vec<Result<super::csvsrc::CsvFile, InputError>> = paths
         .par_iter()
-        .map(|p| open(p, CLAIMS, encoding))
+        .map(|p| open(p, CLAIMS, encoding.for_file("claims", p)))
         .collect();
     let mut files = Vec::new();
     let mut warnings = Vec::new();
@@ -169,6 +170,8 @@ pub struct Scan {
     pub files: Vec<ClaimFileStat>,
     pub rejects: Vec<Reject>,
     pub latest: Option<Date>,
+    /// One per file whose ids had invisible characters stripped.
+    pub warnings: Vec<String>,
 }
 
 /// Where scanning sends each line of a claim, with the line's person cell
@@ -178,26 +181,33 @@ pub(crate) type Sink<'s> = dyn FnMut(&str, Pending) -> std::io::Result<()> + 's;
 /// Parse every claim file, files in parallel, sending each line of a claim
 /// to the sink `sink_of(file index)` makes. Results are joined in file
 /// order, so they do not depend on which thread finished first.
+/// `done` is called on a file's sink once the file is scanned (to close
+/// what it holds open: a month may have more files than a process may
+/// open at once).
 pub(crate) fn scan<S: Send>(
     files: &[super::csvsrc::CsvFile],
     sink_of: impl Fn(usize) -> S + Sync,
     feed: impl Fn(&mut S, &str, Pending) -> std::io::Result<()> + Sync,
+    done: impl Fn(usize, &mut S) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<(Scan, Vec<S>)> {
-    type FileScan<S> = (ClaimFileStat, Vec<Reject>, Option<Date>, S);
+    type FileScan<S> = (ClaimFileStat, Vec<Reject>, Option<Date>, S, u64);
     let parsed: Vec<std::io::Result<FileScan<S>>> = files
         .par_iter()
         .enumerate()
         .map(|(fi, f)| {
             let mut sink = sink_of(fi);
-            let (stat, rejects, latest) =
+            let (stat, rejects, latest, stripped) =
                 parse_file(files, fi, f, &mut |person, p| feed(&mut sink, person, p))?;
-            Ok((stat, rejects, latest, sink))
+            done(fi, &mut sink)?;
+            Ok((stat, rejects, latest, sink, stripped))
         })
         .collect();
     let mut scan = Scan::default();
     let mut sinks = Vec::with_capacity(files.len());
     for r in parsed {
-        let (stat, rejects, latest, sink) = r?;
+        let (stat, rejects, latest, sink, stripped) = r?;
+        scan.warnings
+            .extend(super::csvsrc::stripped_warning(&stat.file.path, stripped));
         scan.files.push(stat);
         scan.rejects.extend(rejects);
         scan.latest = scan.latest.max(latest);
@@ -312,14 +322,15 @@ pub fn tally_rejects(stats: &mut [ClaimFileStat], rejects: &mut [Reject]) {
 }
 
 /// Parse every line of one claim file, sending each line of a claim to
-/// `sink`: the file's statistics, the lines that belong to no claim, and
-/// the latest service date parsed.
+/// `sink`: the file's statistics, the lines that belong to no claim, the
+/// latest service date parsed, and how many ids had invisible characters
+/// stripped.
 fn parse_file(
     files: &[super::csvsrc::CsvFile],
     fi: usize,
     f: &super::csvsrc::CsvFile,
     sink: &mut Sink<'_>,
-) -> std::io::Result<(ClaimFileStat, Vec<Reject>, Option<Date>)> {
+) -> std::io::Result<(ClaimFileStat, Vec<Reject>, Option<Date>, u64)> {
     let mut stat = ClaimFileStat {
         file: InputFile::from(f),
         lines: 0,
@@ -347,11 +358,18 @@ fn parse_file(
                 if let Ok(p) = &parsed {
                     latest = latest.max(Some(p.head.service_time.date));
                 }
-                match row.get_at(col::CLAIM_ID) {
+                // Grouped and partitioned by ids without control
+                // characters: a line whose id holds one is quarantined
+                // (see `parse_line`) together with the rest of its claim.
+                match row
+                    .get_at(col::CLAIM_ID)
+                    .map(id_key)
+                    .filter(|k| !k.is_empty())
+                {
                     Some(id) => sink(
-                        row.get_at(col::PERSON_ID).unwrap_or(""),
+                        &id_key(row.get_at(col::PERSON_ID).unwrap_or("")),
                         Pending {
-                            claim_id: id.to_string(),
+                            claim_id: id.into_owned(),
                             src,
                             amount,
                             parsed,
@@ -382,7 +400,8 @@ fn parse_file(
             }
         }
     }
-    Ok((stat, rejects, latest))
+    let stripped = rows.stripped();
+    Ok((stat, rejects, latest, stripped))
 }
 
 fn reject(
@@ -466,9 +485,10 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
             message: format!("{n} fields where the header has {h}"),
         });
     }
+    row.id_at(col::CLAIM_ID)?;
     let head = Head {
-        person_id: row.need_at(col::PERSON_ID)?.to_string(),
-        institution_id: row.need_at(col::INSTITUTION_ID)?.to_string(),
+        person_id: row.need_id_at(col::PERSON_ID)?.to_string(),
+        institution_id: row.need_id_at(col::INSTITUTION_ID)?.to_string(),
         service_time: row.parse_req_at(col::SERVICE_TIME, cell::time)?,
         visit_type: row.parse_req_at(
             col::VISIT_TYPE,
@@ -481,22 +501,22 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
             )?
             .unwrap_or(SettlementMode::Direct),
         submitted_date: row.parse_at(col::SUBMITTED_DATE, cell::date)?,
-        reverses_claim_id: row.get_at(col::REVERSES_CLAIM_ID).map(str::to_string),
+        reverses_claim_id: row.id_at(col::REVERSES_CLAIM_ID)?.map(str::to_string),
     };
     let line = ClaimLine {
         line_no: row.parse_req_at(col::LINE_NO, |s| match s.parse::<u32>() {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(format!("`{s}` is not a line number ≥ 1")),
         })?,
-        item_code: row.need_at(col::ITEM_CODE)?.to_string(),
+        item_code: row.need_id_at(col::ITEM_CODE)?.to_string(),
         quantity: row.parse_req_at(col::QUANTITY, cell::decimal)?,
         unit_price: row.parse_req_at(col::UNIT_PRICE, cell::money)?,
         amount: match amount {
             Some(a) => a,
             None => row.parse_req_at(col::AMOUNT, cell::money)?,
         },
-        prescription_id: row.get_at(col::PRESCRIPTION_ID).map(str::to_string),
-        prescriber_id: row.get_at(col::PRESCRIBER_ID).map(str::to_string),
+        prescription_id: row.id_at(col::PRESCRIPTION_ID)?.map(str::to_string),
+        prescriber_id: row.id_at(col::PRESCRIBER_ID)?.map(str::to_string),
         supply_days: row.parse_at(col::SUPPLY_DAYS, cell::count)?,
     };
     if !line.quantity.is_zero()

@@ -1,6 +1,7 @@
 //! All CSV input goes through here: encoding detection (UTF-8 with or without
 //! BOM, GB18030/GBK), header matching (English names case-insensitively or
-//! their Chinese aliases, any order), unknown-column warnings, and records
+//! their Chinese aliases, any order), unknown-column warnings, ids cleaned
+//! of invisible characters and checked for control characters, and records
 //! that remember their file line and raw text for error reports.
 
 use super::InputError;
@@ -17,7 +18,7 @@ pub const MAX_FIELD_BYTES: usize = 4096;
 /// How to decode an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Encoding {
-    /// UTF-8 if the bytes are valid UTF-8 (a BOM is dropped), else GB18030.
+    /// UTF-8 or GB18030, whichever the bytes show (see [`Evidence`]).
     #[default]
     Auto,
     Utf8,
@@ -32,6 +33,147 @@ impl Encoding {
             "gb18030" | "gbk" | "gb2312" => Some(Encoding::Gb18030),
             _ => None,
         }
+    }
+}
+
+/// The roles an input file plays, as `--encoding ROLE=ENCODING` names them.
+pub const ROLES: &[&str] = &[
+    "claims",
+    "members",
+    "institutions",
+    "catalogue",
+    "stays",
+    "ledger",
+    "prior",
+    "family",
+];
+
+/// The encoding of every input file: one for all, or per role or file
+/// (`--encoding claims=gb18030 --encoding members=utf-8`). A file named by
+/// path wins over its role, a role over the value for all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Encodings {
+    pub all: Encoding,
+    by_role: Vec<(&'static str, Encoding)>,
+    /// Canonical paths.
+    by_path: Vec<(PathBuf, Encoding)>,
+}
+
+impl From<Encoding> for Encodings {
+    fn from(all: Encoding) -> Self {
+        Encodings {
+            all,
+            ..Encodings::default()
+        }
+    }
+}
+
+impl Encodings {
+    /// Parse `--encoding` values: `ENCODING`, `ROLE=ENCODING` or
+    /// `FILE=ENCODING` (an existing file). Later values win.
+    pub fn parse(values: &[String]) -> Result<Encodings, String> {
+        let mut out = Encodings::default();
+        let bad = |v: &str| format!("--encoding `{v}` is not auto, utf-8 or gb18030");
+        for v in values {
+            let Some((key, value)) = v.rsplit_once('=') else {
+                out.all = Encoding::parse(v).ok_or_else(|| bad(v))?;
+                continue;
+            };
+            let enc = Encoding::parse(value.trim()).ok_or_else(|| bad(value))?;
+            let key = key.trim();
+            if let Some(role) = ROLES.iter().find(|r| r.eq_ignore_ascii_case(key)) {
+                out.by_role.retain(|(r, _)| r != role);
+                out.by_role.push((role, enc));
+                continue;
+            }
+            let path = std::fs::canonicalize(key).map_err(|_| {
+                format!(
+                    "--encoding `{v}`: `{key}` is neither a role ({}) nor an existing file",
+                    ROLES.join(", ")
+                )
+            })?;
+            out.by_path.retain(|(p, _)| *p != path);
+            out.by_path.push((path, enc));
+        }
+        Ok(out)
+    }
+
+    /// The encoding for a file of `role` at `path`.
+    pub fn for_file(&self, role: &str, path: &Path) -> Encoding {
+        if !self.by_path.is_empty() {
+            if let Ok(p) = std::fs::canonicalize(path) {
+                if let Some((_, e)) = self.by_path.iter().find(|(q, _)| *q == p) {
+                    return *e;
+                }
+            }
+        }
+        self.by_role
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map_or(self.all, |(_, e)| *e)
+    }
+}
+
+/// Columns that hold ids: cleaned of invisible characters at their ends,
+/// and refused when they hold a control character (see [`Row::id_at`]).
+pub const ID_COLUMNS: &[&str] = &[
+    "claim_id",
+    "person_id",
+    "institution_id",
+    "item_code",
+    "prescription_id",
+    "prescriber_id",
+    "reverses_claim_id",
+];
+
+/// Characters that show as nothing and that exports leave at the edges of
+/// cells: a byte-order mark (also in mid-file, where two exports were
+/// joined), zero-width space, non-joiner, joiner and word joiner. Kept,
+/// `"C1\u{200B}"` and `"C1"` would be two claims.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}'
+    )
+}
+
+/// A cell without surrounding white space and invisible characters.
+fn trim_cell(s: &str) -> &str {
+    let t = s.trim();
+    // The common case: no non-ASCII character at either end.
+    if t.as_bytes().first().is_none_or(|b| b.is_ascii())
+        && t.as_bytes().last().is_none_or(|b| b.is_ascii())
+    {
+        return t;
+    }
+    t.trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+}
+
+/// Whether a cell has an invisible character at either end (under its
+/// white space).
+fn has_edge_invisible(cell: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(cell) else {
+        return false;
+    };
+    let t = s.trim();
+    t.chars().next().is_some_and(is_invisible) || t.chars().next_back().is_some_and(is_invisible)
+}
+
+/// Whether text holds a control character (C0, DEL or C1).
+pub fn has_control(s: &str) -> bool {
+    // C0 controls and DEL are single bytes; C1 controls are C2 80..9F:
+    // text without those bytes needs no closer look.
+    !s.bytes().all(|b| b >= 0x20 && b != 0x7F && b != 0xC2) && s.chars().any(char::is_control)
+}
+
+/// An id as a grouping key: without control characters, so that a line
+/// whose claim id holds one (and is quarantined for it) is held back with
+/// the rest of its claim instead of standing alone.
+pub fn id_key(id: &str) -> Cow<'_, str> {
+    if has_control(id) {
+        Cow::Owned(id.chars().filter(|c| !c.is_control()).collect())
+    } else {
+        Cow::Borrowed(id)
     }
 }
 
@@ -78,6 +220,9 @@ pub struct CsvFile {
     pub encoding: &'static str,
     /// Some bytes were not text in that encoding (see [`Row::undecodable`]).
     pub lossy: bool,
+    /// Record fields whose invisible edge characters are counted: the id
+    /// columns and the first field (where a mid-file BOM lands).
+    counted: Vec<usize>,
 }
 
 /// Where a file's text comes from.
@@ -86,8 +231,10 @@ enum Body {
     /// UTF-8 with corrupt bytes), which are rare and small.
     Text(String),
     /// Valid UTF-8, streamed from the file; `skip` is the length of a BOM.
-    /// The handle serves raw lines of quarantined records by offset.
-    File { handle: File, skip: u64 },
+    /// No handle is kept: a month of a thousand exports would hold a
+    /// thousand files open. Raw lines of quarantined records are read again
+    /// by path and offset.
+    File { skip: u64 },
 }
 
 /// Bytes read per call while hashing and checking a file.
@@ -105,19 +252,88 @@ pub fn open(
         return open_whole(path, schema, encoding);
     }
     let cannot = |e: std::io::Error| InputError::new(path, 0, "", format!("cannot read: {e}"));
-    let mut file = File::open(path).map_err(cannot)?;
-    let Some((bytes, sha256, bom)) = scan_utf8(&mut file).map_err(cannot)? else {
+    let scanned = {
+        // Closed before the header is read: one handle at a time.
+        let mut file = File::open(path).map_err(cannot)?;
+        scan_utf8(&mut file).map_err(cannot)?
+    };
+    let Some((bytes, sha256, bom, evidence)) = scanned else {
         return open_whole(path, schema, encoding);
     };
+    if encoding == Encoding::Auto && !bom && !evidence.favours_utf8() {
+        // Valid UTF-8 that reads like GBK: decide on the whole text.
+        return open_whole(path, schema, encoding);
+    }
     let skip = if bom { 3 } else { 0 };
     let header = header_of(path, Tee::new(path, skip).map_err(cannot)?)?;
-    let body = Body::File { handle: file, skip };
+    let body = Body::File { skip };
     with_header(path, schema, &header, body, bytes, sha256, ("utf-8", false))
 }
 
-/// Hash a file and check that it is UTF-8, in chunks. `None` when it is
-/// not; else its size, SHA-256 and whether it starts with a BOM.
-fn scan_utf8(file: &mut File) -> std::io::Result<Option<(u64, String, bool)>> {
+/// What a file's bytes, read as UTF-8, say about whether it is UTF-8 or
+/// GB18030. Valid UTF-8 is no proof: many GBK characters are also valid
+/// two-byte UTF-8 sequences (药 is D2 A9, 品 C6 B7, 医 D2 BD, 院 D4 BA).
+/// But Chinese in UTF-8 is three-byte characters (U+0800 and above), while
+/// GBK read as UTF-8 gives two-byte characters from Latin Extended-B, IPA,
+/// Cyrillic, Armenian, Hebrew, Arabic and the like (药 reads as Cyrillic ҩ,
+/// 院 as Armenian Ժ), which these exports do not hold; and GBK text is
+/// mostly not UTF-8 at all.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Evidence {
+    /// Characters at U+0800 and above.
+    wide: u64,
+    /// Two-byte characters a UTF-8 export plausibly holds: Latin-1 and
+    /// Latin Extended-A letters and signs (·, ×, °, µ, é) and Greek (α, μ).
+    latin: u64,
+    /// The other two-byte characters (U+0180 to U+037F, U+0400 to U+07FF).
+    odd: u64,
+    /// Byte sequences that are not UTF-8.
+    bad: u64,
+}
+
+impl Evidence {
+    /// Count the characters of `bytes` (with its invalid sequences).
+    fn of(bytes: &[u8]) -> Evidence {
+        let mut e = Evidence::default();
+        for chunk in bytes.utf8_chunks() {
+            for c in chunk.valid().chars().filter(|c| !c.is_ascii()) {
+                match c as u32 {
+                    0x80..=0x17F | 0x380..=0x3FF => e.latin += 1,
+                    0x180..=0x37F | 0x400..=0x7FF => e.odd += 1,
+                    _ => e.wide += 1,
+                }
+            }
+            e.bad += u64::from(!chunk.invalid().is_empty());
+        }
+        e
+    }
+
+    /// Count the characters of valid UTF-8 by their lead bytes (the same
+    /// classes as [`Evidence::of`]), from a histogram of bytes 0xC0..=0xFF.
+    fn of_leads(leads: &[u64; 64]) -> Evidence {
+        let mut e = Evidence::default();
+        for (i, &n) in leads.iter().enumerate() {
+            match 0xC0 + i {
+                0xC2..=0xC5 | 0xCE..=0xCF => e.latin += n,
+                0xC6..=0xCD | 0xD0..=0xDF => e.odd += n,
+                0xE0..=0xF4 => e.wide += n,
+                _ => {}
+            }
+        }
+        e
+    }
+
+    /// UTF-8 unless the file reads more like GBK taken for UTF-8. A UTF-8
+    /// export with a few corrupt bytes keeps its many wide characters.
+    fn favours_utf8(&self) -> bool {
+        self.wide + self.latin >= self.odd + self.bad
+    }
+}
+
+/// Hash a file and check that it is UTF-8, in chunks, counting the lead
+/// bytes of its characters on the way. `None` when it is not UTF-8; else
+/// its size, SHA-256, whether it starts with a BOM, and the [`Evidence`].
+fn scan_utf8(file: &mut File) -> std::io::Result<Option<(u64, String, bool, Evidence)>> {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; SCAN_CHUNK + 4];
@@ -125,6 +341,7 @@ fn scan_utf8(file: &mut File) -> std::io::Result<Option<(u64, String, bool)>> {
     let mut carried = 0;
     let mut bytes = 0u64;
     let mut bom = None;
+    let mut leads = [0u64; 64];
     loop {
         let n = file.read(&mut buf[carried..])?;
         if n == 0 {
@@ -134,6 +351,15 @@ fn scan_utf8(file: &mut File) -> std::io::Result<Option<(u64, String, bool)>> {
             break;
         }
         hasher.update(&buf[carried..carried + n]);
+        // Each byte once (the carried ones were counted as read); ASCII
+        // blocks, the bulk of an export, are skipped whole.
+        for block in buf[carried..carried + n].chunks(64) {
+            if !block.is_ascii() {
+                for &b in block.iter().filter(|&&b| b >= 0xC0) {
+                    leads[usize::from(b - 0xC0)] += 1;
+                }
+            }
+        }
         let first = bytes == 0;
         bytes += n as u64;
         let end = carried + n;
@@ -151,8 +377,13 @@ fn scan_utf8(file: &mut File) -> std::io::Result<Option<(u64, String, bool)>> {
             Err(_) => return Ok(None),
         }
     }
-    file.seek(SeekFrom::Start(0))?;
-    Ok(Some((bytes, hex(&hasher.finalize()), bom.unwrap_or(false))))
+    let evidence = Evidence::of_leads(&leads);
+    Ok(Some((
+        bytes,
+        hex(&hasher.finalize()),
+        bom.unwrap_or(false),
+        evidence,
+    )))
 }
 
 /// The header record at the start of `input`, or why there is none.
@@ -239,6 +470,15 @@ fn with_header(
     (encoding, lossy): (&'static str, bool),
 ) -> Result<CsvFile, InputError> {
     let (index, unknown_columns, missing_columns) = map_header(path, header, schema)?;
+    let mut counted: Vec<usize> = schema
+        .iter()
+        .zip(&index)
+        .filter(|(c, _)| ID_COLUMNS.contains(&c.name))
+        .filter_map(|(_, i)| *i)
+        .chain([0])
+        .collect();
+    counted.sort_unstable();
+    counted.dedup();
     Ok(CsvFile {
         path: path.to_path_buf(),
         body,
@@ -250,6 +490,7 @@ fn with_header(
         missing_columns,
         encoding,
         lossy,
+        counted,
     })
 }
 
@@ -283,8 +524,16 @@ fn decode(raw: Vec<u8>, encoding: Encoding) -> (String, &'static str, bool) {
         let (text, bad) = encoding_rs::GB18030.decode_without_bom_handling(&raw);
         (text.into_owned(), bad)
     };
+    // A BOM says UTF-8; else the characters decide (see `Evidence`).
+    let utf8_likely = encoding == Encoding::Auto && (bom || Evidence::of(body).favours_utf8());
     match encoding {
-        Encoding::Auto | Encoding::Utf8 if valid_utf8 => {
+        Encoding::Utf8 | Encoding::Auto if valid_utf8 => {
+            if encoding == Encoding::Auto && !utf8_likely {
+                // Reads like GBK: GB18030 if it decodes whole.
+                if let (g, false) = gb() {
+                    return (g, "gb18030", false);
+                }
+            }
             // The common case: take the bytes as they are, without a copy.
             let mut raw = raw;
             if bom {
@@ -302,40 +551,26 @@ fn decode(raw: Vec<u8>, encoding: Encoding) -> (String, &'static str, bool) {
             let (t, bad) = gb();
             (t, "gb18030", bad)
         }
-        Encoding::Auto => match utf8() {
-            (t, false) => (t, "utf-8", false),
-            // Valid multi-byte UTF-8 characters outnumbering the errors:
-            // UTF-8 with a few corrupt bytes, not GBK (GBK text almost
-            // never forms valid UTF-8 sequences, while GB18030 accepts
-            // almost any bytes and would garble every character).
-            (u, true) if mostly_utf8(&u) => (u, "utf-8", true),
-            (u, true) => match gb() {
-                (g, false) => (g, "gb18030", false),
-                // Neither fits whole: keep the reading that loses less.
-                (g, true) => {
-                    let lost = |t: &str| t.matches('\u{FFFD}').count();
-                    if lost(&g) < lost(&u) {
-                        (g, "gb18030", true)
-                    } else {
-                        (u, "utf-8", true)
-                    }
+        // UTF-8 with a few corrupt bytes, not GBK (GB18030 accepts almost
+        // any bytes and would garble every character).
+        Encoding::Auto if utf8_likely => {
+            let (u, bad) = utf8();
+            (u, "utf-8", bad)
+        }
+        Encoding::Auto => match gb() {
+            (g, false) => (g, "gb18030", false),
+            // Neither fits whole: keep the reading that loses less.
+            (g, true) => {
+                let (u, _) = utf8();
+                let lost = |t: &str| t.matches('\u{FFFD}').count();
+                if lost(&g) < lost(&u) {
+                    (g, "gb18030", true)
+                } else {
+                    (u, "utf-8", true)
                 }
-            },
+            }
         },
     }
-}
-
-/// More valid non-ASCII characters than replacement characters.
-fn mostly_utf8(lossy: &str) -> bool {
-    let (mut valid, mut lost) = (0usize, 0usize);
-    for c in lossy.chars().filter(|c| !c.is_ascii()) {
-        if c == '\u{FFFD}' {
-            lost += 1;
-        } else {
-            valid += 1;
-        }
-    }
-    valid > lost
 }
 
 impl CsvFile {
@@ -343,7 +578,7 @@ impl CsvFile {
     pub fn records(&self) -> Records<'_> {
         let input = match &self.body {
             Body::Text(t) => Input::Text(t.as_bytes()),
-            Body::File { skip, .. } => match Tee::new(&self.path, *skip) {
+            Body::File { skip } => match Tee::new(&self.path, *skip) {
                 Ok(t) => Input::Stream(t),
                 Err(e) => Input::Failed(Some(e)),
             },
@@ -358,6 +593,7 @@ impl CsvFile {
             record: csv::ByteRecord::new(),
             header_len: None,
             last_end: 0,
+            stripped: 0,
         }
     }
 
@@ -367,10 +603,12 @@ impl CsvFile {
         let (begin, end) = range;
         match &self.body {
             Body::Text(t) => Cow::Borrowed(t.get(begin..end.min(t.len())).unwrap_or("")),
-            Body::File { handle, skip } => {
+            Body::File { skip } => {
                 use std::os::unix::fs::FileExt;
                 let mut buf = vec![0u8; end.saturating_sub(begin)];
-                match handle.read_exact_at(&mut buf, skip + begin as u64) {
+                match File::open(&self.path)
+                    .and_then(|f| f.read_exact_at(&mut buf, skip + begin as u64))
+                {
                     Ok(()) => Cow::Owned(String::from_utf8_lossy(&buf).into_owned()),
                     Err(_) => Cow::Borrowed(""),
                 }
@@ -455,6 +693,9 @@ pub struct Records<'f> {
     header_len: Option<usize>,
     /// Stream offset where the previous record ended.
     last_end: u64,
+    /// Ids (and first cells) read so far that had invisible characters
+    /// at an edge, which [`Row::get_at`] strips.
+    stripped: u64,
 }
 
 /// One record: its line number, raw bytes, and cells by schema column.
@@ -490,12 +731,13 @@ impl<'f> Records<'f> {
             Ok(false) => None,
             Ok(true) => {
                 let pos = self.record.position().cloned().unwrap_or(start);
-                let begin = pos.byte();
+                let mut begin = pos.byte();
+                let mut line = pos.line();
                 let end = self.rdr.position().byte();
                 self.last_end = end;
                 // (A text input is consumed as it is read: take its raw
                 // lines from the file's text.)
-                let bytes = match (&self.file.body, self.rdr.get_ref()) {
+                let mut bytes = match (&self.file.body, self.rdr.get_ref()) {
                     (Body::Text(t), _) => t
                         .as_bytes()
                         .get(begin as usize..(end as usize).min(t.len()))
@@ -503,6 +745,25 @@ impl<'f> Records<'f> {
                     (_, Input::Stream(t)) => t.window(begin, end),
                     _ => &[],
                 };
+                // The reader ends a record at a CR and takes the LF after
+                // it (and any blank lines) as the start of the next one:
+                // the record begins after them, on a later line.
+                let ends = bytes
+                    .iter()
+                    .take_while(|b| matches!(b, b'\r' | b'\n'))
+                    .count();
+                line += bytes[..ends].iter().filter(|&&b| b == b'\n').count() as u64;
+                begin += ends as u64;
+                bytes = &bytes[ends..];
+                // Every invisible character starts with byte E2 or EF.
+                if bytes.iter().any(|&b| b == 0xE2 || b == 0xEF) {
+                    self.stripped += self
+                        .file
+                        .counted
+                        .iter()
+                        .filter(|&&i| self.record.get(i).is_some_and(has_edge_invisible))
+                        .count() as u64;
+                }
                 let n = self.record.len();
                 let oversized = self
                     .record
@@ -520,7 +781,7 @@ impl<'f> Records<'f> {
                         (name, f.len())
                     });
                 Some(Ok(Row {
-                    line: pos.line(),
+                    line,
                     raw_bytes: bytes,
                     byte_range: (begin as usize, end as usize),
                     file: self.file,
@@ -540,6 +801,24 @@ impl<'f> Records<'f> {
             }
         }
     }
+}
+
+impl Records<'_> {
+    /// How many ids (and first cells) read so far had invisible characters
+    /// stripped from an edge.
+    pub fn stripped(&self) -> u64 {
+        self.stripped
+    }
+}
+
+/// A warning for a file whose ids had invisible characters stripped.
+pub fn stripped_warning(path: &Path, n: u64) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{}: {n} ids had invisible characters stripped (byte-order marks or zero-width spaces at their start or end)",
+            path.display()
+        )
+    })
 }
 
 impl<'r> Row<'r> {
@@ -570,10 +849,52 @@ impl<'r> Row<'r> {
 
     /// The cell of the schema's `k`-th column (the hot path: no name
     /// look-up).
+    /// Invisible characters at the edges are stripped like white space.
     pub fn get_at(&self, k: usize) -> Option<&'r str> {
         let i = (*self.file.index.get(k)?)?;
-        let cell = std::str::from_utf8(self.record.get(i)?).ok()?.trim();
+        let cell = trim_cell(std::str::from_utf8(self.record.get(i)?).ok()?);
         (!cell.is_empty()).then_some(cell)
+    }
+
+    /// An id cell ([`Row::get_at`]), refused when it holds a control
+    /// character: a NUL or a line feed inside an id is a broken export,
+    /// and kept it would make a second claim or person.
+    pub fn id_at(&self, k: usize) -> Result<Option<&'r str>, CellError> {
+        let Some(s) = self.get_at(k) else {
+            return Ok(None);
+        };
+        if !has_control(s) {
+            return Ok(Some(s));
+        }
+        match s.chars().find(|c| c.is_control()) {
+            None => Ok(Some(s)),
+            Some(c) => Err(CellError {
+                column: self.name_at(k),
+                message: format!(
+                    "holds the control character U+{:04X}, which no id may contain",
+                    c as u32
+                ),
+            }),
+        }
+    }
+
+    /// A required id cell ([`Row::id_at`]).
+    pub fn need_id_at(&self, k: usize) -> Result<&'r str, CellError> {
+        self.id_at(k)?.ok_or(CellError {
+            column: self.name_at(k),
+            message: "required value is missing".into(),
+        })
+    }
+
+    /// [`Row::need_id_at`] by column name.
+    pub fn need_id(&self, name: &'static str) -> Result<&'r str, CellError> {
+        match self.file.schema.iter().position(|c| c.name == name) {
+            Some(k) => self.need_id_at(k),
+            None => Err(CellError {
+                column: name,
+                message: "required value is missing".into(),
+            }),
+        }
     }
 
     fn name_at(&self, k: usize) -> &'static str {
@@ -709,5 +1030,39 @@ pub mod cell {
         expected: &'static str,
     ) -> impl Fn(&str) -> Result<T, String> {
         move |s| parse(s).ok_or_else(|| format!("`{s}` is not one of: {}", expected.trim()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode, Encoding, Evidence};
+
+    fn detected(bytes: &[u8]) -> &'static str {
+        decode(bytes.to_vec(), Encoding::Auto).1
+    }
+
+    #[test]
+    fn gbk_that_is_also_valid_utf8_is_read_as_gb18030() {
+        let (gbk, _, _) = encoding_rs::GB18030.encode("code,name\nD1,药品\nD2,医院\n");
+        assert!(std::str::from_utf8(&gbk).is_ok());
+        assert_eq!(detected(&gbk), "gb18030");
+    }
+
+    #[test]
+    fn utf8_with_latin_letters_and_signs_stays_utf8() {
+        // Each of these would also decode as GB18030.
+        assert_eq!(detected("name\nCafé 400µg ×2 α-β\n".as_bytes()), "utf-8");
+        assert_eq!(detected("name\n阿莫西林胶囊\n".as_bytes()), "utf-8");
+        assert_eq!(detected(b"name\nplain\n"), "utf-8");
+    }
+
+    #[test]
+    fn lead_bytes_and_characters_count_alike() {
+        let text = "a é µ α ҩ Ʒ Ժ 药 😀 \u{85}";
+        let mut leads = [0u64; 64];
+        for b in text.bytes().filter(|&b| b >= 0xC0) {
+            leads[usize::from(b - 0xC0)] += 1;
+        }
+        assert_eq!(Evidence::of_leads(&leads), Evidence::of(text.as_bytes()));
     }
 }

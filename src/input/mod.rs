@@ -12,7 +12,7 @@ pub mod reference;
 pub(crate) mod spill;
 
 pub use claims::{ClaimFileStat, Grouped, Reject, Scan};
-pub use csvsrc::Encoding;
+pub use csvsrc::{Encoding, Encodings};
 pub use prior::{Prior, PriorPayment};
 pub use reference::{Catalogue, IdMap, Ledger, Reference};
 

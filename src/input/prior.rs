@@ -9,7 +9,7 @@
 //! file whose run's manifest.json sits beside it must still have the hash
 //! that manifest recorded.
 
-use super::csvsrc::{cell, open, opt, req, Column, Encoding};
+use super::csvsrc::{cell, open, opt, req, Column, Encodings};
 use super::{InputError, InputFile};
 use crate::adjudicate::{Payee, Status};
 use crate::date::{Date, Months, Period};
@@ -402,12 +402,12 @@ fn check_row(
 /// Read every `--prior` file (see [`prior_files`] for directories). A
 /// claim id in two of them is an error: the same period given twice, or
 /// two runs of one period.
-pub fn read_prior(paths: &[PathBuf], encoding: Encoding) -> Result<Prior, InputError> {
+pub fn read_prior(paths: &[PathBuf], encoding: &Encodings) -> Result<Prior, InputError> {
     let mut prior = Prior::default();
     let mut seen_in: HashMap<String, String> = HashMap::new();
     let mut reversals: HashSet<String> = HashSet::new();
     for path in paths {
-        let f = open(path, PAYMENTS, encoding)?;
+        let f = open(path, PAYMENTS, encoding.for_file("prior", path))?;
         let source = prior.sources.len();
         prior.sources.push(PriorSource {
             path: path.clone(),

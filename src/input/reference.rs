@@ -2,7 +2,7 @@
 //! year-to-date ledger. Any error here is fatal: a run on a half-read
 //! members file would deny people who are insured.
 
-use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encoding};
+use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encodings};
 use super::{InputError, InputFile};
 use crate::date::Period;
 use crate::model::*;
@@ -83,11 +83,11 @@ pub struct Loaded<T> {
 /// call `each` for every record; the first bad cell is fatal.
 fn read_all(
     path: &Path,
-    schema: &'static [Column],
-    encoding: Encoding,
+    (role, schema): (&str, &'static [Column]),
+    encoding: &Encodings,
     mut each: impl FnMut(&super::csvsrc::Row<'_>) -> Result<(), (String, String)>,
 ) -> Result<(InputFile, Vec<String>), InputError> {
-    let f: CsvFile = open(path, schema, encoding)?;
+    let f: CsvFile = open(path, schema, encoding.for_file(role, path))?;
     if let Some(c) = f.missing_columns.first() {
         return Err(InputError::new(
             path,
@@ -118,6 +118,7 @@ fn read_all(
         each(&row)
             .map_err(|(column, message)| InputError::new(path, row.line, &column, message))?;
     }
+    warnings.extend(super::csvsrc::stripped_warning(path, rows.stripped()));
     Ok((InputFile::from(&f), warnings))
 }
 
@@ -145,12 +146,12 @@ const MEMBERS: &[Column] = &[
 /// every claim of theirs would be denied.
 pub fn read_members(
     path: &Path,
-    encoding: Encoding,
+    encoding: &Encodings,
     cities: &[String],
 ) -> Result<Loaded<IdMap<Member>>, InputError> {
     let mut members = IdMap::default();
-    let (file, warnings) = read_all(path, MEMBERS, encoding, |row| {
-        let person_id = row.need("person_id").map_err(at)?.to_string();
+    let (file, warnings) = read_all(path, ("members", MEMBERS), encoding, |row| {
+        let person_id = row.need_id("person_id").map_err(at)?.to_string();
         let remote_type = row
             .parse(
                 "remote_type",
@@ -250,11 +251,11 @@ const INSTITUTIONS: &[Column] = &[
 
 pub fn read_institutions(
     path: &Path,
-    encoding: Encoding,
+    encoding: &Encodings,
 ) -> Result<Loaded<IdMap<Institution>>, InputError> {
     let mut out = IdMap::default();
-    let (file, warnings) = read_all(path, INSTITUTIONS, encoding, |row| {
-        let id = row.need("institution_id").map_err(at)?.to_string();
+    let (file, warnings) = read_all(path, ("institutions", INSTITUTIONS), encoding, |row| {
+        let id = row.need_id("institution_id").map_err(at)?.to_string();
         let kind = row
             .parse_req(
                 "kind",
@@ -328,9 +329,9 @@ const CATALOGUE: &[Column] = &[
     opt("price_cap", "支付标准"),
 ];
 
-pub fn read_catalogue(path: &Path, encoding: Encoding) -> Result<Loaded<Catalogue>, InputError> {
+pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalogue>, InputError> {
     let mut cat = Catalogue::default();
-    let (file, warnings) = read_all(path, CATALOGUE, encoding, |row| {
+    let (file, warnings) = read_all(path, ("catalogue", CATALOGUE), encoding, |row| {
         let share = row
             .parse("b_selfpay_share", |s| {
                 let d = cell::decimal(s)?;
@@ -345,7 +346,7 @@ pub fn read_catalogue(path: &Path, encoding: Encoding) -> Result<Loaded<Catalogu
             return Err(("price_cap".into(), "a price cap cannot be negative".into()));
         }
         let e = CatalogueEntry {
-            item_code: row.need("item_code").map_err(at)?.to_string(),
+            item_code: row.need_id("item_code").map_err(at)?.to_string(),
             region: row.parse("region", cell::city).map_err(at)?,
             kind: row
                 .parse_req("kind", cell::choice(ItemKind::parse, ItemKind::expected()))
@@ -389,11 +390,14 @@ const STAYS: &[Column] = &[
     opt("discharge_date", "出院日期"),
 ];
 
-pub fn read_stays(path: &Path, encoding: Encoding) -> Result<Loaded<IdMap<Vec<Stay>>>, InputError> {
+pub fn read_stays(
+    path: &Path,
+    encoding: &Encodings,
+) -> Result<Loaded<IdMap<Vec<Stay>>>, InputError> {
     let mut out: IdMap<Vec<Stay>> = IdMap::default();
-    let (file, warnings) = read_all(path, STAYS, encoding, |row| {
+    let (file, warnings) = read_all(path, ("stays", STAYS), encoding, |row| {
         let stay = Stay {
-            institution_id: row.need("institution_id").map_err(at)?.to_string(),
+            institution_id: row.need_id("institution_id").map_err(at)?.to_string(),
             admit_date: row.parse_req("admit_date", cell::date).map_err(at)?,
             discharge_date: row.parse("discharge_date", cell::date).map_err(at)?,
         };
@@ -403,7 +407,7 @@ pub fn read_stays(path: &Path, encoding: Encoding) -> Result<Loaded<IdMap<Vec<St
                 "discharge is before admission".into(),
             ));
         }
-        out.entry(row.need("person_id").map_err(at)?.to_string())
+        out.entry(row.need_id("person_id").map_err(at)?.to_string())
             .or_default()
             .push(stay);
         Ok(())
@@ -434,10 +438,10 @@ pub struct Ledger {
     pub period: Option<Period>,
 }
 
-pub fn read_ledger(path: &Path, encoding: Encoding) -> Result<Loaded<Ledger>, InputError> {
+pub fn read_ledger(path: &Path, encoding: &Encodings) -> Result<Loaded<Ledger>, InputError> {
     let mut out = IdMap::default();
     let mut period: Option<Period> = None;
-    let (file, warnings) = read_all(path, LEDGER, encoding, |row| {
+    let (file, warnings) = read_all(path, ("ledger", LEDGER), encoding, |row| {
         let p = row
             .parse("period", |s| {
                 Period::parse(s).ok_or_else(|| format!("`{s}` is not a month YYYY-MM"))
@@ -452,7 +456,7 @@ pub fn read_ledger(path: &Path, encoding: Encoding) -> Result<Loaded<Ledger>, In
             Ok(d)
         };
         let e = LedgerEntry {
-            person_id: row.need("person_id").map_err(at)?.to_string(),
+            person_id: row.need_id("person_id").map_err(at)?.to_string(),
             year: row
                 .parse_req("year", |s| match s.parse::<i32>() {
                     Ok(y) if (1900..=2999).contains(&y) => Ok(y),

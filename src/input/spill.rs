@@ -42,10 +42,17 @@ impl SpillWriter {
     }
 }
 
-/// Every line of one spill file, in the order written.
+/// Every line of one spill file, in the order written. A file that was
+/// never written (its claim file fed no line to that partition) holds no
+/// line; a spill file lost otherwise shows as lines read but never settled,
+/// which reconciliation refuses.
 pub(crate) fn read_all(path: &Path) -> io::Result<Vec<Pending>> {
     let mut bytes = Vec::new();
-    File::open(path)?.read_to_end(&mut bytes)?;
+    match File::open(path) {
+        Ok(mut f) => f.read_to_end(&mut bytes)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
     let mut r = Cursor { b: &bytes, at: 0 };
     let mut out = Vec::new();
     while r.at < bytes.len() {

@@ -17,15 +17,38 @@ pub use tables::{
 use std::borrow::Cow;
 use std::io::Write;
 
-/// A text cell made safe for spreadsheets: a cell that begins with `=`,
-/// `+`, `-` or `@` (or a tab or carriage return) would be read by Excel as a
-/// formula, so it is prefixed with `'`. Only text goes through here; money
-/// and counts are written as they are, so `-170.00` stays a number.
+/// A text cell made safe for spreadsheets: control characters are shown
+/// (see [`visible`]), and a cell that begins with `=`, `+`, `-` or `@`
+/// would be read by Excel as a formula, so it is prefixed with `'`. Only
+/// text goes through here; money and counts are written as they are, so
+/// `-170.00` stays a number.
 pub fn text(s: &str) -> Cow<'_, str> {
+    let s = visible(s);
     match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
-        _ => Cow::Borrowed(s),
+        Some(b'=' | b'+' | b'-' | b'@') => Cow::Owned(format!("'{s}")),
+        _ => s,
     }
+}
+
+/// A cell with no control character in it: each one (C0, DEL, C1, and so
+/// also a tab, carriage return or line feed, which CSV could quote but a
+/// clerk's tools mangle) is written as its escape `\u{..}` in lower-case
+/// hex, e.g. a NUL as `\u{0}` and a line feed inside a quarantined
+/// record's raw text as `\u{a}`. The text stays readable, the byte never
+/// reaches the file.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !crate::input::csvsrc::has_control(s) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The one CSV writer configuration for every output: header row, `\n`
@@ -46,5 +69,13 @@ mod tests {
         assert_eq!(super::text("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(super::text("SY-H2"), "SY-H2");
         assert_eq!(super::text(""), "");
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_written() {
+        assert_eq!(super::text("C1\0"), "C1\\u{0}");
+        assert_eq!(super::text("\tx"), "\\u{9}x");
+        assert_eq!(super::visible("a\r\nb\u{85}"), "a\\u{d}\\u{a}b\\u{85}");
+        assert_eq!(super::visible("药品·é"), "药品·é");
     }
 }

@@ -2,7 +2,7 @@
 //! finding, quarantined line and person.
 
 use super::merge::PartWriter;
-use super::{csv_writer, text};
+use super::{csv_writer, text, visible};
 use crate::adjudicate::ClaimDecision;
 use crate::date::Period;
 use crate::input::Reject;
@@ -259,12 +259,12 @@ pub fn write_rejects<W: Write>(w: W, rejects: &[Reject]) -> io::Result<()> {
     out.write_record(["file", "line", "column", "claim_id", "reason", "raw"])?;
     for r in rejects {
         out.write_record([
-            r.file.as_str(),
+            &*visible(&r.file),
             &r.line.to_string(),
-            &r.column,
-            &r.claim_id,
-            &r.reason,
-            &r.raw,
+            &*visible(&r.column),
+            &*visible(&r.claim_id),
+            &*visible(&r.reason),
+            &*visible(&r.raw),
         ])?;
     }
     out.into_inner().map_err(|e| e.into_error())?.flush()

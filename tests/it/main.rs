@@ -17,6 +17,7 @@ mod cli;
 mod faults;
 mod fixture;
 mod golden;
+mod input_hygiene;
 mod invariants;
 mod months;
 mod paid_once;
