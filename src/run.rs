@@ -331,6 +331,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     }
     tally.reconcile(&scan.files)?;
     warnings.extend(provisional_warnings(&reference, &tally.versions_used));
+    check_last_year(cfg, &tally, period)?;
     warnings.extend(period_warning(period, &tally, scan.latest));
     warnings.extend(no_rules_warnings(&reference, &tally.no_rules));
 
@@ -462,6 +463,9 @@ struct Tally {
     versions_used: BTreeSet<(String, usize)>,
     /// Claims served within the run's months (the rest are late).
     in_period: u64,
+    /// Claims served in a year before the run's first month's year (late
+    /// claims of last year, settled against last year's ledger row).
+    last_year: u64,
     /// Claims denied NO_RULES_IN_FORCE, by insuring city.
     no_rules: BTreeMap<String, u64>,
 }
@@ -501,6 +505,9 @@ impl Tally {
         for d in decisions {
             if (first..=last).contains(&d.service_date) {
                 self.in_period += 1;
+            }
+            if d.service_date.year < first.year {
+                self.last_year += 1;
             }
             if d.reasons.contains(&adjudicate::RuleId::NO_RULES_IN_FORCE) {
                 let city = d.city.clone().unwrap_or_default();
@@ -870,6 +877,24 @@ fn provisional_warnings(reference: &Reference, used: &BTreeSet<(String, usize)>)
             )
         })
         .collect()
+}
+
+/// A January run needs no ledger for its own year, but a late claim of
+/// December does: without last year's row it would start December's
+/// totals from zero and pay a member past the cap again (CONTRACT.md
+/// §ledger.csv keeps the previous year's row for this).
+fn check_last_year(cfg: &RunConfig, tally: &Tally, months: Months) -> Result<(), RunError> {
+    if tally.last_year == 0 || cfg.ledger.is_some() || cfg.no_ledger || cfg.allow_ledger_gap {
+        return Ok(());
+    }
+    let before = months.first.prev();
+    Err(RunError::Usage(format!(
+        "this run holds {n} claim(s) served before {year} (late claims of last year), but no --ledger was given: their year's totals would start \
+         from zero. Give the ledger that closes {before} (--ledger <{before} output>/ledger.csv), --no-ledger if no \
+         month was settled before, or --allow-ledger-gap",
+        n = tally.last_year,
+        year = months.first.year,
+    )))
 }
 
 /// A period that holds none of the claims' service months settles every

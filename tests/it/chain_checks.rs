@@ -137,6 +137,40 @@ fn a_january_run_needs_no_ledger_and_decembers_ledger_continues_it() {
 }
 
 #[test]
+fn a_january_run_with_a_late_december_claim_needs_decembers_ledger() {
+    // A December claim handed in late settles against December's totals
+    // (CONTRACT.md §ledger.csv keeps last year's row): with no ledger they
+    // would start from zero and a member past the cap would be paid again.
+    let wd = Workdir::new().with_sample();
+    for f in [
+        "members.csv",
+        "institutions.csv",
+        "catalogue.csv",
+        "stays.csv",
+    ] {
+        wd.write(&format!("jan/{f}"), wd.read(&format!("samples/data/{f}")));
+    }
+    wd.write(
+        "jan/claims/jan.csv",
+        "claim_id,line_no,person_id,institution_id,service_time,visit_type,item_code,quantity,unit_price,amount,settlement_mode,submitted_date\n\
+         J1,1,SY0001,SY-H2,2024-01-05 09:00:00,general,S001,1,800.00,800.00,,\n\
+         D1,1,SY0002,SY-H2,2023-12-20 09:00:00,general,S001,1,800.00,800.00,manual,2024-01-10\n",
+    );
+    let args = ["run", "--quiet", "--data", "jan", "--period", "2024-01"];
+    let run = wd.run(&[&args[..], &["--out", "o"]].concat());
+    run.expect_code(2);
+    assert_err(&run, "this run holds 1 claim(s) served before 2024");
+    assert!(!wd.join("o").exists());
+    // December's ledger continues the chain and covers the late claim.
+    ledger(&wd, "dec.csv", "2023-12");
+    wd.run(&[&args[..], &["--ledger", "dec.csv", "--out", "d"]].concat())
+        .expect_code(0);
+    // The first month ever settled says so.
+    wd.run(&[&args[..], &["--no-ledger", "--out", "n"]].concat())
+        .expect_code(0);
+}
+
+#[test]
 fn a_ledger_that_does_not_say_what_it_closes_needs_the_gap_allowed() {
     // Older ledgers were written without the `period` column.
     let wd = Workdir::new().with_sample();
