@@ -86,6 +86,19 @@ pub fn adjudicate_person(
         }),
         None => HashMap::new(),
     };
+    // §7 pattern flags: known members only, reversals left out entirely.
+    let version_on = |d: crate::date::Date| member.and_then(|m| r.rules.in_force(&m.city, d));
+    let watched = match member {
+        Some(_) => flags::pattern_claims(claims, in_pairs),
+        None => Vec::new(),
+    };
+    let splits = flags::split_visits(&watched, |d| {
+        version_on(d).map(|(_, v)| v.split_visit_min.value)
+    });
+    let frequent = flags::visit_frequency(&watched, |d| {
+        version_on(d).map(|(_, v)| v.visit_frequency_threshold.value)
+    });
+    let mut refills = flags::RefillDetector::default();
 
     let mut decisions = Vec::with_capacity(claims.len());
     for claim in claims.iter() {
@@ -131,6 +144,24 @@ pub fn adjudicate_person(
                     .in_force(&m.city, date)
                     .map(|(_, v)| v.multi_institution_threshold.basis_text());
                 flags::flag_multi_institution(*hit, basis, &mut d, cx.lang);
+            }
+            let version = version_on(date).map(|(_, v)| v);
+            if let Some(hit) = splits.get(&claim.claim_id) {
+                let basis = version.map(|v| v.split_visit_min.basis_text());
+                flags::flag_split_visit(hit, basis, &mut d, cx.lang);
+            }
+            if member.is_some() && claim.reverses_claim_id.is_none() {
+                let share = version.map(|v| {
+                    (
+                        v.early_refill_share.value,
+                        v.early_refill_share.basis_text(),
+                    )
+                });
+                refills.check(claim, share, &mut d, cx.lang);
+            }
+            if let Some(hit) = frequent.get(&claim.claim_id) {
+                let basis = version.map(|v| v.visit_frequency_threshold.basis_text());
+                flags::flag_visit_frequency(*hit, basis, &mut d, cx.lang);
             }
         }
         decisions.push(d);

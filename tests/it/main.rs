@@ -13,6 +13,7 @@
 mod cli;
 mod faults;
 mod fixture;
+mod flags_more;
 mod golden;
 mod invariants;
 mod months;
