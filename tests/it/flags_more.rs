@@ -438,3 +438,36 @@ fn a_rule_file_without_the_pattern_parameters_still_loads_with_provisional_defau
     );
     assert!(out.contains(" 20 ") && out.contains(" 1/3 "), "{out}");
 }
+
+#[test]
+fn every_flag_rule_fires_in_a_generated_100k_line_month() {
+    // `tongchou synth`'s skewed persons (a few with hundreds of claims)
+    // make split visits, early refills and over-frequent months on their
+    // own; the other flags come from its planted cases.
+    let wd = Workdir::new().with_sample();
+    let period = tongchou::date::Period::parse("2024-03").expect("period");
+    tongchou::synth::generate(&wd.join("gen"), 100_000, 10_000, 3, period, 1).expect("generate");
+    wd.run(&[
+        "run",
+        "--quiet",
+        "--data",
+        "gen",
+        "--ledger",
+        "gen/ledger.csv",
+        "--out",
+        "out",
+    ])
+    .expect_code(0);
+    let audit = wd.read("out/audit.csv");
+    for rule in [
+        DUPLICATE_LINE,
+        MULTI_INSTITUTION_DAY,
+        AMOUNT_MISMATCH,
+        SPLIT_VISIT,
+        EARLY_REFILL,
+        VISIT_FREQUENCY,
+    ] {
+        let tag = format!(",{rule},flag,");
+        assert!(audit.contains(&tag), "{rule} never fires");
+    }
+}
