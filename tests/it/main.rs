@@ -11,6 +11,7 @@
 //!   gives the same outputs as in memory.
 
 mod cli;
+mod explain;
 mod faults;
 mod fixture;
 mod flags_more;
