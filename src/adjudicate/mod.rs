@@ -45,6 +45,21 @@ pub struct PersonOutcome {
     pub versions_used: BTreeSet<(String, usize)>,
 }
 
+/// The running state around one claim, as the core saw it: what
+/// `tongchou explain` needs besides the decision and the inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimState {
+    pub claim_id: String,
+    /// The service year whose totals the claim counts in.
+    pub year: i32,
+    /// Year-to-date deductible met and pool paid before the claim.
+    pub deductible_met_before: Decimal,
+    pub pool_paid_before: Decimal,
+    /// The personal account balance before and after the claim.
+    pub balance_before: Decimal,
+    pub balance_after: Decimal,
+}
+
 /// Adjudicate one person's claims (any order in; sorted here) starting from
 /// their ledger row.
 pub fn adjudicate_person(
@@ -52,6 +67,28 @@ pub fn adjudicate_person(
     person_id: &str,
     claims: &mut [&Claim],
     ledger: Option<&LedgerEntry>,
+) -> PersonOutcome {
+    adjudicate(cx, person_id, claims, ledger, None)
+}
+
+/// [`adjudicate_person`], also recording each claim's [`ClaimState`] (in
+/// §1 order) into `trace`. The same computation: the trace only watches.
+pub fn adjudicate_person_traced(
+    cx: &Context<'_>,
+    person_id: &str,
+    claims: &mut [&Claim],
+    ledger: Option<&LedgerEntry>,
+    trace: &mut Vec<ClaimState>,
+) -> PersonOutcome {
+    adjudicate(cx, person_id, claims, ledger, Some(trace))
+}
+
+fn adjudicate(
+    cx: &Context<'_>,
+    person_id: &str,
+    claims: &mut [&Claim],
+    ledger: Option<&LedgerEntry>,
+    mut trace: Option<&mut Vec<ClaimState>>,
 ) -> PersonOutcome {
     claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
     let r = cx.reference;
@@ -112,6 +149,7 @@ pub fn adjudicate_person(
         };
         let totals = &mut years[year_index];
         totals.claims += 1;
+        let before = (totals.deductible_met, totals.pool_paid, balance);
         let mut d = decide(
             cx,
             claim,
@@ -163,6 +201,16 @@ pub fn adjudicate_person(
                 let basis = version.map(|v| v.visit_frequency_threshold.basis_text());
                 flags::flag_visit_frequency(*hit, basis, &mut d, cx.lang);
             }
+        }
+        if let Some(t) = trace.as_deref_mut() {
+            t.push(ClaimState {
+                claim_id: claim.claim_id.clone(),
+                year: date.year,
+                deductible_met_before: before.0,
+                pool_paid_before: before.1,
+                balance_before: before.2,
+                balance_after: balance,
+            });
         }
         decisions.push(d);
     }
