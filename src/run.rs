@@ -351,7 +351,9 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             leads.write_csv(w, &reference.institutions)
         })?;
         write("summary.json", &|w| {
-            serde_json::to_writer_pretty(&mut *w, &summary.to_json(&period.to_string()))?;
+            let mut json = summary.to_json(&period.to_string());
+            json["flags"] = leads.totals_json();
+            serde_json::to_writer_pretty(&mut *w, &json)?;
             w.write_all(b"\n")
         })?;
     }

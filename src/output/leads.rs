@@ -37,6 +37,8 @@ pub struct InstitutionFlags {
     /// Per flag rule (same order as [`flag_rules`]): totals of the claims
     /// carrying it.
     pub by_rule: Vec<Decimal>,
+    /// Per flag rule: how many claims carry it.
+    pub claims_by_rule: Vec<u64>,
 }
 
 /// Flag figures by institution id.
@@ -56,6 +58,7 @@ impl Leads {
                 .entry(d.institution_id.clone())
                 .or_insert_with(|| InstitutionFlags {
                     by_rule: vec![Decimal::ZERO; rules.len()],
+                    claims_by_rule: vec![0; rules.len()],
                     ..Default::default()
                 });
             e.claims += 1;
@@ -63,6 +66,7 @@ impl Leads {
             for (i, r) in rules.iter().enumerate() {
                 if d.findings.iter().any(|f| f.rule == *r) {
                     e.by_rule[i] += d.total;
+                    e.claims_by_rule[i] += 1;
                     flagged = true;
                 }
             }
@@ -88,9 +92,41 @@ impl Leads {
                     for (a, b) in e.by_rule.iter_mut().zip(o.by_rule) {
                         *a += b;
                     }
+                    for (a, b) in e.claims_by_rule.iter_mut().zip(o.claims_by_rule) {
+                        *a += b;
+                    }
                 }
             }
         }
+    }
+
+    /// The run's flags for summary.json: per flag rule, the claims carrying
+    /// it and their totals; and the flagged claims overall.
+    pub fn totals_json(&self) -> serde_json::Value {
+        let rules = flag_rules();
+        let mut claims = vec![0u64; rules.len()];
+        let mut stake = vec![Decimal::ZERO; rules.len()];
+        let (mut flagged, mut at_stake) = (0u64, Decimal::ZERO);
+        for f in self.by_institution.values() {
+            flagged += f.flagged_claims;
+            at_stake += f.at_stake;
+            for i in 0..rules.len() {
+                claims[i] += f.claims_by_rule.get(i).copied().unwrap_or(0);
+                stake[i] += f.by_rule.get(i).copied().unwrap_or_default();
+            }
+        }
+        let mut by_rule = serde_json::Map::new();
+        for (i, r) in rules.iter().enumerate() {
+            by_rule.insert(
+                r.to_string(),
+                serde_json::json!({"claims": claims[i], "at_stake": fmt2(stake[i])}),
+            );
+        }
+        serde_json::json!({
+            "flagged_claims": flagged,
+            "amount_at_stake": fmt2(at_stake),
+            "by_rule": by_rule,
+        })
     }
 
     /// Write leads.csv: sorted by amount at stake (descending), then

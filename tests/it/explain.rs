@@ -106,6 +106,18 @@ fn leads_rank_institutions_by_amount_at_stake_with_peer_comparison() {
     );
     // The manifest lists it with the other outputs.
     assert!(wd.read("o/manifest.json").contains("\"leads.csv\""));
+    // summary.json adds up the same flags: per rule, the claims carrying it
+    // and their totals; overall, each flagged claim once (= the sum of
+    // amount_at_stake over leads.csv).
+    let summary: serde_json::Value =
+        serde_json::from_str(&wd.read("o/summary.json")).expect("JSON");
+    let flags = &summary["flags"];
+    assert_eq!(flags["by_rule"]["EARLY_REFILL"]["claims"], 1);
+    assert_eq!(flags["by_rule"]["EARLY_REFILL"]["at_stake"], "1104.00");
+    assert_eq!(flags["by_rule"]["VISIT_FREQUENCY"]["at_stake"], "10.00");
+    assert_eq!(flags["by_rule"]["SPLIT_VISIT"]["claims"], 4);
+    let total: rust_decimal::Decimal = stakes.iter().sum();
+    assert_eq!(flags["amount_at_stake"], total.to_string());
 }
 
 /// Run `explain --format json` for every person of a run's payments.csv
