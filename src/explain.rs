@@ -814,6 +814,28 @@ fn claim_trace(
             article: art,
         });
     }
+    // A claim-level check this list does not name yet (one added to the
+    // core later) still shows as what decided the claim.
+    if decided.is_none()
+        && matches!(
+            d.status,
+            Status::Denied | Status::PoolDenied | Status::Routed
+        )
+    {
+        if let Some(f) = d
+            .findings
+            .iter()
+            .find(|f| f.line_no.is_none() && matches!(f.severity, Severity::Deny | Severity::Info))
+        {
+            checks.push(CheckStep {
+                order: CHECKS.len() as u32,
+                rule: f.rule.to_string(),
+                outcome: "decided",
+                compared: f.detail.clone(),
+                article: article(f),
+            });
+        }
+    }
 
     // Lines: the catalogue entry, then every line rule in the order the
     // core applied it, with the base left after it.
