@@ -77,6 +77,9 @@ member("WH0003", "wuhan", "employed", "with_account", "300.00", rtype="temporary
 member("WH0004", "wuhan", "retired", "with_account", "1000.00")      # duplicates and mismatch
 member("WH0005", "wuhan", "employed", "with_account", "300.00")      # remote pharmacy, not networked
 member("WH0006", "wuhan", "employed", "with_account", "500.00", bfrom="2024-03-20")  # benefits start late
+member("SY0009", "shiyan", "employed", "with_account", "300.00")     # visits every day
+member("EZ0003", "ezhou", "employed", "with_account", "400.00")      # split visit
+member("WH0007", "wuhan", "retired", "with_account", "600.00")       # early refill
 # Filler members.
 for city, pre, n in (("shiyan", "SY", 22), ("ezhou", "EZ", 14), ("wuhan", "WH", 22)):
     for i in range(10, 10 + n):
@@ -182,6 +185,20 @@ claim("WH0004", "WH-H2", "2024-03-26 15:00:00", lines=[L("S002", 1), L("D001", 1
 claim("SY0008", "SY-H3", "2024-03-27 08:10:00", lines=[L("S001", 1), L("D002", 3)], cid="SC-MULTI-1")
 claim("SY0008", "SY-H2", "2024-03-27 10:40:00", lines=[L("S001", 1), L("D002", 3)], cid="SC-MULTI-2")
 claim("SY0008", "SY-C1", "2024-03-27 15:20:00", lines=[L("S001", 1), L("D002", 3)], cid="SC-MULTI-3")
+# Split visit (分解就诊): two claims at one clinic on one day; the second is flagged. Across
+# midnight (23:59, then 00:01 the next day) is two days: not a split visit.
+claim("EZ0003", "EZ-C1", "2024-03-06 09:00:00", lines=[L("S001", 1), L("S003", 1)], cid="SC-SPLIT-1")
+claim("EZ0003", "EZ-C1", "2024-03-06 09:40:00", lines=[L("D001", 2)], cid="SC-SPLIT-2")
+claim("EZ0003", "EZ-C1", "2024-03-14 23:59:00", visit="emergency", lines=[L("S001", 1)], cid="SC-MIDNIGHT-1")
+claim("EZ0003", "EZ-C1", "2024-03-15 00:01:00", visit="emergency", lines=[L("S003", 1)], cid="SC-MIDNIGHT-2")
+# Early refill (重复开药): 30 days of D002 and D007 on 03-01; D002 again on 03-12 with 19 days
+# left (> 1/3 × 30): flagged; D007 again on 03-21 with exactly 10 left (= 1/3 × 30): not flagged.
+claim("WH0007", "WH-H3", "2024-03-01 09:00:00", lines=[L("S001", 1), L("D002", 30, days=30), L("D007", 30, days=30)], cid="SC-REFILL-1")
+claim("WH0007", "WH-P1", "2024-03-12 10:00:00", lines=[L("D002", 30, rx="RX-WH-7", prescriber="WH-H2", days=30)], cid="SC-REFILL-2")
+claim("WH0007", "WH-H2", "2024-03-21 09:00:00", lines=[L("S001", 1), L("D007", 30, days=30)], cid="SC-REFILL-3")
+# Visit frequency: a claim every day from 03-01; the 21st (above 20 in the month) is flagged.
+for day in range(1, 22):
+    claim("SY0009", "SY-C1", "2024-03-%02d 08:30:00" % day, lines=[L("S001", 1)], cid="SC-FREQ-%02d" % day)
 # Internet hospital: level-3 ratio (线上线下同等支付).
 claim("SY0001", "SY-I3", "2024-03-25 20:00:00", lines=[L("S001", 1), L("D002", 2)], cid="SC-INTERNET")
 # Reversal in the same run; a reversal of a claim not in this run.

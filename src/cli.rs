@@ -37,6 +37,46 @@ pub enum Command {
     },
     /// Compare a what-if run with a base run (对比两次结算).
     Compare(CompareArgs),
+    /// Explain a claim's or a person's computation step by step (结算明细说明).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Claim ids (结算流水号) to explain.
+    pub claims: Vec<String>,
+    /// The run's output directory (holding its manifest.json).
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Explain every claim of a person's period (the 结算单); repeatable.
+    #[arg(long = "person", value_name = "PERSON_ID")]
+    pub persons: Vec<String>,
+    /// Language of the trace: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// text, json (versioned trace format) or md.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+}
+
+impl ExplainArgs {
+    /// Validate into an explain request.
+    pub fn into_request(self) -> Result<crate::explain::Request, String> {
+        use crate::explain::{Format, Request};
+        let lang =
+            Lang::parse(&self.lang).ok_or(format!("--lang `{}`: expected zh or en", self.lang))?;
+        let format = Format::parse(&self.format).ok_or(format!(
+            "--format `{}`: expected text, json or md",
+            self.format
+        ))?;
+        Ok(Request {
+            run: self.run,
+            claim_ids: self.claims,
+            persons: self.persons,
+            lang,
+            format,
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]

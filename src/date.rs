@@ -61,6 +61,19 @@ impl Date {
         Date::new(digits(y)? as i32, digits(m)? as u8, digits(d)? as u8)
     }
 
+    /// Days since 1970-01-01 (negative before), so that the difference of
+    /// two dates is the number of calendar days between them.
+    pub fn day_number(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// The last day of this date's month.
     pub fn month_end(self) -> Date {
         Date {

@@ -8,6 +8,7 @@ pub mod adjudicate;
 pub mod cli;
 pub mod compare;
 pub mod date;
+pub mod explain;
 pub mod input;
 pub mod memory;
 pub mod model;

@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use tongchou::cli::{Cli, Command, CompareArgs, RulesCommand, RunArgs};
+use tongchou::cli::{Cli, Command, CompareArgs, ExplainArgs, RulesCommand, RunArgs};
 use tongchou::output::staging::StagingError;
 use tongchou::progress::Progress;
 use tongchou::run::{run, RunError};
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => report(tongchou::synth::run_cli(args), EXIT_FATAL),
         Command::Rules { command } => rules_command(command),
         Command::Compare(args) => compare_command(args),
+        Command::Explain(args) => explain_command(args),
     }
 }
 
@@ -130,6 +131,19 @@ fn compare_command(a: CompareArgs) -> ExitCode {
     match compare(&a.base, &a.scenario, &a.out, a.allow_different_inputs) {
         Ok(text) => report(Ok(text), EXIT_FATAL),
         Err(e @ CompareError::DifferentInputs(_)) => report(Err(e.to_string()), EXIT_USAGE),
+        Err(e) => report(Err(e.to_string()), EXIT_FATAL),
+    }
+}
+
+fn explain_command(a: ExplainArgs) -> ExitCode {
+    use tongchou::explain::{explain, ExplainError};
+    let req = match a.into_request() {
+        Ok(r) => r,
+        Err(msg) => return report(Err(msg), EXIT_USAGE),
+    };
+    match explain(&req) {
+        Ok(text) => report(Ok(text), EXIT_FATAL),
+        Err(e @ ExplainError::Usage(_)) => report(Err(e.to_string()), EXIT_USAGE),
         Err(e) => report(Err(e.to_string()), EXIT_FATAL),
     }
 }

@@ -190,6 +190,8 @@ pub struct RemoteRegistration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Institution {
     pub institution_id: String,
+    /// As written in institutions.csv (optional there; empty when absent).
+    pub name: String,
     pub city: String,
     pub kind: InstitutionKind,
     /// 1, 2 or 3; `None` for a pharmacy.

@@ -10,7 +10,9 @@ use crate::input::{
 };
 use crate::memory;
 use crate::model::{Claim, LedgerEntry};
-use crate::output::{self, manifest::Manifest, merge::PartWriter, staging, Staging, Summary};
+use crate::output::{
+    self, manifest::Manifest, merge::PartWriter, staging, Leads, Staging, Summary,
+};
 use crate::partition::{self, SpillArea};
 use crate::progress::Progress;
 use crate::rules::{self, RuleError};
@@ -236,6 +238,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     };
     let mut tally = Tally::default();
     let mut summary = Summary::default();
+    let mut leads = Leads::default();
     let mut parts_written: Vec<(PathBuf, PathBuf)> = Vec::new();
     let (mut t_adjudicate, mut t_write) = (Duration::ZERO, Duration::ZERO);
     let lines_read: u64 = scan.files.iter().map(|f| f.lines).sum();
@@ -282,6 +285,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         tally.add(&grouped, &decisions)?;
         tally.note(&decisions, period);
         summary.merge(Summary::of(&decisions, &[], period.first_day()));
+        leads.merge(Leads::of(&decisions));
         t_adjudicate += t1.elapsed();
 
         // Write in claim_id order: straight into the output when the
@@ -344,7 +348,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             source,
         }
     };
-    progress.stage("writing", 7);
+    progress.stage("writing", 8);
     let mut staging = match staging {
         Some(s) => s,
         None => Staging::create(&out_dir, cfg.force)?,
@@ -376,8 +380,13 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         })?;
         write("summary.csv", &|w| summary.write_csv(w))?;
         write("settlement.csv", &|w| summary.write_settlement(w))?;
+        write("leads.csv", &|w| {
+            leads.write_csv(w, &reference.institutions)
+        })?;
         write("summary.json", &|w| {
-            serde_json::to_writer_pretty(&mut *w, &summary.to_json(&period.to_string()))?;
+            let mut json = summary.to_json(&period.to_string());
+            json["flags"] = leads.totals_json();
+            serde_json::to_writer_pretty(&mut *w, &json)?;
             w.write_all(b"\n")
         })?;
     }

@@ -8,6 +8,7 @@ use super::Lang;
 use crate::date::Date;
 use crate::model::*;
 use crate::money::{fmt2, round2};
+use crate::rules::Share;
 use crate::say;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -135,4 +136,212 @@ pub fn flag_multi_institution(
             .map(Basis::Param)
             .unwrap_or(Basis::Rule(RuleId::MULTI_INSTITUTION_DAY)),
     );
+}
+
+/// The claims the §7 pattern flags (`SPLIT_VISIT`, `EARLY_REFILL`,
+/// `VISIT_FREQUENCY`) look at: a known member's claims in §1 order, neither
+/// reversals nor originals cancelled in this run.
+pub fn pattern_claims<'a>(
+    claims: &[&'a Claim],
+    in_pairs: impl Fn(&Claim) -> bool,
+) -> Vec<&'a Claim> {
+    claims
+        .iter()
+        .copied()
+        .filter(|c| c.reverses_claim_id.is_none() && !in_pairs(c))
+        .collect()
+}
+
+/// A `SPLIT_VISIT` hit: how many same-day claims at the institution, the
+/// city minimum, and the first of them (the one not flagged).
+#[derive(Debug, Clone)]
+pub struct SplitVisit {
+    pub count: usize,
+    pub min: u32,
+    pub first: String,
+}
+
+/// `SPLIT_VISIT`: a person's general/emergency claims at one institution
+/// on one calendar day, at least `min(date)` of them; every one after the
+/// first (claims in §1 order).
+pub fn split_visits(
+    claims: &[&Claim],
+    min: impl Fn(Date) -> Option<u32>,
+) -> HashMap<String, SplitVisit> {
+    let mut by_visit: BTreeMap<(Date, &str), Vec<&str>> = BTreeMap::new();
+    for c in claims {
+        if matches!(c.visit_type, VisitType::General | VisitType::Emergency) {
+            by_visit
+                .entry((c.service_date(), c.institution_id.as_str()))
+                .or_default()
+                .push(&c.claim_id);
+        }
+    }
+    let mut flagged = HashMap::new();
+    for ((day, _), ids) in by_visit {
+        let Some(m) = min(day) else { continue };
+        if ids.len() >= m as usize {
+            for id in &ids[1..] {
+                let hit = SplitVisit {
+                    count: ids.len(),
+                    min: m,
+                    first: ids[0].to_string(),
+                };
+                flagged.insert(id.to_string(), hit);
+            }
+        }
+    }
+    flagged
+}
+
+/// Record a `SPLIT_VISIT` flag on a claim found above.
+pub fn flag_split_visit(
+    hit: &SplitVisit,
+    basis: Option<std::sync::Arc<str>>,
+    d: &mut ClaimDecision,
+    lang: Lang,
+) {
+    let (date, count, min, first) = (d.service_date, hit.count, hit.min, &hit.first);
+    d.find(
+        None,
+        RuleId::SPLIT_VISIT,
+        d.total,
+        say!(
+            lang,
+            "{date} 在本机构共 {count} 次结算 (阈值 {min}), 首次为结算 {first}",
+            "{count} claims at this institution on {date} (threshold {min}); the first is claim {first}"
+        ),
+        basis
+            .map(Basis::Param)
+            .unwrap_or(Basis::Rule(RuleId::SPLIT_VISIT)),
+    );
+}
+
+/// `VISIT_FREQUENCY`: per calendar month, the claim (in §1 order) that
+/// makes the count exceed `threshold(date)`, with its count and threshold;
+/// once per month.
+pub fn visit_frequency(
+    claims: &[&Claim],
+    threshold: impl Fn(Date) -> Option<u32>,
+) -> HashMap<String, (usize, u32)> {
+    let mut counts: BTreeMap<(i32, u8), usize> = BTreeMap::new();
+    let mut done: BTreeSet<(i32, u8)> = BTreeSet::new();
+    let mut flagged = HashMap::new();
+    for c in claims {
+        let day = c.service_date();
+        let month = (day.year, day.month);
+        let n = counts.entry(month).or_default();
+        *n += 1;
+        if done.contains(&month) {
+            continue;
+        }
+        if let Some(t) = threshold(day) {
+            if *n > t as usize {
+                flagged.insert(c.claim_id.clone(), (*n, t));
+                done.insert(month);
+            }
+        }
+    }
+    flagged
+}
+
+/// Record a `VISIT_FREQUENCY` flag on a claim found above.
+pub fn flag_visit_frequency(
+    (count, threshold): (usize, u32),
+    basis: Option<std::sync::Arc<str>>,
+    d: &mut ClaimDecision,
+    lang: Lang,
+) {
+    let (y, m) = (d.service_date.year, d.service_date.month);
+    d.find(
+        None,
+        RuleId::VISIT_FREQUENCY,
+        d.total,
+        say!(
+            lang,
+            "{y}-{m:02} 月内第 {count} 次结算, 超过阈值 {threshold}",
+            "claim {count} of {y}-{m:02}, above the threshold of {threshold}"
+        ),
+        basis
+            .map(Basis::Param)
+            .unwrap_or(Basis::Rule(RuleId::VISIT_FREQUENCY)),
+    );
+}
+
+/// An earlier purchase of an item with a supply: when, how many days, on
+/// which claim and line.
+struct Purchase<'a> {
+    date: Date,
+    supply_days: u32,
+    claim_id: &'a str,
+    line_no: u32,
+}
+
+/// `EARLY_REFILL`: remembers a person's purchases with `supply_days > 0`
+/// (claims fed in §1 order) and flags a line for an item whose earlier
+/// supply still has more than the city share of its days to run.
+#[derive(Default)]
+pub struct RefillDetector<'a> {
+    bought: rustc_hash::FxHashMap<&'a str, Vec<Purchase<'a>>>,
+}
+
+impl<'a> RefillDetector<'a> {
+    /// Flag the lines of `claim` that refill early, then remember its
+    /// purchases (lines of one claim are not earlier than each other).
+    pub fn check(
+        &mut self,
+        claim: &'a Claim,
+        share: Option<(Share, std::sync::Arc<str>)>,
+        d: &mut ClaimDecision,
+        lang: Lang,
+    ) {
+        let date = claim.service_date();
+        if let Some((share, basis)) = share {
+            for l in &claim.lines {
+                let Some(earlier) = self.bought.get(l.item_code.as_str()) else {
+                    continue;
+                };
+                // The earlier supply with the most days left; the first
+                // such purchase on a tie.
+                let mut best: Option<(i64, &Purchase<'a>)> = None;
+                for p in earlier {
+                    let supply = i64::from(p.supply_days);
+                    let left = supply - (date.day_number() - p.date.day_number());
+                    if share.exceeded_by(Decimal::from(left), Decimal::from(supply))
+                        && best.is_none_or(|(b, _)| left > b)
+                    {
+                        best = Some((left, p));
+                    }
+                }
+                if let Some((left, p)) = best {
+                    let (code, supply, was, on, line) =
+                        (&l.item_code, p.supply_days, p.date, p.claim_id, p.line_no);
+                    d.find(
+                        Some(l.line_no),
+                        RuleId::EARLY_REFILL,
+                        l.amount,
+                        say!(
+                            lang,
+                            "{code} 于 {was} 由结算 {on} 第 {line} 行开药 {supply} 天, 尚余 {left} 天 (> {share} × {supply})",
+                            "{code} was supplied for {supply} days on {was} (claim {on} line {line}); {left} days still to run (> {share} × {supply})"
+                        ),
+                        Basis::Param(basis.clone()),
+                    );
+                }
+            }
+        }
+        for l in &claim.lines {
+            if let Some(days @ 1..) = l.supply_days {
+                self.bought
+                    .entry(l.item_code.as_str())
+                    .or_default()
+                    .push(Purchase {
+                        date,
+                        supply_days: days,
+                        claim_id: &claim.claim_id,
+                        line_no: l.line_no,
+                    });
+            }
+        }
+    }
 }

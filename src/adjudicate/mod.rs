@@ -47,6 +47,21 @@ pub struct PersonOutcome {
     pub versions_used: BTreeSet<(String, usize)>,
 }
 
+/// The running state around one claim, as the core saw it: what
+/// `tongchou explain` needs besides the decision and the inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimState {
+    pub claim_id: String,
+    /// The service year whose totals the claim counts in.
+    pub year: i32,
+    /// Year-to-date deductible met and pool paid before the claim.
+    pub deductible_met_before: Decimal,
+    pub pool_paid_before: Decimal,
+    /// The personal account balance before and after the claim.
+    pub balance_before: Decimal,
+    pub balance_after: Decimal,
+}
+
 /// Adjudicate one person's claims (any order in; sorted here) starting from
 /// their ledger rows (one per year: a late claim of last year settles
 /// against last year's totals, CONTRACT.md §ledger.csv).
@@ -55,6 +70,28 @@ pub fn adjudicate_person(
     person_id: &str,
     claims: &mut [&Claim],
     ledger: &[LedgerEntry],
+) -> PersonOutcome {
+    adjudicate(cx, person_id, claims, ledger, None)
+}
+
+/// [`adjudicate_person`], also recording each claim's [`ClaimState`] (in
+/// §1 order) into `trace`. The same computation: the trace only watches.
+pub fn adjudicate_person_traced(
+    cx: &Context<'_>,
+    person_id: &str,
+    claims: &mut [&Claim],
+    ledger: &[LedgerEntry],
+    trace: &mut Vec<ClaimState>,
+) -> PersonOutcome {
+    adjudicate(cx, person_id, claims, ledger, Some(trace))
+}
+
+fn adjudicate(
+    cx: &Context<'_>,
+    person_id: &str,
+    claims: &mut [&Claim],
+    ledger: &[LedgerEntry],
+    mut trace: Option<&mut Vec<ClaimState>>,
 ) -> PersonOutcome {
     claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
     let r = cx.reference;
@@ -89,6 +126,19 @@ pub fn adjudicate_person(
         }),
         None => HashMap::new(),
     };
+    // §7 pattern flags: known members only, reversals left out entirely.
+    let version_on = |d: crate::date::Date| member.and_then(|m| r.rules.in_force(&m.city, d));
+    let watched = match member {
+        Some(_) => flags::pattern_claims(claims, in_pairs),
+        None => Vec::new(),
+    };
+    let splits = flags::split_visits(&watched, |d| {
+        version_on(d).map(|(_, v)| v.split_visit_min.value)
+    });
+    let frequent = flags::visit_frequency(&watched, |d| {
+        version_on(d).map(|(_, v)| v.visit_frequency_threshold.value)
+    });
+    let mut refills = flags::RefillDetector::default();
 
     let mut decisions = Vec::with_capacity(claims.len());
     for claim in claims.iter() {
@@ -100,7 +150,9 @@ pub fn adjudicate_person(
                 years.len() - 1
             }
         };
-        years[year_index].claims += 1;
+        let totals = &mut years[year_index];
+        totals.claims += 1;
+        let before = (totals.deductible_met, totals.pool_paid, balance);
         let mut d = decide(
             cx,
             claim,
@@ -136,6 +188,34 @@ pub fn adjudicate_person(
                     .map(|(_, v)| v.multi_institution_threshold.basis_text());
                 flags::flag_multi_institution(*hit, basis, &mut d, cx.lang);
             }
+            let version = version_on(date).map(|(_, v)| v);
+            if let Some(hit) = splits.get(&claim.claim_id) {
+                let basis = version.map(|v| v.split_visit_min.basis_text());
+                flags::flag_split_visit(hit, basis, &mut d, cx.lang);
+            }
+            if member.is_some() && claim.reverses_claim_id.is_none() {
+                let share = version.map(|v| {
+                    (
+                        v.early_refill_share.value,
+                        v.early_refill_share.basis_text(),
+                    )
+                });
+                refills.check(claim, share, &mut d, cx.lang);
+            }
+            if let Some(hit) = frequent.get(&claim.claim_id) {
+                let basis = version.map(|v| v.visit_frequency_threshold.basis_text());
+                flags::flag_visit_frequency(*hit, basis, &mut d, cx.lang);
+            }
+        }
+        if let Some(t) = trace.as_deref_mut() {
+            t.push(ClaimState {
+                claim_id: claim.claim_id.clone(),
+                year: date.year,
+                deductible_met_before: before.0,
+                pool_paid_before: before.1,
+                balance_before: before.2,
+                balance_after: balance,
+            });
         }
         decisions.push(d);
     }

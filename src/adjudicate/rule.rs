@@ -88,6 +88,9 @@ rules! {
     DUPLICATE_LINE => Flag, "湖北医保问答 Q42 (重复计费)";
     MULTI_INSTITUTION_DAY => Flag, "湖北医保问答 Q40 (医保卡转借)";
     AMOUNT_MISMATCH => Flag, "湖北医保问答 Q42 (多计费用)";
+    SPLIT_VISIT => Flag, "湖北医保问答 Q42 (分解收费)";
+    EARLY_REFILL => Flag, "重复开药 / 超量开药";
+    VISIT_FREQUENCY => Flag, "医保智能审核 (就诊频次)";
 }
 
 impl fmt::Display for RuleId {

@@ -282,6 +282,7 @@ pub fn read_institutions(
         }
         let inst = Institution {
             institution_id: id.clone(),
+            name: row.get("name").unwrap_or_default().to_string(),
             city: row.parse_req("city", cell::city).map_err(at)?,
             kind,
             level,

@@ -1,12 +1,14 @@
 //! Writing the output directory (CONTRACT.md §Outputs). Every CSV is built
 //! through [`csv_writer`], every money cell through [`crate::money::fmt2`].
 
+pub mod leads;
 pub mod manifest;
 pub mod merge;
 pub mod staging;
 pub mod summary;
 mod tables;
 
+pub use leads::Leads;
 pub use staging::Staging;
 pub use summary::Summary;
 pub use tables::{

@@ -220,6 +220,16 @@ fn read_version(t: &mut Table<'_, '_>) -> Result<RuleVersion, RuleError> {
         t.param("multi_institution_threshold", &mut provisional, |s| {
             count(s, 2)
         })?;
+    // Added after the first rule files were written: a file without them
+    // gets POLICY.md §9's placeholders, provisional (a run warns).
+    let split_visit_min =
+        t.optional_param("split_visit_min", &mut provisional, "2", |s| count(s, 2))?;
+    let early_refill_share =
+        t.optional_param("early_refill_share", &mut provisional, "1/3", share)?;
+    let visit_frequency_threshold =
+        t.optional_param("visit_frequency_threshold", &mut provisional, "20", |s| {
+            count(s, 1)
+        })?;
     t.finish()?;
     Ok(RuleVersion {
         in_force_from,
@@ -233,6 +243,9 @@ fn read_version(t: &mut Table<'_, '_>) -> Result<RuleVersion, RuleError> {
         max_supply_days,
         account_scope,
         multi_institution_threshold,
+        split_visit_min,
+        early_refill_share,
+        visit_frequency_threshold,
         provisional,
     })
 }
@@ -268,6 +281,34 @@ pub(crate) fn amount(s: &str) -> Result<Decimal, String> {
         return Err(format!("amount {s} has more than 2 decimal places"));
     }
     Ok(d)
+}
+
+/// A share in [0, 1]: a fraction of whole numbers (`1/3`) or a decimal.
+pub(crate) fn share(s: &str) -> Result<Share, String> {
+    let bad = || format!("`{s}` is not a share such as \"1/3\" or 0.25");
+    let (numerator, denominator) = match s.split_once('/') {
+        Some((n, d)) => {
+            let whole = |t: &str| {
+                let t = t.trim();
+                if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                parse_decimal(t).ok()
+            };
+            (whole(n).ok_or_else(bad)?, whole(d).ok_or_else(bad)?)
+        }
+        None => (parse_decimal(s).map_err(|_| bad())?, Decimal::ONE),
+    };
+    if denominator <= Decimal::ZERO {
+        return Err(format!("share {s} divides by zero"));
+    }
+    if numerator < Decimal::ZERO || numerator > denominator {
+        return Err(format!("share {s} is outside [0, 1]"));
+    }
+    Ok(Share {
+        numerator,
+        denominator,
+    })
 }
 
 pub(crate) fn date(s: &str) -> Result<Date, String> {
@@ -444,6 +485,28 @@ impl<'a, 'i> Table<'a, 'i> {
             provisional_list.push(path);
         }
         Ok(Param::new(value, basis, provisional))
+    }
+
+    /// [`Table::param`] for a parameter a file may leave out: it then takes
+    /// `default`, marked provisional, with a basis saying where it came from.
+    fn optional_param<T>(
+        &mut self,
+        key: &str,
+        provisional_list: &mut Vec<String>,
+        default: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Param<T>, RuleError> {
+        if self.table.iter().any(|(k, _)| k.get_ref().as_ref() == key) {
+            return self.param(key, provisional_list, parse);
+        }
+        self.taken.insert(key.to_string());
+        let value = parse(default).map_err(|m| self.cx.error(0, &self.path(key), m))?;
+        provisional_list.push(self.path(key));
+        Ok(Param::new(
+            value,
+            "POLICY.md §9 default (not in the rule file)".into(),
+            true,
+        ))
     }
 
     pub(crate) fn finish(&self) -> Result<(), RuleError> {

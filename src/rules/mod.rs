@@ -15,6 +15,7 @@ use crate::date::Date;
 use crate::model::Category;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -119,6 +120,33 @@ impl NextYearDeadline {
     }
 }
 
+/// A share written as a fraction (`1/3`) or a decimal (`0.25`), kept as
+/// numerator and denominator so that a third stays exactly a third: a
+/// boundary such as "10 of 30 days left" must compare equal to 1/3 of 30,
+/// which no finite decimal does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    pub numerator: Decimal,
+    pub denominator: Decimal,
+}
+
+impl Share {
+    /// Whether `part > share × whole`, exactly (denominators are > 0).
+    pub fn exceeded_by(self, part: Decimal, whole: Decimal) -> bool {
+        part * self.denominator > self.numerator * whole
+    }
+}
+
+impl fmt::Display for Share {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.denominator == Decimal::ONE {
+            write!(f, "{}", self.numerator)
+        } else {
+            write!(f, "{}/{}", self.numerator, self.denominator)
+        }
+    }
+}
+
 /// Every parameter of one version of a city's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleVersion {
@@ -133,6 +161,15 @@ pub struct RuleVersion {
     pub max_supply_days: Param<u32>,
     pub account_scope: Param<AccountScope>,
     pub multi_institution_threshold: Param<u32>,
+    /// `SPLIT_VISIT`: same-day claims at one institution that make a split
+    /// visit (POLICY.md §7).
+    pub split_visit_min: Param<u32>,
+    /// `EARLY_REFILL`: the share of an earlier supply that must still be
+    /// left to run for a repeat purchase to be flagged.
+    pub early_refill_share: Param<Share>,
+    /// `VISIT_FREQUENCY`: claims in a calendar month before the next one is
+    /// flagged.
+    pub visit_frequency_threshold: Param<u32>,
     /// Dotted paths of the parameters marked provisional, in file order.
     pub provisional: Vec<String>,
 }
@@ -271,6 +308,21 @@ impl RuleVersion {
             "multi_institution_threshold",
             self.multi_institution_threshold.value.to_string(),
             &self.multi_institution_threshold,
+        ));
+        out.push(row(
+            "split_visit_min",
+            self.split_visit_min.value.to_string(),
+            &self.split_visit_min,
+        ));
+        out.push(row(
+            "early_refill_share",
+            self.early_refill_share.value.to_string(),
+            &self.early_refill_share,
+        ));
+        out.push(row(
+            "visit_frequency_threshold",
+            self.visit_frequency_threshold.value.to_string(),
+            &self.visit_frequency_threshold,
         ));
         out
     }

@@ -5,7 +5,9 @@
 //! exactly like the rule file (a ratio in [0, 1], an amount ≥ 0, …); its
 //! basis becomes the override itself, and it is no longer provisional.
 
-use super::load::{amount, count, deadline, literal, parse_doc, ratio, read_toml, Cx, Table};
+use super::load::{
+    amount, count, deadline, literal, parse_doc, ratio, read_toml, share, Cx, Table,
+};
 use super::*;
 use std::path::Path;
 use toml::de::DeValue;
@@ -52,6 +54,9 @@ pub const PATHS: &[&str] = &[
     "max_supply_days",
     "account_scope",
     "multi_institution_threshold",
+    "split_visit_min",
+    "early_refill_share",
+    "visit_frequency_threshold",
 ];
 
 impl Override {
@@ -172,6 +177,11 @@ fn set(v: &mut RuleVersion, o: &Override) -> Result<(), String> {
         ("max_supply_days", None, None) => v.max_supply_days = param(count(t, 1)?, o),
         ("multi_institution_threshold", None, None) => {
             v.multi_institution_threshold = param(count(t, 2)?, o)
+        }
+        ("split_visit_min", None, None) => v.split_visit_min = param(count(t, 2)?, o),
+        ("early_refill_share", None, None) => v.early_refill_share = param(share(t)?, o),
+        ("visit_frequency_threshold", None, None) => {
+            v.visit_frequency_threshold = param(count(t, 1)?, o)
         }
         ("account_scope", None, None) => {
             let scope = match t {

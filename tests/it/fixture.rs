@@ -24,6 +24,7 @@ pub struct World {
 fn inst(id: &str, city: &str, kind: InstitutionKind, level: Option<u8>) -> Institution {
     Institution {
         institution_id: id.into(),
+        name: String::new(),
         city: city.into(),
         kind,
         level,

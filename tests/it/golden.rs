@@ -81,8 +81,8 @@ fn manifest_records_inputs_and_outputs_with_their_hashes() {
     let m: serde_json::Value =
         serde_json::from_str(&wd.read("out/2024-03/manifest.json")).expect("manifest is JSON");
     assert_eq!(m["period"], "2024-03");
-    assert_eq!(m["counts"]["claim_lines_read"], 437);
-    assert_eq!(m["counts"]["claims_adjudicated"], 163);
+    assert_eq!(m["counts"]["claim_lines_read"], 469);
+    assert_eq!(m["counts"]["claims_adjudicated"], 191);
     let outputs = m["outputs"].as_array().expect("outputs");
     assert_eq!(outputs.len(), OUTPUTS.len());
     for o in outputs {

@@ -7,6 +7,8 @@
 //! - `invariants`: generated months — contract invariants, and
 //!   byte-identical outputs across thread counts, file order and row order.
 //! - `cli`: the real binary: exit codes, quarantine, errors.
+//! - `explain`: leads.csv and `tongchou explain` traces against payments.csv.
+//! - `flags_more`: the §7 pattern flags, hand-computed, with boundaries.
 //! - `spill`: a month over its memory limit, partition by partition,
 //!   gives the same outputs as in memory.
 //! - `paid_once`: a claim settled in a `--prior` month is not paid again,
@@ -14,8 +16,10 @@
 
 mod chain_checks;
 mod cli;
+mod explain;
 mod faults;
 mod fixture;
+mod flags_more;
 mod golden;
 mod input_hygiene;
 mod invariants;

@@ -44,7 +44,10 @@ fn shipped_rule_files_load_with_seed_values_and_provisional_marks() {
         vec![
             "b_selfpay_share",
             "max_supply_days",
-            "multi_institution_threshold"
+            "multi_institution_threshold",
+            "split_visit_min",
+            "early_refill_share",
+            "visit_frequency_threshold"
         ]
     );
     let ez = &book.cities["ezhou"].versions[0];

@@ -100,7 +100,7 @@ fn comparing_a_run_with_itself_finds_no_difference() {
     let cmp = wd.run(&["compare", "a", "b"]);
     cmp.expect_code(0);
     assert!(
-        cmp.stdout().contains("0 of 163 claims differ") && cmp.stdout().contains("no difference"),
+        cmp.stdout().contains("0 of 191 claims differ") && cmp.stdout().contains("no difference"),
         "{}",
         cmp.stdout()
     );

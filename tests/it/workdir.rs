@@ -98,6 +98,7 @@ pub const OUTPUTS: &[&str] = &[
     "summary.csv",
     "settlement.csv",
     "summary.json",
+    "leads.csv",
 ];
 
 impl Workdir {
