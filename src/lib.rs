@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compare;
 pub mod date;
 pub mod input;
+pub(crate) mod lockfile;
 pub mod memory;
 pub mod model;
 pub mod money;

@@ -16,6 +16,7 @@ mod fixture;
 mod golden;
 mod invariants;
 mod months;
+mod own_files;
 mod policy;
 mod rule_files;
 mod spill;
