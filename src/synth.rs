@@ -665,7 +665,8 @@ fn check_out(out: &Path, files: u32, force: bool) -> Result<(), SynthError> {
             "refusing to write {shown}: {why}"
         )))
     };
-    match fs::symlink_metadata(out) {
+    // Followed through a symbolic link: files are written inside it.
+    match fs::metadata(out) {
         Err(_) => return Ok(()),
         Ok(m) if !m.is_dir() => {
             return refuse("it is not a directory (left untouched); choose another --out".into())

@@ -96,7 +96,7 @@ impl Staging {
     pub fn create(out_dir: &Path, force: bool, inputs: &[Input]) -> Result<Staging, StagingError> {
         if out_dir.file_name().is_none() {
             return Err(StagingError::Refused(format!(
-                "refusing to write {}: name the output directory itself (it cannot end in `..` or be the root)",
+                "refusing to write {}: name the output directory itself (not `.`, `..` or the root)",
                 out_dir.display()
             )));
         }
@@ -202,7 +202,13 @@ impl Staging {
             }
             fs::rename(&self.out_dir, &old).map_err(io_at(&self.out_dir))?;
         }
-        fs::rename(&self.tmp_dir, &self.out_dir).map_err(io_at(&self.out_dir))?;
+        if let Err(e) = fs::rename(&self.tmp_dir, &self.out_dir) {
+            // Put the earlier output back rather than leave it hidden.
+            if replacing {
+                let _ = fs::rename(&old, &self.out_dir);
+            }
+            return Err(io_at(&self.out_dir)(e));
+        }
         self.committed = true;
         if let Some(parent) = self.out_dir.parent() {
             sync_dir(parent);
