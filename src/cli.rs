@@ -107,9 +107,12 @@ pub struct CompareArgs {
     pub base: PathBuf,
     /// Output directory of the what-if run.
     pub scenario: PathBuf,
-    /// Where to write the per-claim differences.
+    /// Where to write the per-claim differences (never inside a run's output directory).
     #[arg(long, default_value = "compare.csv")]
     pub out: PathBuf,
+    /// Overwrite the --out file if it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Compare runs over different inputs (their manifests' input hashes differ).
     #[arg(long)]
     pub allow_different_inputs: bool,
@@ -141,7 +144,7 @@ pub struct RunArgs {
     /// Output directory (default: out/<period>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 4 per core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Memory budget, e.g. 512M or 2G (default: a quarter of RAM, at most 1G). A larger month is adjudicated partition by partition through spill files beside the output, with the same outputs.
@@ -150,7 +153,7 @@ pub struct RunArgs {
     /// No progress bar and no printed summary.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Replace an existing, non-empty output directory.
+    /// Replace an existing output directory, when it is an earlier tongchou output holding none of this run's inputs.
     #[arg(long)]
     pub force: bool,
     /// Fail (exit 1, nothing written) if any claim line would be quarantined.
@@ -226,6 +229,9 @@ pub struct SynthArgs {
     /// Random seed: the same seed writes the same files.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Overwrite the files of an earlier generated month in --out.
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl RunArgs {
@@ -243,6 +249,17 @@ impl RunArgs {
         let (overrides, scenario) = self.what_if.resolve()?;
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());
+        }
+        if let Some(n) = self.threads {
+            // More threads than this only adds switching and memory, and a
+            // huge count cannot even be started.
+            let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+            let most = 4 * cores;
+            if n > most {
+                return Err(format!(
+                    "--threads {n} is more than 4 threads per core ({cores} cores here): give at most {most}"
+                ));
+            }
         }
         let memory_limit = match &self.memory_limit {
             None => crate::memory::default_limit(),

@@ -4,6 +4,12 @@
 //! prints the fund-level change by city, member category and institution
 //! level, and how many persons pay more or less out of their own pocket
 //! (account + cash). Runs over different inputs are refused unless asked.
+//!
+//! compare.csv is the only file written (by default in the current
+//! directory). An existing file is replaced only with `--force`, and never
+//! inside a run's output directory: that would change a run whose
+//! manifest.json lists exactly what it wrote. It is written beside its
+//! final name and renamed into place, so it is complete or absent.
 
 use crate::money::fmt2;
 use rust_decimal::Decimal;
@@ -18,6 +24,40 @@ pub enum CompareError {
     DifferentInputs(String),
     #[error("{}: {message}", .path.display())]
     Read { path: PathBuf, message: String },
+    /// The output file may not be written: the sentence says why.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Refuse an output path that is a directory, an existing file without
+/// `--force`, or inside a run's output directory (`runs`: the compared
+/// ones, named as given in messages).
+fn check_out(out: &Path, force: bool, runs: [&Path; 2]) -> Result<(), CompareError> {
+    let shown = out.display();
+    match std::fs::symlink_metadata(out) {
+        Ok(m) if m.is_dir() => {
+            return Err(CompareError::Refused(format!(
+                "refusing to write {shown}: it is a directory; give a file name as --out"
+            )))
+        }
+        Ok(_) if !force => {
+            return Err(CompareError::Refused(format!(
+                "{shown} already exists: give --force to overwrite it, or choose another --out"
+            )))
+        }
+        _ => {}
+    }
+    if let Some(run) = crate::output::staging::inside_run_output(out) {
+        let named = runs
+            .into_iter()
+            .find(|r| std::fs::canonicalize(r).is_ok_and(|c| c == run))
+            .unwrap_or(&run);
+        return Err(CompareError::Refused(format!(
+            "refusing to write {shown}: it is inside the run output directory {}; choose an --out outside it",
+            named.display()
+        )));
+    }
+    Ok(())
 }
 
 /// One claim's payment in one run.
@@ -125,7 +165,9 @@ pub fn compare(
     scenario: &Path,
     out: &Path,
     allow_different_inputs: bool,
+    force: bool,
 ) -> Result<String, CompareError> {
+    check_out(out, force, [base, scenario])?;
     let (hb, hs) = (input_hashes(base)?, input_hashes(scenario)?);
     if hb != hs && !allow_different_inputs {
         let only: Vec<String> = hb
@@ -152,9 +194,10 @@ pub fn compare(
         cash: Decimal::ZERO,
     };
     let ids: BTreeSet<&String> = b.keys().chain(s.keys()).collect();
+    let tmp = Staged::new(out);
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_path(out)
+        .from_path(&tmp.0)
         .map_err(|e| CompareError::Read {
             path: out.to_path_buf(),
             message: e.to_string(),
@@ -242,6 +285,11 @@ pub fn compare(
         path: out.to_path_buf(),
         message: e.to_string(),
     })?;
+    drop(w);
+    tmp.commit(out).map_err(|e| CompareError::Read {
+        path: out.to_path_buf(),
+        message: e.to_string(),
+    })?;
 
     let mut r = String::new();
     let _ = writeln!(
@@ -311,6 +359,31 @@ pub fn compare(
         }
     }
     Ok(r)
+}
+
+/// compare.csv being written under a hidden name beside its final one;
+/// removed unless renamed into place.
+struct Staged(PathBuf);
+
+impl Staged {
+    fn new(out: &Path) -> Staged {
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "compare.csv".into());
+        Staged(out.with_file_name(format!(".{name}.tmp-{}", std::process::id())))
+    }
+
+    fn commit(self, out: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.0, out)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // After a successful rename there is nothing here to remove.
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 fn signed(d: Decimal) -> String {

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod date;
 pub mod explain;
 pub mod input;
+pub(crate) mod lockfile;
 pub mod memory;
 pub mod model;
 pub mod money;

@@ -28,7 +28,13 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run_command(args, command),
-        Command::Synth(args) => report(tongchou::synth::run_cli(args), EXIT_FATAL),
+        Command::Synth(args) => match tongchou::synth::run_cli(args) {
+            Ok(text) => report(Ok(text), EXIT_FATAL),
+            Err(e @ tongchou::synth::SynthError::Usage(_)) => {
+                report(Err(e.to_string()), EXIT_USAGE)
+            }
+            Err(e) => report(Err(e.to_string()), EXIT_FATAL),
+        },
         Command::Rules { command } => rules_command(command),
         Command::Compare(args) => compare_command(args),
         Command::Explain(args) => explain_command(args),
@@ -88,7 +94,9 @@ fn run_command(args: RunArgs, command: Vec<String>) -> ExitCode {
             let code = match e {
                 RunError::Rules(_)
                 | RunError::Usage(_)
-                | RunError::Staging(StagingError::Exists(_)) => EXIT_USAGE,
+                | RunError::Staging(StagingError::Exists(_) | StagingError::Refused(_)) => {
+                    EXIT_USAGE
+                }
                 _ => EXIT_FATAL,
             };
             report(Err(e.to_string()), code)
@@ -128,9 +136,17 @@ fn rules_command(command: RulesCommand) -> ExitCode {
 
 fn compare_command(a: CompareArgs) -> ExitCode {
     use tongchou::compare::{compare, CompareError};
-    match compare(&a.base, &a.scenario, &a.out, a.allow_different_inputs) {
+    match compare(
+        &a.base,
+        &a.scenario,
+        &a.out,
+        a.allow_different_inputs,
+        a.force,
+    ) {
         Ok(text) => report(Ok(text), EXIT_FATAL),
-        Err(e @ CompareError::DifferentInputs(_)) => report(Err(e.to_string()), EXIT_USAGE),
+        Err(e @ (CompareError::DifferentInputs(_) | CompareError::Refused(_))) => {
+            report(Err(e.to_string()), EXIT_USAGE)
+        }
         Err(e) => report(Err(e.to_string()), EXIT_FATAL),
     }
 }

@@ -12,6 +12,7 @@ use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
 use crate::input::spill::{self, SpillWriter};
 use crate::input::Scan;
+use crate::lockfile::LockFile;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::hash::Hasher;
 use std::io;
@@ -227,23 +228,50 @@ impl Lines {
 }
 
 /// A run's temporary directory for spill and part files, beside the output
-/// directory, removed when dropped (also when the run fails). One left by
-/// a killed run is removed by the next run beside it.
+/// directory, removed when dropped (also when the run fails).
+///
+/// Each area `.tongchou-spill-<pid>[-<n>]` has a lock file beside it
+/// (`<area>.lock`), held with an OS advisory lock for as long as the area
+/// lives. An area whose lock is free belongs to a run that is gone (killed)
+/// and is removed by the next run beside it; one whose lock is held is
+/// never touched, whatever process id its name carries (a PID can be
+/// reused, or be another container's).
 pub struct SpillArea {
     pub path: PathBuf,
+    // Dropped after `Drop::drop` removed the directory.
+    _lock: LockFile,
 }
 
+const SPILL_PREFIX: &str = ".tongchou-spill-";
+
 impl SpillArea {
-    /// Create `.tongchou-spill-<pid>` in `parent`.
+    /// Create a spill area in `parent` (removing dead runs' areas there).
     pub fn create(parent: &Path) -> io::Result<SpillArea> {
         std::fs::create_dir_all(parent)?;
         remove_stale(parent);
-        let path = parent.join(format!(".tongchou-spill-{}", std::process::id()));
-        if path.exists() {
-            std::fs::remove_dir_all(&path)?;
+        let pid = std::process::id();
+        // Another live run may carry the same process id (another PID
+        // namespace): then its lock is held and the next name is tried.
+        for n in 0..64u32 {
+            let name = match n {
+                0 => format!("{SPILL_PREFIX}{pid}"),
+                n => format!("{SPILL_PREFIX}{pid}-{n}"),
+            };
+            let path = parent.join(&name);
+            let Ok(lock) = LockFile::try_take(&parent.join(format!("{name}.lock")))? else {
+                continue;
+            };
+            // Ours now: anything there is a dead run's.
+            if path.exists() {
+                std::fs::remove_dir_all(&path)?;
+            }
+            std::fs::create_dir(&path)?;
+            return Ok(SpillArea { path, _lock: lock });
         }
-        std::fs::create_dir(&path)?;
-        Ok(SpillArea { path })
+        Err(io::Error::other(format!(
+            "no free spill area name in {}",
+            parent.display()
+        )))
     }
 }
 
@@ -253,17 +281,26 @@ impl Drop for SpillArea {
     }
 }
 
-/// Remove spill areas of runs that are no longer alive.
-fn remove_stale(parent: &Path) {
+/// Remove the spill areas in `parent` whose runs are gone (their locks are
+/// free), and their lock files. Called at the start of every run, whether
+/// or not it spills.
+pub fn remove_stale(parent: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix(".tongchou-spill-") {
-            if !crate::output::staging::pid_alive(pid) {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
+    let mut areas: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(SPILL_PREFIX))
+        .map(|n| n.strip_suffix(".lock").map(str::to_string).unwrap_or(n))
+        .collect();
+    areas.sort();
+    areas.dedup();
+    for name in areas {
+        // Holding its lock while removing it: a run cannot start using
+        // this name meanwhile. Dropping the lock removes the lock file.
+        if let Ok(Ok(_lock)) = LockFile::try_take(&parent.join(format!("{name}.lock"))) {
+            let _ = std::fs::remove_dir_all(parent.join(&name));
         }
     }
 }

@@ -101,6 +101,48 @@ impl Default for RunConfig {
     }
 }
 
+impl RunConfig {
+    /// Every path this run reads, which its output directory must not
+    /// hold (see `staging`).
+    fn inputs(&self) -> Vec<staging::Input> {
+        let input = |what, path: &PathBuf, no_output_inside| staging::Input {
+            what,
+            path: path.clone(),
+            no_output_inside,
+        };
+        let mut out = Vec::new();
+        let named = [
+            ("--members input", &self.members),
+            ("--institutions input", &self.institutions),
+            ("--catalogue input", &self.catalogue),
+            ("--stays input", &self.stays),
+        ];
+        // The data directory is read when some file is not named.
+        if self.claims.is_empty() || named.iter().any(|(_, p)| p.is_none()) {
+            out.push(input("--data directory", &self.data, false));
+        }
+        if self.claims.is_empty() {
+            let claims = self.data.join("claims");
+            out.push(input("claims directory", &claims, true));
+        }
+        out.extend(self.claims.iter().map(|p| input("--claims input", p, true)));
+        for (what, p) in named {
+            out.extend(p.iter().map(|p| input(what, p, false)));
+        }
+        out.push(input("--rules directory", &self.rules, true));
+        out.extend(
+            self.ledger
+                .iter()
+                .map(|p| input("--ledger input", p, false)),
+        );
+        out.extend(self.prior.iter().map(|p| input("--prior input", p, false)));
+        if let Some(s) = &self.scenario {
+            out.push(input("--scenario file", &s.file, false));
+        }
+        out
+    }
+}
+
 /// Why a run did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -149,6 +191,16 @@ pub fn run(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> 
 
 fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> {
     let t0 = Instant::now();
+    // A killed run's spill area is removed now, whether or not this run
+    // spills (live runs' areas are locked and left alone).
+    partition::remove_stale(&spill_parent(cfg));
+    // When the output directory is known now, refuse a forbidden one before
+    // the work (checked again when it is written).
+    let known_out =
+        (cfg.out.clone()).or_else(|| cfg.period.map(|p| PathBuf::from("out").join(p.to_string())));
+    if let Some(out) = known_out {
+        Staging::precheck(&out, cfg.force, &cfg.inputs())?;
+    }
     let mut book = rules::load_dir(&cfg.rules)?;
     rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
     let mut warnings = Vec::new();
@@ -174,14 +226,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let in_use = memory::resident().unwrap_or(0);
     let parts = memory::partitions(cfg.memory_limit, in_use, input_bytes);
     let area = if parts > 1 {
-        let parent = match &cfg.out {
-            Some(o) => o
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from(".")),
-            None => PathBuf::from("out"),
-        };
+        let parent = spill_parent(cfg);
         Some(
             SpillArea::create(&parent).map_err(|source| RunError::Output {
                 path: parent.clone(),
@@ -295,7 +340,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
         match lines.area() {
             None => {
-                let st = staging.insert(Staging::create(&out_dir, cfg.force)?);
+                let st = staging.insert(Staging::create(&out_dir, cfg.force, &cfg.inputs())?);
                 stage(st, &out_dir, "payments.csv", &|w| {
                     output::write_payments(w, &ordered)
                 })?;
@@ -351,7 +396,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     progress.stage("writing", 8);
     let mut staging = match staging {
         Some(s) => s,
-        None => Staging::create(&out_dir, cfg.force)?,
+        None => Staging::create(&out_dir, cfg.force, &cfg.inputs())?,
     };
     if !parts_written.is_empty() {
         let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts_written.into_iter().unzip();
@@ -445,6 +490,18 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     drop(ledger_out);
     std::thread::spawn(move || drop((rejects, reference, prior, summary, ledger, files)));
     Ok(report)
+}
+
+/// Where spill areas go: beside the output directory.
+fn spill_parent(cfg: &RunConfig) -> PathBuf {
+    match &cfg.out {
+        Some(o) => o
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        None => PathBuf::from("out"),
+    }
 }
 
 /// The --strict refusal, naming the first quarantined line.

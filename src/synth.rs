@@ -7,6 +7,12 @@
 //! claims, exclusions, reversals, duplicates, card-lending days, skewed
 //! claims per person, several claim files. Every rule id of POLICY.md fires
 //! in a month of 100,000 lines.
+//!
+//! `--out` must be a new or empty directory; `--force` lets it overwrite an
+//! earlier generated month, but only when every file there is one it is
+//! about to write (nothing else is replaced, and no stale claim file is
+//! left to be read with the new month). A run's output directory is never
+//! written into.
 
 use crate::cli::SynthArgs;
 use crate::date::{days_in_month, Period};
@@ -626,13 +632,102 @@ fn stays_and_ledger(out: &Path, persons: u64, period: Period, rng: &mut Rng) -> 
     l.flush()
 }
 
+/// Why `synth` did not write a month.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    /// A bad argument, or an --out that may not be written.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The files `generate` writes with `files` claim files, relative to its
+/// directory.
+fn written_names(files: u32) -> Vec<String> {
+    let mut names: Vec<String> = [
+        "catalogue.csv",
+        "institutions.csv",
+        "members.csv",
+        "stays.csv",
+        "ledger.csv",
+    ]
+    .iter()
+    .map(|n| n.to_string())
+    .collect();
+    names.extend((0..files.max(1)).map(|i| format!("claims/claims_{:02}.csv", i + 1)));
+    names
+}
+
+/// Refuse an --out that is not a directory, a run's output directory, or
+/// holds files this run would not write (any file at all without --force).
+fn check_out(out: &Path, files: u32, force: bool) -> Result<(), SynthError> {
+    let shown = out.display();
+    let refuse = |why: String| {
+        Err(SynthError::Usage(format!(
+            "refusing to write {shown}: {why}"
+        )))
+    };
+    // Followed through a symbolic link: files are written inside it.
+    match fs::metadata(out) {
+        Err(_) => return Ok(()),
+        Ok(m) if !m.is_dir() => {
+            return refuse("it is not a directory (left untouched); choose another --out".into())
+        }
+        Ok(_) => {}
+    }
+    if crate::output::staging::is_run_output(out) {
+        return refuse(
+            "it is a run's output directory (manifest.json); choose another --out".into(),
+        );
+    }
+    let mut present = Vec::new();
+    let list = |dir: &Path| -> Result<Vec<(String, bool)>, SynthError> {
+        let mut v = Vec::new();
+        for e in
+            fs::read_dir(dir).map_err(|e| SynthError::Failed(format!("{}: {e}", dir.display())))?
+        {
+            let e = e.map_err(|e| SynthError::Failed(format!("{}: {e}", dir.display())))?;
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            v.push((e.file_name().to_string_lossy().into_owned(), is_dir));
+        }
+        Ok(v)
+    };
+    for (name, is_dir) in list(out)? {
+        if is_dir && name == "claims" {
+            for (c, _) in list(&out.join("claims"))? {
+                present.push(format!("claims/{c}"));
+            }
+        } else {
+            present.push(name);
+        }
+    }
+    present.sort();
+    let Some(first) = present.first() else {
+        return Ok(());
+    };
+    if !force {
+        return Err(SynthError::Usage(format!(
+            "{shown} is not empty (it holds {first}): give --force to overwrite an earlier generated month there, or choose another --out"
+        )));
+    }
+    let ours = written_names(files);
+    if let Some(stray) = present.iter().find(|n| !ours.contains(n)) {
+        return refuse(format!(
+            "it holds {stray}, which this synth would not write; move it away or choose another --out"
+        ));
+    }
+    Ok(())
+}
+
 /// The `synth` subcommand.
-pub fn run_cli(a: SynthArgs) -> Result<String, String> {
+pub fn run_cli(a: SynthArgs) -> Result<String, SynthError> {
     let period = Period::parse(&a.period)
-        .ok_or_else(|| format!("--period `{}` is not YYYY-MM", a.period))?;
+        .ok_or_else(|| SynthError::Usage(format!("--period `{}` is not YYYY-MM", a.period)))?;
+    check_out(&a.out, a.files, a.force)?;
     let persons = a.persons.unwrap_or((a.lines / 12).max(50));
     let s = generate(&a.out, a.lines, persons, a.files, period, a.seed)
-        .map_err(|e| format!("{}: {e}", a.out.display()))?;
+        .map_err(|e| SynthError::Failed(format!("{}: {e}", a.out.display())))?;
     Ok(format!(
         "wrote {} claim lines in {} claims for {} persons ({:.1} MB of claims) to {}",
         s.lines,

@@ -7,13 +7,21 @@
 //! directory; a run that is killed leaves only the hidden one, never a
 //! final-named directory from a half-finished run.
 //!
-//! An existing, non-empty output directory is replaced only when asked
-//! (`--force`): it is first moved aside, then the new one renamed in, then
-//! the old one deleted. A lock file beside the output directory stops two
-//! runs writing it at once; a lock left by a process that no longer exists
-//! is taken over.
+//! tongchou replaces only what it wrote. An existing, non-empty output
+//! directory is replaced only when asked (`--force`), and only when it is
+//! an earlier tongchou output: its manifest.json says so and lists every
+//! file in it. It must hold none of this run's inputs, and may not be or go
+//! inside a directory scanned for inputs (claims, rules). It is first
+//! moved aside, then the new one renamed in, then the old one deleted. A
+//! path that is a file, not a directory, is never touched.
+//!
+//! A lock file beside the output directory, held with an OS advisory lock
+//! (see [`crate::lockfile`]), stops two runs writing it at once. Whoever
+//! holds it owns the hidden staging and old directories of that output, so
+//! leftovers of killed runs are removed only under the lock.
 
-use std::fs::{self, File, OpenOptions};
+use crate::lockfile::LockFile;
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -36,8 +44,23 @@ pub enum StagingError {
         lock: PathBuf,
         pid: String,
     },
+    /// The output path may not be written or replaced: the sentence says
+    /// why.
+    #[error("{0}")]
+    Refused(String),
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: io::Error },
+}
+
+/// An input of the run, which the output directory must never hold.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// What it is, for messages: `--ledger input`, `--rules directory`.
+    pub what: &'static str,
+    pub path: PathBuf,
+    /// A directory scanned for input files (claims, rules): the output may
+    /// not go inside it either, or it would sit among the inputs.
+    pub no_output_inside: bool,
 }
 
 fn io_at(path: &Path) -> impl Fn(io::Error) -> StagingError + '_ {
@@ -50,10 +73,12 @@ fn io_at(path: &Path) -> impl Fn(io::Error) -> StagingError + '_ {
 pub struct Staging {
     out_dir: PathBuf,
     tmp_dir: PathBuf,
-    lock: PathBuf,
     force: bool,
     names: Vec<String>,
     committed: bool,
+    // Last: released (and its file removed) after `Drop` has removed the
+    // staging directory.
+    _lock: LockFile,
 }
 
 /// `parent/.name.suffix`: hidden siblings of the output directory.
@@ -65,46 +90,69 @@ fn sibling(out_dir: &Path, suffix: &str) -> PathBuf {
     out_dir.with_file_name(format!(".{name}.{suffix}"))
 }
 
-pub(crate) fn pid_alive(pid: &str) -> bool {
-    // Linux: a live process has /proc/<pid>. Elsewhere assume it is alive
-    // (the user removes a stale lock by hand).
-    match pid.trim().parse::<u32>() {
-        Ok(p) if Path::new("/proc").is_dir() => Path::new(&format!("/proc/{p}")).exists(),
-        _ => true,
-    }
-}
-
 impl Staging {
-    /// Take the lock, check the output directory may be written, and create
-    /// the staging directory.
-    pub fn create(out_dir: &Path, force: bool) -> Result<Staging, StagingError> {
+    /// Take the lock, check the output directory may be written (see the
+    /// module header), and create the staging directory.
+    pub fn create(out_dir: &Path, force: bool, inputs: &[Input]) -> Result<Staging, StagingError> {
+        if out_dir.file_name().is_none() {
+            return Err(StagingError::Refused(format!(
+                "refusing to write {}: name the output directory itself (not `.`, `..` or the root)",
+                out_dir.display()
+            )));
+        }
         let parent = match out_dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&parent).map_err(io_at(&parent))?;
         let lock = sibling(out_dir, "lock");
-        take_lock(out_dir, &lock)?;
+        let lock = match LockFile::try_take(&lock).map_err(io_at(&lock))? {
+            Ok(l) => l,
+            Err(held) => {
+                return Err(StagingError::Locked {
+                    out: out_dir.to_path_buf(),
+                    lock,
+                    pid: if held.pid.is_empty() {
+                        "?".into()
+                    } else {
+                        held.pid
+                    },
+                })
+            }
+        };
         // From here on the lock is ours: build the value now so that Drop
         // releases it on every error path below.
         let pid = std::process::id();
         let staging = Staging {
             out_dir: out_dir.to_path_buf(),
             tmp_dir: sibling(out_dir, &format!("staging-{pid}")),
-            lock,
             force,
             names: Vec::new(),
             committed: false,
+            _lock: lock,
         };
-        if !force && has_content(out_dir) {
-            return Err(StagingError::Exists(out_dir.to_path_buf()));
-        }
+        check_may_write(out_dir, &parent, force, inputs)?;
         remove_stale_siblings(out_dir);
         if staging.tmp_dir.exists() {
             fs::remove_dir_all(&staging.tmp_dir).map_err(io_at(&staging.tmp_dir))?;
         }
         fs::create_dir(&staging.tmp_dir).map_err(io_at(&staging.tmp_dir))?;
         Ok(staging)
+    }
+
+    /// Check, before any work, that `out_dir` may be written: the same
+    /// checks as [`Staging::create`] (made again there, under the lock), so
+    /// that a refused run fails at once rather than after adjudicating.
+    pub fn precheck(out_dir: &Path, force: bool, inputs: &[Input]) -> Result<(), StagingError> {
+        let parent = match out_dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if out_dir.file_name().is_none() || !parent.is_dir() {
+            // Refused, or created, by `create`.
+            return Ok(());
+        }
+        check_may_write(out_dir, &parent, force, inputs)
     }
 
     /// A new staged file.
@@ -145,12 +193,22 @@ impl Staging {
         let old = sibling(&self.out_dir, &format!("old-{}", std::process::id()));
         let replacing = self.out_dir.exists();
         if replacing {
-            if !self.force && has_content(&self.out_dir) {
-                return Err(StagingError::Exists(self.out_dir.clone()));
+            // Checked again: files may have appeared while the run worked.
+            if has_content(&self.out_dir).map_err(io_at(&self.out_dir))? {
+                if !self.force {
+                    return Err(StagingError::Exists(self.out_dir.clone()));
+                }
+                check_own_output(&self.out_dir)?;
             }
             fs::rename(&self.out_dir, &old).map_err(io_at(&self.out_dir))?;
         }
-        fs::rename(&self.tmp_dir, &self.out_dir).map_err(io_at(&self.out_dir))?;
+        if let Err(e) = fs::rename(&self.tmp_dir, &self.out_dir) {
+            // Put the earlier output back rather than leave it hidden.
+            if replacing {
+                let _ = fs::rename(&old, &self.out_dir);
+            }
+            return Err(io_at(&self.out_dir)(e));
+        }
         self.committed = true;
         if let Some(parent) = self.out_dir.parent() {
             sync_dir(parent);
@@ -167,43 +225,8 @@ impl Drop for Staging {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.tmp_dir);
         }
-        let _ = fs::remove_file(&self.lock);
+        // The lock is released when `_lock` is dropped, after this.
     }
-}
-
-/// Create the lock file, taking over one whose process is gone.
-fn take_lock(out_dir: &Path, lock: &Path) -> Result<(), StagingError> {
-    for _ in 0..2 {
-        match OpenOptions::new().write(true).create_new(true).open(lock) {
-            Ok(mut f) => {
-                let _ = writeln!(f, "{}", std::process::id());
-                return Ok(());
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let pid = fs::read_to_string(lock).unwrap_or_default();
-                if pid_alive(&pid) {
-                    return Err(StagingError::Locked {
-                        out: out_dir.to_path_buf(),
-                        lock: lock.to_path_buf(),
-                        pid: pid.trim().to_string(),
-                    });
-                }
-                // Stale: its run was killed. Take it over.
-                fs::remove_file(lock).map_err(io_at(lock))?;
-            }
-            Err(e) => {
-                return Err(StagingError::Io {
-                    path: lock.to_path_buf(),
-                    source: e,
-                })
-            }
-        }
-    }
-    Err(StagingError::Locked {
-        out: out_dir.to_path_buf(),
-        lock: lock.to_path_buf(),
-        pid: "?".into(),
-    })
 }
 
 /// Staging and old directories left by killed runs (we hold the lock, so
@@ -231,11 +254,161 @@ fn remove_stale_siblings(out_dir: &Path) {
     }
 }
 
-fn has_content(dir: &Path) -> bool {
-    fs::read_dir(dir)
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false)
-        || (dir.exists() && !dir.is_dir())
+/// Whether a directory has any entry.
+fn has_content(dir: &Path) -> io::Result<bool> {
+    Ok(fs::read_dir(dir)?.next().is_some())
+}
+
+fn check_may_write(
+    out_dir: &Path,
+    parent: &Path,
+    force: bool,
+    inputs: &[Input],
+) -> Result<(), StagingError> {
+    if check_path(out_dir, parent, inputs)? {
+        if !force {
+            return Err(StagingError::Exists(out_dir.to_path_buf()));
+        }
+        check_own_output(out_dir)?;
+    }
+    Ok(())
+}
+
+/// Refuse an output path that is not a directory, or that overlaps this
+/// run's inputs; else say whether it is an existing, non-empty directory.
+fn check_path(out_dir: &Path, parent: &Path, inputs: &[Input]) -> Result<bool, StagingError> {
+    let shown = out_dir.display();
+    let (exists, occupied) = match fs::symlink_metadata(out_dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => (false, false),
+        Err(e) => return Err(io_at(out_dir)(e)),
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(StagingError::Refused(format!(
+                "refusing to write {shown}: it is a symbolic link; give the directory it points to as --out"
+            )))
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(StagingError::Refused(format!(
+                "refusing to write {shown}: it is a file, not a directory (left untouched); choose another --out"
+            )))
+        }
+        Ok(_) => (true, has_content(out_dir).map_err(io_at(out_dir))?),
+    };
+    // Compare canonical paths: `out/../samples/data`, a symbolic link in a
+    // parent, or `.` name the same directory as `samples/data`.
+    let out_c = if exists {
+        fs::canonicalize(out_dir).map_err(io_at(out_dir))?
+    } else {
+        // Its parent was created above; the name has no `..` (checked).
+        let name = out_dir.file_name().unwrap_or_default();
+        fs::canonicalize(parent).map_err(io_at(parent))?.join(name)
+    };
+    let verb = if occupied { "replace" } else { "write" };
+    for input in inputs {
+        // An input that cannot be resolved was not read (an optional
+        // file); it cannot be lost.
+        let Ok(in_c) = fs::canonicalize(&input.path) else {
+            continue;
+        };
+        let (what, path) = (input.what, input.path.display());
+        if in_c == out_c {
+            return Err(StagingError::Refused(format!(
+                "refusing to {verb} {shown}: it is this run's {what}"
+            )));
+        }
+        if in_c.starts_with(&out_c) {
+            return Err(StagingError::Refused(format!(
+                "refusing to {verb} {shown}: it holds this run's {what} ({path})"
+            )));
+        }
+        if input.no_output_inside && out_c.starts_with(&in_c) {
+            return Err(StagingError::Refused(format!(
+                "refusing to write {shown}: it is inside this run's {what} ({path}); choose an --out outside it"
+            )));
+        }
+    }
+    Ok(occupied)
+}
+
+/// Whether `dir` is a run's output directory: its manifest.json names
+/// tongchou as its tool. Other commands never write into one.
+pub fn is_run_output(dir: &Path) -> bool {
+    fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
+        .is_some_and(|m| m.get("tool").and_then(|t| t.as_str()) == Some("tongchou"))
+}
+
+/// The nearest of `path`'s directories (itself or one above) that is a
+/// run's output directory, after resolving it; `path` need not exist.
+pub fn inside_run_output(path: &Path) -> Option<PathBuf> {
+    let mut p = path.to_path_buf();
+    // Resolve the longest existing prefix (the rest does not exist yet).
+    let resolved = loop {
+        if let Ok(c) = fs::canonicalize(if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &p
+        }) {
+            break c;
+        }
+        if !p.pop() {
+            return None;
+        }
+    };
+    resolved
+        .ancestors()
+        .find(|d| d.is_dir() && is_run_output(d))
+        .map(Path::to_path_buf)
+}
+
+/// An existing output directory may be replaced only when it is an
+/// earlier tongchou output: its manifest.json parses, carries the tool's
+/// name, and lists every other file in it.
+fn check_own_output(out_dir: &Path) -> Result<(), StagingError> {
+    let shown = out_dir.display();
+    let manifest = out_dir.join("manifest.json");
+    let text = match fs::read(&manifest) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(StagingError::Refused(format!(
+                "refusing to replace {shown}: it is not a tongchou output (no manifest.json)"
+            )))
+        }
+        Err(e) => return Err(io_at(&manifest)(e)),
+    };
+    let not_ours = |why: &str| {
+        StagingError::Refused(format!(
+            "refusing to replace {shown}: it is not a tongchou output ({} {why})",
+            manifest.display()
+        ))
+    };
+    let m: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| not_ours(&format!("is not JSON: {e}")))?;
+    if m.get("tool").and_then(|t| t.as_str()) != Some("tongchou") {
+        return Err(not_ours("does not name tongchou as its tool"));
+    }
+    let listed: Vec<&str> = m
+        .get("outputs")
+        .and_then(|o| o.as_array())
+        .ok_or_else(|| not_ours("lists no outputs"))?
+        .iter()
+        .filter_map(|o| o.get("file").and_then(|f| f.as_str()))
+        .collect();
+    let mut present = Vec::new();
+    for e in fs::read_dir(out_dir).map_err(io_at(out_dir))? {
+        let e = e.map_err(io_at(out_dir))?;
+        present.push(e.file_name().to_string_lossy().into_owned());
+    }
+    present.sort();
+    if let Some(stray) = present
+        .iter()
+        .find(|n| n.as_str() != "manifest.json" && !listed.contains(&n.as_str()))
+    {
+        return Err(StagingError::Refused(format!(
+            "refusing to replace {shown}: it holds {stray}, which tongchou did not write; move it away or choose another --out"
+        )));
+    }
+    Ok(())
 }
 
 /// Size and SHA-256 (hex) of a file, read in chunks: an output can be

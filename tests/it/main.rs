@@ -24,6 +24,7 @@ mod golden;
 mod input_hygiene;
 mod invariants;
 mod months;
+mod own_files;
 mod paid_once;
 mod policy;
 mod rule_files;
