@@ -1,10 +1,10 @@
 //! The command line: clap definitions and their validation into typed
 //! configurations. No work happens here.
 
-use crate::adjudicate::Lang;
-use crate::date::Months;
+use crate::core::adjudicate::Lang;
+use crate::core::date::Months;
+use crate::core::rules::{Override, Scenario};
 use crate::input::Encodings;
-use crate::rules::{Override, Scenario};
 use crate::run::RunConfig;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -195,9 +195,9 @@ impl WhatIfArgs {
     /// The overrides, the scenario's first and then `--set`'s (which win).
     pub fn resolve(&self) -> Result<(Vec<Override>, Option<Scenario>), String> {
         let scenario = match &self.scenario {
-            Some(p) => {
-                Some(crate::rules::load_scenario(p).map_err(|e| format!("scenario file: {e}"))?)
-            }
+            Some(p) => Some(
+                crate::core::rules::load_scenario(p).map_err(|e| format!("scenario file: {e}"))?,
+            ),
             None => None,
         };
         let mut overrides: Vec<Override> =

@@ -11,7 +11,7 @@
 //! manifest.json lists exactly what it wrote. It is written beside its
 //! final name and renamed into place, so it is complete or absent.
 
-use crate::money::fmt2;
+use crate::core::money::fmt2;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -105,7 +105,7 @@ fn read_payments(dir: &Path) -> Result<BTreeMap<String, Paid>, CompareError> {
         let rec = rec.map_err(|e| err(e.to_string()))?;
         let get = |k: usize| rec.get(cols[k]).unwrap_or("").to_string();
         let money = |k: usize| {
-            crate::money::parse_money(&get(k))
+            crate::core::money::parse_money(&get(k))
                 .map_err(|e| err(format!("row {}: `{}`: {e}", i + 2, get(k))))
         };
         out.insert(

@@ -14,16 +14,18 @@
 //! The JSON form is a versioned format (`trace_version`), documented in the
 //! README.
 
-use crate::adjudicate::{
+use crate::core::adjudicate::{
     self, benefit, Basis, ClaimDecision, ClaimState, Context, Finding, Lang, RuleId, Severity,
     Status,
 };
-use crate::date::{Date, Months};
+use crate::core::date::{Date, Months};
+use crate::core::model::*;
+use crate::core::money::fmt2;
+use crate::core::rules::{
+    self, AccountScope, Override, Param, PharmacyMode, RuleBook, RuleVersion,
+};
 use crate::input::{self, claims, csvsrc, Encoding, Reference};
-use crate::model::*;
-use crate::money::fmt2;
 use crate::partition;
-use crate::rules::{self, AccountScope, Override, Param, PharmacyMode, RuleBook, RuleVersion};
 use crate::say;
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -1,8 +1,8 @@
 //! `tongchou rules show` and `tongchou rules check`: what the rule files
 //! say, as a person reads it.
 
-use crate::date::Date;
-use crate::rules::{self, RuleBook};
+use crate::core::date::Date;
+use crate::core::rules::{self, RuleBook};
 use std::fmt::Write as _;
 use std::path::Path;
 

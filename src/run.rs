@@ -2,20 +2,20 @@
 //! parallel, and write the output directory. This is the only place that
 //! joins files, the core, threads and the progress bar.
 
-use crate::adjudicate::{self, ClaimDecision, Context, Lang, Status};
-use crate::date::Months;
+use crate::core::adjudicate::{self, ClaimDecision, Context, Lang, Status};
+use crate::core::date::Months;
+use crate::core::model::{Claim, LedgerEntry};
+use crate::core::rules::{self, RuleError};
 use crate::input::{
     self, claims, reference, ClaimFileStat, Encodings, Grouped, InputError, InputFile, Reference,
     Reject,
 };
 use crate::memory;
-use crate::model::{Claim, LedgerEntry};
 use crate::output::{
     self, manifest::Manifest, merge::PartWriter, staging, Leads, Staging, Summary,
 };
 use crate::partition::{self, SpillArea};
 use crate::progress::Progress;
-use crate::rules::{self, RuleError};
 use rayon::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -815,7 +815,7 @@ fn check_ledger(
 /// Whether this run continues the chain of ledgers, or says why not.
 fn ledger_chain(
     cfg: &RunConfig,
-    closed: Option<crate::date::Period>,
+    closed: Option<crate::core::date::Period>,
     months: Months,
 ) -> Result<String, RunError> {
     let start = months.first;
@@ -968,7 +968,7 @@ fn check_last_year(cfg: &RunConfig, tally: &Tally, months: Months) -> Result<(),
 fn period_warning(
     months: Months,
     tally: &Tally,
-    latest: Option<crate::date::Date>,
+    latest: Option<crate::core::date::Date>,
 ) -> Option<String> {
     let holds_latest =
         latest.is_some_and(|d| (months.first_day()..=months.last_day()).contains(&d));

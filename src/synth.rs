@@ -15,7 +15,7 @@
 //! written into.
 
 use crate::cli::SynthArgs;
-use crate::date::{days_in_month, Period};
+use crate::core::date::{days_in_month, Period};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;

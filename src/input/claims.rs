@@ -8,8 +8,8 @@
 
 use super::csvsrc::{cell, id_key, open, opt, req, CellError, Column, Encodings, Row};
 use super::{InputError, InputFile};
-use crate::date::{Date, DateTime, Months, Period};
-use crate::model::*;
+use crate::core::date::{Date, DateTime, Months, Period};
+use crate::core::model::*;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::path::PathBuf;

@@ -984,8 +984,8 @@ pub struct CellError {
 /// Cell parsers shared by every reader: each says what is wrong in words a
 /// clerk understands.
 pub mod cell {
-    use crate::date::{Date, DateTime};
-    use crate::money::{parse_decimal, parse_money};
+    use crate::core::date::{Date, DateTime};
+    use crate::core::money::{parse_decimal, parse_money};
     use rust_decimal::Decimal;
 
     pub fn money(s: &str) -> Result<Decimal, String> {
@@ -1006,7 +1006,7 @@ pub mod cell {
     }
 
     pub fn boolean(s: &str) -> Result<bool, String> {
-        crate::model::parse_bool(s)
+        crate::core::model::parse_bool(s)
             .ok_or_else(|| format!("`{s}` is not a boolean (true/false, 1/0, Y/N, 是/否)"))
     }
 

@@ -11,9 +11,9 @@
 
 use super::csvsrc::{cell, open, opt, req, Column, Encodings};
 use super::{InputError, InputFile};
-use crate::adjudicate::{Payee, Status};
-use crate::date::{Date, Months, Period};
-use crate::money::{fmt2, round2};
+use crate::core::adjudicate::{Payee, Status};
+use crate::core::date::{Date, Months, Period};
+use crate::core::money::{fmt2, round2};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -4,9 +4,9 @@
 
 use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encodings};
 use super::{InputError, InputFile};
-use crate::date::Period;
-use crate::model::*;
-use crate::rules::RuleBook;
+use crate::core::date::Period;
+use crate::core::model::*;
+use crate::core::rules::RuleBook;
 use std::collections::HashMap;
 
 /// A map keyed by an id read from the files: FxHash, much faster than the

@@ -9,8 +9,8 @@
 
 use super::claims::{Head, Parsed, Pending, Source, CLAIMS};
 use super::csvsrc::CellError;
-use crate::date::{Date, DateTime};
-use crate::model::{ClaimLine, Exclusion, SettlementMode, VisitType};
+use crate::core::date::{Date, DateTime};
+use crate::core::model::{ClaimLine, Exclusion, SettlementMode, VisitType};
 use rust_decimal::Decimal;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};

@@ -10,10 +10,10 @@
 //! adjudicated partition by partition merges to the same rows.
 
 use super::{csv_writer, text};
-use crate::adjudicate::{ClaimDecision, RuleId, Severity};
+use crate::core::adjudicate::{ClaimDecision, RuleId, Severity};
+use crate::core::model::Institution;
+use crate::core::money::fmt2;
 use crate::input::IdMap;
-use crate::model::Institution;
-use crate::money::fmt2;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
 use std::io::{self, Write};

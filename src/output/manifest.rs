@@ -4,14 +4,14 @@
 //! re-runs.
 
 use super::staging::Written;
+use crate::core::money::fmt2;
 use crate::input::{ClaimFileStat, InputFile};
-use crate::money::fmt2;
 use serde_json::{json, Value};
 
 pub struct Manifest<'a> {
     pub command: &'a [String],
-    pub overrides: &'a [crate::rules::Override],
-    pub scenario: Option<&'a crate::rules::Scenario>,
+    pub overrides: &'a [crate::core::rules::Override],
+    pub scenario: Option<&'a crate::core::rules::Scenario>,
     pub period: String,
     pub rules: &'a [(String, String)],
     pub inputs: &'a [(&'static str, InputFile)],

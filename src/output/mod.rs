@@ -1,5 +1,5 @@
 //! Writing the output directory (CONTRACT.md §Outputs). Every CSV is built
-//! through [`csv_writer`], every money cell through [`crate::money::fmt2`].
+//! through [`csv_writer`], every money cell through [`crate::core::money::fmt2`].
 
 pub mod leads;
 pub mod manifest;

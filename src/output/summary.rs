@@ -3,10 +3,10 @@
 //! fund owes each payee (settlement.csv).
 
 use super::{csv_writer, text};
-use crate::adjudicate::{ClaimDecision, Lang, Payee, Status};
-use crate::date::Date;
+use crate::core::adjudicate::{ClaimDecision, Lang, Payee, Status};
+use crate::core::date::Date;
+use crate::core::money::fmt2;
 use crate::input::ClaimFileStat;
-use crate::money::fmt2;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::{json, Value};

@@ -3,11 +3,11 @@
 
 use super::merge::PartWriter;
 use super::{csv_writer, text, visible};
-use crate::adjudicate::ClaimDecision;
-use crate::date::Period;
+use crate::core::adjudicate::ClaimDecision;
+use crate::core::date::Period;
+use crate::core::model::LedgerEntry;
+use crate::core::money::fmt2;
 use crate::input::Reject;
-use crate::model::LedgerEntry;
-use crate::money::fmt2;
 use std::io::{self, Write};
 
 const PAYMENTS: &[&str] = &[
@@ -125,7 +125,7 @@ fn money(
     d: rust_decimal::Decimal,
 ) -> csv::Result<()> {
     scratch.clear();
-    crate::money::push_money(scratch, d);
+    crate::core::money::push_money(scratch, d);
     cw.write_field(scratch.as_bytes())
 }
 

@@ -20,8 +20,8 @@ pub use decision::{Basis, ClaimDecision, Finding, Payee, Status};
 pub use rule::{RuleId, Severity};
 pub use text::Lang;
 
+use crate::core::model::*;
 use crate::input::Reference;
-use crate::model::*;
 use crate::say;
 use reversal::Pairing;
 use rust_decimal::Decimal;
@@ -127,7 +127,7 @@ fn adjudicate(
         None => HashMap::new(),
     };
     // §7 pattern flags: known members only, reversals left out entirely.
-    let version_on = |d: crate::date::Date| member.and_then(|m| r.rules.in_force(&m.city, d));
+    let version_on = |d: crate::core::date::Date| member.and_then(|m| r.rules.in_force(&m.city, d));
     let watched = match member {
         Some(_) => flags::pattern_claims(claims, in_pairs),
         None => Vec::new(),

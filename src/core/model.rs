@@ -3,7 +3,7 @@
 //! Readers turn CSV cells into these; the adjudication core only ever sees
 //! these types. Every enum parses its English id and its Chinese name.
 
-use crate::date::{Date, DateTime};
+use crate::core::date::{Date, DateTime};
 use rust_decimal::Decimal;
 
 /// Declares an enum with its contract id and the Chinese aliases accepted

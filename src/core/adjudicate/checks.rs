@@ -4,8 +4,8 @@
 use super::decision::Status;
 use super::rule::RuleId;
 use super::Lang;
-use crate::model::*;
-use crate::rules::{PharmacyMode, RuleVersion};
+use crate::core::model::*;
+use crate::core::rules::{PharmacyMode, RuleVersion};
 use crate::say;
 
 /// A claim-level verdict: the rule, the status it gives, a detail sentence,

@@ -27,8 +27,8 @@ impl Lang {
 macro_rules! say {
     ($lang:expr, $zh:literal, $en:literal $(,)?) => {
         match $lang {
-            $crate::adjudicate::Lang::Zh => format!($zh),
-            $crate::adjudicate::Lang::En => format!($en),
+            $crate::core::adjudicate::Lang::Zh => format!($zh),
+            $crate::core::adjudicate::Lang::En => format!($en),
         }
     };
 }

@@ -5,7 +5,7 @@
 //! dotted key, and a ratio keeps the digits it was written with.
 
 use super::*;
-use crate::money::parse_decimal;
+use crate::core::money::parse_decimal;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::Path;

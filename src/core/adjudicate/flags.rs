@@ -5,10 +5,10 @@
 use super::decision::{Basis, ClaimDecision};
 use super::rule::RuleId;
 use super::Lang;
-use crate::date::Date;
-use crate::model::*;
-use crate::money::{fmt2, round2};
-use crate::rules::Share;
+use crate::core::date::Date;
+use crate::core::model::*;
+use crate::core::money::{fmt2, round2};
+use crate::core::rules::Share;
 use crate::say;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

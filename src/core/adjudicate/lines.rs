@@ -5,10 +5,10 @@
 use super::decision::{Basis, ClaimDecision};
 use super::rule::RuleId;
 use super::Lang;
+use crate::core::model::*;
+use crate::core::money::{fmt2, round2};
+use crate::core::rules::RuleVersion;
 use crate::input::Catalogue;
-use crate::model::*;
-use crate::money::{fmt2, round2};
-use crate::rules::RuleVersion;
 use crate::say;
 use rust_decimal::Decimal;
 

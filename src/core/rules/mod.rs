@@ -11,8 +11,8 @@ mod what_if;
 pub use load::{load_dir, load_file, RuleError};
 pub use what_if::{apply as apply_overrides, load_scenario, Override, Scenario};
 
-use crate::date::Date;
-use crate::model::Category;
+use crate::core::date::Date;
+use crate::core::model::Category;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -111,7 +111,9 @@ impl NextYearDeadline {
     /// The last day a claim for a service in `service_year` is accepted.
     pub fn last_day(self, service_year: i32) -> Date {
         let year = service_year + 1;
-        let day = self.day.min(crate::date::days_in_month(year, self.month));
+        let day = self
+            .day
+            .min(crate::core::date::days_in_month(year, self.month));
         Date {
             year,
             month: self.month,

@@ -5,9 +5,9 @@
 use super::decision::ClaimDecision;
 use super::rule::RuleId;
 use super::Lang;
-use crate::model::*;
-use crate::money::{fmt2, round2};
-use crate::rules::{AccountScope, Param, PharmacyMode, RuleVersion};
+use crate::core::model::*;
+use crate::core::money::{fmt2, round2};
+use crate::core::rules::{AccountScope, Param, PharmacyMode, RuleVersion};
 use crate::say;
 use rust_decimal::Decimal;
 
@@ -36,7 +36,7 @@ impl YearTotals {
 pub fn is_registered_long_term(
     member: &Member,
     inst: &Institution,
-    date: crate::date::Date,
+    date: crate::core::date::Date,
 ) -> bool {
     member.remote.as_ref().is_some_and(|r| {
         r.remote_type.is_long_term()
@@ -51,7 +51,7 @@ pub fn is_registered_long_term(
 pub fn remote_prepay(
     member: &Member,
     inst: &Institution,
-    date: crate::date::Date,
+    date: crate::core::date::Date,
     rules: &RuleVersion,
     d: &mut ClaimDecision,
     lang: Lang,

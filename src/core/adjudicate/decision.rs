@@ -1,7 +1,7 @@
 //! What the core decides about a claim: the payment row and its findings.
 
 use super::rule::{RuleId, Severity};
-use crate::date::Date;
+use crate::core::date::Date;
 use rust_decimal::Decimal;
 
 /// A claim's status (CONTRACT.md payments.csv).
@@ -135,14 +135,14 @@ pub struct ClaimDecision {
     pub reverses: Option<String>,
     /// The member's category and the institution's level (`1`-`3`, or
     /// `pharmacy`), for analysis; `None` when unknown.
-    pub category: Option<crate::model::Category>,
+    pub category: Option<crate::core::model::Category>,
     pub institution_level: Option<&'static str>,
 }
 
 impl ClaimDecision {
     /// A decision where nothing is paid by the insurance and cash pays all.
     pub fn unpaid(
-        claim: &crate::model::Claim,
+        claim: &crate::core::model::Claim,
         city: Option<String>,
         status: Status,
     ) -> ClaimDecision {
@@ -207,9 +207,9 @@ impl ClaimDecision {
 }
 
 /// Manual claims pay the member; direct claims pay the institution.
-pub fn payee_of(claim: &crate::model::Claim) -> Payee {
+pub fn payee_of(claim: &crate::core::model::Claim) -> Payee {
     match claim.settlement_mode {
-        crate::model::SettlementMode::Manual => Payee::Member,
-        crate::model::SettlementMode::Direct => Payee::Institution,
+        crate::core::model::SettlementMode::Manual => Payee::Member,
+        crate::core::model::SettlementMode::Direct => Payee::Institution,
     }
 }

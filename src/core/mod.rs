@@ -1,0 +1,14 @@
+//! The pure core: typed records in, typed decisions out. Nothing here
+//! reads or writes files, parses command lines, spawns threads or draws
+//! progress; the purity test in this module keeps it so.
+//!
+//! - [`model`]: claims, members, institutions, the catalogue, the ledger.
+//! - [`rules`]: a city's parameters by version (POLICY.md §9).
+//! - [`adjudicate`]: POLICY.md §1-§8, one file per section.
+//! - [`money`], [`date`]: exact yuan and calendar arithmetic.
+
+pub mod adjudicate;
+pub mod date;
+pub mod model;
+pub mod money;
+pub mod rules;
