@@ -176,6 +176,9 @@ pub struct RunArgs {
     /// Input encoding: auto, utf-8 or gb18030, for every file or, as ROLE=ENCODING, for the files of one role (claims, members, institutions, catalogue, stays, ledger, prior, family) or, as FILE=ENCODING, for one file (repeatable; e.g. --encoding claims=gb18030).
     #[arg(long, value_name = "[ROLE=]ENCODING")]
     pub encoding: Vec<String>,
+    /// Begin each CSV output with a UTF-8 byte-order mark, for opening it in Excel (whose Chinese versions otherwise read it as GBK).
+    #[arg(long)]
+    pub csv_bom: bool,
     #[command(flatten)]
     pub what_if: WhatIfArgs,
 }
@@ -290,6 +293,7 @@ impl RunArgs {
             overrides,
             scenario,
             command,
+            csv_bom: self.csv_bom,
         })
     }
 }

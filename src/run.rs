@@ -62,6 +62,9 @@ pub struct RunConfig {
     pub scenario: Option<rules::Scenario>,
     /// The command line, for the manifest.
     pub command: Vec<String>,
+    /// `--csv-bom`: begin each CSV output with a UTF-8 byte-order mark, so
+    /// that Excel on a Chinese desk does not read it as GBK.
+    pub csv_bom: bool,
 }
 
 impl RunConfig {
@@ -91,6 +94,7 @@ impl RunConfig {
             overrides: Vec::new(),
             scenario: None,
             command: Vec::new(),
+            csv_bom: false,
         }
     }
 }
@@ -340,7 +344,9 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
         match lines.area() {
             None => {
-                let st = staging.insert(Staging::create(&out_dir, cfg.force, &cfg.inputs())?);
+                let st = staging.insert(
+                    Staging::create(&out_dir, cfg.force, &cfg.inputs())?.with_csv_bom(cfg.csv_bom),
+                );
                 stage(st, &out_dir, "payments.csv", &|w| {
                     output::write_payments(w, &ordered)
                 })?;
@@ -396,7 +402,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     progress.stage("writing", 8);
     let mut staging = match staging {
         Some(s) => s,
-        None => Staging::create(&out_dir, cfg.force, &cfg.inputs())?,
+        None => Staging::create(&out_dir, cfg.force, &cfg.inputs())?.with_csv_bom(cfg.csv_bom),
     };
     if !parts_written.is_empty() {
         let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts_written.into_iter().unzip();
@@ -434,6 +440,31 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             serde_json::to_writer_pretty(&mut *w, &json)?;
             w.write_all(b"\n")
         })?;
+    }
+    // Issue 15: the clerk's workbook, built from the staged CSVs.
+    {
+        let path = out_dir.join("settlement.xlsx");
+        let err = |source| RunError::Output {
+            path: path.clone(),
+            source,
+        };
+        let (pay, aud) = (
+            staging.staged_path("payments.csv"),
+            staging.staged_path("audit.csv"),
+        );
+        let sources = output::workbook::Sources {
+            summary: &summary,
+            institutions: &reference.institutions,
+            rules: &reference.rules,
+            lang: cfg.lang,
+            period: &period.to_string(),
+            period_end: period.last_day(),
+            payments: &pay,
+            audit: &aud,
+        };
+        let mut w = staging.file("settlement.xlsx").map_err(err)?;
+        output::workbook::write(&sources, &mut w).map_err(err)?;
+        staging::finish(w).map_err(err)?;
     }
     t_write += t2.elapsed();
 

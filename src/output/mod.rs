@@ -7,6 +7,8 @@ pub mod merge;
 pub mod staging;
 pub mod summary;
 mod tables;
+// Issue 15: the clerk's workbook (settlement.xlsx).
+pub mod workbook;
 
 pub use leads::Leads;
 pub use staging::Staging;

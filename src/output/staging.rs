@@ -76,6 +76,8 @@ pub struct Staging {
     force: bool,
     names: Vec<String>,
     committed: bool,
+    /// Begin each `.csv` file with a UTF-8 byte-order mark (`--csv-bom`).
+    csv_bom: bool,
     // Last: released (and its file removed) after `Drop` has removed the
     // staging directory.
     _lock: LockFile,
@@ -129,6 +131,7 @@ impl Staging {
             force,
             names: Vec::new(),
             committed: false,
+            csv_bom: false,
             _lock: lock,
         };
         check_may_write(out_dir, &parent, force, inputs)?;
@@ -155,13 +158,27 @@ impl Staging {
         check_may_write(out_dir, &parent, force, inputs)
     }
 
+    /// Write a UTF-8 byte-order mark at the start of every CSV file
+    /// staged from now on (`--csv-bom`).
+    pub fn with_csv_bom(mut self, on: bool) -> Staging {
+        self.csv_bom = on;
+        self
+    }
+
     /// A new staged file.
     pub fn file(&mut self, name: &str) -> io::Result<BufWriter<File>> {
         self.names.push(name.to_string());
-        Ok(BufWriter::with_capacity(
-            1 << 20,
-            File::create(self.tmp_dir.join(name))?,
-        ))
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(self.tmp_dir.join(name))?);
+        if self.csv_bom && name.ends_with(".csv") {
+            w.write_all("\u{feff}".as_bytes())?;
+        }
+        Ok(w)
+    }
+
+    /// Where a staged file is being written, to read it back before the
+    /// commit (settlement.xlsx is built from payments.csv and audit.csv).
+    pub fn staged_path(&self, name: &str) -> PathBuf {
+        self.tmp_dir.join(name)
     }
 
     /// Hash what was staged so far (the manifest lists every other output).

@@ -26,6 +26,7 @@ mod invariants;
 mod months;
 mod own_files;
 mod paid_once;
+mod people_files;
 mod policy;
 mod rule_files;
 mod spill;

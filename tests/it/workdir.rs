@@ -101,6 +101,9 @@ pub const OUTPUTS: &[&str] = &[
     "leads.csv",
 ];
 
+/// Outputs that are not text (compared as bytes, not against goldens).
+pub const BINARY_OUTPUTS: &[&str] = &["settlement.xlsx"];
+
 impl Workdir {
     /// Assert two output directories hold byte-identical outputs.
     pub fn assert_same_outputs(&self, a: &str, b: &str) {
@@ -110,6 +113,10 @@ impl Workdir {
                 self.read(&format!("{b}/{f}")),
             );
             assert!(x == y, "{f} differs between {a} and {b}");
+        }
+        for f in BINARY_OUTPUTS {
+            let read = |d: &str| std::fs::read(self.join(&format!("{d}/{f}"))).expect("output");
+            assert!(read(a) == read(b), "{f} differs between {a} and {b}");
         }
     }
 }

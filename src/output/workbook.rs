@@ -1,0 +1,647 @@
+//! settlement.xlsx: the clerk's workbook. Four sheets: the fund summary,
+//! the settlement per payee (with institution and city names and a totals
+//! row), denied and pool_denied claims with their reasons in words, and the
+//! flagged findings. Headers are Chinese, or English with `--lang en`.
+//!
+//! The per-claim sheets are read back from the payments.csv and audit.csv
+//! just staged (both sorted by claim_id), and the worksheets are written in
+//! constant-memory mode, so a month of any size, spilled or not, needs
+//! little memory here. A sheet holds at most Excel's 1,048,576 rows; what
+//! does not fit is counted in a last row pointing at audit.csv.
+
+use super::summary::{Figures, Summary};
+use super::visible;
+use crate::core::adjudicate::Lang;
+use crate::core::date::Date;
+use crate::core::model::Institution;
+use crate::core::money::fmt2;
+use crate::core::rules::RuleBook;
+use crate::input::reference::IdMap;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,
+};
+use std::io::{self, Seek, Write};
+use std::path::Path;
+
+/// Rows in an Excel worksheet, header included.
+pub const EXCEL_ROWS: u32 = 1_048_576;
+
+/// What the workbook is built from.
+pub struct Sources<'a> {
+    pub summary: &'a Summary,
+    pub institutions: &'a IdMap<Institution>,
+    pub rules: &'a RuleBook,
+    pub lang: Lang,
+    pub period: &'a str,
+    /// The period's last day: the workbook's creation date, so the same
+    /// run writes the same bytes.
+    pub period_end: Date,
+    /// The staged payments.csv and audit.csv of this run.
+    pub payments: &'a Path,
+    pub audit: &'a Path,
+}
+
+/// Write the workbook to `w`.
+pub fn write<W: Write + Seek + Send>(src: &Sources, w: W) -> io::Result<()> {
+    build(src, w).map_err(|e| match e {
+        XlsxError::IoError(e) => e,
+        e => io::Error::other(e.to_string()),
+    })
+}
+
+/// The words of one language.
+struct Words {
+    sheets: [&'static str; 4],
+    summary: [&'static str; 17],
+    settlement: [&'static str; 8],
+    denied: [&'static str; 13],
+    flagged: [&'static str; 9],
+    institution: &'static str,
+    city_total: &'static str,
+    total: &'static str,
+    unknown_city: &'static str,
+    payee_institution: &'static str,
+    payee_member: &'static str,
+    more: fn(u64) -> String,
+}
+
+const ZH: Words = Words {
+    sheets: ["基金汇总", "结算清单", "拒付明细", "可疑提示"],
+    summary: [
+        "范围",
+        "参保地",
+        "机构编码",
+        "机构名称",
+        "结算笔数",
+        "人数",
+        "总费用",
+        "目录外费用",
+        "政策范围内费用",
+        "统筹基金支付",
+        "个人账户支付",
+        "现金支付",
+        "拒付金额",
+        "统筹拒付金额",
+        "转其他待遇金额",
+        "跨期补报笔数",
+        "跨期补报金额",
+    ],
+    settlement: [
+        "参保地",
+        "收款方类型",
+        "收款方编码",
+        "收款方名称",
+        "结算笔数",
+        "统筹基金支付",
+        "个人账户支付",
+        "应付金额",
+    ],
+    denied: [
+        "结算流水号",
+        "人员编码",
+        "机构编码",
+        "机构名称",
+        "参保地",
+        "就诊日期",
+        "结算状态",
+        "总费用",
+        "统筹基金支付",
+        "个人账户支付",
+        "现金支付",
+        "规则",
+        "拒付原因",
+    ],
+    flagged: [
+        "结算流水号",
+        "明细行号",
+        "人员编码",
+        "机构编码",
+        "机构名称",
+        "规则",
+        "涉及金额",
+        "说明",
+        "依据",
+    ],
+    institution: "机构",
+    city_total: "参保地合计",
+    total: "合计",
+    unknown_city: "(未知参保人)",
+    payee_institution: "定点机构",
+    payee_member: "参保人",
+    more: |n| format!("另有 {n} 行未列出 (超出 Excel 行数上限), 见 audit.csv"),
+};
+
+const EN: Words = Words {
+    sheets: ["Fund summary", "Settlement", "Denied", "Flagged"],
+    summary: [
+        "scope",
+        "city",
+        "institution_id",
+        "institution",
+        "claims",
+        "persons",
+        "total",
+        "excluded",
+        "eligible",
+        "fund_pay",
+        "account_pay",
+        "cash_pay",
+        "denied",
+        "pool_denied",
+        "routed",
+        "late_claims",
+        "late_total",
+    ],
+    settlement: [
+        "city",
+        "payee",
+        "payee_id",
+        "payee_name",
+        "claims",
+        "fund_pay",
+        "account_pay",
+        "amount_due",
+    ],
+    denied: [
+        "claim_id",
+        "person_id",
+        "institution_id",
+        "institution",
+        "city",
+        "service_date",
+        "status",
+        "total",
+        "fund_pay",
+        "account_pay",
+        "cash_pay",
+        "reasons",
+        "why",
+    ],
+    flagged: [
+        "claim_id",
+        "line_no",
+        "person_id",
+        "institution_id",
+        "institution",
+        "rule",
+        "amount",
+        "detail",
+        "basis",
+    ],
+    institution: "institution",
+    city_total: "city total",
+    total: "total",
+    unknown_city: "(unknown member)",
+    payee_institution: "institution",
+    payee_member: "member",
+    more: |n| format!("{n} more rows not listed (past Excel's row limit): see audit.csv"),
+};
+
+fn status_words(status: &str, lang: Lang) -> &str {
+    match (lang, status) {
+        (Lang::Zh, "paid") => "已支付",
+        (Lang::Zh, "pool_denied") => "统筹拒付",
+        (Lang::Zh, "denied") => "拒付",
+        (Lang::Zh, "routed") => "转其他待遇",
+        (Lang::Zh, "reversed") => "已冲销",
+        (Lang::Zh, "reversal") => "冲销",
+        (_, s) => s,
+    }
+}
+
+struct Formats {
+    head: Format,
+    money: Format,
+    money_bold: Format,
+    bold: Format,
+    date: Format,
+}
+
+fn build<W: Write + Seek + Send>(src: &Sources, w: W) -> Result<(), XlsxError> {
+    let words = match src.lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    let f = Formats {
+        head: Format::new().set_bold().set_align(FormatAlign::Center),
+        money: Format::new().set_num_format("#,##0.00"),
+        money_bold: Format::new().set_num_format("#,##0.00").set_bold(),
+        bold: Format::new().set_bold(),
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+    };
+    let d = src.period_end;
+    let created = ExcelDateTime::from_ymd(d.year.clamp(1900, 9999) as u16, d.month, d.day)?;
+    let mut book = Workbook::new();
+    book.set_properties(
+        &DocProperties::new()
+            .set_title(format!("tongchou settlement {}", src.period))
+            .set_creation_datetime(&created),
+    );
+    // Constant-memory sheets keep their rows in temporary files: beside
+    // the staged outputs, not in a possibly small system temp directory.
+    if let Some(dir) = src.payments.parent() {
+        book.set_tempdir(dir)?;
+    }
+    let names = CityNames(src.rules);
+    summary_sheet(
+        book.add_worksheet_with_constant_memory(),
+        src,
+        words,
+        &f,
+        &names,
+    )?;
+    settlement_sheet(
+        book.add_worksheet_with_constant_memory(),
+        src,
+        words,
+        &f,
+        &names,
+    )?;
+    book.add_worksheet_with_constant_memory();
+    book.add_worksheet_with_constant_memory();
+    claim_sheets(&mut book, src, words, &f, &names)?;
+    book.save_to_writer(w)
+}
+
+/// City display names from the rule files (`name`), else the code.
+struct CityNames<'a>(&'a RuleBook);
+
+impl CityNames<'_> {
+    fn get<'s>(&'s self, code: &'s str, words: &Words) -> &'s str {
+        if code.is_empty() {
+            return words.unknown_city;
+        }
+        match self.0.cities.get(code) {
+            Some(c) if !c.name.is_empty() => &c.name,
+            _ => code,
+        }
+    }
+}
+
+fn institution_name<'a>(src: &'a Sources, id: &str) -> &'a str {
+    src.institutions.get(id).map_or("", |i| i.name.as_str())
+}
+
+/// A money cell: the exact decimal as Excel's number (Excel keeps every
+/// number as a double; two decimals of any realistic amount survive).
+fn money(ws: &mut Worksheet, r: u32, c: u16, x: Decimal, f: &Format) -> Result<(), XlsxError> {
+    let v: f64 = fmt2(x).parse().unwrap_or_default();
+    ws.write_number_with_format(r, c, v, f)?;
+    Ok(())
+}
+
+/// A money cell from a CSV field (already formatted by `fmt2`).
+fn money_text(ws: &mut Worksheet, r: u32, c: u16, s: &str, f: &Format) -> Result<(), XlsxError> {
+    match s.parse::<f64>() {
+        Ok(v) => ws.write_number_with_format(r, c, v, f)?,
+        Err(_) => ws.write_string(r, c, s)?,
+    };
+    Ok(())
+}
+
+fn text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> Result<(), XlsxError> {
+    if !s.is_empty() {
+        ws.write_string(r, c, visible(s))?;
+    }
+    Ok(())
+}
+
+fn header(ws: &mut Worksheet, name: &str, cols: &[&str], f: &Formats) -> Result<(), XlsxError> {
+    ws.set_name(name)?;
+    for (c, h) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.head)?;
+        let width = h
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum::<usize>();
+        ws.set_column_width(c as u16, (width as f64 + 2.0).max(12.0))?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn summary_sheet(
+    ws: &mut Worksheet,
+    src: &Sources,
+    words: &Words,
+    f: &Formats,
+    names: &CityNames,
+) -> Result<(), XlsxError> {
+    header(ws, words.sheets[0], &words.summary, f)?;
+    let s = src.summary;
+    let mut r = 1u32;
+    let mut row = |ws: &mut Worksheet,
+                   scope: &str,
+                   city: &str,
+                   inst: &str,
+                   fig: &Figures,
+                   bold: bool|
+     -> Result<(), XlsxError> {
+        let m = if bold { &f.money_bold } else { &f.money };
+        if bold {
+            ws.write_string_with_format(r, 0, scope, &f.bold)?;
+        } else {
+            ws.write_string(r, 0, scope)?;
+        }
+        text(ws, r, 1, city)?;
+        text(ws, r, 2, inst)?;
+        text(ws, r, 3, institution_name(src, inst))?;
+        ws.write_number(r, 4, fig.claims as f64)?;
+        ws.write_number(r, 5, fig.persons as f64)?;
+        let amounts = [
+            fig.total,
+            fig.excluded,
+            fig.eligible,
+            fig.fund_pay,
+            fig.account_pay,
+            fig.cash_pay,
+            fig.denied,
+            fig.pool_denied,
+            fig.routed,
+        ];
+        for (i, a) in amounts.into_iter().enumerate() {
+            money(ws, r, 6 + i as u16, a, m)?;
+        }
+        ws.write_number(r, 15, fig.late_claims as f64)?;
+        money(ws, r, 16, fig.late_total, m)?;
+        r += 1;
+        Ok(())
+    };
+    for (city, fig) in &s.by_city {
+        let name = names.get(city, words);
+        for ((c, inst), fi) in s.by_institution.range((city.clone(), String::new())..) {
+            if c != city {
+                break;
+            }
+            row(ws, words.institution, name, inst, fi, false)?;
+        }
+        row(ws, words.city_total, name, "", fig, true)?;
+    }
+    row(ws, words.total, "", "", &s.total, true)?;
+    Ok(())
+}
+
+fn settlement_sheet(
+    ws: &mut Worksheet,
+    src: &Sources,
+    words: &Words,
+    f: &Formats,
+    names: &CityNames,
+) -> Result<(), XlsxError> {
+    header(ws, words.sheets[1], &words.settlement, f)?;
+    let mut r = 1u32;
+    let (mut fund, mut account, mut claims) = (Decimal::ZERO, Decimal::ZERO, 0u64);
+    for s in &src.summary.settlement {
+        text(ws, r, 0, names.get(&s.city, words))?;
+        let (kind, name) = match s.payee {
+            crate::core::adjudicate::Payee::Institution => {
+                (words.payee_institution, institution_name(src, &s.payee_id))
+            }
+            crate::core::adjudicate::Payee::Member => (words.payee_member, ""),
+        };
+        ws.write_string(r, 1, kind)?;
+        text(ws, r, 2, &s.payee_id)?;
+        text(ws, r, 3, name)?;
+        ws.write_number(r, 4, s.claims as f64)?;
+        money(ws, r, 5, s.fund_pay, &f.money)?;
+        money(ws, r, 6, s.account_pay, &f.money)?;
+        money(ws, r, 7, s.fund_pay + s.account_pay, &f.money)?;
+        fund += s.fund_pay;
+        account += s.account_pay;
+        claims += s.claims;
+        r += 1;
+    }
+    // The totals row: live sums for a clerk who edits the sheet, with the
+    // exact totals as their stored results (what a reader without a
+    // formula engine sees).
+    ws.write_string_with_format(r, 0, words.total, &f.bold)?;
+    let last = r; // rows 2..=last in A1 notation
+    let sum = |col: char, value: String| {
+        Formula::new(format!("=SUM({col}2:{col}{last})")).set_result(value)
+    };
+    ws.write_formula_with_format(r, 4, sum('E', claims.to_string()), &f.bold)?;
+    ws.write_formula_with_format(r, 5, sum('F', fmt2(fund)), &f.money_bold)?;
+    ws.write_formula_with_format(r, 6, sum('G', fmt2(account)), &f.money_bold)?;
+    ws.write_formula_with_format(r, 7, sum('H', fmt2(fund + account)), &f.money_bold)?;
+    Ok(())
+}
+
+/// A sheet's rows, at most Excel's limit: the last row left says how many
+/// more there were.
+struct Capped {
+    sheet: usize,
+    next: u32,
+    limit: u32,
+    dropped: u64,
+}
+
+impl Capped {
+    fn new(sheet: usize, limit: u32) -> Capped {
+        Capped {
+            sheet,
+            next: 1,
+            limit,
+            dropped: 0,
+        }
+    }
+
+    /// The row to write next, or `None` when the sheet is full (one row
+    /// is kept for the note).
+    fn take(&mut self) -> Option<u32> {
+        if self.next + 1 < self.limit {
+            self.next += 1;
+            Some(self.next - 1)
+        } else {
+            self.dropped += 1;
+            None
+        }
+    }
+
+    fn finish(&self, book: &mut Workbook, words: &Words, f: &Formats) -> Result<(), XlsxError> {
+        if self.dropped > 0 {
+            let ws = book.worksheet_from_index(self.sheet)?;
+            ws.write_string_with_format(self.next, 0, (words.more)(self.dropped), &f.bold)?;
+        }
+        Ok(())
+    }
+}
+
+/// One CSV's columns by header name.
+struct Csv {
+    reader: csv::Reader<io::BufReader<std::fs::File>>,
+    cols: std::collections::HashMap<String, usize>,
+    rec: csv::StringRecord,
+}
+
+impl Csv {
+    fn open(path: &Path) -> Result<Csv, XlsxError> {
+        let file = std::fs::File::open(path)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(io::BufReader::with_capacity(1 << 20, file));
+        let cols = reader
+            .headers()
+            .map_err(|e| XlsxError::IoError(io::Error::other(e.to_string())))?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.to_string(), i))
+            .collect();
+        Ok(Csv {
+            reader,
+            cols,
+            rec: csv::StringRecord::new(),
+        })
+    }
+
+    /// Read the next row; false at the end.
+    fn next(&mut self) -> Result<bool, XlsxError> {
+        self.reader
+            .read_record(&mut self.rec)
+            .map_err(|e| XlsxError::IoError(io::Error::other(e.to_string())))
+    }
+
+    fn get(&self, col: &str) -> &str {
+        self.cols
+            .get(col)
+            .and_then(|&i| self.rec.get(i))
+            .unwrap_or_default()
+    }
+}
+
+/// The denied and flagged sheets, in one pass over audit.csv joined with
+/// payments.csv on claim_id (both are sorted by it).
+fn claim_sheets(
+    book: &mut Workbook,
+    src: &Sources,
+    words: &Words,
+    f: &Formats,
+    names: &CityNames,
+) -> Result<(), XlsxError> {
+    header(
+        book.worksheet_from_index(2)?,
+        words.sheets[2],
+        &words.denied,
+        f,
+    )?;
+    header(
+        book.worksheet_from_index(3)?,
+        words.sheets[3],
+        &words.flagged,
+        f,
+    )?;
+    let mut denied = Capped::new(2, EXCEL_ROWS);
+    let mut flagged = Capped::new(3, EXCEL_ROWS);
+    let mut pay = Csv::open(src.payments)?;
+    let mut audit = Csv::open(src.audit)?;
+    let mut audit_left = audit.next()?;
+    while pay.next()? {
+        let claim = pay.get("claim_id").to_string();
+        // The claim's findings: flags go to their sheet, deny sentences
+        // are the reasons in words.
+        let mut why: Vec<String> = Vec::new();
+        while audit_left && audit.get("claim_id") <= claim.as_str() {
+            if audit.get("claim_id") == claim {
+                match audit.get("severity") {
+                    "deny" => why.push(audit.get("detail").to_string()),
+                    "flag" => {
+                        if let Some(r) = flagged.take() {
+                            flag_row(book.worksheet_from_index(3)?, r, &audit, src, f)?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            audit_left = audit.next()?;
+        }
+        let status = pay.get("status");
+        if status != "denied" && status != "pool_denied" {
+            continue;
+        }
+        let Some(r) = denied.take() else { continue };
+        let ws = book.worksheet_from_index(2)?;
+        text(ws, r, 0, &claim)?;
+        text(ws, r, 1, pay.get("person_id"))?;
+        let inst = pay.get("institution_id");
+        text(ws, r, 2, inst)?;
+        text(ws, r, 3, institution_name(src, inst))?;
+        text(ws, r, 4, names.get(pay.get("city"), words))?;
+        date(ws, r, 5, pay.get("service_date"), f)?;
+        ws.write_string(r, 6, status_words(status, src.lang))?;
+        for (c, col) in [
+            (7, "total"),
+            (8, "fund_pay"),
+            (9, "account_pay"),
+            (10, "cash_pay"),
+        ] {
+            money_text(ws, r, c, pay.get(col), &f.money)?;
+        }
+        text(ws, r, 11, pay.get("reasons"))?;
+        let sep = if src.lang == Lang::Zh { "；" } else { "; " };
+        text(ws, r, 12, &why.join(sep))?;
+    }
+    // Findings of claims not in payments.csv (none are expected).
+    while audit_left {
+        if audit.get("severity") == "flag" {
+            if let Some(r) = flagged.take() {
+                flag_row(book.worksheet_from_index(3)?, r, &audit, src, f)?;
+            }
+        }
+        audit_left = audit.next()?;
+    }
+    denied.finish(book, words, f)?;
+    flagged.finish(book, words, f)
+}
+
+fn flag_row(
+    ws: &mut Worksheet,
+    r: u32,
+    a: &Csv,
+    src: &Sources,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    text(ws, r, 0, a.get("claim_id"))?;
+    match a.get("line_no").parse::<u32>() {
+        Ok(n) => ws.write_number(r, 1, n)?,
+        Err(_) => ws,
+    };
+    text(ws, r, 2, a.get("person_id"))?;
+    let inst = a.get("institution_id");
+    text(ws, r, 3, inst)?;
+    text(ws, r, 4, institution_name(src, inst))?;
+    text(ws, r, 5, a.get("rule"))?;
+    money_text(ws, r, 6, a.get("amount"), &f.money)?;
+    text(ws, r, 7, a.get("detail"))?;
+    text(ws, r, 8, a.get("basis"))
+}
+
+/// A date cell from `YYYY-MM-DD`, else the text as it is.
+fn date(ws: &mut Worksheet, r: u32, c: u16, s: &str, f: &Formats) -> Result<(), XlsxError> {
+    let ymd: Vec<&str> = s.split('-').collect();
+    let parsed = match ymd.as_slice() {
+        [y, m, d] => match (y.parse(), m.parse(), d.parse()) {
+            (Ok(y), Ok(m), Ok(d)) => ExcelDateTime::from_ymd(y, m, d).ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    match parsed {
+        Some(dt) => ws.write_datetime_with_format(r, c, &dt, &f.date)?,
+        None => ws.write_string(r, c, s)?,
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Capped;
+
+    #[test]
+    fn a_full_sheet_keeps_its_last_row_for_the_note() {
+        // 5 rows: the header, 3 data rows, the note.
+        let mut c = Capped::new(0, 5);
+        let rows: Vec<Option<u32>> = (0..6).map(|_| c.take()).collect();
+        assert_eq!(rows, [Some(1), Some(2), Some(3), None, None, None]);
+        assert_eq!((c.next, c.dropped), (4, 3));
+    }
+}

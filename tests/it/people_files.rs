@@ -1,0 +1,296 @@
+//! Files people open: settlement.xlsx read back with a spreadsheet reader
+//! and checked against the CSV contract files of the same run.
+
+use crate::workdir::Workdir;
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+type Sheets = Vec<(String, Vec<Vec<Data>>)>;
+
+/// Every sheet of a workbook, in order, as rows of cells.
+fn read_xlsx(wd: &Workdir, rel: &str) -> Sheets {
+    let mut book: Xlsx<_> = open_workbook(wd.join(rel)).expect("open settlement.xlsx");
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).expect("sheet");
+            let rows = range.rows().map(|r| r.to_vec()).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+/// A cell as the CSVs write it: text as is, numbers as integers when whole.
+fn plain(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Empty => String::new(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A money cell with two decimals, as the CSVs write money.
+fn money(d: &Data) -> String {
+    match d {
+        Data::Float(f) => format!("{f:.2}"),
+        Data::Int(i) => format!("{i}.00"),
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("csv row").iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn headers(rows: &[Vec<Data>]) -> Vec<String> {
+    rows[0].iter().map(plain).collect()
+}
+
+#[test]
+fn settlement_workbook_has_chinese_names_money_and_totals_matching_summary_csv() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(0);
+    let sheets = read_xlsx(&wd, "out/2024-03/settlement.xlsx");
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["基金汇总", "结算清单", "拒付明细", "可疑提示"]);
+
+    // The fund summary: one row per summary.csv row, its last the grand
+    // total with the same figures.
+    let summary = &sheets[0].1;
+    assert_eq!(
+        headers(summary)[..7],
+        [
+            "范围",
+            "参保地",
+            "机构编码",
+            "机构名称",
+            "结算笔数",
+            "人数",
+            "总费用"
+        ]
+    );
+    let csv = csv_rows(&wd.read("out/2024-03/summary.csv"));
+    assert_eq!(summary.len() - 1, csv.len());
+    let (got, want) = (
+        summary.last().expect("total row"),
+        csv.last().expect("total"),
+    );
+    assert_eq!(plain(&got[0]), "合计");
+    assert_eq!(
+        (plain(&got[4]), plain(&got[5])),
+        (want[3].clone(), want[4].clone())
+    );
+    for (x, col) in (6..15).zip(5..14) {
+        assert_eq!(money(&got[x]), want[col], "summary column {col}");
+    }
+    // City names come from the rule files, institution names from
+    // institutions.csv.
+    let sy_h3 = summary
+        .iter()
+        .find(|r| plain(&r[2]) == "SY-H3" && plain(&r[1]) == "十堰市")
+        .expect("a 十堰市 SY-H3 row");
+    assert_eq!(plain(&sy_h3[3]), "十堰市人民医院");
+    assert!(summary.iter().any(|r| plain(&r[1]) == "(未知参保人)"));
+    let cities: Vec<String> = summary.iter().map(|r| plain(&r[1])).collect();
+    for c in ["鄂州市", "十堰市", "武汉市"] {
+        assert!(cities.iter().any(|x| x == c), "{c} in {cities:?}");
+    }
+
+    // The settlement: settlement.csv's rows with names, then a totals row
+    // whose amounts equal the fund's total payments in summary.csv.
+    let settlement = &sheets[1].1;
+    assert_eq!(
+        headers(settlement),
+        [
+            "参保地",
+            "收款方类型",
+            "收款方编码",
+            "收款方名称",
+            "结算笔数",
+            "统筹基金支付",
+            "个人账户支付",
+            "应付金额"
+        ]
+    );
+    let s_csv = csv_rows(&wd.read("out/2024-03/settlement.csv"));
+    assert_eq!(settlement.len() - 2, s_csv.len());
+    for (row, c) in settlement[1..].iter().zip(&s_csv) {
+        assert_eq!(plain(&row[2]), c[2]);
+        assert_eq!(
+            (money(&row[5]), money(&row[7])),
+            (c[4].clone(), c[6].clone())
+        );
+    }
+    let sum = |col: usize| -> Decimal {
+        s_csv
+            .iter()
+            .map(|r| Decimal::from_str(&r[col]).expect("money"))
+            .sum()
+    };
+    let totals = settlement.last().expect("totals row");
+    assert_eq!(plain(&totals[0]), "合计");
+    assert_eq!(money(&totals[5]), want[8], "fund_pay total = summary.csv");
+    assert_eq!(
+        money(&totals[6]),
+        want[9],
+        "account_pay total = summary.csv"
+    );
+    assert_eq!(money(&totals[7]), format!("{:.2}", sum(6)));
+    let inst = settlement
+        .iter()
+        .find(|r| plain(&r[2]) == "SY-H3")
+        .expect("SY-H3 paid");
+    assert_eq!(
+        (plain(&inst[1]), plain(&inst[3])),
+        ("定点机构".into(), "十堰市人民医院".into())
+    );
+
+    // Denied and pool_denied claims, each with its reason in words.
+    let pay = csv_rows(&wd.read("out/2024-03/payments.csv"));
+    let denied: Vec<&Vec<String>> = pay
+        .iter()
+        .filter(|r| r[5] == "denied" || r[5] == "pool_denied")
+        .collect();
+    let d_sheet = &sheets[2].1;
+    assert!(!denied.is_empty());
+    assert_eq!(d_sheet.len() - 1, denied.len());
+    for (row, p) in d_sheet[1..].iter().zip(&denied) {
+        assert_eq!(plain(&row[0]), p[0]);
+        let status = plain(&row[6]);
+        assert!(status == "拒付" || status == "统筹拒付", "{status}");
+        assert!(
+            !plain(&row[12]).is_empty(),
+            "no reason in words for {}",
+            p[0]
+        );
+    }
+    // Flagged findings: every `flag` row of audit.csv.
+    let audit = csv_rows(&wd.read("out/2024-03/audit.csv"));
+    let flags = audit.iter().filter(|r| r[5] == "flag").count();
+    assert!(flags > 0);
+    assert_eq!(sheets[3].1.len() - 1, flags);
+}
+
+#[test]
+fn settlement_workbook_in_english_and_byte_identical_across_runs() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--lang",
+        "en",
+        "--out",
+        "a",
+    ])
+    .expect_code(0);
+    // The creation time is the period's last day, not the clock's.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--lang",
+        "en",
+        "--out",
+        "b",
+    ])
+    .expect_code(0);
+    let bytes = |d: &str| std::fs::read(wd.join(&format!("{d}/settlement.xlsx"))).expect("xlsx");
+    assert!(
+        bytes("a") == bytes("b"),
+        "settlement.xlsx differs between runs"
+    );
+    let sheets = read_xlsx(&wd, "a/settlement.xlsx");
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Fund summary", "Settlement", "Denied", "Flagged"]);
+    assert_eq!(
+        headers(&sheets[1].1),
+        [
+            "city",
+            "payee",
+            "payee_id",
+            "payee_name",
+            "claims",
+            "fund_pay",
+            "account_pay",
+            "amount_due"
+        ]
+    );
+    assert_eq!(plain(&sheets[1].1.last().expect("totals")[0]), "total");
+}
+
+#[test]
+fn settlement_workbook_is_the_same_when_the_month_spills() {
+    let wd = Workdir::new().with_sample();
+    let period = tongchou::date::Period::parse("2024-03").expect("period");
+    tongchou::synth::generate(&wd.join("gen"), 6_000, 600, 2, period, 5).expect("generate");
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--quiet",
+            "--data",
+            "gen",
+            "--ledger",
+            "gen/ledger.csv",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        wd.run(&args).expect_code(0);
+    };
+    run("whole", &[]);
+    run("spilled", &["--memory-limit", "1K"]);
+    let m: serde_json::Value =
+        serde_json::from_str(&wd.read("spilled/manifest.json")).expect("manifest");
+    assert!(
+        m["timings_ms"]["partitions"].as_u64() > Some(1),
+        "did not spill"
+    );
+    let bytes = |d: &str| std::fs::read(wd.join(&format!("{d}/settlement.xlsx"))).expect("xlsx");
+    assert!(bytes("whole") == bytes("spilled"));
+    let sheets = read_xlsx(&wd, "spilled/settlement.xlsx");
+    let audit = csv_rows(&wd.read("spilled/audit.csv"));
+    let flags = audit.iter().filter(|r| r[5] == "flag").count();
+    assert_eq!(sheets[3].1.len() - 1, flags);
+}
+
+#[test]
+fn csv_bom_marks_every_csv_output_and_changes_nothing_else() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "plain"])
+        .expect_code(0);
+    wd.run(&["run", "--no-ledger", "--quiet", "--csv-bom", "--out", "bom"])
+        .expect_code(0);
+    for f in crate::workdir::OUTPUTS
+        .iter()
+        .filter(|f| f.ends_with(".csv"))
+    {
+        let bom = std::fs::read(wd.join(&format!("bom/{f}"))).expect("bom output");
+        let plain = std::fs::read(wd.join(&format!("plain/{f}"))).expect("plain output");
+        assert_eq!(bom[..3], [0xef, 0xbb, 0xbf], "{f} begins with a BOM");
+        assert!(bom[3..] == plain[..], "{f}: only the BOM differs");
+    }
+    // The contract files stay as they are without the flag.
+    assert_ne!(wd.read("plain/payments.csv").as_bytes()[0], 0xef);
+    let bytes = |d: &str| std::fs::read(wd.join(&format!("{d}/settlement.xlsx"))).expect("xlsx");
+    assert!(
+        bytes("plain") == bytes("bom"),
+        "the workbook reads the CSVs past the BOM"
+    );
+    // tongchou reads its own BOM-marked outputs back.
+    let cmp = wd.run(&["compare", "plain", "bom", "--out", "c.csv"]);
+    cmp.expect_code(0);
+    assert!(
+        cmp.stdout().contains("0 of 191 claims differ"),
+        "{}",
+        cmp.stdout()
+    );
+}
