@@ -290,6 +290,18 @@ pub fn compare(
         path: out.to_path_buf(),
         message: e.to_string(),
     })?;
+    // Issue 15: compare.html beside the CSV.
+    write_html(
+        out,
+        base,
+        scenario,
+        [
+            ("by insuring city", &by_city),
+            ("by member category", &by_category),
+            ("by institution level", &by_level),
+        ],
+        &per_person,
+    )?;
 
     let mut r = String::new();
     let _ = writeln!(
@@ -384,6 +396,45 @@ impl Drop for Staged {
         // After a successful rename there is nothing here to remove.
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// compare.html beside `out` (its name with `.html`), staged and renamed
+/// in like the CSV.
+fn write_html(
+    out: &Path,
+    base: &Path,
+    scenario: &Path,
+    groups: [(&'static str, &BTreeMap<String, Delta>); 3],
+    per_person: &BTreeMap<String, Decimal>,
+) -> Result<(), CompareError> {
+    let mut html = out.with_extension("html");
+    if html == out {
+        html = out.with_extension("html.html");
+    }
+    let err = |e: std::io::Error| CompareError::Read {
+        path: html.clone(),
+        message: e.to_string(),
+    };
+    let (b, s) = (base.display().to_string(), scenario.display().to_string());
+    let c = crate::output::report::Comparison {
+        base: &b,
+        scenario: &s,
+        groups: groups
+            .into_iter()
+            .map(|(t, m)| {
+                let rows = m
+                    .iter()
+                    .map(|(k, d)| (k.clone(), d.base, d.scenario))
+                    .collect();
+                (t, rows)
+            })
+            .collect(),
+        per_person: per_person.values().copied().collect(),
+    };
+    let tmp = Staged::new(&html);
+    let file = std::fs::File::create(&tmp.0).map_err(err)?;
+    crate::output::report::write_compare(&c, std::io::BufWriter::new(file)).map_err(err)?;
+    tmp.commit(&html).map_err(err)
 }
 
 fn signed(d: Decimal) -> String {

@@ -465,6 +465,25 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         let mut w = staging.file("settlement.xlsx").map_err(err)?;
         output::workbook::write(&sources, &mut w).map_err(err)?;
         staging::finish(w).map_err(err)?;
+        // Issue 15: the fund report, from the same staged files.
+        let path = out_dir.join("report.html");
+        let err = |source| RunError::Output {
+            path: path.clone(),
+            source,
+        };
+        let sources = output::report::Sources {
+            summary: &summary,
+            members: &reference.members,
+            rules: &reference.rules,
+            lang: cfg.lang,
+            period: &period.to_string(),
+            period_end: period.last_day(),
+            payments: &pay,
+            ledger: &staging.staged_path("ledger.csv"),
+            leads: &staging.staged_path("leads.csv"),
+        };
+        let w = staging.file("report.html").map_err(err)?;
+        output::report::write_report(&sources, w).map_err(err)?;
     }
     t_write += t2.elapsed();
 

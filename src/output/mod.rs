@@ -7,7 +7,9 @@ pub mod merge;
 pub mod staging;
 pub mod summary;
 mod tables;
-// Issue 15: the clerk's workbook (settlement.xlsx).
+// Issue 15: the clerk's workbook (settlement.xlsx) and the HTML reports.
+pub mod chart;
+pub mod report;
 pub mod workbook;
 
 pub use leads::Leads;

@@ -2,7 +2,7 @@
 //! (tests/golden/sample-2024-03/). Regenerate with `TONGCHOU_BLESS=1` only
 //! after reviewing the difference by hand.
 
-use crate::workdir::{repo, Workdir, BINARY_OUTPUTS, OUTPUTS};
+use crate::workdir::{repo, Workdir, OUTPUTS, VIEW_OUTPUTS};
 use std::path::PathBuf;
 
 fn golden_dir(name: &str) -> PathBuf {
@@ -84,7 +84,7 @@ fn manifest_records_inputs_and_outputs_with_their_hashes() {
     assert_eq!(m["counts"]["claim_lines_read"], 469);
     assert_eq!(m["counts"]["claims_adjudicated"], 191);
     let outputs = m["outputs"].as_array().expect("outputs");
-    assert_eq!(outputs.len(), OUTPUTS.len() + BINARY_OUTPUTS.len());
+    assert_eq!(outputs.len(), OUTPUTS.len() + VIEW_OUTPUTS.len());
     for o in outputs {
         let name = o["file"].as_str().expect("file");
         let bytes =

@@ -294,3 +294,143 @@ fn csv_bom_marks_every_csv_output_and_changes_nothing_else() {
         cmp.stdout()
     );
 }
+
+/// A Chromium binary on PATH, if any.
+fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Load a page in headless Chromium: its DOM after loading, and what the
+/// browser logged (console messages included).
+fn load_page(
+    browser: &std::path::Path,
+    page: &std::path::Path,
+    shot: &std::path::Path,
+    profile: &std::path::Path,
+) -> (String, String) {
+    let url = format!("file://{}", page.display());
+    let common = [
+        "--headless",
+        "--disable-gpu",
+        "--no-sandbox",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+    ];
+    let out = std::process::Command::new(browser)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("start chromium");
+    assert!(
+        out.status.success(),
+        "chromium --dump-dom {url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shot_run = std::process::Command::new(browser)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--window-size=1000,2600")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .expect("start chromium");
+    assert!(shot_run.status.success(), "chromium --screenshot {url}");
+    assert!(shot.is_file(), "no screenshot at {}", shot.display());
+    let log = String::from_utf8_lossy(&out.stderr).into_owned()
+        + &String::from_utf8_lossy(&shot_run.stderr);
+    (String::from_utf8_lossy(&out.stdout).into_owned(), log)
+}
+
+/// The bars drawn in the chart `id` of a loaded page.
+fn bars_in(dom: &str, id: &str) -> usize {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("chart {id} is not in the page"));
+    let end = start + dom[start..].find("</svg>").expect("chart closes");
+    dom[start..end].matches("class=\"bar\"").count()
+}
+
+#[test]
+fn report_and_compare_pages_load_in_a_headless_browser_and_every_chart_draws() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "base"])
+        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "whatif",
+        "--set",
+        "shiyan.deductible.employed=800",
+    ])
+    .expect_code(0);
+    wd.run(&["compare", "base", "whatif", "--out", "compare.csv"])
+        .expect_code(0);
+    let report = wd.read("base/report.html");
+    let compare = wd.read("compare.html");
+    // Self-contained: nothing is fetched (the only URL is SVG's namespace).
+    for page in [&report, &compare] {
+        assert!(!page.contains("<script") && !page.contains(" src=") && !page.contains("<link"));
+        assert_eq!(
+            page.matches("http").count(),
+            page.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+        );
+    }
+    assert!(report.contains("十堰市") && report.contains("鄂州市") && report.contains("武汉市"));
+
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no chromium on PATH: .ci/run installs it"
+        );
+        println!(
+            "skipped: no chromium binary on PATH (install the `chromium` package to run this test)"
+        );
+        return;
+    };
+    let shots = crate::workdir::repo().join("target/people-files");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    for (page, shot, charts) in [
+        (
+            "base/report.html",
+            "report.png",
+            &[
+                "chart-city",
+                "chart-level",
+                "chart-status",
+                "chart-cap",
+                "chart-leads",
+                "chart-reconciliation",
+            ][..],
+        ),
+        (
+            "compare.html",
+            "compare.png",
+            &[
+                "chart-fund-0",
+                "chart-fund-1",
+                "chart-fund-2",
+                "chart-deciles",
+            ][..],
+        ),
+    ] {
+        let (dom, log) = load_page(
+            &browser,
+            &wd.join(page),
+            &shots.join(shot),
+            &wd.join("profile"),
+        );
+        assert!(!log.contains("CONSOLE"), "{page}: console messages: {log}");
+        for id in charts {
+            assert!(bars_in(&dom, id) > 0, "{page}: chart {id} drew no bar");
+        }
+    }
+}

@@ -101,8 +101,9 @@ pub const OUTPUTS: &[&str] = &[
     "leads.csv",
 ];
 
-/// Outputs that are not text (compared as bytes, not against goldens).
-pub const BINARY_OUTPUTS: &[&str] = &["settlement.xlsx"];
+/// The files made for people to open (a workbook, a page): compared as
+/// bytes, not kept as goldens (tests/it/people_files.rs checks them).
+pub const VIEW_OUTPUTS: &[&str] = &["settlement.xlsx", "report.html"];
 
 impl Workdir {
     /// Assert two output directories hold byte-identical outputs.
@@ -114,7 +115,7 @@ impl Workdir {
             );
             assert!(x == y, "{f} differs between {a} and {b}");
         }
-        for f in BINARY_OUTPUTS {
+        for f in VIEW_OUTPUTS {
             let read = |d: &str| std::fs::read(self.join(&format!("{d}/{f}"))).expect("output");
             assert!(read(a) == read(b), "{f} differs between {a} and {b}");
         }
