@@ -179,6 +179,9 @@ pub struct RunArgs {
     /// Begin each CSV output with a UTF-8 byte-order mark, for opening it in Excel (whose Chinese versions otherwise read it as GBK).
     #[arg(long)]
     pub csv_bom: bool,
+    /// Also write payments.parquet and audit.parquet: the same rows, typed (DECIMAL(18,2) money, DATE dates), for DuckDB, Polars or Spark.
+    #[arg(long)]
+    pub parquet: bool,
     #[command(flatten)]
     pub what_if: WhatIfArgs,
 }
@@ -294,6 +297,7 @@ impl RunArgs {
             scenario,
             command,
             csv_bom: self.csv_bom,
+            parquet: self.parquet,
         })
     }
 }

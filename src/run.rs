@@ -65,6 +65,8 @@ pub struct RunConfig {
     /// `--csv-bom`: begin each CSV output with a UTF-8 byte-order mark, so
     /// that Excel on a Chinese desk does not read it as GBK.
     pub csv_bom: bool,
+    /// `--parquet`: also write payments.parquet and audit.parquet.
+    pub parquet: bool,
 }
 
 impl RunConfig {
@@ -95,6 +97,7 @@ impl RunConfig {
             scenario: None,
             command: Vec::new(),
             csv_bom: false,
+            parquet: false,
         }
     }
 }
@@ -484,6 +487,26 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         };
         let w = staging.file("report.html").map_err(err)?;
         output::report::write_report(&sources, w).map_err(err)?;
+        // Issue 15: typed copies for analysts (`--parquet`).
+        if cfg.parquet {
+            for (name, csv, is_audit) in [
+                ("payments.parquet", &pay, false),
+                ("audit.parquet", &aud, true),
+            ] {
+                let path = out_dir.join(name);
+                let err = |source| RunError::Output {
+                    path: path.clone(),
+                    source,
+                };
+                let mut w = staging.file(name).map_err(err)?;
+                if is_audit {
+                    output::columnar::write_audit(csv, &mut w).map_err(err)?;
+                } else {
+                    output::columnar::write_payments(csv, &mut w).map_err(err)?;
+                }
+                staging::finish(w).map_err(err)?;
+            }
+        }
     }
     t_write += t2.elapsed();
 

@@ -9,6 +9,7 @@ pub mod summary;
 mod tables;
 // Issue 15: the clerk's workbook (settlement.xlsx) and the HTML reports.
 pub mod chart;
+pub mod columnar;
 pub mod report;
 pub mod workbook;
 

@@ -434,3 +434,134 @@ fn report_and_compare_pages_load_in_a_headless_browser_and_every_chart_draws() {
         }
     }
 }
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01 (Hinnant's civil_from_days).
+fn civil(days: i32) -> String {
+    let z = i64::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Read a Parquet file back: its column names and its rows, each cell as
+/// the CSV writes it (decimals at their Parquet scale).
+fn read_parquet(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let reader = SerializedFileReader::new(std::fs::File::open(path).expect("open parquet"))
+        .expect("parquet");
+    let names: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let rows = reader
+        .get_row_iter(None)
+        .expect("rows")
+        .map(|row| {
+            row.expect("row")
+                .get_column_iter()
+                .map(|(_, f)| match f {
+                    Field::Null => String::new(),
+                    Field::Str(s) => s.clone(),
+                    Field::Int(i) => i.to_string(),
+                    Field::Date(d) => civil(*d),
+                    Field::Decimal(d) => {
+                        let v = i64::from_be_bytes(d.data().try_into().expect("INT64 decimal"));
+                        Decimal::new(v, d.scale() as u32).to_string()
+                    }
+                    other => panic!("unexpected {other:?}"),
+                })
+                .collect()
+        })
+        .collect();
+    (names, rows)
+}
+
+/// Column types as DuckDB would see them.
+fn parquet_types(path: &std::path::Path) -> Vec<(String, String)> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).expect("open parquet"))
+        .expect("parquet");
+    reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), format!("{:?}", c.logical_type_ref())))
+        .collect()
+}
+
+#[test]
+fn parquet_files_read_back_equal_to_the_csvs_with_typed_columns() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "plain"])
+        .expect_code(0);
+    assert!(
+        !wd.join("plain/payments.parquet").exists(),
+        "only with --parquet"
+    );
+    wd.run(&["run", "--no-ledger", "--quiet", "--parquet", "--out", "pq"])
+        .expect_code(0);
+    for name in ["payments", "audit"] {
+        let csv_text = wd.read(&format!("pq/{name}.csv"));
+        let header: Vec<String> = csv_text
+            .lines()
+            .next()
+            .expect("header")
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let want = csv_rows(&csv_text);
+        let (names, got) = read_parquet(&wd.join(&format!("pq/{name}.parquet")));
+        assert_eq!(names, header, "{name}: the CSV's columns, in order");
+        assert_eq!(got.len(), want.len(), "{name}: one row per CSV row");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            for ((col, a), b) in header.iter().zip(g).zip(w) {
+                // Decimals compare by value (the ratio is stored with 4
+                // places, the CSV writes it as the rule file does).
+                let same = a == b
+                    || matches!((Decimal::from_str(a), Decimal::from_str(b)), (Ok(x), Ok(y)) if x == y);
+                assert!(
+                    same,
+                    "{name} row {} column {col}: parquet {a:?}, csv {b:?}",
+                    i + 2
+                );
+            }
+        }
+    }
+    let types = parquet_types(&wd.join("pq/payments.parquet"));
+    let ty = |c: &str| {
+        types
+            .iter()
+            .find(|(n, _)| n == c)
+            .expect("column")
+            .1
+            .clone()
+    };
+    assert!(
+        ty("fund_pay").contains("scale: 2, precision: 18"),
+        "{}",
+        ty("fund_pay")
+    );
+    assert!(
+        ty("service_date").contains("Date"),
+        "{}",
+        ty("service_date")
+    );
+    assert!(ty("claim_id").contains("String"), "{}", ty("claim_id"));
+    let audit_types = parquet_types(&wd.join("pq/audit.parquet"));
+    assert!(audit_types
+        .iter()
+        .any(|(n, t)| n == "amount" && t.contains("scale: 2, precision: 18")));
+}
