@@ -12,6 +12,8 @@ pub mod explain;
 pub mod input;
 pub(crate) mod lockfile;
 pub mod memory;
+// Issue 15: terminal messages in --lang.
+pub mod messages;
 pub mod output;
 pub(crate) mod partition;
 pub mod progress;

@@ -71,12 +71,16 @@ fn run_command(args: RunArgs, command: Vec<String>) -> ExitCode {
             }
             if !cfg.quiet {
                 print!("{}", r.summary);
+                // Issue 15: in --lang.
                 println!(
-                    "period {}: {} claims settled, {} claim lines quarantined; outputs in {}",
-                    r.period,
-                    r.claims,
-                    r.lines_quarantined,
-                    r.out_dir.display()
+                    "{}",
+                    tongchou::messages::closing_line(
+                        cfg.lang,
+                        &r.period.to_string(),
+                        r.claims,
+                        r.lines_quarantined,
+                        &r.out_dir
+                    )
                 );
             }
             if r.lines_quarantined == 0 {

@@ -388,7 +388,8 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         return Err(strict_error(rejects));
     }
     tally.reconcile(&scan.files)?;
-    warnings.extend(provisional_warnings(&reference, &tally.versions_used));
+    let provisional = provisional_warnings(&reference, &tally.versions_used);
+    warnings.extend(provisional.iter().cloned());
     check_last_year(cfg, &tally, period)?;
     warnings.extend(period_warning(period, &tally, scan.latest));
     warnings.extend(no_rules_warnings(&reference, &tally.no_rules));
@@ -557,8 +558,19 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         period,
         claims: tally.claims as usize,
         lines_quarantined: rejects.len(),
-        warnings,
-        summary: what_if_lines(cfg) + &summary.render(cfg.lang),
+        // Issue 15: printed, the provisional parameters are one short line
+        // per city in --lang (the manifest keeps the full list above).
+        warnings: warnings
+            .into_iter()
+            .filter(|w| !provisional.contains(w))
+            .chain(crate::messages::provisional_lines(
+                &reference.rules,
+                &tally.versions_used,
+                cfg.lang,
+            ))
+            .collect(),
+        summary: what_if_lines(cfg)
+            + &summary.render(cfg.lang, &crate::messages::city_names(&reference.rules)),
     };
     drop(ledger_out);
     std::thread::spawn(move || drop((rejects, reference, prior, summary, ledger, files)));

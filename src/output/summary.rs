@@ -334,8 +334,9 @@ impl Summary {
         })
     }
 
-    /// The readable summary printed at the end of a run.
-    pub fn render(&self, lang: Lang) -> String {
+    /// The readable summary printed at the end of a run; in Chinese, each
+    /// city by its display name from `names` (code → name).
+    pub fn render(&self, lang: Lang, names: &BTreeMap<String, String>) -> String {
         let head = match lang {
             Lang::Zh => [
                 "参保地",
@@ -367,7 +368,12 @@ impl Summary {
             ]
         };
         for (c, f) in &self.by_city {
-            let name = if c.is_empty() { "(unknown member)" } else { c };
+            let name = match (lang, c.is_empty()) {
+                (Lang::Zh, true) => "(未知参保人)",
+                (Lang::En, true) => "(unknown member)",
+                (Lang::Zh, false) => names.get(c).map_or(c.as_str(), String::as_str),
+                (Lang::En, false) => c,
+            };
             rows.push(line(name, f));
         }
         rows.push(line(

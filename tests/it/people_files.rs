@@ -565,3 +565,91 @@ fn parquet_files_read_back_equal_to_the_csvs_with_typed_columns() {
         .iter()
         .any(|(n, t)| n == "amount" && t.contains("scale: 2, precision: 18")));
 }
+
+#[test]
+fn printed_summary_in_chinese_names_cities_and_warns_once_per_city_about_provisional_parameters() {
+    let wd = Workdir::new().with_sample();
+    let run = wd.run(&["run", "--no-ledger", "--out", "zh"]);
+    run.expect_code(0);
+    let out = run.stdout();
+    for city in ["鄂州市", "十堰市", "武汉市", "(未知参保人)"] {
+        assert!(
+            out.lines().any(|l| l.starts_with(city)),
+            "{city} row in:\n{out}"
+        );
+    }
+    assert!(
+        !out.contains("ezhou") && !out.contains("unknown member"),
+        "{out}"
+    );
+    assert!(
+        out.contains("结算期 2024-03: 结算 191 笔, 暂扣明细 0 行"),
+        "{out}"
+    );
+    let err = run.stderr();
+    let provisional: Vec<&str> = err.lines().filter(|l| l.contains("暂定参数")).collect();
+    assert_eq!(provisional.len(), 3, "one line per city:\n{err}");
+    assert!(
+        provisional
+            .iter()
+            .any(|l| l.contains("十堰市 (shiyan): 本期结算用到 6 项暂定参数")
+                && l.contains("tongchou rules show shiyan")
+                && l.contains("provisional_acknowledged = 6")),
+        "{err}"
+    );
+
+    // Acknowledged in the rule file: no line for that city, as long as
+    // the count still matches; the manifest keeps the full list.
+    let rules = wd.read("samples/rules/shiyan.toml");
+    let ack = |n: u32| {
+        rules.replacen(
+            "name = \"十堰市\"\n",
+            &format!("name = \"十堰市\"\nprovisional_acknowledged = {n}\n"),
+            1,
+        )
+    };
+    wd.write("samples/rules/shiyan.toml", ack(6));
+    let run = wd.run(&["run", "--no-ledger", "--out", "ack"]);
+    run.expect_code(0);
+    assert!(!run.stderr().contains("shiyan"), "{}", run.stderr());
+    assert_eq!(
+        run.stderr()
+            .lines()
+            .filter(|l| l.contains("暂定参数"))
+            .count(),
+        2
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&wd.read("ack/manifest.json")).expect("manifest");
+    assert!(m["warnings"].as_array().expect("warnings").iter().any(|w| w
+        .as_str()
+        .is_some_and(|w| w.starts_with("shiyan: provisional parameters used"))));
+    wd.write("samples/rules/shiyan.toml", ack(5));
+    let run = wd.run(&["run", "--no-ledger", "--out", "stale", "--lang", "en"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr().contains("shiyan: provisional parameters used: 6 (the sources are silent; supply the official figures); see `tongchou rules show shiyan`"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stdout().contains("period 2024-03: 191 claims settled"),
+        "{}",
+        run.stdout()
+    );
+    wd.write(
+        "samples/rules/shiyan.toml",
+        rules.replacen(
+            "name = \"十堰市\"\n",
+            "name = \"十堰市\"\nprovisional_acknowledged = \"all\"\n",
+            1,
+        ),
+    );
+    let run = wd.run(&["run", "--no-ledger", "--out", "bad"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("provisional_acknowledged"),
+        "{}",
+        run.stderr()
+    );
+}

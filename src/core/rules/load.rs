@@ -120,6 +120,22 @@ pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
     let name = top
         .optional_string("name")?
         .unwrap_or_else(|| city_value.clone());
+    // Issue 15: the provisional-parameter warning, acknowledged by count.
+    let provisional_acknowledged = match top.get("provisional_acknowledged") {
+        None => None,
+        Some(v) => Some(
+            literal(v.get_ref())
+                .and_then(|t| t.parse::<u32>().ok())
+                .ok_or_else(|| {
+                    cx.error(
+                        cx.line(&v.span()),
+                        "provisional_acknowledged",
+                        "must be a whole number: how many provisional parameters were acknowledged"
+                            .into(),
+                    )
+                })?,
+        ),
+    };
     let versions_value = top.required("version")?;
     let DeValue::Array(array) = versions_value.get_ref() else {
         return Err(cx.error(
@@ -165,6 +181,7 @@ pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
         name,
         file: path.to_path_buf(),
         versions,
+        provisional_acknowledged,
     })
 }
 

@@ -183,6 +183,10 @@ pub struct CityRules {
     pub name: String,
     pub file: PathBuf,
     pub versions: Vec<RuleVersion>,
+    /// `provisional_acknowledged = N`: the number of provisional
+    /// parameters whose warning the bureau has seen; a run that uses
+    /// exactly that many prints no warning for the city.
+    pub provisional_acknowledged: Option<u32>,
 }
 
 impl CityRules {
