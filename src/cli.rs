@@ -39,6 +39,10 @@ pub enum Command {
     Compare(CompareArgs),
     /// Explain a claim's or a person's computation step by step (结算明细说明).
     Explain(ExplainArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), e.g. `tongchou man > tongchou.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -120,12 +124,15 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Data directory holding claims/, members.csv, institutions.csv, catalogue.csv, stays.csv.
-    #[arg(long, default_value = "samples/data")]
-    pub data: PathBuf,
-    /// Rule files directory (one <city>.toml per city).
-    #[arg(long, default_value = "samples/rules")]
-    pub rules: PathBuf,
+    /// Data directory holding claims/, members.csv, institutions.csv, catalogue.csv, stays.csv [default: the config file's `data`, else samples/data].
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Rule files directory (one <city>.toml per city) [default: the config file's `rules`, else samples/rules].
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Config file with the data, rules and output paths [default: $TONGCHOU_CONFIG, else ./tongchou.toml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Year-to-date ledger from the previous period.
     #[arg(long)]
     pub ledger: Option<PathBuf>,
@@ -141,7 +148,7 @@ pub struct RunArgs {
     /// Settlement month YYYY-MM, or months YYYY-MM..YYYY-MM (default: the month of the latest claim).
     #[arg(long)]
     pub period: Option<String>,
-    /// Output directory (default: out/<period>).
+    /// Output directory (default: <the config file's `out`, else out>/<period>).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads (default: one per core; at most 4 per core).
@@ -272,14 +279,18 @@ impl RunArgs {
             Some(s) => crate::memory::parse_size(s)
                 .ok_or_else(|| format!("--memory-limit `{s}` is not a size such as 512M or 2G"))?,
         };
+        // Issue 15: a flag wins over the config file, which wins over the
+        // defaults.
+        let config = crate::config::Config::find(self.config.as_deref())?;
+        let defaults = RunConfig::new();
         Ok(RunConfig {
-            data: self.data,
+            data: self.data.or(config.data).unwrap_or(defaults.data),
             claims: self.claims,
             members: self.members,
             institutions: self.institutions,
             catalogue: self.catalogue,
             stays: self.stays,
-            rules: self.rules,
+            rules: self.rules.or(config.rules).unwrap_or(defaults.rules),
             ledger: self.ledger,
             no_ledger: self.no_ledger,
             allow_ledger_gap: self.allow_ledger_gap,
@@ -298,6 +309,7 @@ impl RunArgs {
             command,
             csv_bom: self.csv_bom,
             parquet: self.parquet,
+            out_root: config.out.unwrap_or(defaults.out_root),
         })
     }
 }

@@ -7,6 +7,8 @@
 
 pub mod cli;
 pub mod compare;
+// Issue 15: the config file for unattended runs.
+pub mod config;
 pub mod core;
 pub mod explain;
 pub mod input;

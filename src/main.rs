@@ -38,6 +38,24 @@ fn main() -> ExitCode {
         Command::Rules { command } => rules_command(command),
         Command::Compare(args) => compare_command(args),
         Command::Explain(args) => explain_command(args),
+        // Issue 15: shell completions and the man page.
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            use std::io::Write;
+            // Into memory first: the generator panics on a write error
+            // (a closed pipe), writing the buffer does not.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tongchou", &mut script);
+            let _ = std::io::stdout().write_all(&script);
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => report(Err(e.to_string()), EXIT_FATAL),
+            }
+        }
     }
 }
 

@@ -67,6 +67,8 @@ pub struct RunConfig {
     pub csv_bom: bool,
     /// `--parquet`: also write payments.parquet and audit.parquet.
     pub parquet: bool,
+    /// Where `out/<period>` goes without `--out` (the config file's `out`).
+    pub out_root: PathBuf,
 }
 
 impl RunConfig {
@@ -98,6 +100,7 @@ impl RunConfig {
             command: Vec::new(),
             csv_bom: false,
             parquet: false,
+            out_root: PathBuf::from("out"),
         }
     }
 }
@@ -204,7 +207,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     // When the output directory is known now, refuse a forbidden one before
     // the work (checked again when it is written).
     let known_out =
-        (cfg.out.clone()).or_else(|| cfg.period.map(|p| PathBuf::from("out").join(p.to_string())));
+        (cfg.out.clone()).or_else(|| cfg.period.map(|p| cfg.out_root.join(p.to_string())));
     if let Some(out) = known_out {
         Staging::precheck(&out, cfg.force, &cfg.inputs())?;
     }
@@ -275,7 +278,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let out_dir = cfg
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(period.to_string()));
+        .unwrap_or_else(|| cfg.out_root.join(period.to_string()));
     // Read once the output directory is known: a directory given to
     // --prior passes over this run's own earlier output.
     let prior_paths = input::prior::prior_files(&cfg.prior, &out_dir)?;
@@ -585,7 +588,7 @@ fn spill_parent(cfg: &RunConfig) -> PathBuf {
             .filter(|p| !p.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from(".")),
-        None => PathBuf::from("out"),
+        None => cfg.out_root.clone(),
     }
 }
 

@@ -653,3 +653,129 @@ fn printed_summary_in_chinese_names_cities_and_warns_once_per_city_about_provisi
         run.stderr()
     );
 }
+
+/// Run the binary from `cwd` with extra environment, as cron would.
+fn run_in(
+    cwd: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &std::path::Path)],
+) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tongchou"));
+    c.args(args).current_dir(cwd).env_remove("TONGCHOU_CONFIG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("start tongchou")
+}
+
+#[test]
+fn a_cron_run_from_another_directory_takes_its_paths_from_the_config_file() {
+    let wd = Workdir::new().with_sample();
+    // The site: a config file whose relative paths are relative to it.
+    wd.write(
+        "site/tongchou.toml",
+        "data = \"../samples/data\"\nrules = \"../samples/rules\"\nout = \"results\"\n",
+    );
+    std::fs::create_dir_all(wd.join("elsewhere")).expect("dir");
+    let elsewhere = wd.join("elsewhere");
+    // Without it, the defaults fail from another directory.
+    let bare = run_in(&elsewhere, &["run", "--no-ledger", "--quiet"], &[]);
+    assert_eq!(
+        bare.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&bare.stderr)
+    );
+    // Named by --config.
+    let by_flag = run_in(
+        &elsewhere,
+        &[
+            "run",
+            "--no-ledger",
+            "--quiet",
+            "--config",
+            "../site/tongchou.toml",
+        ],
+        &[],
+    );
+    assert_eq!(
+        by_flag.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&by_flag.stderr)
+    );
+    assert!(wd.join("site/results/2024-03/payments.csv").is_file());
+    assert!(wd.join("site/results/2024-03/settlement.xlsx").is_file());
+    // Named by the environment, as a crontab line would set it.
+    let cfg = wd.join("site/tongchou.toml");
+    let by_env = run_in(
+        &elsewhere,
+        &[
+            "run",
+            "--no-ledger",
+            "--quiet",
+            "--period",
+            "2024-03",
+            "--force",
+        ],
+        &[("TONGCHOU_CONFIG", &cfg)],
+    );
+    assert_eq!(
+        by_env.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&by_env.stderr)
+    );
+    // Found in the working directory; a flag wins over the file.
+    let site = wd.join("site");
+    let here = run_in(
+        &site,
+        &["run", "--no-ledger", "--quiet", "--out", "flag-out"],
+        &[],
+    );
+    assert_eq!(
+        here.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&here.stderr)
+    );
+    assert!(wd.join("site/flag-out/payments.csv").is_file());
+    assert_eq!(
+        wd.read("site/flag-out/payments.csv"),
+        wd.read("site/results/2024-03/payments.csv")
+    );
+    // A mistake in the file is named with its line and column.
+    wd.write("site/bad.toml", "data = \"x\"\noutput = \"y\"\n");
+    let bad = run_in(
+        &site,
+        &["run", "--no-ledger", "--quiet", "--config", "bad.toml"],
+        &[],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("config file bad.toml:2:1") && err.contains("output"),
+        "{err}"
+    );
+}
+
+#[test]
+fn completions_and_man_page_are_printed() {
+    let wd = Workdir::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let r = wd.run(&["completions", shell]);
+        r.expect_code(0);
+        assert!(r.stdout().contains("tongchou"), "{shell}");
+    }
+    assert!(wd
+        .run(&["completions", "bash"])
+        .stdout()
+        .contains("--parquet"));
+    let man = wd.run(&["man"]);
+    man.expect_code(0);
+    assert!(
+        man.stdout().starts_with(".ie") && man.stdout().contains(".TH tongchou 1"),
+        "{}",
+        man.stdout()
+    );
+}
