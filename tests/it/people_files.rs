@@ -779,3 +779,55 @@ fn completions_and_man_page_are_printed() {
         man.stdout()
     );
 }
+
+#[test]
+fn what_if_switches_a_city_to_fixed_pharmacy_ratios_given_together() {
+    let wd = Workdir::new().with_sample();
+    // The ratios may come before or after the switch.
+    let run = wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "fixed",
+        "--set",
+        "wuhan.pharmacy.retired=0.68",
+        "--set",
+        "wuhan.pharmacy.mode=fixed",
+        "--set",
+        "wuhan.pharmacy.employed=0.60",
+    ]);
+    run.expect_code(0);
+    let pay = csv_rows(&wd.read("fixed/payments.csv"));
+    let pharmacy: Vec<&Vec<String>> = pay
+        .iter()
+        .filter(|r| r[3] == "wuhan" && r[23] == "pharmacy" && !r[12].is_empty())
+        .collect();
+    assert!(
+        !pharmacy.is_empty(),
+        "Wuhan pharmacy claims paid by the pool"
+    );
+    for r in &pharmacy {
+        let want = if r[22] == "retired" { "0.68" } else { "0.60" };
+        assert_eq!(r[12], want, "claim {} ({})", r[0], r[22]);
+    }
+    // A switch without both ratios is refused as a whole, nothing written.
+    let run = wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "half",
+        "--set",
+        "wuhan.pharmacy.mode=fixed",
+        "--set",
+        "wuhan.pharmacy.employed=0.60",
+    ]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("needs both its ratios"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!wd.join("half").exists());
+}

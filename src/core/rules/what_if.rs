@@ -91,7 +91,11 @@ use std::fmt;
 
 /// Apply overrides to a rule book, in order; the first bad one is refused.
 pub fn apply(book: &mut RuleBook, overrides: &[Override]) -> Result<(), String> {
-    for o in overrides {
+    // A pharmacy mode switch comes first, whatever the order given, so
+    // that `pharmacy.mode=fixed` and its ratios are taken as a whole.
+    let mut ordered: Vec<&Override> = overrides.iter().collect();
+    ordered.sort_by_key(|o| o.path != "pharmacy.mode");
+    for o in ordered {
         let known: Vec<String> = book.cities.keys().cloned().collect();
         let rules = book.cities.get_mut(&o.city).ok_or_else(|| {
             format!(
@@ -101,7 +105,7 @@ pub fn apply(book: &mut RuleBook, overrides: &[Override]) -> Result<(), String> 
             )
         })?;
         for v in &mut rules.versions {
-            set(v, o).map_err(|m| format!("{o}: {m}"))?;
+            set(v, o, overrides).map_err(|m| format!("{o}: {m}"))?;
         }
     }
     Ok(())
@@ -118,8 +122,9 @@ fn param<T>(value: T, o: &Override) -> Param<T> {
     )
 }
 
-/// Set one parameter of one version.
-fn set(v: &mut RuleVersion, o: &Override) -> Result<(), String> {
+/// Set one parameter of one version; `all` are every override of the run
+/// (a switch to a fixed pharmacy mode takes its ratios from them).
+fn set(v: &mut RuleVersion, o: &Override, all: &[Override]) -> Result<(), String> {
     let t = o.value.as_str();
     let mut parts = o.path.split('.');
     let (a, b, c) = (parts.next().unwrap_or(""), parts.next(), parts.next());
@@ -157,9 +162,30 @@ fn set(v: &mut RuleVersion, o: &Override) -> Result<(), String> {
             "prescriber_level" => v.pharmacy_mode = param(PharmacyMode::PrescriberLevel, o),
             "fixed" if matches!(v.pharmacy_mode.value, PharmacyMode::Fixed(_)) => {}
             "fixed" => {
-                return Err(
-                    "a fixed pharmacy mode needs its ratios: give them in a rule file".into(),
-                )
+                // The ratios given with the switch (the last of each wins;
+                // they are applied again after it, as any override).
+                let given = |cat: &str| {
+                    let path = format!("pharmacy.{cat}");
+                    all.iter()
+                        .rev()
+                        .find(|x| x.city == o.city && x.path == path)
+                        .map(|x| ratio(&x.value).map(|r| param(r, x)))
+                        .transpose()
+                };
+                match (given("employed")?, given("retired")?) {
+                    (Some(employed), Some(retired)) => {
+                        v.pharmacy_mode = param(
+                            PharmacyMode::Fixed(ByCategory { employed, retired }),
+                            o,
+                        );
+                    }
+                    _ => {
+                        return Err(format!(
+                            "a fixed pharmacy mode needs both its ratios: give them with it, e.g. --set {c}.pharmacy.mode=fixed --set {c}.pharmacy.employed=0.60 --set {c}.pharmacy.retired=0.68",
+                            c = o.city
+                        ))
+                    }
+                }
             }
             _ => return Err("must be `fixed` or `prescriber_level`".into()),
         },
