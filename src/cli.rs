@@ -186,6 +186,9 @@ pub struct RunArgs {
     /// Begin each CSV output with a UTF-8 byte-order mark, for opening it in Excel (whose Chinese versions otherwise read it as GBK).
     #[arg(long)]
     pub csv_bom: bool,
+    /// Progress on stderr: `text` (a bar on a terminal) or `json` (one JSON event per phase, and each warning as a JSON event).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
     /// Also write payments.parquet and audit.parquet: the same rows, typed (DECIMAL(18,2) money, DATE dates), for DuckDB, Polars or Spark.
     #[arg(long)]
     pub parquet: bool,

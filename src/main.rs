@@ -77,15 +77,24 @@ fn report(result: Result<String, String>, code: u8) -> ExitCode {
 }
 
 fn run_command(args: RunArgs, command: Vec<String>) -> ExitCode {
+    // Issue 15: --log-format json.
+    let json_log = args.log_format == "json";
     let cfg = match args.into_config(command) {
         Ok(c) => c,
         Err(msg) => return report(Err(msg), EXIT_USAGE),
     };
-    let progress = Progress::new(cfg.quiet);
+    let mut progress = Progress::new(cfg.quiet).with_lang(cfg.lang);
+    if json_log {
+        progress = progress.json();
+    }
     match run(&cfg, &progress) {
         Ok(r) => {
             for w in &r.warnings {
-                eprintln!("warning: {w}");
+                if json_log {
+                    eprintln!("{}", serde_json::json!({"event": "warning", "message": w}));
+                } else {
+                    eprintln!("warning: {w}");
+                }
             }
             if !cfg.quiet {
                 print!("{}", r.summary);

@@ -831,3 +831,23 @@ fn what_if_switches_a_city_to_fixed_pharmacy_ratios_given_together() {
     );
     assert!(!wd.join("half").exists());
 }
+
+#[test]
+fn log_format_json_writes_one_json_event_per_phase_on_stderr() {
+    let wd = Workdir::new().with_sample();
+    let run = wd.run(&["run", "--no-ledger", "--quiet", "--log-format", "json"]);
+    run.expect_code(0);
+    let events: Vec<serde_json::Value> = run
+        .stderr()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    let phases: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "phase")
+        .filter_map(|e| e["phase"].as_str())
+        .collect();
+    assert_eq!(phases, ["reading", "adjudicating", "writing"]);
+    assert!(events.iter().any(|e| e["event"] == "done"));
+    assert_eq!(events.iter().filter(|e| e["event"] == "warning").count(), 3);
+}
