@@ -384,7 +384,8 @@ fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
         .and_then(|v| v.first())
         .map(|(_, e)| *e)
         .unwrap_or_default();
-    let prior = input::prior::read_prior(&prior_paths, &prior_enc.into()).map_err(input_err)?;
+    let (prior, _) =
+        input::prior::read_prior(&prior_paths, &prior_enc.into()).map_err(input_err)?;
 
     // The claims, grouped and checked as the run did.
     let claim_inputs = by_role.get("claims").cloned().unwrap_or_default();

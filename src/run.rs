@@ -272,9 +272,11 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     // Read once the output directory is known: a directory given to
     // --prior passes over this run's own earlier output.
     let prior_paths = input::prior::prior_files(&cfg.prior, &out_dir)?;
-    let prior = input::prior::read_prior(&prior_paths, &cfg.encoding)?;
-    prior.check_periods(period).map_err(RunError::Usage)?;
-    ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
+    let (prior, prior_files) = input::prior::read_prior(&prior_paths, &cfg.encoding)?;
+    prior
+        .check_periods(period)
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    ref_files.extend(prior_files.into_iter().map(|f| ("prior", f)));
     let mut staging = None;
     let cx = Context {
         prior: &prior,

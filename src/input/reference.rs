@@ -6,71 +6,8 @@ use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encodings};
 use super::{InputError, InputFile};
 use crate::core::date::Period;
 use crate::core::model::*;
-use crate::core::rules::RuleBook;
-use std::collections::HashMap;
-
-/// A map keyed by an id read from the files: FxHash, much faster than the
-/// default SipHash on short ids (a batch run has no untrusted peer to
-/// defend against hash flooding).
-pub type IdMap<V> = HashMap<String, V, rustc_hash::FxBuildHasher>;
+use crate::core::reference::{Catalogue, IdMap, Ledger};
 use std::path::Path;
-
-/// Everything a claim is checked against.
-#[derive(Debug, Default)]
-pub struct Reference {
-    pub members: IdMap<Member>,
-    pub institutions: IdMap<Institution>,
-    pub catalogue: Catalogue,
-    pub stays: IdMap<Vec<Stay>>,
-    pub rules: RuleBook,
-}
-
-/// The three catalogues, with local entries that override the general one
-/// for care given in their city (就医地目录, 湖北医保问答 Q29).
-#[derive(Debug, Default)]
-pub struct Catalogue {
-    items: IdMap<CatalogueItem>,
-}
-
-#[derive(Debug, Default)]
-struct CatalogueItem {
-    general: Option<CatalogueEntry>,
-    local: Vec<CatalogueEntry>,
-}
-
-impl Catalogue {
-    /// POLICY.md §3.1: the entry for the place of treatment, else the general
-    /// entry.
-    pub fn lookup(&self, item_code: &str, city: &str) -> Option<&CatalogueEntry> {
-        let item = self.items.get(item_code)?;
-        item.local
-            .iter()
-            .find(|e| e.region.as_deref() == Some(city))
-            .or(item.general.as_ref())
-    }
-
-    /// No entry at all (a catalogue file holding only its header).
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Add an entry; `false` if the same code and region is already there.
-    pub fn insert(&mut self, e: CatalogueEntry) -> bool {
-        let item = self.items.entry(e.item_code.clone()).or_default();
-        match &e.region {
-            None if item.general.is_some() => false,
-            None => {
-                item.general = Some(e);
-                true
-            }
-            Some(r) if item.local.iter().any(|x| x.region.as_ref() == Some(r)) => false,
-            Some(_) => {
-                item.local.push(e);
-                true
-            }
-        }
-    }
-}
 
 /// A reference file that was read, and what to warn about.
 pub struct Loaded<T> {
@@ -428,16 +365,6 @@ const LEDGER: &[Column] = &[
     req("claims", "结算次数"),
     opt("period", "结算期"),
 ];
-
-/// A year-to-date ledger and the period it closes (the latest `period` of
-/// its rows; `None` for a ledger written without one).
-#[derive(Debug, Default)]
-pub struct Ledger {
-    /// Each person's rows, one per year, by year (CONTRACT.md §ledger.csv:
-    /// this year's and last year's, for late claims).
-    pub rows: IdMap<Vec<LedgerEntry>>,
-    pub period: Option<Period>,
-}
 
 pub fn read_ledger(path: &Path, encoding: &Encodings) -> Result<Loaded<Ledger>, InputError> {
     let mut out = IdMap::default();

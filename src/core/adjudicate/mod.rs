@@ -21,7 +21,8 @@ pub use rule::{RuleId, Severity};
 pub use text::Lang;
 
 use crate::core::model::*;
-use crate::input::Reference;
+use crate::core::prior::Prior;
+use crate::core::reference::Reference;
 use crate::say;
 use reversal::Pairing;
 use rust_decimal::Decimal;
@@ -31,7 +32,7 @@ use std::collections::{BTreeSet, HashMap};
 pub struct Context<'a> {
     pub reference: &'a Reference,
     /// Earlier periods' payments, for reversals across periods.
-    pub prior: &'a crate::input::Prior,
+    pub prior: &'a Prior,
     pub lang: Lang,
 }
 
