@@ -5,11 +5,11 @@
 //! It reloads exactly what the run used, from its manifest.json: the input
 //! files (each checked against its SHA-256 first, so a trace never explains
 //! data the run did not see), the rule files and the what-if overrides. It
-//! then re-adjudicates only the persons asked for through the same core,
-//! watched by [`adjudicate::adjudicate_person_traced`], so the trace and
-//! payments.csv come from one computation. Everything else in a trace is
-//! read from the decision (its findings, in the order the core made them)
-//! and from the inputs the core looked at.
+//! then re-adjudicates only the settlement units of the persons asked for
+//! through the same core, watched by [`adjudicate::adjudicate_unit_traced`],
+//! so the trace and payments.csv come from one computation. Everything
+//! else in a trace is read from the decision (its findings, in the order
+//! the core made them) and from the inputs the core looked at.
 //!
 //! The JSON form is a versioned format (`trace_version`), documented in the
 //! README.
@@ -24,6 +24,7 @@ use crate::core::money::fmt2;
 use crate::core::rules::{
     self, AccountScope, Override, Param, PharmacyMode, RuleBook, RuleVersion,
 };
+use crate::core::unit::{self, Unit};
 use crate::input::{self, claims, csvsrc, Encoding, Reference};
 use crate::partition;
 use crate::say;
@@ -485,31 +486,31 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
         prior: &run.prior,
         lang: req.lang,
     };
-    let mut done: BTreeMap<String, (adjudicate::PersonOutcome, Vec<ClaimState>)> = BTreeMap::new();
+    // Each wanted person's settlement unit is adjudicated once, whole.
+    let mut done: BTreeMap<String, (adjudicate::UnitOutcome, Vec<ClaimState>)> = BTreeMap::new();
     let mut out = Vec::new();
     for (person, claim) in wanted {
-        if !done.contains_key(&person) {
-            let mut mine: Vec<&Claim> = run
+        let key = unit::key_of(&person);
+        if !done.contains_key(key) {
+            let mine: Vec<&Claim> = run
                 .claims
                 .iter()
-                .filter(|c| c.person_id == person)
+                .filter(|c| unit::key_of(&c.person_id) == key)
                 .collect();
             let mut states = Vec::new();
-            let outcome = adjudicate::adjudicate_person_traced(
+            let outcome = adjudicate::adjudicate_unit_traced(
                 &cx,
-                &person,
-                &mut mine,
-                run.ledger
-                    .rows
-                    .get(&person)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
+                &Unit::new(key, mine),
+                &run.ledger,
                 &mut states,
             );
-            done.insert(person.clone(), (outcome, states));
+            done.insert(key.to_string(), (outcome, states));
         }
-        let (outcome, states) = &done[&person];
+        let (outcome, states) = &done[key];
         for (d, st) in outcome.decisions.iter().zip(states) {
+            if d.person_id != person {
+                continue;
+            }
             if claim.as_ref().is_none_or(|id| id == &d.claim_id) {
                 let c = by_id[d.claim_id.as_str()];
                 out.push(claim_trace(&run.reference, c, d, st, req.lang));

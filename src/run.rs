@@ -4,8 +4,9 @@
 
 use crate::core::adjudicate::{self, ClaimDecision, Context, Lang, Status};
 use crate::core::date::Months;
-use crate::core::model::{Claim, LedgerEntry};
+use crate::core::model::LedgerEntry;
 use crate::core::rules::{self, RuleError};
+use crate::core::unit;
 use crate::input::{
     self, claims, reference, ClaimFileStat, Encodings, Grouped, InputError, InputFile, Reference,
     Reject,
@@ -305,28 +306,17 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         if cfg.strict && !rejects.is_empty() {
             return Err(strict_error(rejects));
         }
-        // Adjudicate persons in parallel; each person's claims in §1 order.
-        let mut by_person: rustc_hash::FxHashMap<&str, Vec<&Claim>> = Default::default();
-        for c in &grouped.claims {
-            by_person.entry(c.person_id.as_str()).or_default().push(c);
-        }
-        let mut persons: Vec<(&str, Vec<&Claim>)> = by_person.into_iter().collect();
-        persons.sort_unstable_by_key(|(p, _)| *p);
-        let rows = &ledger.rows;
-        let outcomes: Vec<adjudicate::PersonOutcome> = persons
-            .par_iter_mut()
-            .map(|(pid, claims)| {
-                let rows = rows.get(*pid).map(Vec::as_slice).unwrap_or_default();
-                adjudicate::adjudicate_person(&cx, pid, claims, rows)
-            })
+        // Adjudicate settlement units in parallel; each unit's claims in §1 order.
+        let units = unit::form_units(&grouped.claims);
+        let outcomes: Vec<adjudicate::UnitOutcome> = units
+            .par_iter()
+            .map(|u| adjudicate::adjudicate_unit(&cx, u, &ledger))
             .collect();
-        drop(persons);
+        drop(units);
         let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(grouped.claims.len());
         for o in outcomes {
             tally.versions_used.extend(o.versions_used);
-            if let Some(first) = o.ledger.first() {
-                ledger.rows.insert(first.person_id.clone(), o.ledger);
-            }
+            ledger.replace(o.ledger);
             decisions.extend(o.decisions);
         }
         tally.add(&grouped, &decisions)?;

@@ -6,6 +6,7 @@
 //! - [`reference`], [`prior`]: what claims are checked against, and the
 //!   earlier periods' payments (built by the readers).
 //! - [`rules`]: a city's parameters by version (POLICY.md §9).
+//! - [`unit`]: the claims settled together (POLICY.md §1).
 //! - [`adjudicate`]: POLICY.md §1-§8, one file per section.
 //! - [`split`]: a settled claim's money, as payments.csv holds it.
 //! - [`money`], [`date`]: exact yuan and calendar arithmetic.
@@ -18,3 +19,4 @@ pub mod prior;
 pub mod reference;
 pub mod rules;
 pub mod split;
+pub mod unit;

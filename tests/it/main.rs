@@ -13,6 +13,8 @@
 //!   gives the same outputs as in memory.
 //! - `paid_once`: a claim settled in a `--prior` month is not paid again,
 //!   prior files are checked, and last year's totals are kept.
+//! - `unit`: the settlement unit on the pure core: how units are formed,
+//!   and that a unit settles as its person.
 
 mod chain_checks;
 mod cli;
@@ -29,5 +31,6 @@ mod paid_once;
 mod policy;
 mod rule_files;
 mod spill;
+mod unit;
 mod whatif;
 mod workdir;
