@@ -20,3 +20,6 @@ pub mod reference;
 pub mod rules;
 pub mod split;
 pub mod unit;
+
+#[cfg(test)]
+mod purity;
