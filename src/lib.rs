@@ -6,8 +6,10 @@
 //! period.
 
 pub mod cli;
+pub mod cmd;
 pub mod compare;
 pub mod core;
+pub mod error;
 pub mod explain;
 pub mod input;
 pub(crate) mod lockfile;
@@ -15,7 +17,6 @@ pub mod memory;
 pub mod output;
 pub(crate) mod partition;
 pub mod progress;
-pub mod rules_cmd;
 pub mod run;
 pub mod synth;
 
