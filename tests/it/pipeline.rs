@@ -62,3 +62,57 @@ fn exit_codes_follow_the_documented_table() {
     wd.run(&["rules", "check", "samples/rules"]).expect_code(0);
     wd.run(&["--help"]).expect_code(0);
 }
+
+/// Every output the manifest lists has the size and SHA-256 it records
+/// (hashed as written, not read back).
+fn assert_manifest_hashes(wd: &Workdir, out: &str) {
+    use sha2::Digest;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&wd.read(&format!("{out}/manifest.json"))).expect("manifest JSON");
+    let outputs = manifest["outputs"].as_array().expect("outputs");
+    let names: Vec<&str> = outputs.iter().filter_map(|o| o["file"].as_str()).collect();
+    for f in crate::workdir::OUTPUTS {
+        assert!(names.contains(f), "{f} not in the manifest of {out}");
+    }
+    for o in outputs {
+        let name = o["file"].as_str().expect("file");
+        let bytes = std::fs::read(wd.join(&format!("{out}/{name}"))).expect("read output");
+        let hex: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(o["sha256"].as_str(), Some(hex.as_str()), "{out}/{name}");
+        assert_eq!(
+            o["bytes"].as_u64(),
+            Some(bytes.len() as u64),
+            "{out}/{name}"
+        );
+    }
+}
+
+#[test]
+fn the_manifest_hashes_each_output_as_written_in_memory_and_spilled() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "mem"])
+        .expect_code(0);
+    assert_manifest_hashes(&wd, "mem");
+    wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "spilled",
+        "--memory-limit",
+        "1K",
+    ])
+    .expect_code(0);
+    assert_manifest_hashes(&wd, "spilled");
+    let m: serde_json::Value =
+        serde_json::from_str(&wd.read("spilled/manifest.json")).expect("manifest JSON");
+    assert!(
+        m["timings_ms"]["partitions"].as_u64() > Some(1),
+        "the spilled run has partitions: {}",
+        m["timings_ms"]
+    );
+    wd.assert_same_outputs("mem", "spilled");
+}
