@@ -17,12 +17,14 @@ pub(crate) mod scan;
 pub(crate) mod write;
 
 use crate::core::adjudicate::Context;
+use crate::input::csvsrc::CsvFile;
+use crate::input::Ledger;
 use crate::output::{Leads, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError, RunReport};
 use reconcile::Tally;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Settle one period end to end, on the current thread pool.
 pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> {
@@ -49,54 +51,18 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         reference: &inputs.reference,
         lang: cfg.lang,
     };
-    let mut out: Option<write::Outputs> = None;
-    let mut tally = Tally::default();
-    let mut summary = Summary::default();
-    let mut leads = Leads::default();
-    let mut parts_written: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let lines_read: u64 = scanned.scan.files.iter().map(|f| f.lines).sum();
-    progress.stage("adjudicating", lines_read);
-    let mut freeing: Option<std::thread::JoinHandle<()>> = None;
-    for p in 0..scanned.lines.parts() {
-        // The previous partition is freed before this one is read, so at
-        // most one partition is in memory.
-        if let Some(h) = freeing.take() {
-            let _ = h.join();
-        }
-        let t1 = Instant::now();
-        let pending = scanned.lines.take(p).map_err(scan::spill_err)?;
-        let n = pending.len() as u64;
-        let mut grouped =
-            adjudicate::group(&inputs.files, pending, period, &mut scanned.scan.files);
-        scanned.rejects.append(&mut grouped.rejects);
-        if cfg.strict && !scanned.rejects.is_empty() {
-            return Err(reconcile::strict_error(scanned.rejects));
-        }
-        let decisions =
-            adjudicate::units(&cx, &grouped, &mut inputs.ledger, &mut tally.versions_used);
-        tally.add(&grouped, &decisions)?;
-        tally.note(&decisions, period);
-        summary.merge(Summary::of(&decisions, &[], period.first_day()));
-        leads.merge(Leads::of(&decisions));
-        timings.adjudicate += t1.elapsed();
-
-        let t2 = Instant::now();
-        let area = scanned.lines.area();
-        write::partition(
-            cfg,
-            &mut out,
-            &out_dir,
-            area,
-            p,
-            &decisions,
-            &mut parts_written,
-        )?;
-        timings.write += t2.elapsed();
-        progress.inc(n);
-        // Freeing millions of small allocations takes a noticeable part of
-        // a run: let it happen off the main path.
-        freeing = Some(std::thread::spawn(move || drop((decisions, grouped))));
-    }
+    let decided = partitions(
+        cfg,
+        &cx,
+        &inputs.files,
+        &mut inputs.ledger,
+        &mut scanned,
+        &out_dir,
+        progress,
+    )?;
+    let (tally, mut summary, leads) = (decided.tally, decided.summary, decided.leads);
+    timings.adjudicate = decided.adjudicate;
+    timings.write = decided.write;
     let mut rejects = std::mem::take(&mut scanned.rejects);
     reconcile::month(
         cfg,
@@ -111,11 +77,11 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     // Write everything else, then rename into place.
     let t2 = Instant::now();
     progress.stage("writing", 8);
-    let mut out = match out {
+    let mut out = match decided.out {
         Some(o) => o,
         None => write::Outputs::create(cfg, &out_dir)?,
     };
-    write::merge_parts(&mut out, parts_written)?;
+    write::merge_parts(&mut out, decided.parts_written)?;
     drop(scanned.lines);
     summary.files = scanned.scan.files.clone();
     let month = write::Month {
@@ -155,6 +121,85 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     };
     std::thread::spawn(move || drop((rejects, inputs, prior, summary)));
     Ok(report)
+}
+
+/// What the partitions decided, added up, and where their payments and
+/// audit rows went.
+#[derive(Default)]
+struct Decided {
+    tally: Tally,
+    summary: Summary,
+    leads: Leads,
+    /// The output directory, once payments.csv and audit.csv are in it
+    /// (a month of one partition writes them straight away).
+    out: Option<write::Outputs>,
+    /// Part files of a spilled month, to merge.
+    parts_written: Vec<(PathBuf, PathBuf)>,
+    adjudicate: Duration,
+    write: Duration,
+}
+
+/// Group, adjudicate and write each partition in turn.
+fn partitions(
+    cfg: &RunConfig,
+    cx: &Context<'_>,
+    files: &[CsvFile],
+    ledger: &mut Ledger,
+    scanned: &mut scan::Scanned,
+    out_dir: &Path,
+    progress: &Progress,
+) -> Result<Decided, RunError> {
+    let period = scanned.period;
+    let mut decided = Decided::default();
+    let lines_read: u64 = scanned.scan.files.iter().map(|f| f.lines).sum();
+    progress.stage("adjudicating", lines_read);
+    let mut freeing: Option<std::thread::JoinHandle<()>> = None;
+    for p in 0..scanned.lines.parts() {
+        // The previous partition is freed before this one is read, so at
+        // most one partition is in memory.
+        if let Some(h) = freeing.take() {
+            let _ = h.join();
+        }
+        let t1 = Instant::now();
+        let pending = scanned.lines.take(p).map_err(scan::spill_err)?;
+        let n = pending.len() as u64;
+        let mut grouped = adjudicate::group(files, pending, period, &mut scanned.scan.files);
+        scanned.rejects.append(&mut grouped.rejects);
+        if cfg.strict && !scanned.rejects.is_empty() {
+            return Err(reconcile::strict_error(std::mem::take(
+                &mut scanned.rejects,
+            )));
+        }
+        let decisions = adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
+        decided.tally.add(&grouped, &decisions)?;
+        decided.tally.note(&decisions, period);
+        decided
+            .summary
+            .merge(Summary::of(&decisions, &[], period.first_day()));
+        decided.leads.merge(Leads::of(&decisions));
+        decided.adjudicate += t1.elapsed();
+
+        let t2 = Instant::now();
+        let area = scanned.lines.area();
+        write::partition(
+            cfg,
+            &mut decided.out,
+            out_dir,
+            area,
+            p,
+            &decisions,
+            &mut decided.parts_written,
+        )?;
+        decided.write += t2.elapsed();
+        progress.inc(n);
+        // Freeing millions of small allocations takes a noticeable part of
+        // a run: let it happen off the main path.
+        freeing = Some(std::thread::spawn(move || drop((decisions, grouped))));
+    }
+    // The last partition is freed in the background while the rest is
+    // written.
+    drop(freeing);
+    Ok(decided)
 }
 
 /// Where spill areas go: beside the output directory.
