@@ -254,19 +254,17 @@ pub(super) fn compared(
     }
 }
 
-pub(super) fn claim_trace(
+/// §8 reversal pairing, then the §2 checks in order: passed (with what was
+/// compared), the one that decided the claim, and those not reached.
+fn check_steps(
     r: &Reference,
     c: &Claim,
     d: &ClaimDecision,
-    st: &ClaimState,
+    member: Option<&Member>,
+    inst: Option<&Institution>,
+    version: Option<&RuleVersion>,
     lang: Lang,
-) -> ClaimTrace {
-    let date = c.service_date();
-    let member = r.members.get(&c.person_id);
-    let inst = r.institutions.get(&c.institution_id);
-    let in_force = member.and_then(|m| r.rules.in_force(&m.city, date));
-    let version = in_force.map(|(_, v)| v);
-
+) -> Vec<CheckStep> {
     // The deciding claim-level rule: the first claim-level finding of a
     // §2 / §8 rule (the core records it first and alone).
     let decided = d
@@ -330,10 +328,20 @@ pub(super) fn claim_trace(
             });
         }
     }
+    checks
+}
 
+/// Each line: its catalogue entry, then every line rule in the order the
+/// core applied it (`reached_lines`: whether the §3 line rules ran).
+fn line_traces(
+    r: &Reference,
+    c: &Claim,
+    d: &ClaimDecision,
+    inst: Option<&Institution>,
+    reached_lines: bool,
+) -> Vec<LineTrace> {
     // Lines: the catalogue entry, then every line rule in the order the
     // core applied it, with the base left after it.
-    let reached_lines = matches!(d.status, Status::Paid | Status::PoolDenied);
     let mut lines = Vec::new();
     for l in &c.lines {
         let entry = inst.and_then(|i| r.catalogue.lookup(&l.item_code, &i.city));
@@ -387,138 +395,178 @@ pub(super) fn claim_trace(
             eligible: fmt2(base),
         });
     }
+    lines
+}
+
+/// §6 remote care: whether the member pays a share first, and why.
+fn remote_trace(
+    (m, i, v): (&Member, &Institution, &RuleVersion),
+    d: &ClaimDecision,
+    date: Date,
+    paid: bool,
+    lang: Lang,
+) -> RemoteTrace {
+    let is_remote = i.city != m.city;
+    let long_term = benefit::is_registered_long_term(m, i, date);
+    let registration = m.remote.as_ref().map(|x| {
+        format!(
+            "{} {} [{}, {}]",
+            x.remote_type.as_str(),
+            x.city,
+            opt_date(x.from),
+            opt_date(x.to)
+        )
+    });
+    let (ic, mc) = (&i.city, &m.city);
+    let why = if !is_remote {
+        say!(
+            lang,
+            "就医地 {ic} 即参保地: 本地就医",
+            "treated in {ic}, the insuring city: local care"
+        )
+    } else if long_term {
+        say!(
+            lang,
+            "在 {ic} 长期异地备案有效: 不先行支付",
+            "a long-term registration in {ic} covers the date: nothing paid first"
+        )
+    } else if !paid {
+        say!(
+            lang,
+            "异地就医, 但统筹不支付: 不先行支付",
+            "remote care, but the pool pays nothing: nothing paid first"
+        )
+    } else {
+        say!(
+            lang,
+            "在 {ic} 就医, 参保地 {mc}, 无有效长期异地备案: 个人先行支付",
+            "treated in {ic}, insured in {mc}, no long-term registration on the date: the member pays a share first"
+        )
+    };
+    let share = (is_remote && !long_term && paid).then(|| {
+        param_view(
+            "remote_prepay_share",
+            v.remote_prepay_share.value.to_string(),
+            &v.remote_prepay_share,
+        )
+    });
+    RemoteTrace {
+        remote: is_remote,
+        institution_city: i.city.clone(),
+        insuring_city: m.city.clone(),
+        registration,
+        registered_long_term: long_term,
+        why,
+        prepay_share: share,
+        prepay: fmt2(d.remote_prepay),
+    }
+}
+
+/// §4-§6 the benefit: deductible, ratio (and where it comes from), cap.
+fn benefit_trace(
+    r: &Reference,
+    c: &Claim,
+    d: &ClaimDecision,
+    st: &ClaimState,
+    (m, i, v): (&Member, &Institution, &RuleVersion),
+    lang: Lang,
+) -> BenefitTrace {
+    let cat = m.category;
+    let cat_s = cat.as_str();
+    let deductible = v.deductible.get(cat);
+    let prescriber = c.prescriber_id().and_then(|p| r.institutions.get(p));
+    let ratio = benefit::ratio_for(m, i, prescriber, v);
+    let ratio_source = match (i.kind, &v.pharmacy_mode.value) {
+        (InstitutionKind::Pharmacy, PharmacyMode::Fixed(_)) => say!(
+            lang,
+            "药店购药, 固定比例 ({cat_s})",
+            "pharmacy purchase, fixed ratio ({cat_s})"
+        ),
+        (InstitutionKind::Pharmacy, PharmacyMode::PrescriberLevel) => {
+            let p = c.prescriber_id().unwrap_or("—");
+            let level = prescriber
+                .and_then(|x| x.ratio_level())
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "—".into());
+            say!(
+                lang,
+                "药店购药, 按开方机构 {p} 的等级 {level} ({cat_s})",
+                "pharmacy purchase, at prescriber {p}'s level {level} ({cat_s})"
+            )
+        }
+        _ => {
+            let kind = i.kind.as_str();
+            let level = i
+                .ratio_level()
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "—".into());
+            say!(
+                lang,
+                "{cat_s} × 等级 {level} ({kind})",
+                "{cat_s} × level {level} ({kind})"
+            )
+        }
+    };
+    let ratio_path = match (i.kind, &v.pharmacy_mode.value) {
+        (InstitutionKind::Pharmacy, PharmacyMode::Fixed(_)) => format!("pharmacy.{cat_s}"),
+        (InstitutionKind::Pharmacy, PharmacyMode::PrescriberLevel) => format!(
+            "ratio.{cat_s}.level{}",
+            prescriber.and_then(|x| x.ratio_level()).unwrap_or(0)
+        ),
+        _ => format!("ratio.{cat_s}.level{}", i.ratio_level().unwrap_or(0)),
+    };
+    let cap = v.cap.get(cat);
+    let (met_after, paid_after) = d.totals_after.unwrap_or_default();
+    BenefitTrace {
+        year: st.year,
+        deductible_met_before: fmt2(st.deductible_met_before),
+        pool_paid_before: fmt2(st.pool_paid_before),
+        eligible: fmt2(d.eligible),
+        deductible: param_view(
+            &format!("deductible.{cat_s}"),
+            fmt2(deductible.value),
+            deductible,
+        ),
+        deductible_applied: fmt2(d.deductible_applied),
+        ratio: ratio.map(|p| param_view(&ratio_path, p.value.to_string(), p)),
+        ratio_source,
+        raw: fmt2(d.fund_pay + d.cap_cut),
+        cap: param_view(&format!("cap.{cat_s}"), fmt2(cap.value), cap),
+        cap_room: fmt2((cap.value - st.pool_paid_before).max(Decimal::ZERO)),
+        cap_cut: fmt2(d.cap_cut),
+        fund_pay: fmt2(d.fund_pay),
+        deductible_met_after: fmt2(met_after),
+        pool_paid_after: fmt2(paid_after),
+    }
+}
+
+pub(super) fn claim_trace(
+    r: &Reference,
+    c: &Claim,
+    d: &ClaimDecision,
+    st: &ClaimState,
+    lang: Lang,
+) -> ClaimTrace {
+    let date = c.service_date();
+    let member = r.members.get(&c.person_id);
+    let inst = r.institutions.get(&c.institution_id);
+    let in_force = member.and_then(|m| r.rules.in_force(&m.city, date));
+    let version = in_force.map(|(_, v)| v);
+
+    let checks = check_steps(r, c, d, member, inst, version, lang);
+    let reached_lines = matches!(d.status, Status::Paid | Status::PoolDenied);
+    let lines = line_traces(r, c, d, inst, reached_lines);
 
     let paid = d.status == Status::Paid;
     let remote = match (member, inst, version) {
         (Some(m), Some(i), Some(v)) if reached_lines => {
-            let is_remote = i.city != m.city;
-            let long_term = benefit::is_registered_long_term(m, i, date);
-            let registration = m.remote.as_ref().map(|x| {
-                format!(
-                    "{} {} [{}, {}]",
-                    x.remote_type.as_str(),
-                    x.city,
-                    opt_date(x.from),
-                    opt_date(x.to)
-                )
-            });
-            let (ic, mc) = (&i.city, &m.city);
-            let why = if !is_remote {
-                say!(
-                    lang,
-                    "就医地 {ic} 即参保地: 本地就医",
-                    "treated in {ic}, the insuring city: local care"
-                )
-            } else if long_term {
-                say!(
-                    lang,
-                    "在 {ic} 长期异地备案有效: 不先行支付",
-                    "a long-term registration in {ic} covers the date: nothing paid first"
-                )
-            } else if !paid {
-                say!(
-                    lang,
-                    "异地就医, 但统筹不支付: 不先行支付",
-                    "remote care, but the pool pays nothing: nothing paid first"
-                )
-            } else {
-                say!(
-                    lang,
-                    "在 {ic} 就医, 参保地 {mc}, 无有效长期异地备案: 个人先行支付",
-                    "treated in {ic}, insured in {mc}, no long-term registration on the date: the member pays a share first"
-                )
-            };
-            let share = (is_remote && !long_term && paid).then(|| {
-                param_view(
-                    "remote_prepay_share",
-                    v.remote_prepay_share.value.to_string(),
-                    &v.remote_prepay_share,
-                )
-            });
-            Some(RemoteTrace {
-                remote: is_remote,
-                institution_city: i.city.clone(),
-                insuring_city: m.city.clone(),
-                registration,
-                registered_long_term: long_term,
-                why,
-                prepay_share: share,
-                prepay: fmt2(d.remote_prepay),
-            })
+            Some(remote_trace((m, i, v), d, date, paid, lang))
         }
         _ => None,
     };
 
     let benefit_trace = match (member, inst, version) {
-        (Some(m), Some(i), Some(v)) if paid => {
-            let cat = m.category;
-            let cat_s = cat.as_str();
-            let deductible = v.deductible.get(cat);
-            let prescriber = c.prescriber_id().and_then(|p| r.institutions.get(p));
-            let ratio = benefit::ratio_for(m, i, prescriber, v);
-            let ratio_source = match (i.kind, &v.pharmacy_mode.value) {
-                (InstitutionKind::Pharmacy, PharmacyMode::Fixed(_)) => say!(
-                    lang,
-                    "药店购药, 固定比例 ({cat_s})",
-                    "pharmacy purchase, fixed ratio ({cat_s})"
-                ),
-                (InstitutionKind::Pharmacy, PharmacyMode::PrescriberLevel) => {
-                    let p = c.prescriber_id().unwrap_or("—");
-                    let level = prescriber
-                        .and_then(|x| x.ratio_level())
-                        .map(|l| l.to_string())
-                        .unwrap_or_else(|| "—".into());
-                    say!(
-                        lang,
-                        "药店购药, 按开方机构 {p} 的等级 {level} ({cat_s})",
-                        "pharmacy purchase, at prescriber {p}'s level {level} ({cat_s})"
-                    )
-                }
-                _ => {
-                    let kind = i.kind.as_str();
-                    let level = i
-                        .ratio_level()
-                        .map(|l| l.to_string())
-                        .unwrap_or_else(|| "—".into());
-                    say!(
-                        lang,
-                        "{cat_s} × 等级 {level} ({kind})",
-                        "{cat_s} × level {level} ({kind})"
-                    )
-                }
-            };
-            let ratio_path = match (i.kind, &v.pharmacy_mode.value) {
-                (InstitutionKind::Pharmacy, PharmacyMode::Fixed(_)) => format!("pharmacy.{cat_s}"),
-                (InstitutionKind::Pharmacy, PharmacyMode::PrescriberLevel) => format!(
-                    "ratio.{cat_s}.level{}",
-                    prescriber.and_then(|x| x.ratio_level()).unwrap_or(0)
-                ),
-                _ => format!("ratio.{cat_s}.level{}", i.ratio_level().unwrap_or(0)),
-            };
-            let cap = v.cap.get(cat);
-            let (met_after, paid_after) = d.totals_after.unwrap_or_default();
-            Some(BenefitTrace {
-                year: st.year,
-                deductible_met_before: fmt2(st.deductible_met_before),
-                pool_paid_before: fmt2(st.pool_paid_before),
-                eligible: fmt2(d.eligible),
-                deductible: param_view(
-                    &format!("deductible.{cat_s}"),
-                    fmt2(deductible.value),
-                    deductible,
-                ),
-                deductible_applied: fmt2(d.deductible_applied),
-                ratio: ratio.map(|p| param_view(&ratio_path, p.value.to_string(), p)),
-                ratio_source,
-                raw: fmt2(d.fund_pay + d.cap_cut),
-                cap: param_view(&format!("cap.{cat_s}"), fmt2(cap.value), cap),
-                cap_room: fmt2((cap.value - st.pool_paid_before).max(Decimal::ZERO)),
-                cap_cut: fmt2(d.cap_cut),
-                fund_pay: fmt2(d.fund_pay),
-                deductible_met_after: fmt2(met_after),
-                pool_paid_after: fmt2(paid_after),
-            })
-        }
+        (Some(m), Some(i), Some(v)) if paid => Some(benefit_trace(r, c, d, st, (m, i, v), lang)),
         _ => None,
     };
 
