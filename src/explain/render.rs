@@ -65,7 +65,20 @@ pub(super) fn render(doc: &TraceDoc, lang: Lang, md: bool) -> String {
     w.out
 }
 
+/// One claim's trace, section by section as the 结算单 prints them.
 pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
+    head_text(w, c, lang);
+    checks_text(w, c, lang);
+    lines_text(w, c, lang);
+    remote_text(w, c, lang);
+    benefit_text(w, c, lang);
+    account_text(w, c, lang);
+    flags_text(w, c, lang);
+    result_text(w, c, lang);
+}
+
+/// The claim: who, where, when, and how it was settled.
+fn head_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     let (id, p, i, t) = (
         &c.claim_id,
         &c.person_id,
@@ -109,7 +122,10 @@ pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             "rules: none (unknown member or no rules in force)"
         )),
     }
+}
 
+/// 1. The checks, in order.
+fn checks_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     w.title(
         2,
         &say!(
@@ -134,7 +150,10 @@ pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             w.sub(&format!("{} {}", say!(lang, "依据", "article:"), s.article));
         }
     }
+}
 
+/// 2. The lines and the rules applied to each.
+fn lines_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     w.title(2, &say!(lang, "二、费用明细", "2. Lines"));
     if !c.line_rules_applied {
         w.item(&say!(
@@ -190,7 +209,10 @@ pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
         let e = &l.eligible;
         w.sub(&say!(lang, "计入可报费用 {e}", "eligible {e}"));
     }
+}
 
+/// 3. Remote care.
+fn remote_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     if let Some(r) = &c.remote {
         w.title(2, &say!(lang, "三、异地就医", "3. Remote care"));
         w.item(&r.why);
@@ -206,7 +228,10 @@ pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             ));
         }
     }
+}
 
+/// 4. Deductible, ratio and cap (or why the pool paid nothing).
+fn benefit_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     if let Some(b) = &c.benefit {
         w.title(
             2,
@@ -284,6 +309,10 @@ pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             "the pool pays nothing (pool_denied): no deductible taken, year-to-date totals unchanged"
         ));
     }
+}
+
+/// 5. The personal account and cash.
+fn account_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     if let Some(a) = &c.account {
         w.title(
             2,
@@ -310,7 +339,10 @@ pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             "balance {bb} → account pays {ap} → balance {ba}; cash {cash}"
         ));
     }
+}
 
+/// 6. The pattern flags.
+fn flags_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     w.title(
         2,
         &say!(
@@ -330,7 +362,10 @@ pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
         let (rule, amt, detail, art) = (&f.rule, &f.amount, &f.detail, &f.article);
         w.item(&format!("{rule}{at} ({amt}): {detail} ({art})"));
     }
+}
 
+/// 7. The result, added up.
+fn result_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     let g = &c.figures;
     w.title(2, &say!(lang, "七、结算结果", "7. Result"));
     let ratio = g.ratio.as_deref().unwrap_or("—");
