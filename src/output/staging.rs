@@ -22,7 +22,7 @@
 
 use crate::lockfile::LockFile;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// An output file once written.
@@ -155,29 +155,11 @@ impl Staging {
         check_may_write(out_dir, &parent, force, inputs)
     }
 
-    /// A new staged file.
-    pub fn file(&mut self, name: &str) -> io::Result<BufWriter<File>> {
+    /// A new staged file (unbuffered: the caller buffers, and hashes
+    /// what it writes).
+    pub fn file(&mut self, name: &str) -> io::Result<File> {
         self.names.push(name.to_string());
-        Ok(BufWriter::with_capacity(
-            1 << 20,
-            File::create(self.tmp_dir.join(name))?,
-        ))
-    }
-
-    /// Hash what was staged so far (the manifest lists every other output).
-    pub fn written(&self) -> io::Result<Vec<Written>> {
-        use rayon::prelude::*;
-        self.names
-            .par_iter()
-            .map(|n| {
-                let (bytes, sha256) = hash_file(&self.tmp_dir.join(n))?;
-                Ok(Written {
-                    name: n.clone(),
-                    bytes,
-                    sha256,
-                })
-            })
-            .collect()
+        File::create(self.tmp_dir.join(name))
     }
 
     /// Sync every staged file and put the staging directory in place of the
@@ -409,26 +391,6 @@ fn check_own_output(out_dir: &Path) -> Result<(), StagingError> {
         )));
     }
     Ok(())
-}
-
-/// Size and SHA-256 (hex) of a file, read in chunks: an output can be
-/// larger than the memory budget.
-fn hash_file(path: &Path) -> io::Result<(u64, String)> {
-    use sha2::Digest;
-    use std::io::Read;
-    let mut f = File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
-    Ok((bytes, crate::input::csvsrc::hex(&hasher.finalize())))
 }
 
 fn sync_dir(dir: &Path) {

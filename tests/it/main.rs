@@ -28,6 +28,7 @@ mod invariants;
 mod months;
 mod own_files;
 mod paid_once;
+mod pipeline;
 mod policy;
 mod rule_files;
 mod spill;
