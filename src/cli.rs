@@ -196,7 +196,8 @@ impl WhatIfArgs {
     pub fn resolve(&self) -> Result<(Vec<Override>, Option<Scenario>), String> {
         let scenario = match &self.scenario {
             Some(p) => Some(
-                crate::core::rules::load_scenario(p).map_err(|e| format!("scenario file: {e}"))?,
+                crate::input::rule_files::load_scenario(p)
+                    .map_err(|e| format!("scenario file: {e}"))?,
             ),
             None => None,
         };

@@ -330,7 +330,8 @@ fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
     for r in m["rules"].as_array().into_iter().flatten() {
         let path = field(r, "path", "rules")?;
         verify(path, field(r, "sha256", path)?)?;
-        let city = rules::load_file(Path::new(path)).map_err(|e| run_err(e.to_string()))?;
+        let city = crate::input::rule_files::load_file(Path::new(path))
+            .map_err(|e| run_err(e.to_string()))?;
         book.cities.insert(city.city.clone(), city);
     }
     let mut overrides = Vec::new();
@@ -342,7 +343,7 @@ fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
             source: field(o, "source", "overrides")?.to_string(),
         });
     }
-    rules::apply_overrides(&mut book, &overrides).map_err(run_err)?;
+    rules::apply_overrides(&mut book, &overrides).map_err(|e| run_err(e.to_string()))?;
 
     let one = |role: &str| -> Result<(PathBuf, Encoding), ExplainError> {
         by_role

@@ -126,7 +126,8 @@ fn rules_command(command: RulesCommand) -> ExitCode {
                 };
                 let (overrides, _) = what_if.resolve()?;
                 let mut book = tongchou::rules::load_dir(&rules).map_err(|e| e.to_string())?;
-                tongchou::rules::apply_overrides(&mut book, &overrides)?;
+                tongchou::rules::apply_overrides(&mut book, &overrides)
+                    .map_err(|e| e.to_string())?;
                 tongchou::rules_cmd::show(&book, &city, date)
             })();
             report(shown, EXIT_USAGE)

@@ -44,7 +44,7 @@ pub fn show(book: &RuleBook, city: &str, date: Option<Date>) -> Result<String, S
 
 /// Validate every rule file of a directory.
 pub fn check(dir: &Path) -> Result<String, rules::RuleError> {
-    let book = rules::load_dir(dir)?;
+    let book = crate::input::rule_files::load_dir(dir)?;
     let mut out = String::new();
     for (city, r) in &book.cities {
         let provisional: usize = r.versions.iter().map(|v| v.provisional.len()).sum();

@@ -201,8 +201,9 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     if let Some(out) = known_out {
         Staging::precheck(&out, cfg.force, &cfg.inputs())?;
     }
-    let mut book = rules::load_dir(&cfg.rules)?;
-    rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
+    let mut book = crate::input::rule_files::load_dir(&cfg.rules)?;
+    rules::apply_overrides(&mut book, &cfg.overrides)
+        .map_err(|e| RunError::Usage(e.to_string()))?;
     let mut warnings = Vec::new();
     let (reference, mut ref_files, mut ledger) = read_reference(cfg, book, &mut warnings)?;
     // With the period given, a broken ledger chain is refused before the

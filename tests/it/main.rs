@@ -13,6 +13,7 @@
 //!   gives the same outputs as in memory.
 //! - `paid_once`: a claim settled in a `--prior` month is not paid again,
 //!   prior files are checked, and last year's totals are kept.
+//! - `schema`: one description per file format and one parameter registry.
 
 mod chain_checks;
 mod cli;
@@ -28,6 +29,7 @@ mod own_files;
 mod paid_once;
 mod policy;
 mod rule_files;
+mod schema;
 mod spill;
 mod whatif;
 mod workdir;
