@@ -17,6 +17,7 @@ pub(crate) mod partition;
 pub mod progress;
 pub mod rules_cmd;
 pub mod run;
+pub mod schema;
 pub mod synth;
 
 // The core's modules at the crate root too, as the tests and callers name them.

@@ -402,7 +402,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     if !parts_written.is_empty() {
         let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts_written.into_iter().unzip();
         stage(&mut staging, &out_dir, "payments.csv", &|w| {
-            output::write_header(&mut *w, output::PAYMENTS_HEADER)?;
+            output::write_header(&mut *w, &output::PAYMENTS_HEADER)?;
             output::merge::merge(w, &pay)
         })?;
         stage(&mut staging, &out_dir, "audit.csv", &|w| {

@@ -177,30 +177,7 @@ pub fn id_key(id: &str) -> Cow<'_, str> {
     }
 }
 
-/// One column of a schema: its contract name, its Chinese alias, and
-/// whether a file without it is unusable.
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub name: &'static str,
-    pub alias: &'static str,
-    pub required: bool,
-}
-
-pub const fn req(name: &'static str, alias: &'static str) -> Column {
-    Column {
-        name,
-        alias,
-        required: true,
-    }
-}
-
-pub const fn opt(name: &'static str, alias: &'static str) -> Column {
-    Column {
-        name,
-        alias,
-        required: false,
-    }
-}
+pub use crate::schema::{opt, req, Column};
 
 /// A decoded CSV file with its header mapped onto a schema.
 pub struct CsvFile {
@@ -214,8 +191,6 @@ pub struct CsvFile {
     schema: &'static [Column],
     /// Header names that match no schema column.
     pub unknown_columns: Vec<String>,
-    /// Required columns the header lacks.
-    pub missing_columns: Vec<&'static str>,
     /// The encoding actually used.
     pub encoding: &'static str,
     /// Some bytes were not text in that encoding (see [`Row::undecodable`]).
@@ -404,10 +379,10 @@ fn header_of<R: Read>(path: &Path, input: R) -> Result<csv::ByteRecord, InputErr
     Ok(header)
 }
 
-type Layout = (Vec<Option<usize>>, Vec<String>, Vec<&'static str>);
+type Layout = (Vec<Option<usize>>, Vec<String>);
 
-/// Map a header onto a schema: each column's index, the unknown names and
-/// the missing required columns.
+/// Map a header onto a schema: each column's index and the unknown names.
+/// A header without a required column is refused here, for every reader.
 fn map_header(
     path: &Path,
     header: &csv::ByteRecord,
@@ -418,10 +393,9 @@ fn map_header(
     for (i, h) in header.iter().enumerate() {
         let h = String::from_utf8_lossy(h);
         let name = h.trim();
-        match schema
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name) || c.alias == name)
-        {
+        match schema.iter().position(|c| {
+            c.name.eq_ignore_ascii_case(name) || (!c.alias.is_empty() && c.alias == name)
+        }) {
             Some(k) if index[k].is_none() => index[k] = Some(i),
             Some(_) => {
                 return Err(InputError::new(
@@ -434,13 +408,19 @@ fn map_header(
             None => unknown_columns.push(name.to_string()),
         }
     }
-    let missing_columns = schema
+    if let Some((c, _)) = schema
         .iter()
         .zip(&index)
-        .filter(|(c, i)| c.required && i.is_none())
-        .map(|(c, _)| c.name)
-        .collect();
-    Ok((index, unknown_columns, missing_columns))
+        .find(|(c, i)| c.required && i.is_none())
+    {
+        return Err(InputError::new(
+            path,
+            1,
+            c.name,
+            "required column is missing from the header".into(),
+        ));
+    }
+    Ok((index, unknown_columns))
 }
 
 /// Read and decode a whole file, and map its header.
@@ -469,7 +449,7 @@ fn with_header(
     sha256: String,
     (encoding, lossy): (&'static str, bool),
 ) -> Result<CsvFile, InputError> {
-    let (index, unknown_columns, missing_columns) = map_header(path, header, schema)?;
+    let (index, unknown_columns) = map_header(path, header, schema)?;
     let mut counted: Vec<usize> = schema
         .iter()
         .zip(&index)
@@ -487,7 +467,6 @@ fn with_header(
         index,
         schema,
         unknown_columns,
-        missing_columns,
         encoding,
         lossy,
         counted,
@@ -574,6 +553,14 @@ fn decode(raw: Vec<u8>, encoding: Encoding) -> (String, &'static str, bool) {
 }
 
 impl CsvFile {
+    /// Whether the header has the schema column `name`.
+    pub fn has_column(&self, name: &str) -> bool {
+        self.schema
+            .iter()
+            .zip(&self.index)
+            .any(|(c, i)| c.name == name && i.is_some())
+    }
+
     /// Iterate the data records into one reused buffer.
     pub fn records(&self) -> Records<'_> {
         let input = match &self.body {

@@ -9,11 +9,12 @@
 //! file whose run's manifest.json sits beside it must still have the hash
 //! that manifest recorded.
 
-use super::csvsrc::{cell, open, opt, req, Column, Encodings};
+use super::csvsrc::{cell, open, Encodings};
 use super::{InputError, InputFile};
 use crate::core::adjudicate::{Payee, Status};
 use crate::core::date::{Date, Months, Period};
 use crate::core::money::{fmt2, round2};
+use crate::schema::PAYMENTS;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -94,30 +95,6 @@ impl Prior {
         Ok(())
     }
 }
-
-const PAYMENTS: &[Column] = &[
-    req("claim_id", "结算流水号"),
-    req("person_id", "个人编号"),
-    req("institution_id", "机构编码"),
-    opt("city", "参保地"),
-    req("service_date", "结算日期"),
-    req("status", "状态"),
-    req("total", "总费用"),
-    req("excluded", "自费"),
-    req("b_selfpay", "乙类先行自付"),
-    req("remote_prepay", "异地先行自付"),
-    req("eligible", "政策范围内费用"),
-    req("deductible_applied", "起付线"),
-    opt("ratio", "支付比例"),
-    req("fund_pay", "统筹基金支付"),
-    req("cap_cut", "超限额"),
-    req("account_pay", "个人账户支付"),
-    req("cash_pay", "现金支付"),
-    req("payee", "收款方"),
-    opt("deductible_met_after", "本次后起付线累计"),
-    opt("pool_paid_after", "本次后统筹累计支付"),
-    opt("reverses_claim_id", "冲正原流水号"),
-];
 
 /// Undo the spreadsheet guard of our own outputs (`'=x` was `=x`).
 fn id(s: &str) -> String {
@@ -413,14 +390,6 @@ pub fn read_prior(paths: &[PathBuf], encoding: &Encodings) -> Result<Prior, Inpu
             path: path.clone(),
             period: manifest_period(path, &f.sha256)?,
         });
-        if let Some(c) = f.missing_columns.first() {
-            return Err(InputError::new(
-                path,
-                1,
-                c,
-                "required column is missing from the header".into(),
-            ));
-        }
         let mut rows = f.records();
         while let Some(row) = rows.next_row() {
             let row = row?;

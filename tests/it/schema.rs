@@ -114,3 +114,89 @@ fn rule_text_is_parsed_without_reading_a_file() {
     );
     assert!(e.to_string().starts_with("nowhere/wuhan.toml:"), "{e}");
 }
+
+/// Run the sample month twice (base and a scenario) for `compare`.
+fn two_runs() -> Workdir {
+    let wd = Workdir::new().with_sample();
+    for (out, set) in [
+        ("base", "shiyan.deductible.employed=500"),
+        ("alt", "shiyan.deductible.employed=800"),
+    ] {
+        wd.run(&["run", "--no-ledger", "--quiet", "--out", out, "--set", set])
+            .expect_code(0);
+    }
+    wd
+}
+
+#[test]
+fn the_payments_writer_and_its_readers_share_one_schema() {
+    use tongchou::schema::{PAYMENTS, PAYMENTS_HEADER};
+    let wd = two_runs();
+    let payments = wd.read("base/payments.csv");
+    assert_eq!(
+        payments.lines().next(),
+        Some(PAYMENTS_HEADER.join(",").as_str())
+    );
+    // Every column a reader needs is one the writer writes.
+    assert!(PAYMENTS.iter().all(|c| PAYMENTS_HEADER.contains(&c.name)));
+}
+
+#[test]
+fn compare_reads_payments_through_the_schema_so_aliases_are_accepted() {
+    let wd = two_runs();
+    wd.run(&["compare", "base", "alt", "--out", "direct.csv"])
+        .expect_code(0);
+    // The same file with Chinese headers for the id and money columns, as
+    // the payments schema (and `--prior`) accepts them.
+    let text = wd.read("base/payments.csv");
+    let (head, body) = text.split_once('\n').expect("a header");
+    let head = head
+        .replace("claim_id", "结算流水号")
+        .replace("fund_pay", "统筹基金支付")
+        .replace("account_pay", "个人账户支付");
+    wd.write("base/payments.csv", format!("{head}\n{body}"));
+    wd.run(&["compare", "base", "alt", "--out", "aliased.csv"])
+        .expect_code(0);
+    assert_eq!(wd.read("direct.csv"), wd.read("aliased.csv"));
+}
+
+#[test]
+fn compare_names_a_missing_required_payments_column_as_every_reader_does() {
+    let wd = two_runs();
+    let text = wd.read("alt/payments.csv");
+    let (head, body) = text.split_once('\n').expect("a header");
+    wd.write(
+        "alt/payments.csv",
+        format!("{}\n{body}", head.replace("cash_pay", "cash")),
+    );
+    let run = wd.run(&["compare", "base", "alt", "--out", "c.csv"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr().contains(
+            "payments.csv:1: column `cash_pay`: required column is missing from the header"
+        ),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn synth_writes_each_input_header_from_its_schema() {
+    use tongchou::schema::{header_line, reference, CLAIMS, LEDGER};
+    let wd = Workdir::new();
+    wd.run(&["synth", "--out", "m", "--lines", "50"])
+        .expect_code(0);
+    let first = |f: &str| wd.read(f).lines().next().unwrap_or("").to_string();
+    assert_eq!(first("m/claims/claims_01.csv"), header_line(CLAIMS, &[]));
+    assert_eq!(first("m/members.csv"), header_line(reference::MEMBERS, &[]));
+    assert_eq!(first("m/stays.csv"), header_line(reference::STAYS, &[]));
+    assert_eq!(first("m/ledger.csv"), header_line(LEDGER, &[]));
+    assert_eq!(
+        first("m/institutions.csv"),
+        header_line(reference::INSTITUTIONS, &["name"])
+    );
+    assert_eq!(
+        first("m/catalogue.csv"),
+        header_line(reference::CATALOGUE, &["name"])
+    );
+}
