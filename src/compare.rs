@@ -12,6 +12,7 @@
 //! final name and renamed into place, so it is complete or absent.
 
 use crate::core::money::fmt2;
+use crate::schema::manifest::ManifestDoc;
 use crate::schema::PAYMENTS;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -129,23 +130,11 @@ fn input_hashes(dir: &Path) -> Result<BTreeSet<(String, String)>, CompareError> 
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| CompareError::Read {
+    let m = ManifestDoc::parse(text.as_bytes()).map_err(|e| CompareError::Read {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    Ok(m["inputs"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|i| {
-                    (
-                        i["role"].as_str().unwrap_or("").to_string(),
-                        i["sha256"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(m.inputs.into_iter().map(|i| (i.role, i.sha256)).collect())
 }
 
 #[derive(Default)]

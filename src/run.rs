@@ -16,8 +16,8 @@ use crate::output::{
 };
 use crate::partition::{self, SpillArea};
 use crate::progress::Progress;
+use crate::schema::manifest::{Counts, Timings};
 use rayon::prelude::*;
-use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -430,9 +430,9 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             leads.write_csv(w, &reference.institutions)
         })?;
         write("summary.json", &|w| {
-            let mut json = summary.to_json(&period.to_string());
-            json["flags"] = leads.totals_json();
-            serde_json::to_writer_pretty(&mut *w, &json)?;
+            let mut doc = summary.to_doc(&period.to_string());
+            doc.flags = Some(leads.totals());
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
             w.write_all(b"\n")
         })?;
     }
@@ -464,16 +464,16 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         warnings: &warnings,
         ledger_chain: &ledger_chain,
         skipped_in_claims_dir: &skipped_in_claims_dir,
-        timings_ms: json!({
-            "read": t_read.as_millis() as u64,
-            "adjudicate": t_adjudicate.as_millis() as u64,
-            "write": t_write.as_millis() as u64,
-            "total": t0.elapsed().as_millis() as u64,
-            "partitions": parts,
-        }),
+        timings_ms: Timings {
+            read: t_read.as_millis() as u64,
+            adjudicate: t_adjudicate.as_millis() as u64,
+            write: t_write.as_millis() as u64,
+            total: t0.elapsed().as_millis() as u64,
+            partitions: parts as u64,
+        },
     };
     stage(&mut staging, &out_dir, "manifest.json", &|w| {
-        serde_json::to_writer_pretty(&mut *w, &manifest.to_json())?;
+        serde_json::to_writer_pretty(&mut *w, &manifest.to_doc())?;
         w.write_all(b"\n")
     })?;
     staging.commit()?;
@@ -618,16 +618,11 @@ impl Tally {
         Ok(())
     }
 
-    fn counts(
-        &self,
-        files: &[ClaimFileStat],
-        rejects: &[Reject],
-        persons: u64,
-    ) -> serde_json::Value {
-        let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
+    fn counts(&self, files: &[ClaimFileStat], rejects: &[Reject], persons: u64) -> Counts {
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
         for s in Status::ALL {
             by_status.insert(
-                s.as_str(),
+                s.as_str().to_string(),
                 self.by_status.get(s.as_str()).copied().unwrap_or(0),
             );
         }
@@ -636,15 +631,15 @@ impl Tally {
             .filter(|r| !r.claim_id.is_empty())
             .map(|r| r.claim_id.as_str())
             .collect();
-        json!({
-            "claim_lines_read": files.iter().map(|f| f.lines).sum::<u64>(),
-            "claim_lines_quarantined": rejects.len(),
-            "claims_adjudicated": self.decided,
-            "claims_quarantined": claims_quarantined.len(),
-            "persons": persons,
-            "findings": self.findings,
-            "by_status": by_status,
-        })
+        Counts {
+            claim_lines_read: files.iter().map(|f| f.lines).sum::<u64>(),
+            claim_lines_quarantined: rejects.len() as u64,
+            claims_adjudicated: self.decided,
+            claims_quarantined: claims_quarantined.len() as u64,
+            persons,
+            findings: self.findings,
+            by_status,
+        }
     }
 }
 

@@ -170,25 +170,24 @@ fn manifest_period(path: &Path, sha256: &str) -> Result<Option<Months>, InputErr
     let m = manifest.display();
     let bytes = std::fs::read(&manifest)
         .map_err(|e| refuse(format!("cannot read {m} beside it to check it: {e}")))?;
-    let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let doc = crate::schema::manifest::ManifestDoc::parse(&bytes).map_err(|e| {
         refuse(format!(
             "{m} beside it is not a readable manifest ({e}): cannot check that this file is as its run wrote it; refusing to use it"
         ))
     })?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let entry = json["outputs"]
-        .as_array()
-        .and_then(|a| a.iter().find(|o| o["file"].as_str() == name.as_deref()));
-    let Some(entry) = entry else {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(recorded) = doc.output_sha256(&name) else {
         return Ok(None);
     };
-    let recorded = entry["sha256"].as_str().unwrap_or("");
     if recorded != sha256 {
         return Err(refuse(format!(
             "its SHA-256 is {sha256}, but {m} recorded {recorded}: the file changed after its run wrote it (edited by hand?); refusing to use it"
         )));
     }
-    Ok(json["period"].as_str().and_then(Months::parse))
+    Ok(Months::parse(&doc.period))
 }
 
 /// One row's money, read as written; a reversal's negated, so that every

@@ -5,9 +5,11 @@
 
 pub mod claims;
 pub mod ledger;
+pub mod manifest;
 pub mod outputs;
 pub mod payments;
 pub mod reference;
+pub mod summary;
 
 pub use claims::{CLAIMS, CLAIMS_HEADER};
 pub use ledger::{LEDGER, LEDGER_HEADER};

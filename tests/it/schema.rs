@@ -200,3 +200,18 @@ fn synth_writes_each_input_header_from_its_schema() {
         header_line(reference::CATALOGUE, &["name"])
     );
 }
+
+#[test]
+fn manifest_json_is_one_document_type_written_and_read_back_unchanged() {
+    use tongchou::schema::manifest::{ManifestDoc, TOOL};
+    let wd = two_runs();
+    let text = wd.read("alt/manifest.json");
+    let doc = ManifestDoc::parse(text.as_bytes()).expect("the manifest reads as its document");
+    assert_eq!(doc.tool, TOOL);
+    assert_eq!(doc.overrides.len(), 1);
+    assert_eq!(doc.overrides[0].parameter, "deductible.employed");
+    assert!(doc.output_sha256("payments.csv").is_some());
+    // Written back, it is the same bytes: no field is lost or reordered.
+    let again = serde_json::to_string_pretty(&doc).expect("serialises") + "\n";
+    assert_eq!(again, text);
+}
