@@ -246,7 +246,7 @@ impl RunArgs {
         };
         let lang = Lang::parse(&self.lang)
             .ok_or_else(|| format!("--lang `{}` is not zh or en", self.lang))?;
-        let encoding = Encodings::parse(&self.encoding)?;
+        let encoding = Encodings::parse(&self.encoding).map_err(|e| e.to_string())?;
         let (overrides, scenario) = self.what_if.resolve()?;
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());

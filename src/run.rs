@@ -274,7 +274,9 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     // --prior passes over this run's own earlier output.
     let prior_paths = input::prior::prior_files(&cfg.prior, &out_dir)?;
     let prior = input::prior::read_prior(&prior_paths, &cfg.encoding)?;
-    prior.check_periods(period).map_err(RunError::Usage)?;
+    prior
+        .check_periods(period)
+        .map_err(|e| RunError::Usage(e.to_string()))?;
     ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
     let mut staging = None;
     let cx = Context {

@@ -82,18 +82,27 @@ impl Prior {
     /// Refuse a `--prior` file whose run (by its manifest) settled one of
     /// `months` or a later month: it is not an earlier period, and every
     /// claim it shares with this run would be denied as already settled.
-    pub fn check_periods(&self, months: Months) -> Result<(), String> {
+    pub fn check_periods(&self, months: Months) -> Result<(), NotEarlier> {
         for s in &self.sources {
             if let Some(p) = s.period.filter(|p| p.last >= months.first) {
-                return Err(format!(
-                    "--prior {} was written by the run of {p}, not before this run's {months}: \
-                     --prior takes the payments of earlier months only",
-                    s.path.display()
-                ));
+                return Err(NotEarlier {
+                    path: s.path.clone(),
+                    written_for: p,
+                    months,
+                });
             }
         }
         Ok(())
     }
+}
+
+/// A `--prior` file written by the run of this run's months or later.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("--prior {} was written by the run of {written_for}, not before this run's {months}: --prior takes the payments of earlier months only", path.display())]
+pub struct NotEarlier {
+    pub path: PathBuf,
+    pub written_for: Months,
+    pub months: Months,
 }
 
 /// Undo the spreadsheet guard of our own outputs (`'=x` was `=x`).
@@ -104,8 +113,8 @@ fn id(s: &str) -> String {
     }
 }
 
-fn status(s: &str) -> Result<Status, String> {
-    Status::parse(s).ok_or_else(|| format!("`{s}` is not a payment status"))
+fn status(s: &str) -> Result<Status, cell::BadValue> {
+    Status::parse(s).ok_or_else(|| cell::BadValue(format!("`{s}` is not a payment status")))
 }
 
 /// The payments files `--prior` names: a file as given; a directory

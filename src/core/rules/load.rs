@@ -154,7 +154,7 @@ fn read_version(t: &mut Table<'_, '_>) -> Result<RuleVersion, RuleError> {
         }
         let line = read.line;
         def.store(&mut v, read.value, read.basis)
-            .map_err(|m| t.cx.error(line, def.path, m))?;
+            .map_err(|m| t.cx.error(line, def.path, m.to_string()))?;
     }
     while let Some((_, table)) = open.pop() {
         table.finish()?;
@@ -289,7 +289,7 @@ impl<'a, 'i> Table<'a, 'i> {
         })?;
         let value = def
             .check(&text)
-            .map_err(|m| self.cx.error(line, &path, m))?;
+            .map_err(|m| self.cx.error(line, &path, m.to_string()))?;
         let (basis, basis_line) = p.string("basis")?;
         if basis.trim().is_empty() {
             return Err(self.cx.error(
@@ -336,7 +336,7 @@ impl<'a, 'i> Table<'a, 'i> {
         self.taken.insert(key.to_string());
         let value = def
             .check(default)
-            .map_err(|m| self.cx.error(0, &self.path(key), m))?;
+            .map_err(|m| self.cx.error(0, &self.path(key), m.to_string()))?;
         Ok(Read {
             value,
             basis: Basis {

@@ -8,6 +8,21 @@
 use super::*;
 use crate::core::money::parse_decimal;
 
+/// Why a parameter or its value is refused, as one sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    /// The value's text, with what is wrong with it.
+    #[error("{0}")]
+    Invalid(String),
+    /// The parameter cannot be set here (it does not apply, or only a
+    /// rule file may give it).
+    #[error("{0}")]
+    Refused(&'static str),
+    /// No parameter has this path; the paths there are.
+    #[error("unknown parameter `{0}` (one of: {1})")]
+    Unknown(String, String),
+}
+
 /// Where a parameter of type `T` lives in a version. `None` when it does
 /// not apply to that version (a fixed pharmacy ratio under
 /// `pharmacy.mode = prescriber_level`).
@@ -223,7 +238,7 @@ impl ParamDef {
     }
 
     /// Check the text of a value, saying what is wrong with it.
-    pub fn check(&self, s: &str) -> Result<Value, String> {
+    pub fn check(&self, s: &str) -> Result<Value, ParamError> {
         Ok(match &self.kind {
             Kind::Date(_) => Value::Date(date(s)?),
             Kind::Amount(_) => Value::Decimal(amount(s)?),
@@ -234,12 +249,12 @@ impl ParamDef {
             Kind::AccountScope(_) => Value::AccountScope(match s {
                 "policy" => AccountScope::Policy,
                 "medical" => AccountScope::Medical,
-                _ => return Err("must be `policy` or `medical`".into()),
+                _ => return Err(ParamError::Refused("must be `policy` or `medical`")),
             }),
             Kind::PharmacyMode => Value::PharmacyFixed(match s {
                 "fixed" => true,
                 "prescriber_level" => false,
-                _ => return Err("must be `fixed` or `prescriber_level`".into()),
+                _ => return Err(ParamError::Refused("must be `fixed` or `prescriber_level`")),
             }),
         })
     }
@@ -247,7 +262,7 @@ impl ParamDef {
     /// Store a checked value with its basis; `Err` (with why) when the
     /// parameter does not apply to `v`. A fixed pharmacy mode starts with
     /// empty ratios for the reader to fill in next.
-    pub fn store(&self, v: &mut RuleVersion, value: Value, basis: Basis) -> Result<(), String> {
+    pub fn store(&self, v: &mut RuleVersion, value: Value, basis: Basis) -> Result<(), ParamError> {
         fn put<T>(slot: &Slot<T>, v: &mut RuleVersion, value: T, b: Basis) -> Option<()> {
             *(slot.get_mut)(v)? = Param::new(value, b.text, b.provisional);
             Some(())
@@ -275,7 +290,7 @@ impl ParamDef {
             // `check` of the same definition made the value.
             _ => None,
         };
-        stored.ok_or_else(|| self.inapplicable.to_string())
+        stored.ok_or(ParamError::Refused(self.inapplicable))
     }
 
     /// The parameter as shown to a person, `None` when it does not apply.
@@ -373,29 +388,36 @@ impl RuleVersion {
     }
 }
 
+fn invalid(message: String) -> ParamError {
+    ParamError::Invalid(message)
+}
+
 /// Value checkers: they see the literal text and say what is wrong with it.
-fn ratio(s: &str) -> Result<Decimal, String> {
-    let d = parse_decimal(s).map_err(|_| format!("`{s}` is not a decimal ratio such as 0.65"))?;
+fn ratio(s: &str) -> Result<Decimal, ParamError> {
+    let d = parse_decimal(s)
+        .map_err(|_| invalid(format!("`{s}` is not a decimal ratio such as 0.65")))?;
     if d < Decimal::ZERO || d > Decimal::ONE {
-        return Err(format!("ratio {s} is outside [0, 1]"));
+        return Err(invalid(format!("ratio {s} is outside [0, 1]")));
     }
     Ok(d)
 }
 
-fn amount(s: &str) -> Result<Decimal, String> {
-    let d = parse_decimal(s).map_err(|_| format!("`{s}` is not an amount in yuan"))?;
+fn amount(s: &str) -> Result<Decimal, ParamError> {
+    let d = parse_decimal(s).map_err(|_| invalid(format!("`{s}` is not an amount in yuan")))?;
     if d < Decimal::ZERO {
-        return Err(format!("amount {s} is negative"));
+        return Err(invalid(format!("amount {s} is negative")));
     }
     if d.scale() > 2 {
-        return Err(format!("amount {s} has more than 2 decimal places"));
+        return Err(invalid(format!(
+            "amount {s} has more than 2 decimal places"
+        )));
     }
     Ok(d)
 }
 
 /// A share in [0, 1]: a fraction of whole numbers (`1/3`) or a decimal.
-fn share(s: &str) -> Result<Share, String> {
-    let bad = || format!("`{s}` is not a share such as \"1/3\" or 0.25");
+fn share(s: &str) -> Result<Share, ParamError> {
+    let bad = || invalid(format!("`{s}` is not a share such as \"1/3\" or 0.25"));
     let (numerator, denominator) = match s.split_once('/') {
         Some((n, d)) => {
             let whole = |t: &str| {
@@ -410,10 +432,10 @@ fn share(s: &str) -> Result<Share, String> {
         None => (parse_decimal(s).map_err(|_| bad())?, Decimal::ONE),
     };
     if denominator <= Decimal::ZERO {
-        return Err(format!("share {s} divides by zero"));
+        return Err(invalid(format!("share {s} divides by zero")));
     }
     if numerator < Decimal::ZERO || numerator > denominator {
-        return Err(format!("share {s} is outside [0, 1]"));
+        return Err(invalid(format!("share {s} is outside [0, 1]")));
     }
     Ok(Share {
         numerator,
@@ -421,23 +443,25 @@ fn share(s: &str) -> Result<Share, String> {
     })
 }
 
-fn date(s: &str) -> Result<Date, String> {
-    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
+fn date(s: &str) -> Result<Date, ParamError> {
+    Date::parse(s).ok_or_else(|| invalid(format!("`{s}` is not a date YYYY-MM-DD")))
 }
 
-fn count(s: &str, min: u32) -> Result<u32, String> {
+fn count(s: &str, min: u32) -> Result<u32, ParamError> {
     match s.parse::<u32>() {
         Ok(n) if n >= min => Ok(n),
-        _ => Err(format!("`{s}` is not a whole number ≥ {min}")),
+        _ => Err(invalid(format!("`{s}` is not a whole number ≥ {min}"))),
     }
 }
 
-fn deadline(s: &str) -> Result<Option<NextYearDeadline>, String> {
+fn deadline(s: &str) -> Result<Option<NextYearDeadline>, ParamError> {
     if s == "none" {
         return Ok(None);
     }
     let bad = || {
-        format!("`{s}` must be `none` or MM-DD of the year after the service year, such as 03-31")
+        invalid(format!(
+            "`{s}` must be `none` or MM-DD of the year after the service year, such as 03-31"
+        ))
     };
     let d = Date::parse(&format!("2000-{s}")).ok_or_else(bad)?;
     Ok(Some(NextYearDeadline {

@@ -6,6 +6,7 @@
 //! basis becomes the override itself, and it is no longer provisional.
 
 use super::load::{literal, parse_doc, Cx, Table};
+use super::params::ParamError;
 use super::*;
 use std::path::Path;
 use toml::de::DeValue;
@@ -43,7 +44,7 @@ pub enum OverrideError {
     UnknownCity(String, String, String),
     /// The override as shown and why its parameter or value is refused.
     #[error("{0}: {1}")]
-    Refused(String, String),
+    Refused(String, ParamError),
 }
 
 impl Override {
@@ -93,22 +94,24 @@ pub fn apply(book: &mut RuleBook, overrides: &[Override]) -> Result<(), Override
 
 /// Set one parameter of one version, checked as the rule file is; the
 /// message says why it is refused.
-fn set(v: &mut RuleVersion, o: &Override) -> Result<(), String> {
+fn set(v: &mut RuleVersion, o: &Override) -> Result<(), ParamError> {
     let def = params::find(&o.path).ok_or_else(|| unknown(&o.path))?;
     if let Some(why) = def.fixed {
-        return Err(why.into());
+        return Err(ParamError::Refused(why));
     }
     // Checked before the value, so that a ratio for a mode without ratios
     // says so rather than what is wrong with the ratio.
     if !def.applies(v) {
-        return Err(def.inapplicable.into());
+        return Err(ParamError::Refused(def.inapplicable));
     }
     let value = def.check(&o.value)?;
     if let params::Value::PharmacyFixed(true) = value {
         // The ratios of a fixed mode come only from a rule file: `fixed`
         // keeps a fixed mode as it is and cannot make one.
         if !matches!(v.pharmacy_mode.value, PharmacyMode::Fixed(_)) {
-            return Err("a fixed pharmacy mode needs its ratios: give them in a rule file".into());
+            return Err(ParamError::Refused(
+                "a fixed pharmacy mode needs its ratios: give them in a rule file",
+            ));
         }
     } else {
         let basis = params::Basis {
@@ -124,13 +127,13 @@ fn set(v: &mut RuleVersion, o: &Override) -> Result<(), String> {
     Ok(())
 }
 
-fn unknown(path: &str) -> String {
+fn unknown(path: &str) -> ParamError {
     let paths: Vec<&str> = params::PARAMS
         .iter()
         .filter(|d| d.fixed.is_none())
         .map(|d| d.path)
         .collect();
-    format!("unknown parameter `{path}` (one of: {})", paths.join(", "))
+    ParamError::Unknown(path.to_string(), paths.join(", "))
 }
 
 /// Parse a scenario file's text (`path` names it in errors):
