@@ -14,6 +14,7 @@ use crate::core::adjudicate::{ClaimDecision, RuleId, Severity};
 use crate::core::model::Institution;
 use crate::core::money::fmt2;
 use crate::input::IdMap;
+use crate::schema::outputs::{LEADS_HEADER_HEAD, LEADS_HEADER_TAIL};
 use crate::schema::summary::{FlagsDoc, RuleFlagsDoc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
@@ -179,26 +180,9 @@ impl Leads {
         rows.sort_by(|a, b| b.1.at_stake.cmp(&a.1.at_stake).then_with(|| a.0.cmp(b.0)));
 
         let mut out = csv_writer(w);
-        let mut header: Vec<String> = [
-            "institution_id",
-            "name",
-            "city",
-            "kind",
-            "level",
-            "claims",
-            "flagged_claims",
-            "flag_rate",
-            "amount_at_stake",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut header: Vec<String> = LEADS_HEADER_HEAD.iter().map(|s| s.to_string()).collect();
         header.extend(rules.iter().map(|r| format!("at_stake_{r}")));
-        header.extend(
-            ["peer_median_rate", "ratio_to_peer_median", "robust_z"]
-                .iter()
-                .map(|s| s.to_string()),
-        );
+        header.extend(LEADS_HEADER_TAIL.iter().map(|s| s.to_string()));
         out.write_record(&header)?;
         let consistency = Decimal::new(14826, 4);
         for (id, f) in rows {

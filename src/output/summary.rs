@@ -7,6 +7,7 @@ use crate::core::adjudicate::{ClaimDecision, Lang, Payee, Status};
 use crate::core::date::Date;
 use crate::core::money::fmt2;
 use crate::input::ClaimFileStat;
+use crate::schema::outputs::{SETTLEMENT_HEADER, SUMMARY_HEADER};
 use crate::schema::summary::{
     CityDoc, ClaimFileDoc, FiguresDoc, InstitutionDoc, SettlementDoc, SummaryDoc,
 };
@@ -204,24 +205,7 @@ impl Summary {
     /// grand total; `scope` says which a row is.
     pub fn write_csv<W: Write>(&self, w: W) -> io::Result<()> {
         let mut out = csv_writer(w);
-        out.write_record([
-            "scope",
-            "city",
-            "institution_id",
-            "claims",
-            "persons",
-            "total",
-            "excluded",
-            "eligible",
-            "fund_pay",
-            "account_pay",
-            "cash_pay",
-            "denied",
-            "pool_denied",
-            "routed",
-            "late_claims",
-            "late_total",
-        ])?;
+        out.write_record(SUMMARY_HEADER)?;
         {
             let mut row = |scope: &str, city: &str, inst: &str, f: &Figures| {
                 out.write_record([
@@ -261,15 +245,7 @@ impl Summary {
     /// institution (direct settlement) and each member (manual claims).
     pub fn write_settlement<W: Write>(&self, w: W) -> io::Result<()> {
         let mut out = csv_writer(w);
-        out.write_record([
-            "city",
-            "payee",
-            "payee_id",
-            "claims",
-            "fund_pay",
-            "account_pay",
-            "amount_due",
-        ])?;
+        out.write_record(SETTLEMENT_HEADER)?;
         for s in &self.settlement {
             out.write_record([
                 &*text(&s.city),
