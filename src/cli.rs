@@ -204,7 +204,7 @@ impl WhatIfArgs {
     pub fn resolve(&self) -> Result<(Vec<Override>, Option<Scenario>), UsageError> {
         let scenario = match &self.scenario {
             Some(p) => Some(
-                crate::core::rules::load_scenario(p)
+                crate::input::rule_files::load_scenario(p)
                     .map_err(|e| UsageError(format!("scenario file: {e}")))?,
             ),
             None => None,
@@ -257,7 +257,7 @@ impl RunArgs {
         };
         let lang = Lang::parse(&self.lang)
             .ok_or_else(|| UsageError(format!("--lang `{}` is not zh or en", self.lang)))?;
-        let encoding = Encodings::parse(&self.encoding).map_err(UsageError)?;
+        let encoding = Encodings::parse(&self.encoding).map_err(|e| UsageError(e.to_string()))?;
         let (overrides, scenario) = self.what_if.resolve()?;
         if self.threads == Some(0) {
             return Err(UsageError("--threads must be at least 1".into()));

@@ -17,10 +17,18 @@ pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod run;
+pub mod schema;
 pub mod synth;
 
 // The core's modules at the crate root too, as the tests and callers name them.
-pub use crate::core::{adjudicate, date, model, money, rules};
+pub use crate::core::{adjudicate, date, model, money};
+
+/// The rules as callers name them: the core's types and parsing, with the
+/// reading of rule files from disk.
+pub mod rules {
+    pub use crate::core::rules::*;
+    pub use crate::input::rule_files::{load_dir, load_file, load_scenario};
+}
 // The pipeline's memory budget and partitions, by their former paths.
 pub use crate::pipeline::memory;
 pub(crate) use crate::pipeline::partition;

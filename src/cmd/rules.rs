@@ -44,8 +44,9 @@ pub fn run(command: RulesCommand) -> Result<Outcome, RulesError> {
                 None => None,
             };
             let (overrides, _) = what_if.resolve()?;
-            let mut book = rules::load_dir(&rules)?;
-            rules::apply_overrides(&mut book, &overrides).map_err(RulesError::Override)?;
+            let mut book = crate::input::rule_files::load_dir(&rules)?;
+            rules::apply_overrides(&mut book, &overrides)
+                .map_err(|e| RulesError::Override(e.to_string()))?;
             show(&book, &city, date)?
         }
     };
@@ -96,7 +97,7 @@ pub fn show(book: &RuleBook, city: &str, date: Option<Date>) -> Result<String, R
 
 /// Validate every rule file of a directory.
 pub fn check(dir: &Path) -> Result<String, RuleError> {
-    let book = rules::load_dir(dir)?;
+    let book = crate::input::rule_files::load_dir(dir)?;
     let mut out = String::new();
     for (city, r) in &book.cities {
         let provisional: usize = r.versions.iter().map(|v| v.provisional.len()).sum();

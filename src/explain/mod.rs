@@ -31,7 +31,6 @@ use crate::input::{self, claims, csvsrc, Encoding, Reference};
 use crate::partition;
 use crate::say;
 use rust_decimal::Decimal;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::pipeline::read::{read_reference, ReferenceSources, Source};
+use crate::schema::manifest::ManifestDoc;
 
 // ---------- reloading the run ----------
 
@@ -17,22 +18,27 @@ pub(super) struct Reloaded {
     pub(super) overrides: Vec<Override>,
 }
 
-pub(super) fn manifest(run: &Path) -> Result<Value, ExplainError> {
+pub(super) fn manifest(run: &Path) -> Result<ManifestDoc, ExplainError> {
     let path = run.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = std::fs::read(&path).map_err(|e| {
         ExplainError::Run(format!(
             "{}: cannot read the run's manifest: {e}",
             path.display()
         ))
     })?;
-    serde_json::from_str(&text)
+    ManifestDoc::parse(&text)
         .map_err(|e| ExplainError::Run(format!("{}: not a run manifest: {e}", path.display())))
 }
 
-pub(super) fn field<'a>(v: &'a Value, key: &str, at: &str) -> Result<&'a str, ExplainError> {
-    v[key]
-        .as_str()
-        .ok_or_else(|| ExplainError::Run(format!("manifest.json: {at}: no `{key}`")))
+/// A field the trace cannot do without (a manifest without it reads it as
+/// empty).
+pub(super) fn field<'a>(value: &'a str, key: &str, at: &str) -> Result<&'a str, ExplainError> {
+    if value.is_empty() {
+        return Err(ExplainError::Run(format!(
+            "manifest.json: {at}: no `{key}`"
+        )));
+    }
+    Ok(value)
 }
 
 /// Check a file against the hash the run recorded.
@@ -56,41 +62,42 @@ pub(super) fn verify(path: &str, sha256: &str) -> Result<(), ExplainError> {
 pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
     let m = manifest(run)?;
     let run_err = |e: String| ExplainError::Run(e);
-    let period_text = field(&m, "period", "top")?;
+    let period_text = field(&m.period, "period", "top")?;
     let period = Months::parse(period_text)
         .ok_or_else(|| run_err(format!("manifest.json: period `{period_text}`")))?;
 
     // Every input and rule file, as it was.
     let mut by_role: BTreeMap<String, Vec<(String, Encoding)>> = BTreeMap::new();
-    for i in m["inputs"].as_array().into_iter().flatten() {
-        let (role, path) = (field(i, "role", "inputs")?, field(i, "path", "inputs")?);
-        verify(path, field(i, "sha256", path)?)?;
-        let enc = i["encoding"]
-            .as_str()
-            .and_then(Encoding::parse)
-            .unwrap_or_default();
+    for i in &m.inputs {
+        let (role, path) = (
+            field(&i.role, "role", "inputs")?,
+            field(&i.path, "path", "inputs")?,
+        );
+        verify(path, field(&i.sha256, "sha256", path)?)?;
+        let enc = Encoding::parse(&i.encoding).unwrap_or_default();
         by_role
             .entry(role.to_string())
             .or_default()
             .push((path.to_string(), enc));
     }
     let mut book = RuleBook::default();
-    for r in m["rules"].as_array().into_iter().flatten() {
-        let path = field(r, "path", "rules")?;
-        verify(path, field(r, "sha256", path)?)?;
-        let city = rules::load_file(Path::new(path)).map_err(|e| run_err(e.to_string()))?;
+    for r in &m.rules {
+        let path = field(&r.path, "path", "rules")?;
+        verify(path, field(&r.sha256, "sha256", path)?)?;
+        let city = crate::input::rule_files::load_file(Path::new(path))
+            .map_err(|e| run_err(e.to_string()))?;
         book.cities.insert(city.city.clone(), city);
     }
     let mut overrides = Vec::new();
-    for o in m["overrides"].as_array().into_iter().flatten() {
+    for o in &m.overrides {
         overrides.push(Override {
-            city: field(o, "city", "overrides")?.to_string(),
-            path: field(o, "parameter", "overrides")?.to_string(),
-            value: field(o, "value", "overrides")?.to_string(),
-            source: field(o, "source", "overrides")?.to_string(),
+            city: field(&o.city, "city", "overrides")?.to_string(),
+            path: field(&o.parameter, "parameter", "overrides")?.to_string(),
+            value: field(&o.value, "value", "overrides")?.to_string(),
+            source: field(&o.source, "source", "overrides")?.to_string(),
         });
     }
-    rules::apply_overrides(&mut book, &overrides).map_err(run_err)?;
+    rules::apply_overrides(&mut book, &overrides).map_err(|e| run_err(e.to_string()))?;
 
     let one = |role: &str| -> Result<(PathBuf, Encoding), ExplainError> {
         by_role

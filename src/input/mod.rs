@@ -9,6 +9,7 @@ pub mod claims;
 pub mod csvsrc;
 pub mod prior;
 pub mod reference;
+pub mod rule_files;
 pub(crate) mod spill;
 
 pub use claims::{ClaimFileStat, Grouped, Reject, Scan};

@@ -21,6 +21,7 @@
 //! leftovers of killed runs are removed only under the lock.
 
 use crate::lockfile::LockFile;
+use crate::schema::manifest::{ManifestDoc, TOOL};
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -316,8 +317,8 @@ fn check_path(out_dir: &Path, parent: &Path, inputs: &[Input]) -> Result<bool, S
 pub fn is_run_output(dir: &Path) -> bool {
     fs::read(dir.join("manifest.json"))
         .ok()
-        .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
-        .is_some_and(|m| m.get("tool").and_then(|t| t.as_str()) == Some("tongchou"))
+        .and_then(|t| ManifestDoc::parse(&t).ok())
+        .is_some_and(|m| m.tool == TOOL)
 }
 
 /// The nearest of `path`'s directories (itself or one above) that is a
@@ -364,17 +365,20 @@ fn check_own_output(out_dir: &Path) -> Result<(), StagingError> {
             manifest.display()
         ))
     };
-    let m: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| not_ours(&format!("is not JSON: {e}")))?;
-    if m.get("tool").and_then(|t| t.as_str()) != Some("tongchou") {
+    // JSON that is not shaped like a manifest is another tool's.
+    let m = ManifestDoc::parse(&text).map_err(|e| match e.is_data() {
+        true => not_ours("does not name tongchou as its tool"),
+        false => not_ours(&format!("is not JSON: {e}")),
+    })?;
+    if m.tool != TOOL {
         return Err(not_ours("does not name tongchou as its tool"));
     }
     let listed: Vec<&str> = m
-        .get("outputs")
-        .and_then(|o| o.as_array())
+        .outputs
+        .as_ref()
         .ok_or_else(|| not_ours("lists no outputs"))?
         .iter()
-        .filter_map(|o| o.get("file").and_then(|f| f.as_str()))
+        .map(|o| o.file.as_str())
         .collect();
     let mut present = Vec::new();
     for e in fs::read_dir(out_dir).map_err(io_at(out_dir))? {

@@ -7,7 +7,7 @@ use crate::core::date::Months;
 use crate::input::{ClaimFileStat, InputFile, Reference};
 use crate::output::manifest::Manifest;
 use crate::run::{RunConfig, RunError};
-use serde_json::{json, Value};
+use crate::schema::manifest::{Counts, Timings as TimingsDoc};
 use std::time::Duration;
 
 /// Where the run's time went (manifest.json only: every other output is
@@ -22,14 +22,14 @@ pub struct Timings {
 }
 
 impl Timings {
-    fn to_json(self) -> Value {
-        json!({
-            "read": self.read.as_millis() as u64,
-            "adjudicate": self.adjudicate.as_millis() as u64,
-            "write": self.write.as_millis() as u64,
-            "total": self.total.as_millis() as u64,
-            "partitions": self.partitions,
-        })
+    fn to_doc(self) -> TimingsDoc {
+        TimingsDoc {
+            read: self.read.as_millis() as u64,
+            adjudicate: self.adjudicate.as_millis() as u64,
+            write: self.write.as_millis() as u64,
+            total: self.total.as_millis() as u64,
+            partitions: self.partitions as u64,
+        }
     }
 }
 
@@ -40,7 +40,7 @@ pub struct Record<'a> {
     /// Reference and prior files by role (sorted by role here).
     pub ref_files: &'a mut Vec<(&'static str, InputFile)>,
     pub claim_files: &'a [ClaimFileStat],
-    pub counts: Value,
+    pub counts: Counts,
     pub warnings: &'a [String],
     pub ledger_chain: &'a str,
     pub skipped_in_claims_dir: &'a [String],
@@ -76,10 +76,10 @@ pub fn commit(cfg: &RunConfig, mut out: Outputs, r: Record<'_>) -> Result<(), Ru
         warnings: r.warnings,
         ledger_chain: r.ledger_chain,
         skipped_in_claims_dir: r.skipped_in_claims_dir,
-        timings_ms: r.timings.to_json(),
+        timings_ms: r.timings.to_doc(),
     };
     out.stage("manifest.json", &|w| {
-        serde_json::to_writer_pretty(&mut *w, &manifest.to_json())?;
+        serde_json::to_writer_pretty(&mut *w, &manifest.to_doc())?;
         w.write_all(b"\n")
     })?;
     Ok(out.commit()?)

@@ -173,8 +173,9 @@ pub struct Inputs {
 
 /// Read the rules, the reference files and the claim files' headers.
 pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, RunError> {
-    let mut book = rules::load_dir(&cfg.rules)?;
-    rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
+    let mut book = crate::input::rule_files::load_dir(&cfg.rules)?;
+    rules::apply_overrides(&mut book, &cfg.overrides)
+        .map_err(|e| RunError::Usage(e.to_string()))?;
     let read = read_reference(&ReferenceSources::of(cfg), book)?;
     warnings.extend(read.warnings);
     // With the period given, a broken ledger chain is refused before the

@@ -8,7 +8,7 @@ use crate::core::adjudicate::{self, ClaimDecision, Status};
 use crate::core::date::{Date, Months};
 use crate::input::{claims, ClaimFileStat, Grouped, Reference, Reject, Scan};
 use crate::run::{RunConfig, RunError};
-use serde_json::json;
+use crate::schema::manifest::Counts;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The --strict refusal, naming the first quarantined line.
@@ -124,16 +124,11 @@ impl Tally {
         Ok(())
     }
 
-    pub fn counts(
-        &self,
-        files: &[ClaimFileStat],
-        rejects: &[Reject],
-        persons: u64,
-    ) -> serde_json::Value {
-        let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
+    pub fn counts(&self, files: &[ClaimFileStat], rejects: &[Reject], persons: u64) -> Counts {
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
         for s in Status::ALL {
             by_status.insert(
-                s.as_str(),
+                s.as_str().to_string(),
                 self.by_status.get(s.as_str()).copied().unwrap_or(0),
             );
         }
@@ -142,15 +137,15 @@ impl Tally {
             .filter(|r| !r.claim_id.is_empty())
             .map(|r| r.claim_id.as_str())
             .collect();
-        json!({
-            "claim_lines_read": files.iter().map(|f| f.lines).sum::<u64>(),
-            "claim_lines_quarantined": rejects.len(),
-            "claims_adjudicated": self.decided,
-            "claims_quarantined": claims_quarantined.len(),
-            "persons": persons,
-            "findings": self.findings,
-            "by_status": by_status,
-        })
+        Counts {
+            claim_lines_read: files.iter().map(|f| f.lines).sum::<u64>(),
+            claim_lines_quarantined: rejects.len() as u64,
+            claims_adjudicated: self.decided,
+            claims_quarantined: claims_quarantined.len() as u64,
+            persons,
+            findings: self.findings,
+            by_status,
+        }
     }
 }
 

@@ -174,7 +174,7 @@ pub fn merge_parts(out: &mut Outputs, parts: Vec<(PathBuf, PathBuf)>) -> Result<
     }
     let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts.into_iter().unzip();
     out.stage("payments.csv", &|w| {
-        output::write_header(&mut *w, output::PAYMENTS_HEADER)?;
+        output::write_header(&mut *w, &output::PAYMENTS_HEADER)?;
         output::merge::merge(w, &pay)
     })?;
     out.stage("audit.csv", &|w| {
@@ -210,9 +210,9 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
     write("settlement.csv", &|w| m.summary.write_settlement(w))?;
     write("leads.csv", &|w| m.leads.write_csv(w, m.institutions))?;
     write("summary.json", &|w| {
-        let mut json = m.summary.to_json(&m.period.to_string());
-        json["flags"] = m.leads.totals_json();
-        serde_json::to_writer_pretty(&mut *w, &json)?;
+        let mut doc = m.summary.to_doc(&m.period.to_string());
+        doc.flags = Some(m.leads.totals());
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
         w.write_all(b"\n")
     })
 }
