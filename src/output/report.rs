@@ -14,7 +14,7 @@ use crate::core::date::Date;
 use crate::core::model::Member;
 use crate::core::money::fmt2;
 use crate::core::rules::RuleBook;
-use crate::input::reference::IdMap;
+use crate::input::IdMap;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -16,7 +16,7 @@ use crate::core::date::Date;
 use crate::core::model::Institution;
 use crate::core::money::fmt2;
 use crate::core::rules::RuleBook;
-use crate::input::reference::IdMap;
+use crate::input::IdMap;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,

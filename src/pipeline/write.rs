@@ -1,0 +1,293 @@
+//! Stage 5, writing: every output into the staging directory (see
+//! [`crate::output::staging`]), each through a [`Hashing`] writer so its
+//! size and SHA-256 are known once written, for the manifest, without
+//! reading it back.
+
+use crate::core::adjudicate::ClaimDecision;
+use crate::core::date::Months;
+use crate::core::model::{Institution, LedgerEntry};
+use crate::input::{IdMap, Ledger, Reference, Reject};
+use crate::output::merge::PartWriter;
+use crate::output::staging::{Staging, StagingError, Written};
+use crate::output::{self, Leads, Summary};
+use crate::progress::Progress;
+use crate::run::{RunConfig, RunError};
+use rayon::prelude::*;
+use sha2::Digest;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A writer that hashes and counts the bytes written through it.
+pub struct Hashing<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    pub fn new(inner: W) -> Hashing<W> {
+        Hashing {
+            inner,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The bytes written and their SHA-256 (hex).
+    pub fn finish(self) -> (u64, String) {
+        (
+            self.bytes,
+            crate::input::csvsrc::hex(&self.hasher.finalize()),
+        )
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Only what the file took is hashed.
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// How an output is written: into the writer given.
+pub type Writing<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
+
+/// The output directory being written: its staging directory, and every
+/// output written so far with its size and hash (in the order written).
+pub struct Outputs {
+    staging: Staging,
+    dir: PathBuf,
+    written: Vec<Written>,
+    /// Begin each `.csv` file with a UTF-8 byte-order mark (`--csv-bom`).
+    csv_bom: bool,
+}
+
+impl Outputs {
+    /// Start writing `out_dir` (refused as `staging` says).
+    pub fn create(cfg: &RunConfig, out_dir: &Path) -> Result<Outputs, RunError> {
+        Ok(Outputs {
+            staging: Staging::create(out_dir, cfg.force, &cfg.inputs())?,
+            dir: out_dir.to_path_buf(),
+            written: Vec::new(),
+            csv_bom: cfg.csv_bom,
+        })
+    }
+
+    /// Write one output file.
+    pub fn stage(&mut self, name: &str, f: Writing<'_>) -> Result<(), RunError> {
+        self.stage_send(name, |w| f(w))
+    }
+
+    /// Write one output file through a writer that may be handed to
+    /// another thread (the Parquet writer asks for one).
+    pub fn stage_send(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+    ) -> Result<(), RunError> {
+        let path = self.dir.join(name);
+        let err = |source| RunError::Output {
+            path: path.clone(),
+            source,
+        };
+        let file = self.staging.file(name).map_err(err)?;
+        // Buffered before the hash: the hash sees large blocks, and sees
+        // them as the file receives them.
+        let mut w = BufWriter::with_capacity(1 << 20, Hashing::new(file));
+        if self.csv_bom && name.ends_with(".csv") {
+            // Part of the file, so part of its hash.
+            w.write_all("\u{feff}".as_bytes()).map_err(err)?;
+        }
+        f(&mut w).map_err(err)?;
+        // Flushes, and surfaces a full disk as an error.
+        let hashed = w.into_inner().map_err(|e| err(e.into_error()))?;
+        let (bytes, sha256) = hashed.finish();
+        self.written.push(Written {
+            name: name.to_string(),
+            bytes,
+            sha256,
+        });
+        Ok(())
+    }
+
+    /// Where a staged output is, to read it back before the commit (the
+    /// workbook, the report and Parquet are built from the staged CSVs).
+    pub fn staged_path(&self, name: &str) -> PathBuf {
+        self.staging.staged_path(name)
+    }
+
+    /// The outputs written so far.
+    pub fn written(&self) -> &[Written] {
+        &self.written
+    }
+
+    /// Put the outputs in place, all at once.
+    pub fn commit(self) -> Result<(), StagingError> {
+        self.staging.commit()
+    }
+}
+
+/// Refuse a forbidden output directory before the work, when it is known
+/// now (checked again when it is written).
+pub fn precheck(cfg: &RunConfig) -> Result<(), RunError> {
+    let known_out =
+        (cfg.out.clone()).or_else(|| cfg.period.map(|p| cfg.out_root.join(p.to_string())));
+    if let Some(out) = known_out {
+        Staging::precheck(&out, cfg.force, &cfg.inputs())?;
+    }
+    Ok(())
+}
+
+/// Write partition `p`'s decisions in claim_id order: straight into the
+/// output when the month is one partition (no spill `area`), else into
+/// part files, listed in `parts`, that [`merge_parts`] merges.
+pub fn partition(
+    cfg: &RunConfig,
+    out: &mut Option<Outputs>,
+    out_dir: &Path,
+    area: Option<&Path>,
+    p: usize,
+    decisions: &[ClaimDecision],
+    parts: &mut Vec<(PathBuf, PathBuf)>,
+) -> Result<(), RunError> {
+    let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
+    ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
+    match area {
+        None => {
+            let o = match out {
+                Some(o) => o,
+                None => out.insert(Outputs::create(cfg, out_dir)?),
+            };
+            o.stage("payments.csv", &|w| output::write_payments(w, &ordered))?;
+            o.stage("audit.csv", &|w| output::write_audit(w, &ordered))?;
+        }
+        Some(area) => {
+            let pay = area.join(format!("payments-{p:04}.part"));
+            let aud = area.join(format!("audit-{p:04}.part"));
+            let part_err = |path: &Path| {
+                let path = path.to_path_buf();
+                move |source| RunError::Output {
+                    path: path.clone(),
+                    source,
+                }
+            };
+            let mut w = PartWriter::create(&pay).map_err(part_err(&pay))?;
+            output::spill_payments(&mut w, &ordered).map_err(part_err(&pay))?;
+            w.finish().map_err(part_err(&pay))?;
+            let mut w = PartWriter::create(&aud).map_err(part_err(&aud))?;
+            output::spill_audit(&mut w, &ordered).map_err(part_err(&aud))?;
+            w.finish().map_err(part_err(&aud))?;
+            parts.push((pay, aud));
+        }
+    }
+    Ok(())
+}
+
+/// Merge the partitions' part files into payments.csv and audit.csv.
+pub fn merge_parts(out: &mut Outputs, parts: Vec<(PathBuf, PathBuf)>) -> Result<(), RunError> {
+    if parts.is_empty() {
+        return Ok(());
+    }
+    let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts.into_iter().unzip();
+    out.stage("payments.csv", &|w| {
+        output::write_header(&mut *w, &output::PAYMENTS_HEADER)?;
+        output::merge::merge(w, &pay)
+    })?;
+    out.stage("audit.csv", &|w| {
+        output::write_header(&mut *w, output::AUDIT_HEADER)?;
+        output::merge::merge(w, &aud)
+    })
+}
+
+/// What the month adds up to, for the outputs after payments and audit.
+pub struct Month<'a> {
+    pub period: Months,
+    pub rejects: &'a [Reject],
+    pub ledger: &'a Ledger,
+    pub summary: &'a Summary,
+    pub leads: &'a Leads,
+    pub institutions: &'a IdMap<Institution>,
+}
+
+/// Write rejects, ledger, summary (CSV and JSON), settlement and leads.
+pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<(), RunError> {
+    let mut ledger_out: Vec<&LedgerEntry> = m.ledger.rows.values().flatten().collect();
+    ledger_out.par_sort_unstable_by(|a, b| (&a.person_id, a.year).cmp(&(&b.person_id, b.year)));
+    let mut write = |name: &str, f: Writing<'_>| {
+        out.stage(name, f)?;
+        progress.inc(1);
+        Ok::<(), RunError>(())
+    };
+    write("rejects.csv", &|w| output::write_rejects(w, m.rejects))?;
+    write("ledger.csv", &|w| {
+        output::write_ledger(w, &ledger_out, m.period.last)
+    })?;
+    write("summary.csv", &|w| m.summary.write_csv(w))?;
+    write("settlement.csv", &|w| m.summary.write_settlement(w))?;
+    write("leads.csv", &|w| m.leads.write_csv(w, m.institutions))?;
+    write("summary.json", &|w| {
+        let mut doc = m.summary.to_doc(&m.period.to_string());
+        doc.flags = Some(m.leads.totals());
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// Write the files made for people to open, built from the staged CSVs:
+/// the clerk's workbook (settlement.xlsx), the fund report (report.html),
+/// and with `--parquet` typed copies of payments and audit for analysts.
+pub fn for_people(
+    cfg: &RunConfig,
+    out: &mut Outputs,
+    m: &Month<'_>,
+    reference: &Reference,
+) -> Result<(), RunError> {
+    let period = m.period.to_string();
+    let (pay, aud) = (
+        out.staged_path("payments.csv"),
+        out.staged_path("audit.csv"),
+    );
+    let book = output::workbook::Sources {
+        summary: m.summary,
+        institutions: &reference.institutions,
+        rules: &reference.rules,
+        lang: cfg.lang,
+        period: &period,
+        period_end: m.period.last_day(),
+        payments: &pay,
+        audit: &aud,
+    };
+    // The workbook writer seeks, which a hashing writer cannot: it is
+    // built in memory (as the xlsx library builds it anyway), then written.
+    out.stage("settlement.xlsx", &|w| {
+        let mut xlsx = io::Cursor::new(Vec::new());
+        output::workbook::write(&book, &mut xlsx)?;
+        w.write_all(xlsx.get_ref())
+    })?;
+    let report = output::report::Sources {
+        summary: m.summary,
+        members: &reference.members,
+        rules: &reference.rules,
+        lang: cfg.lang,
+        period: &period,
+        period_end: m.period.last_day(),
+        payments: &pay,
+        ledger: &out.staged_path("ledger.csv"),
+        leads: &out.staged_path("leads.csv"),
+    };
+    out.stage("report.html", &|w| output::report::write_report(&report, w))?;
+    if cfg.parquet {
+        out.stage_send("payments.parquet", |w| {
+            output::columnar::write_payments(&pay, w)
+        })?;
+        out.stage_send("audit.parquet", |w| output::columnar::write_audit(&aud, w))?;
+    }
+    Ok(())
+}
