@@ -11,6 +11,19 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+/// A phase counted in steps (lines adjudicated, files written).
+const COUNT: &str =
+    "{spinner} {msg:<12} [{bar:30}] {human_pos}/{human_len} {per_sec} {elapsed} eta {eta}";
+/// The reading phase, counted in bytes of the claim files.
+const BYTES: &str =
+    "{spinner} {msg:<12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {elapsed} eta {eta}";
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
 pub struct Progress {
     bar: Option<ProgressBar>,
     /// Phase names in this language.
@@ -23,11 +36,7 @@ impl Progress {
     pub fn new(quiet: bool) -> Progress {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} {msg:<12} [{bar:30}] {human_pos}/{human_len} {per_sec} {elapsed} eta {eta}",
-            ) {
-                b.set_style(style.progress_chars("=> "));
-            }
+            b.set_style(style(COUNT));
             // The spinner ticks on its own, also while a phase has no
             // steps to count.
             b.enable_steady_tick(Duration::from_millis(120));
@@ -89,10 +98,11 @@ impl Progress {
         }
     }
 
-    /// Start a stage of `len` steps.
+    /// Start a stage of `len` steps (bytes for `reading`).
     pub fn stage(&self, msg: &'static str, len: u64) {
         self.event("phase", Some(msg), Some(len));
         if let Some(b) = &self.bar {
+            b.set_style(style(if msg == "reading" { BYTES } else { COUNT }));
             b.set_message(self.name(msg));
             b.set_length(len);
             b.set_position(0);

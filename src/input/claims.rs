@@ -155,12 +155,14 @@ pub(crate) type Sink<'s> = dyn FnMut(&str, Pending) -> std::io::Result<()> + 's;
 /// order, so they do not depend on which thread finished first.
 /// `done` is called on a file's sink once the file is scanned (to close
 /// what it holds open: a month may have more files than a process may
-/// open at once).
+/// open at once). `read` is told, as the files are read, how many more of
+/// their bytes were (a file's size in all, once it is done).
 pub(crate) fn scan<S: Send>(
     files: &[super::csvsrc::CsvFile],
     sink_of: impl Fn(usize) -> S + Sync,
     feed: impl Fn(&mut S, &str, Pending) -> std::io::Result<()> + Sync,
     done: impl Fn(usize, &mut S) -> std::io::Result<()> + Sync,
+    read: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(Scan, Vec<S>)> {
     type FileScan<S> = (ClaimFileStat, Vec<Reject>, Option<Date>, S, u64);
     let parsed: Vec<std::io::Result<FileScan<S>>> = files
@@ -168,8 +170,13 @@ pub(crate) fn scan<S: Send>(
         .enumerate()
         .map(|(fi, f)| {
             let mut sink = sink_of(fi);
-            let (stat, rejects, latest, stripped) =
-                parse_file(files, fi, f, &mut |person, p| feed(&mut sink, person, p))?;
+            let (stat, rejects, latest, stripped) = parse_file(
+                files,
+                fi,
+                f,
+                &mut |person, p| feed(&mut sink, person, p),
+                read,
+            )?;
             done(fi, &mut sink)?;
             Ok((stat, rejects, latest, sink, stripped))
         })
@@ -302,7 +309,12 @@ fn parse_file(
     fi: usize,
     f: &super::csvsrc::CsvFile,
     sink: &mut Sink<'_>,
+    read: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(ClaimFileStat, Vec<Reject>, Option<Date>, u64)> {
+    // Bytes told to `read` so far: told in steps of READ_STEP, not per
+    // line, so that a progress bar costs nothing next to the parse.
+    const READ_STEP: u64 = 4 << 20;
+    let mut told = 0u64;
     let mut stat = ClaimFileStat {
         file: InputFile::from(f),
         lines: 0,
@@ -319,6 +331,13 @@ fn parse_file(
         stat.lines += 1;
         match row {
             Ok(row) => {
+                // Offsets in the text as read (decoded for GB18030), so
+                // capped at the file's size.
+                let at = (row.byte_range.1 as u64).min(f.bytes);
+                if at >= told + READ_STEP {
+                    read(at - told);
+                    told = at;
+                }
                 let src = Source {
                     file: fi,
                     line: row.line,
@@ -373,6 +392,7 @@ fn parse_file(
         }
     }
     let stripped = rows.stripped();
+    read(f.bytes.saturating_sub(told));
     Ok((stat, rejects, latest, stripped))
 }
 

@@ -49,8 +49,13 @@ pub enum Lines {
 }
 
 /// Scan the claim files into `parts` partitions (spilled under `area` when
-/// more than one).
-pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Result<(Scan, Lines)> {
+/// more than one), telling `read` the bytes read as they are.
+pub fn scan(
+    files: &[CsvFile],
+    parts: usize,
+    area: Option<SpillArea>,
+    read: &(dyn Fn(u64) + Sync),
+) -> io::Result<(Scan, Lines)> {
     let area = match (parts, area) {
         (0 | 1, _) | (_, None) => {
             let (scan, sinks) = claims::scan(
@@ -61,6 +66,7 @@ pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Res
                     Ok(())
                 },
                 |_, _| Ok(()),
+                read,
             )?;
             let lines: Vec<Pending> = sinks.into_iter().flatten().collect();
             return Ok((scan, Lines::Memory(Some(lines))));
@@ -112,6 +118,7 @@ pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Res
                 .filter_map(Option::take)
                 .try_for_each(SpillWriter::finish)
         },
+        read,
     )?;
     let mut seen = Vec::new();
     for s in sinks {

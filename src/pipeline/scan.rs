@@ -57,10 +57,11 @@ pub fn scan(
     } else {
         None
     };
-    progress.stage("reading", files.len() as u64);
-    let (mut scan, mut lines) = partition::scan(files, parts, area).map_err(spill_err)?;
+    // Counted in bytes, not files: a month is often one large file.
+    progress.stage("reading", input_bytes);
+    let (mut scan, mut lines) =
+        partition::scan(files, parts, area, &|n| progress.inc(n)).map_err(spill_err)?;
     warnings.append(&mut scan.warnings);
-    progress.inc(files.len() as u64);
     let Some(period) = claims::period_of(cfg.period, &scan) else {
         return Err(RunError::Usage(
             "no claim line has a readable service_time: give --period".into(),

@@ -851,3 +851,55 @@ fn log_format_json_writes_one_json_event_per_phase_on_stderr() {
     assert!(events.iter().any(|e| e["event"] == "done"));
     assert_eq!(events.iter().filter(|e| e["event"] == "warning").count(), 3);
 }
+
+#[test]
+fn reading_phase_counts_the_claim_files_bytes() {
+    let wd = Workdir::new().with_sample();
+    let run = wd.run(&["run", "--no-ledger", "--quiet", "--log-format", "json"]);
+    run.expect_code(0);
+    let claims: u64 = std::fs::read_dir(wd.join("samples/data/claims"))
+        .expect("claims directory")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .map(|p| std::fs::metadata(p).expect("size").len())
+        .sum();
+    let reading = run
+        .stderr()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON event"))
+        .find(|e| e["event"] == "phase" && e["phase"] == "reading")
+        .expect("a reading phase");
+    // Bytes, not files: a month is often one large file.
+    assert_eq!(reading["steps"], claims, "{reading}");
+}
+
+#[test]
+fn compare_refuses_to_overwrite_compare_html_without_force() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&["run", "--no-ledger", "--quiet", "--out", "base"])
+        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "what",
+        "--set",
+        "wuhan.cap.employed=3000",
+    ])
+    .expect_code(0);
+    // Only compare.html is left from an earlier comparison.
+    wd.write("compare.html", "earlier");
+    let run = wd.run(&["compare", "base", "what"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("compare.html already exists"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(wd.read("compare.html"), "earlier");
+    assert!(!wd.join("compare.csv").exists());
+    wd.run(&["compare", "base", "what", "--force"])
+        .expect_code(0);
+    assert!(wd.read("compare.html").contains("<html"));
+}
