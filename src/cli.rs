@@ -97,9 +97,12 @@ pub enum RulesCommand {
     Show {
         /// City code, e.g. shiyan.
         city: String,
-        /// Rule files directory.
-        #[arg(long, default_value = "samples/rules")]
-        rules: PathBuf,
+        /// Rule files directory [default: the config file's `rules`, else samples/rules].
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Config file naming the rules directory [default: $TONGCHOU_CONFIG, else ./tongchou.toml if present].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Date YYYY-MM-DD (default: the latest version).
         #[arg(long)]
         date: Option<String>,
@@ -108,8 +111,11 @@ pub enum RulesCommand {
     },
     /// Validate every rule file of a directory (exit 2 with file, line and key on error).
     Check {
-        #[arg(default_value = "samples/rules")]
-        dir: PathBuf,
+        /// Rule files directory [default: the config file's `rules`, else samples/rules].
+        dir: Option<PathBuf>,
+        /// Config file naming the rules directory [default: $TONGCHOU_CONFIG, else ./tongchou.toml if present].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 

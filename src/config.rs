@@ -1,5 +1,6 @@
 //! The config file for unattended runs (cron): where the data, the rules
-//! and the outputs live, so that `tongchou run` works from any directory.
+//! and the outputs live, so that `tongchou run` (and `rules show` and
+//! `rules check`, for the rules) work from any directory.
 //!
 //! Found as `--config FILE`, else `$TONGCHOU_CONFIG`, else `tongchou.toml`
 //! in the working directory. Relative paths in it are relative to the
@@ -53,6 +54,15 @@ impl Config {
             None if Path::new(FILE_NAME).is_file() => Config::read(Path::new(FILE_NAME)),
             None => Ok(Config::default()),
         }
+    }
+
+    /// The rules directory: `given` (a flag), else the config file's
+    /// (found as [`Config::find`] finds it), else `samples/rules`.
+    pub fn rules_dir(given: Option<PathBuf>, explicit: Option<&Path>) -> Result<PathBuf, String> {
+        let config = Config::find(explicit)?;
+        Ok(given
+            .or(config.rules)
+            .unwrap_or_else(|| PathBuf::from("samples/rules")))
     }
 
     /// Read one config file; errors name the file, line and column.

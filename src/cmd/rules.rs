@@ -3,6 +3,7 @@
 
 use super::Outcome;
 use crate::cli::{RulesCommand, UsageError};
+use crate::config::Config;
 use crate::core::date::Date;
 use crate::core::rules::{self, RuleBook, RuleError};
 use std::fmt::Write as _;
@@ -29,13 +30,17 @@ pub enum RulesError {
 /// The `rules` subcommand.
 pub fn run(command: RulesCommand) -> Result<Outcome, RulesError> {
     let text = match command {
-        RulesCommand::Check { dir } => check(&dir)?,
+        RulesCommand::Check { dir, config } => {
+            check(&Config::rules_dir(dir, config.as_deref()).map_err(UsageError)?)?
+        }
         RulesCommand::Show {
             city,
             rules,
+            config,
             date,
             what_if,
         } => {
+            let rules = Config::rules_dir(rules, config.as_deref()).map_err(UsageError)?;
             let date = match date {
                 Some(d) => Some(
                     Date::parse(&d)

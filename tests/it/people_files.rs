@@ -903,3 +903,50 @@ fn compare_refuses_to_overwrite_compare_html_without_force() {
         .expect_code(0);
     assert!(wd.read("compare.html").contains("<html"));
 }
+
+#[test]
+fn rules_show_and_check_take_the_rules_directory_from_the_config_file() {
+    let wd = Workdir::new().with_sample();
+    wd.write("site/tongchou.toml", "rules = \"../samples/rules\"\n");
+    // A broken copy of the rules, to tell which directory was checked.
+    super::workdir::copy_dir(&wd.join("samples/rules"), &wd.join("broken"));
+    wd.write("broken/wuhan.toml", "city = \"wuhan\"\n");
+    let site = wd.join("site");
+    let cfg = wd.join("site/tongchou.toml");
+    let ok = |o: &std::process::Output| {
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    // tongchou.toml in the working directory.
+    ok(&run_in(&site, &["rules", "check"], &[]));
+    let shown = ok(&run_in(&site, &["rules", "show", "wuhan"], &[]));
+    assert!(shown.contains("deductible"), "{shown}");
+    // Named by the environment, from another directory.
+    ok(&run_in(
+        &wd.join("samples"),
+        &["rules", "show", "ezhou"],
+        &[("TONGCHOU_CONFIG", &cfg)],
+    ));
+    // A directory given on the command line wins over the file.
+    let flag = run_in(&site, &["rules", "check", "../broken"], &[]);
+    assert_eq!(flag.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&flag.stderr).contains("wuhan.toml"),
+        "{}",
+        String::from_utf8_lossy(&flag.stderr)
+    );
+    let flag = run_in(
+        &site,
+        &["rules", "show", "wuhan", "--rules", "../broken"],
+        &[],
+    );
+    assert_eq!(flag.status.code(), Some(2));
+    // Without a config file, the default is samples/rules here.
+    let bare = run_in(&wd.join("broken"), &["rules", "check"], &[]);
+    assert_eq!(bare.status.code(), Some(2));
+}
