@@ -1,6 +1,7 @@
 //! What a person reads on the terminal after a run, in `--lang`: city
-//! display names from the rule files, and the provisional-parameter
-//! warning as one short line per city (the manifest keeps the full list).
+//! display names from the rule files, the provisional-parameter warning as
+//! one short line per city (the manifest keeps the full list), and the
+//! closing lines.
 
 use crate::core::adjudicate::Lang;
 use crate::core::rules::RuleBook;
@@ -76,5 +77,14 @@ pub fn closing_line(
         Lang::En => format!(
             "period {period}: {claims} claims settled, {quarantined} claim lines quarantined; outputs in {out}"
         ),
+    }
+}
+
+/// The last warning of a run that quarantined lines: where to look.
+pub fn quarantined_line(lang: Lang, quarantined: usize, rejects: &std::path::Path) -> String {
+    let rejects = rejects.display();
+    match lang {
+        Lang::Zh => format!("暂扣明细 {quarantined} 行: 见 {rejects}"),
+        Lang::En => format!("{quarantined} claim lines quarantined: see {rejects}"),
     }
 }

@@ -38,10 +38,10 @@ pub fn run(args: RunArgs) -> Result<Outcome, RunError> {
         );
     }
     if out.quarantined {
-        out.closing.push(format!(
-            "{} claim lines quarantined: see {}",
+        out.closing.push(messages::quarantined_line(
+            cfg.lang,
             r.lines_quarantined,
-            r.out_dir.join("rejects.csv").display()
+            &r.out_dir.join("rejects.csv"),
         ));
     }
     Ok(out)

@@ -117,7 +117,14 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         period,
         claims: tally.claims as usize,
         lines_quarantined: rejects.len(),
-        warnings: printed_warnings(warnings, &inputs.reference, &tally, cfg.lang),
+        warnings: printed_warnings(
+            warnings,
+            &inputs.reference,
+            &tally,
+            scanned.scan.latest,
+            period,
+            cfg.lang,
+        ),
         summary: what_if_lines(cfg)
             + &summary.render(
                 cfg.lang,
@@ -219,18 +226,26 @@ fn spill_parent(cfg: &RunConfig) -> PathBuf {
     }
 }
 
-/// The warnings printed: the provisional parameters as one short line per
-/// city in `lang` (the manifest keeps the full list).
+/// The warnings printed, in `lang`: the provisional parameters as one
+/// short line per city, and the month-wide warnings in their words (the
+/// manifest keeps the English list).
 fn printed_warnings(
     warnings: Vec<String>,
     reference: &crate::input::Reference,
     tally: &Tally,
+    latest: Option<crate::core::date::Date>,
+    period: crate::core::date::Months,
     lang: crate::core::adjudicate::Lang,
 ) -> Vec<String> {
     let provisional = reconcile::provisional_warnings(reference, &tally.versions_used);
+    let said = reconcile::said_in(reference, tally, period, latest, lang);
     warnings
         .into_iter()
         .filter(|w| !provisional.contains(w))
+        .map(|w| match said.iter().find(|(en, _)| *en == w) {
+            Some((_, said)) => said.clone(),
+            None => w,
+        })
         .chain(crate::messages::provisional_lines(
             &reference.rules,
             &tally.versions_used,

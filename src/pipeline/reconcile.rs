@@ -4,7 +4,7 @@
 //! month (provisional parameters, late claims without a ledger, a period
 //! holding none of the claims, a city without rules in force, `--strict`).
 
-use crate::core::adjudicate::{self, ClaimDecision, Status};
+use crate::core::adjudicate::{self, ClaimDecision, Lang, Status};
 use crate::core::date::{Date, Months};
 use crate::input::{claims, ClaimFileStat, Grouped, Reference, Reject, Scan};
 use crate::run::{RunConfig, RunError};
@@ -201,46 +201,98 @@ pub fn check_last_year(cfg: &RunConfig, tally: &Tally, months: Months) -> Result
 }
 
 /// A period that holds none of the claims' service months settles every
-/// claim as late (`--period 2024-05` on March's claims): say so.
-pub fn period_warning(months: Months, tally: &Tally, latest: Option<Date>) -> Option<String> {
+/// claim as late (`--period 2024-05` on March's claims): say so, in `lang`.
+pub fn period_warning(
+    months: Months,
+    tally: &Tally,
+    latest: Option<Date>,
+    lang: Lang,
+) -> Option<String> {
     let holds_latest =
         latest.is_some_and(|d| (months.first_day()..=months.last_day()).contains(&d));
     if tally.in_period > 0 || holds_latest {
         return None;
     }
-    let what = match latest {
-        Some(d) if d > months.last_day() => format!(
-            "the latest read is {d}: claims served after {months} are quarantined, earlier ones settled as late claims"
-        ),
-        Some(d) => format!("the latest read is {d}: every claim is settled as a late claim"),
-        None => "no service date was read".to_string(),
-    };
-    Some(format!(
-        "period {months} holds none of the claims' service dates ({what}). Is --period right?"
-    ))
+    Some(match lang {
+        Lang::En => {
+            let what = match latest {
+                Some(d) if d > months.last_day() => format!(
+                    "the latest read is {d}: claims served after {months} are quarantined, earlier ones settled as late claims"
+                ),
+                Some(d) => format!("the latest read is {d}: every claim is settled as a late claim"),
+                None => "no service date was read".to_string(),
+            };
+            format!("period {months} holds none of the claims' service dates ({what}). Is --period right?")
+        }
+        Lang::Zh => {
+            let what = match latest {
+                Some(d) if d > months.last_day() => format!(
+                    "读到的最晚就诊日期为 {d}: {months} 之后就诊的结算单暂扣, 之前的按跨期补报结算"
+                ),
+                Some(d) => format!("读到的最晚就诊日期为 {d}: 全部结算单按跨期补报结算"),
+                None => "未读到任何就诊日期".to_string(),
+            };
+            format!("结算期 {months} 不含任何结算单的就诊日期 ({what}); 请确认 --period 是否正确")
+        }
+    })
 }
 
-/// One warning per insuring city with claims denied NO_RULES_IN_FORCE: a
-/// rule file whose every version starts after the claims (a mistyped
-/// `in_force_from`) would otherwise deny a whole city without a word.
-pub fn no_rules_warnings(reference: &Reference, denied: &BTreeMap<String, u64>) -> Vec<String> {
+/// One warning per insuring city with claims denied NO_RULES_IN_FORCE, in
+/// `lang`: a rule file whose every version starts after the claims (a
+/// mistyped `in_force_from`) would otherwise deny a whole city without a
+/// word.
+pub fn no_rules_warnings(
+    reference: &Reference,
+    denied: &BTreeMap<String, u64>,
+    lang: Lang,
+) -> Vec<String> {
     denied
         .iter()
         .map(|(city, n)| {
-            let first = reference
-                .rules
-                .cities
-                .get(city)
-                .and_then(|c| c.versions.iter().map(|v| v.in_force_from.value).min());
-            let from = match first {
-                Some(d) => format!("its first rule version is in force from {d}"),
-                None => "it has no rule file".to_string(),
-            };
-            format!(
-                "{city}: {n} claims denied NO_RULES_IN_FORCE: no rule version is in force on their service date ({from})"
-            )
+            let rules = reference.rules.cities.get(city);
+            let first = rules.and_then(|c| c.versions.iter().map(|v| v.in_force_from.value).min());
+            match lang {
+                Lang::En => {
+                    let from = match first {
+                        Some(d) => format!("its first rule version is in force from {d}"),
+                        None => "it has no rule file".to_string(),
+                    };
+                    format!(
+                        "{city}: {n} claims denied NO_RULES_IN_FORCE: no rule version is in force on their service date ({from})"
+                    )
+                }
+                Lang::Zh => {
+                    let from = match first {
+                        Some(d) => format!("其最早的规则版本自 {d} 起施行"),
+                        None => "没有规则文件".to_string(),
+                    };
+                    let name = rules.map_or(city.as_str(), |c| c.name.as_str());
+                    format!(
+                        "{name} ({city}): {n} 笔结算单因 NO_RULES_IN_FORCE 拒付: 就诊日没有施行中的规则版本 ({from})"
+                    )
+                }
+            }
         })
         .collect()
+}
+
+/// The month-wide warnings that are also said in Chinese: each as the
+/// manifest records it (English) with its words in `lang`, for the
+/// terminal.
+pub fn said_in(
+    reference: &Reference,
+    tally: &Tally,
+    period: Months,
+    latest: Option<Date>,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    let en = period_warning(period, tally, latest, Lang::En)
+        .into_iter()
+        .chain(no_rules_warnings(reference, &tally.no_rules, Lang::En));
+    let said = period_warning(period, tally, latest, lang)
+        .into_iter()
+        .chain(no_rules_warnings(reference, &tally.no_rules, lang));
+    en.zip(said).collect()
 }
 
 /// Close the month: every quarantined line counted against its file, the
@@ -262,7 +314,8 @@ pub fn month(
     tally.reconcile(&scan.files)?;
     warnings.extend(provisional_warnings(reference, &tally.versions_used));
     check_last_year(cfg, tally, period)?;
-    warnings.extend(period_warning(period, tally, scan.latest));
-    warnings.extend(no_rules_warnings(reference, &tally.no_rules));
+    // The manifest's record is English; the terminal's is in --lang.
+    warnings.extend(period_warning(period, tally, scan.latest, Lang::En));
+    warnings.extend(no_rules_warnings(reference, &tally.no_rules, Lang::En));
     Ok(())
 }

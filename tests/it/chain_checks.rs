@@ -207,6 +207,9 @@ fn a_period_holding_none_of_the_claims_warns() {
         "2024-05",
         "--out",
         "may",
+        // The warning matched in English (the manifest's words).
+        "--lang",
+        "en",
     ]);
     run.expect_code(0);
     let warning = "period 2024-05 holds none of the claims' service dates";
@@ -284,7 +287,16 @@ fn a_city_with_no_rule_version_in_force_is_warned_about_with_its_count() {
     );
     assert_ne!(rules, moved, "the sample's ezhou version was moved");
     wd.write("samples/rules/ezhou.toml", moved);
-    let run = wd.run(&["run", "--quiet", "--no-ledger", "--out", "o"]);
+    // The warning matched in English (the manifest's words).
+    let run = wd.run(&[
+        "run",
+        "--quiet",
+        "--no-ledger",
+        "--out",
+        "o",
+        "--lang",
+        "en",
+    ]);
     run.expect_code(0);
     let payments = wd.read("o/payments.csv");
     let denied = payments

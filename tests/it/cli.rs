@@ -19,7 +19,8 @@ fn broken_line_quarantines_its_whole_claim_and_the_rest_is_settled() {
              Q3,1,SY0001,SY-H2,2024-03-30 09:00:00,general,S001,1,10.00,10.00,,\n"
         ),
     );
-    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
+    // The closing line matched in English.
+    let run = wd.run(&["run", "--no-ledger", "--quiet", "--lang", "en"]);
     run.expect_code(3);
     assert!(
         run.stderr().contains("4 claim lines quarantined"),

@@ -950,3 +950,51 @@ fn rules_show_and_check_take_the_rules_directory_from_the_config_file() {
     let bare = run_in(&wd.join("broken"), &["rules", "check"], &[]);
     assert_eq!(bare.status.code(), Some(2));
 }
+
+#[test]
+fn month_wide_warnings_and_the_quarantine_line_follow_lang() {
+    let wd = Workdir::new().with_sample();
+    wd.write(
+        "samples/data/claims/zz_broken.csv",
+        "claim_id,line_no,person_id,institution_id,service_time,visit_type,item_code,quantity,unit_price,amount,prescription_id,prescriber_id\n\
+         Q1,1,SY0001,SY-H2,2024-03-29 09:00:00,general,S001,1,10.00,1O.00,,\n",
+    );
+    let args = ["run", "--no-ledger", "--quiet", "--period", "2024-05"];
+    // Chinese by default: the period warning and the closing line.
+    let zh = wd.run(&[&args[..], &["--out", "zh"]].concat());
+    zh.expect_code(3);
+    assert!(
+        zh.stderr()
+            .contains("结算期 2024-05 不含任何结算单的就诊日期"),
+        "{}",
+        zh.stderr()
+    );
+    assert!(
+        zh.stderr().contains("暂扣明细 1 行: 见 zh"),
+        "{}",
+        zh.stderr()
+    );
+    assert!(!zh.stderr().contains("holds none"), "{}", zh.stderr());
+    // English with --lang en.
+    let en = wd.run(&[&args[..], &["--out", "en", "--lang", "en"]].concat());
+    en.expect_code(3);
+    assert!(
+        en.stderr()
+            .contains("period 2024-05 holds none of the claims' service dates"),
+        "{}",
+        en.stderr()
+    );
+    assert!(
+        en.stderr().contains("1 claim lines quarantined: see en"),
+        "{}",
+        en.stderr()
+    );
+    // The manifest's record is the same in either language.
+    let warnings = |dir: &str| {
+        let m: serde_json::Value =
+            serde_json::from_str(&wd.read(&format!("{dir}/manifest.json"))).expect("manifest");
+        m["warnings"].clone()
+    };
+    assert_eq!(warnings("zh"), warnings("en"));
+    assert!(warnings("zh").to_string().contains("holds none"));
+}
