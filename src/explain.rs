@@ -396,7 +396,7 @@ fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
     };
     let paths: Vec<PathBuf> = claim_inputs.iter().map(|(p, _)| PathBuf::from(p)).collect();
     let (files, _) = claims::read_claims(&paths, &claim_enc.into()).map_err(input_err)?;
-    let (mut scan, mut lines) = partition::scan(&files, 1, None)
+    let (mut scan, mut lines) = partition::scan(&files, 1, None, &Default::default())
         .map_err(|e| run_err(format!("reading the claims again: {e}")))?;
     let pending = lines
         .take(0)
@@ -416,6 +416,7 @@ fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
             institutions: institutions.value,
             catalogue: catalogue.value,
             stays,
+            family: Default::default(),
             rules: book,
         },
         prior,

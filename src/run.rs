@@ -33,6 +33,8 @@ pub struct RunConfig {
     pub institutions: Option<PathBuf>,
     pub catalogue: Option<PathBuf>,
     pub stays: Option<PathBuf>,
+    /// family.csv (POLICY.md §6a); `None` = `<data>/family.csv` if present.
+    pub family: Option<PathBuf>,
     pub rules: PathBuf,
     pub ledger: Option<PathBuf>,
     /// `--no-ledger`: this is the first month settled, no ledger expected.
@@ -75,6 +77,7 @@ impl RunConfig {
             institutions: None,
             catalogue: None,
             stays: None,
+            family: None,
             rules: PathBuf::from("samples/rules"),
             ledger: None,
             no_ledger: false,
@@ -117,6 +120,7 @@ impl RunConfig {
             ("--institutions input", &self.institutions),
             ("--catalogue input", &self.catalogue),
             ("--stays input", &self.stays),
+            ("--family input", &self.family),
         ];
         // The data directory is read when some file is not named.
         if self.claims.is_empty() || named.iter().any(|(_, p)| p.is_none()) {
@@ -242,7 +246,9 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         path: PathBuf::from("(spill area)"),
         source,
     };
-    let (mut scan, mut lines) = partition::scan(&files, parts, area).map_err(spill_err)?;
+    // Family sharing (POLICY.md §6a): partitions keep account groups whole.
+    let (mut scan, mut lines) =
+        partition::scan(&files, parts, area, &reference.family).map_err(spill_err)?;
     warnings.append(&mut scan.warnings);
     progress.inc(files.len() as u64);
     let Some(period) = claims::period_of(cfg.period, &scan) else {
@@ -287,6 +293,8 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let mut tally = Tally::default();
     let mut summary = Summary::default();
     let mut leads = Leads::default();
+    // accounts.csv (POLICY.md §6a; CONTRACT.md).
+    let mut accounts = output::accounts::Accounts::default();
     let mut parts_written: Vec<(PathBuf, PathBuf)> = Vec::new();
     let (mut t_adjudicate, mut t_write) = (Duration::ZERO, Duration::ZERO);
     let lines_read: u64 = scan.files.iter().map(|f| f.lines).sum();
@@ -307,7 +315,8 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             return Err(strict_error(rejects));
         }
         // Adjudicate settlement units in parallel; each unit's claims in §1 order.
-        let units = unit::form_units(&grouped.claims);
+        // Family sharing (POLICY.md §6a): a unit is an account group.
+        let units = unit::form_groups(&grouped.claims, &reference.family);
         let outcomes: Vec<adjudicate::UnitOutcome> = units
             .par_iter()
             .map(|u| adjudicate::adjudicate_unit(&cx, u, &ledger))
@@ -323,6 +332,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         tally.note(&decisions, period);
         summary.merge(Summary::of(&decisions, &[], period.first_day()));
         leads.merge(Leads::of(&decisions));
+        accounts.merge(output::accounts::Accounts::of(&decisions));
         t_adjudicate += t1.elapsed();
 
         // Write in claim_id order: straight into the output when the
@@ -420,6 +430,15 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         write("leads.csv", &|w| {
             leads.write_csv(w, &reference.institutions)
         })?;
+        // accounts.csv, when any member has an account (CONTRACT.md).
+        if output::accounts::Accounts::wanted(&reference.members) {
+            let rows = accounts
+                .rows(&reference.members)
+                .map_err(RunError::Reconciliation)?;
+            write("accounts.csv", &|w| {
+                output::accounts::write_accounts(w, &rows)
+            })?;
+        }
         write("summary.json", &|w| {
             let mut json = summary.to_json(&period.to_string());
             json["flags"] = leads.totals_json();
@@ -756,7 +775,19 @@ fn read_reference(
         warnings.extend(w);
         files.push((role, f));
     }
+    // Family sharing (POLICY.md §6a): family.csv is optional when not
+    // named, read after members.csv, whose persons it is checked against.
+    let family_path = path(&cfg.family, "family.csv");
+    let family = if cfg.family.is_some() || family_path.exists() {
+        let f = input::family::read_family(&family_path, enc, &members.value)?;
+        warnings.extend(f.warnings);
+        files.push(("family", f.file));
+        f.value
+    } else {
+        Default::default()
+    };
     let reference = Reference {
+        family,
         members: members.value,
         institutions: institutions.value,
         catalogue: catalogue.value,

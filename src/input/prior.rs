@@ -42,6 +42,9 @@ const PAYMENTS: &[Column] = &[
     opt("deductible_met_after", "本次后起付线累计"),
     opt("pool_paid_after", "本次后统筹累计支付"),
     opt("reverses_claim_id", "冲正原流水号"),
+    // Family sharing (POLICY.md §6a): optional, older files lack them.
+    opt("family_account_pay", "个人账户共济支付"),
+    opt("family_payers", "共济授权人支付"),
 ];
 
 /// Undo the spreadsheet guard of our own outputs (`'=x` was `=x`).
@@ -375,6 +378,15 @@ pub fn read_prior(
                         _ => Err(format!("`{s}` is not institution or member")),
                     })
                     .map_err(|e| fail(e.column, e.message))?,
+                // Family sharing (POLICY.md §6a).
+                family_account_pay: row
+                    .parse("family_account_pay", cell::money)
+                    .map_err(|e| fail(e.column, e.message))?
+                    .unwrap_or_default(),
+                family_payers: row
+                    .parse("family_payers", super::family::parse_payers)
+                    .map_err(|e| fail(e.column, e.message))?
+                    .unwrap_or_default(),
                 source,
                 line: row.line,
             };

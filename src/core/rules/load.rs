@@ -230,6 +230,10 @@ fn read_version(t: &mut Table<'_, '_>) -> Result<RuleVersion, RuleError> {
         t.optional_param("visit_frequency_threshold", &mut provisional, "20", |s| {
             count(s, 1)
         })?;
+    // Family sharing (POLICY.md §6a, §9): optional like the three above.
+    let family_sharing = t.optional_param("family_sharing", &mut provisional, "true", on_off)?;
+    let family_sharing_remote =
+        t.optional_param("family_sharing_remote", &mut provisional, "false", on_off)?;
     t.finish()?;
     Ok(RuleVersion {
         in_force_from,
@@ -246,6 +250,8 @@ fn read_version(t: &mut Table<'_, '_>) -> Result<RuleVersion, RuleError> {
         split_visit_min,
         early_refill_share,
         visit_frequency_threshold,
+        family_sharing,
+        family_sharing_remote,
         provisional,
     })
 }
@@ -313,6 +319,15 @@ pub(crate) fn share(s: &str) -> Result<Share, String> {
 
 pub(crate) fn date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
+}
+
+/// A switch (family sharing, POLICY.md §9): `true`/`false`, `on`/`off`.
+pub(crate) fn on_off(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" => Ok(true),
+        "false" | "off" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
 }
 
 pub(crate) fn count(s: &str, min: u32) -> Result<u32, String> {

@@ -57,6 +57,8 @@ pub const PATHS: &[&str] = &[
     "split_visit_min",
     "early_refill_share",
     "visit_frequency_threshold",
+    "family_sharing",
+    "family_sharing_remote",
 ];
 
 impl Override {
@@ -182,6 +184,11 @@ fn set(v: &mut RuleVersion, o: &Override) -> Result<(), String> {
         ("early_refill_share", None, None) => v.early_refill_share = param(share(t)?, o),
         ("visit_frequency_threshold", None, None) => {
             v.visit_frequency_threshold = param(count(t, 1)?, o)
+        }
+        // Family sharing (POLICY.md §6a).
+        ("family_sharing", None, None) => v.family_sharing = param(super::load::on_off(t)?, o),
+        ("family_sharing_remote", None, None) => {
+            v.family_sharing_remote = param(super::load::on_off(t)?, o)
         }
         ("account_scope", None, None) => {
             let scope = match t {
