@@ -511,3 +511,145 @@ fn a_reversal_next_month_refunds_the_grantor_and_accounts_csv_shows_it() {
     );
     assert!(wd.read("out/apr/manifest.json").contains("accounts.csv"));
 }
+
+/// A generated month with bindings (`synth`'s households).
+fn generated_with_family(seed: u64) -> Workdir {
+    let wd = Workdir::new().with_sample();
+    let period = tongchou::date::Period::parse("2024-03").expect("period");
+    let s = tongchou::synth::generate(&wd.join("gen"), 20_000, 2_000, 3, period, seed)
+        .expect("generate a month");
+    let n = tongchou::synth::generate_family(&wd.join("gen"), s.persons, period, seed)
+        .expect("generate bindings");
+    assert!(n > 50, "{n} bindings");
+    wd
+}
+
+fn run_gen(wd: &Workdir, data: &str, out: &str, extra: &[&str]) -> serde_json::Value {
+    let ledger = format!("{data}/ledger.csv");
+    let args = [
+        &[
+            "run", "--quiet", "--data", data, "--ledger", &ledger, "--out", out,
+        ][..],
+        extra,
+    ]
+    .concat();
+    wd.run(&args).expect_code(0);
+    serde_json::from_str(&wd.read(&format!("{out}/manifest.json"))).expect("manifest")
+}
+
+fn dec(s: &str) -> rust_decimal::Decimal {
+    use std::str::FromStr;
+    if s.is_empty() {
+        return rust_decimal::Decimal::ZERO;
+    }
+    rust_decimal::Decimal::from_str(s).unwrap_or_else(|e| panic!("`{s}`: {e}"))
+}
+
+#[test]
+fn generated_months_with_bindings_keep_every_invariant_and_are_reproducible() {
+    use rust_decimal::Decimal;
+    use std::collections::BTreeMap;
+    let wd = generated_with_family(21);
+    run_gen(&wd, "gen", "t1", &["--threads", "1"]);
+
+    // Every payments row sums (CONTRACT.md), the family part is within
+    // account_pay and is what its payers add up to (POLICY.md §6a).
+    let p = wd.read("t1/payments.csv");
+    let mut r = csv::Reader::from_reader(p.as_bytes());
+    let h: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let col = |n: &str| h.iter().position(|x| x == n).expect("column");
+    let mut drawn: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut family_rows = 0;
+    for rec in r.records() {
+        let rec = rec.expect("row");
+        let m = |n: &str| dec(&rec[col(n)]);
+        assert_eq!(
+            m("total"),
+            m("fund_pay") + m("account_pay") + m("cash_pay"),
+            "{rec:?}"
+        );
+        let fam = m("family_account_pay");
+        assert!(fam.abs() <= m("account_pay").abs(), "{rec:?}");
+        let payers = tongchou::input::family::parse_payers(&rec[col("family_payers")])
+            .expect("family_payers");
+        assert_eq!(
+            payers.iter().map(|(_, a)| *a).sum::<Decimal>(),
+            fam,
+            "{rec:?}"
+        );
+        let ids: Vec<&String> = payers.iter().map(|(g, _)| g).collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "grantor_id order: {rec:?}"
+        );
+        for (g, a) in payers {
+            *drawn.entry(g).or_default() += a;
+        }
+        family_rows += usize::from(!fam.is_zero());
+    }
+    assert!(
+        family_rows > 20,
+        "only {family_rows} claims drew on a family account"
+    );
+
+    // Every accounts.csv row balances and stays at or above zero, and the
+    // family use is what the payments drew.
+    let a = wd.read("t1/accounts.csv");
+    let mut r = csv::Reader::from_reader(a.as_bytes());
+    let mut used: BTreeMap<String, Decimal> = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.expect("row");
+        let [before, own, family, refunds, after] = [1, 2, 3, 4, 5].map(|i| dec(&rec[i]));
+        assert_eq!(after, before - own - family + refunds, "{rec:?}");
+        assert!(after >= Decimal::ZERO && own >= Decimal::ZERO && family >= Decimal::ZERO);
+        if !family.is_zero() {
+            used.insert(rec[0].to_string(), family);
+        }
+    }
+    drawn.retain(|_, v| !v.is_zero());
+    assert_eq!(used, drawn);
+
+    // Byte-identical with 4 threads, and partition by partition under a
+    // tiny memory limit (a group is never split).
+    run_gen(&wd, "gen", "t4", &["--threads", "4"]);
+    wd.assert_same_outputs("t1", "t4");
+    let spilled = run_gen(&wd, "gen", "spilled", &["--memory-limit", "1K"]);
+    assert!(
+        spilled["timings_ms"]["partitions"].as_u64() > Some(1),
+        "{spilled}"
+    );
+    wd.assert_same_outputs("t1", "spilled");
+
+    // Rows shuffled inside each file, family.csv rows too.
+    let other = Workdir::new().with_sample();
+    crate::workdir::copy_dir(&wd.join("gen"), &other.join("gen"));
+    let mut names: Vec<String> = std::fs::read_dir(wd.join("gen/claims"))
+        .expect("claims")
+        .map(|e| format!("claims/{}", e.expect("entry").file_name().to_string_lossy()))
+        .collect();
+    names.push("family.csv".into());
+    for n in &names {
+        let text = wd.read(&format!("gen/{n}"));
+        let mut lines: Vec<&str> = text.lines().collect();
+        let header = lines.remove(0);
+        lines.reverse();
+        let third = lines.len() / 3;
+        lines.rotate_left(third);
+        other.write(
+            &format!("gen/{n}"),
+            format!("{header}\n{}\n", lines.join("\n")),
+        );
+    }
+    run_gen(&other, "gen", "t1", &["--threads", "3"]);
+    for f in crate::workdir::OUTPUTS {
+        assert!(
+            wd.read(&format!("t1/{f}")) == other.read(&format!("t1/{f}")),
+            "{f} differs with shuffled rows"
+        );
+    }
+}
