@@ -121,6 +121,32 @@ fn a_pool_only_parent_in_shiyan_is_paid_from_the_childs_account() {
         fam[0]
     );
     assert!(!field(&p, "F1", "reasons").contains("FAMILY_ACCOUNT"));
+    // The summary reports what family accounts paid, per city.
+    let summary = wd.read("out/d/summary.csv");
+    let city = summary
+        .lines()
+        .find(|l| l.starts_with("city,shiyan,"))
+        .expect("shiyan's row");
+    assert!(city.ends_with(",300.00"), "{summary}");
+    let json: serde_json::Value =
+        serde_json::from_str(&wd.read("out/d/summary.json")).expect("summary.json");
+    assert_eq!(json["total"]["family_account_pay"], "300.00");
+    let r = wd.run(&[
+        "run",
+        "--no-ledger",
+        "--data",
+        "d",
+        "--out",
+        "out/en",
+        "--lang",
+        "en",
+    ]);
+    r.expect_code(0);
+    assert!(
+        r.stdout().contains("family sharing: 300.00 yuan of the account payments came from family members' accounts (shiyan 300.00)"),
+        "{}",
+        r.stdout()
+    );
 }
 
 #[test]
@@ -652,4 +678,52 @@ fn generated_months_with_bindings_keep_every_invariant_and_are_reproducible() {
             "{f} differs with shuffled rows"
         );
     }
+}
+
+#[test]
+fn compare_reports_the_change_in_family_draws() {
+    // The what-if of 武汉 Q11: letting family accounts pay for care outside
+    // Wuhan moves WB's Beijing claim (200) from cash to WG's account.
+    let wd = Workdir::new().with_sample();
+    data(
+        &wd,
+        "d",
+        &[
+            "WG,wuhan,employed,with_account,1000.00,2015-01-01,,,,,",
+            "WB,wuhan,retired,pool_only,,2015-01-01,,,,,",
+        ],
+        &["WG,WB,spouse,2024-01-01,"],
+        &[
+            "F4-BJ,1,WB,BJ-H3,2024-03-05 08:00:00,general,D001,1,200.00,200.00,",
+            "F4-WH,1,WB,WH-C1,2024-03-05 09:00:00,general,D001,1,50.00,50.00,",
+        ],
+    );
+    run(&wd, "d", &[]);
+    let args = [
+        "run",
+        "--no-ledger",
+        "--quiet",
+        "--data",
+        "d",
+        "--out",
+        "out/remote",
+    ];
+    wd.run(&[&args[..], &["--set", "wuhan.family_sharing_remote=true"]].concat())
+        .expect_code(0);
+    let c = wd.run(&["compare", "out/d", "out/remote", "--out", "cmp.csv"]);
+    c.expect_code(0);
+    let out = c.stdout();
+    assert!(
+        out.contains(
+            "drawn from family accounts (family_account_pay): 50.00 → 250.00 (change +200.00)"
+        ),
+        "{out}"
+    );
+    let csv = wd.read("cmp.csv");
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("F4-BJ,"))
+        .expect("F4-BJ differs");
+    assert!(row.ends_with(",0.00,200.00,200.00"), "{row}");
+    assert!(!csv.contains("F4-WH,"), "{csv}");
 }
