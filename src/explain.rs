@@ -220,6 +220,11 @@ pub struct AccountTrace {
     pub account_pay: String,
     pub balance_after: String,
     pub cash_pay: String,
+    /// Family sharing (POLICY.md §6a): the parts of `account_pay` from the
+    /// member's own account and from grantors' (`G1:12.30;G2:5.00`).
+    pub own_account_pay: String,
+    pub family_account_pay: String,
+    pub family_payers: String,
 }
 
 /// A parameter as used: value, article, and its marks.
@@ -360,6 +365,15 @@ fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
     let members = input::reference::read_members(&mp, &me.into(), &cities).map_err(input_err)?;
     let institutions = input::reference::read_institutions(&ip, &ie.into()).map_err(input_err)?;
     let catalogue = input::reference::read_catalogue(&cp, &ce.into()).map_err(input_err)?;
+    // Family sharing (POLICY.md §6a): the run's bindings, when it read any.
+    let family = match by_role.get("family").and_then(|v| v.first()) {
+        Some((p, e)) => {
+            input::family::read_family(Path::new(p), &(*e).into(), &members.value)
+                .map_err(input_err)?
+                .value
+        }
+        None => Default::default(),
+    };
     let stays = match by_role.get("stays").and_then(|v| v.first()) {
         Some((p, e)) => {
             input::reference::read_stays(Path::new(p), &(*e).into())
@@ -416,7 +430,7 @@ fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
             institutions: institutions.value,
             catalogue: catalogue.value,
             stays,
-            family: Default::default(),
+            family,
             rules: book,
         },
         prior,
@@ -491,12 +505,14 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
     let mut done: BTreeMap<String, (adjudicate::UnitOutcome, Vec<ClaimState>)> = BTreeMap::new();
     let mut out = Vec::new();
     for (person, claim) in wanted {
-        let key = unit::key_of(&person);
+        // Family sharing (POLICY.md §6a): the person's account group.
+        let family = &run.reference.family;
+        let key = family.group_key(unit::key_of(&person));
         if !done.contains_key(key) {
             let mine: Vec<&Claim> = run
                 .claims
                 .iter()
-                .filter(|c| unit::key_of(&c.person_id) == key)
+                .filter(|c| family.group_key(&c.person_id) == key)
                 .collect();
             let mut states = Vec::new();
             let outcome = adjudicate::adjudicate_unit_traced(
@@ -1062,6 +1078,14 @@ fn claim_trace(
                 account_pay: fmt2(d.account_pay),
                 balance_after: fmt2(st.balance_after),
                 cash_pay: fmt2(d.cash_pay),
+                own_account_pay: fmt2(d.account_pay - d.family_account_pay),
+                family_account_pay: fmt2(d.family_account_pay),
+                family_payers: d
+                    .family_payers
+                    .iter()
+                    .map(|(g, a)| format!("{g}:{}", fmt2(*a)))
+                    .collect::<Vec<_>>()
+                    .join(";"),
             })
         }
         _ => None,
@@ -1422,7 +1446,7 @@ fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             marks(&a.scope, lang),
             &a.scope.article,
             &a.balance_before,
-            &a.account_pay,
+            &a.own_account_pay,
             &a.balance_after,
             &a.cash_pay,
         );
@@ -1436,6 +1460,15 @@ fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             "余额 {bb} → 账户支付 {ap} → 余额 {ba}; 现金 {cash}",
             "balance {bb} → account pays {ap} → balance {ba}; cash {cash}"
         ));
+        // Family sharing (POLICY.md §6a).
+        if !a.family_payers.is_empty() {
+            let (fam, payers) = (&a.family_account_pay, &a.family_payers);
+            w.item(&say!(
+                lang,
+                "家庭共济 (POLICY §6a): 授权人账户支付 {fam} ({payers})",
+                "family sharing (POLICY §6a): grantors' accounts pay {fam} ({payers})"
+            ));
+        }
     }
 
     w.title(

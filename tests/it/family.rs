@@ -727,3 +727,34 @@ fn compare_reports_the_change_in_family_draws() {
     assert!(row.ends_with(",0.00,200.00,200.00"), "{row}");
     assert!(!csv.contains("F4-WH,"), "{csv}");
 }
+
+#[test]
+fn explain_shows_the_group_balances_and_the_family_draw() {
+    // POLICY.md §6a: PA's F1 (200) is paid from CH's account on the 5th, so
+    // CH's own claim on the 6th starts from 800, not 1000.
+    let wd = Workdir::new().with_sample();
+    data(
+        &wd,
+        "d",
+        &[
+            "CH,shiyan,employed,with_account,1000.00,2015-01-01,,,,,",
+            "PA,shiyan,retired,pool_only,,2015-01-01,,,,,",
+        ],
+        &["CH,PA,parent,2024-01-01,"],
+        &[
+            "F1,1,PA,SY-C1,2024-03-05 09:00:00,general,D001,1,200.00,200.00,",
+            "F0,1,CH,SY-C1,2024-03-06 09:00:00,general,D001,1,100.00,100.00,",
+        ],
+    );
+    run(&wd, "d", &[]);
+    let r = wd.run(&["explain", "F1", "F0", "--run", "out/d", "--lang", "en"]);
+    r.expect_code(0);
+    let out = r.stdout();
+    assert!(
+        out.contains("balance 0.00 → account pays 0.00 → balance 0.00; cash 0.00")
+            && out
+                .contains("family sharing (POLICY §6a): grantors' accounts pay 200.00 (CH:200.00)")
+            && out.contains("balance 800.00 → account pays 100.00 → balance 700.00; cash 0.00"),
+        "{out}"
+    );
+}

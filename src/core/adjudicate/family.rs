@@ -13,7 +13,7 @@
 use super::decision::{Basis, ClaimDecision, Status};
 use super::reversal::{self, Pairing};
 use super::rule::RuleId;
-use super::{adjudicate, Context, UnitOutcome};
+use super::{adjudicate, ClaimState, Context, UnitOutcome};
 use crate::core::model::*;
 use crate::core::money::fmt2;
 use crate::core::rules::{AccountScope, RuleVersion};
@@ -27,6 +27,7 @@ pub(super) fn adjudicate_group<'l, 'r>(
     cx: &Context<'r>,
     unit: &Unit<'_>,
     ledger_of: &dyn Fn(&str) -> &'l [LedgerEntry],
+    mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
     let mut by_person: BTreeMap<&str, Vec<&Claim>> = BTreeMap::new();
     for c in unit.claims() {
@@ -34,6 +35,9 @@ pub(super) fn adjudicate_group<'l, 'r>(
     }
     // Pass 1: each person alone, as without family sharing.
     let mut decided: HashMap<&str, ClaimDecision> = HashMap::new();
+    // Each claim's running state in pass 1 (its balances are redone in
+    // pass 2), when traced.
+    let mut states: HashMap<String, ClaimState> = HashMap::new();
     let mut out = UnitOutcome {
         decisions: Vec::with_capacity(unit.claims().len()),
         ledger: Vec::new(),
@@ -45,7 +49,14 @@ pub(super) fn adjudicate_group<'l, 'r>(
     for (person, claims) in by_person {
         shares |= !family.grantors_of(person).is_empty();
         let own = Unit::new(person, claims.clone());
-        let o = adjudicate(cx, &own, ledger_of, None);
+        let mut own_states = Vec::new();
+        let o = adjudicate(
+            cx,
+            &own,
+            ledger_of,
+            trace.is_some().then_some(&mut own_states),
+        );
+        states.extend(own_states.into_iter().map(|s| (s.claim_id.clone(), s)));
         out.ledger.extend(o.ledger);
         out.versions_used.extend(o.versions_used);
         for (c, d) in own.claims().iter().zip(o.decisions) {
@@ -65,6 +76,8 @@ pub(super) fn adjudicate_group<'l, 'r>(
         let Some(mut d) = decided.remove(claim.claim_id.as_str()) else {
             continue;
         };
+        let person = claim.person_id.as_str();
+        let before = balance(cx, &mut balances, person).map(|b| *b);
         if shares {
             match reversals.get(&claim.claim_id) {
                 Some(Pairing::PriorReversal(p)) if d.status == Status::Reversal => {
@@ -72,6 +85,16 @@ pub(super) fn adjudicate_group<'l, 'r>(
                 }
                 _ => resettle(cx, claim, &mut balances, &mut d),
             }
+        }
+        if let (Some(t), Some(mut st)) = (trace.as_deref_mut(), states.remove(&claim.claim_id)) {
+            if shares {
+                // The own account's balance as the group saw it.
+                st.balance_before = before.unwrap_or_default();
+                st.balance_after = balance(cx, &mut balances, person)
+                    .map(|b| *b)
+                    .unwrap_or_default();
+            }
+            t.push(st);
         }
         out.decisions.push(d);
     }

@@ -72,7 +72,7 @@ pub struct ClaimState {
 pub fn adjudicate_unit(cx: &Context<'_>, unit: &Unit<'_>, ledger: &Ledger) -> UnitOutcome {
     // Family sharing (POLICY.md §6a): a unit is an account group.
     if !cx.reference.family.is_empty() {
-        return family::adjudicate_group(cx, unit, &|p| ledger.rows_of(p));
+        return family::adjudicate_group(cx, unit, &|p| ledger.rows_of(p), None);
     }
     adjudicate(cx, unit, &|p| ledger.rows_of(p), None)
 }
@@ -85,6 +85,10 @@ pub fn adjudicate_unit_traced(
     ledger: &Ledger,
     trace: &mut Vec<ClaimState>,
 ) -> UnitOutcome {
+    // Family sharing (POLICY.md §6a): a unit is an account group.
+    if !cx.reference.family.is_empty() {
+        return family::adjudicate_group(cx, unit, &|p| ledger.rows_of(p), Some(trace));
+    }
     adjudicate(cx, unit, &|p| ledger.rows_of(p), Some(trace))
 }
 
