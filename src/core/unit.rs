@@ -4,10 +4,10 @@
 //! share nothing: the partitioner keeps each unit's lines in one partition
 //! (by [`key_of`]) and the run adjudicates units in parallel.
 //!
-//! Today a unit is one person: the deductible, the pool cap and the
-//! personal account are each person's own. With family sharing (POLICY.md
-//! §6a) a unit becomes the account group that shares one account; that
-//! changes [`key_of`] and [`form_units`], not their callers.
+//! Without bindings a unit is one person: the deductible, the pool cap and
+//! the personal account are each person's own. With family sharing
+//! (POLICY.md §6a) a unit is the account group whose accounts pay for each
+//! other, keyed by [`Family::group_key`] ([`form_groups`]).
 
 use crate::core::family::Family;
 use crate::core::model::Claim;

@@ -758,3 +758,32 @@ fn explain_shows_the_group_balances_and_the_family_draw() {
         "{out}"
     );
 }
+
+#[test]
+fn a_pool_denied_pharmacy_bill_is_paid_from_the_family_account_but_never_daily_goods() {
+    // The everyday case of the issue: a 单建统筹 parent's pharmacy bill
+    // without a prescription is pool_denied (十政办发〔2022〕61号 第十七条),
+    // and the account may still pay it (POLICY.md §6, §6a). The medical
+    // scope never covers daily goods (第十三条): D001 200 is drawn from CH,
+    // N001 shampoo 30 is cash.
+    let wd = Workdir::new().with_sample();
+    data(
+        &wd,
+        "d",
+        &[
+            "CH,shiyan,employed,with_account,1000.00,2015-01-01,,,,,",
+            "PA,shiyan,retired,pool_only,,2015-01-01,,,,,",
+        ],
+        &["CH,PA,父母,2024-01-01,"],
+        &[
+            "F11,1,PA,SY-P1,2024-03-05 09:00:00,general,D001,1,200.00,200.00,",
+            "F11,2,PA,SY-P1,2024-03-05 09:00:00,general,N001,1,30.00,30.00,",
+        ],
+    );
+    let p = run(&wd, "d", &[]);
+    assert_eq!(field(&p, "F11", "status"), "pool_denied");
+    assert_eq!(
+        family_cols(&p, "F11"),
+        cols("200.00", "200.00", "CH:200.00", "30.00")
+    );
+}
