@@ -6,24 +6,17 @@
 //! warned about: the beneficiary may be insured elsewhere, and a grantor
 //! who is not a member simply cannot pay (§6a).
 
-use super::csvsrc::{cell, opt, req, Column, Encodings};
+use super::csvsrc::{cell, Encodings};
 use super::reference::{at, read_all, Loaded};
 use super::InputError;
 use crate::core::family::{Binding, Family, Relation};
 use crate::core::model::Member;
 use crate::core::money::parse_money;
 use crate::core::reference::IdMap;
+use crate::schema::reference::FAMILY;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::Path;
-
-const FAMILY: &[Column] = &[
-    req("grantor_id", "授权人个人编号"),
-    req("beneficiary_id", "共济人个人编号"),
-    req("relation", "关系"),
-    req("valid_from", "绑定开始日期"),
-    opt("valid_to", "绑定结束日期"),
-];
 
 /// Read family.csv, checking each binding against the members read.
 pub fn read_family(

@@ -10,6 +10,7 @@ pub mod csvsrc;
 pub mod family;
 pub mod prior;
 pub mod reference;
+pub mod rule_files;
 pub(crate) mod spill;
 
 pub use claims::{ClaimFileStat, Grouped, Reject, Scan};

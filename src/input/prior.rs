@@ -9,43 +9,17 @@
 //! file whose run's manifest.json sits beside it must still have the hash
 //! that manifest recorded.
 
-use super::csvsrc::{cell, open, opt, req, Column, Encodings};
+use super::csvsrc::{cell, open, Encodings};
 use super::{InputError, InputFile};
 use crate::core::adjudicate::{Payee, Status};
 use crate::core::date::Months;
 use crate::core::money::{fmt2, round2};
 use crate::core::prior::{Prior, PriorPayment, PriorSource};
 use crate::core::split::Split;
+use crate::schema::PAYMENTS;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-const PAYMENTS: &[Column] = &[
-    req("claim_id", "结算流水号"),
-    req("person_id", "个人编号"),
-    req("institution_id", "机构编码"),
-    opt("city", "参保地"),
-    req("service_date", "结算日期"),
-    req("status", "状态"),
-    req("total", "总费用"),
-    req("excluded", "自费"),
-    req("b_selfpay", "乙类先行自付"),
-    req("remote_prepay", "异地先行自付"),
-    req("eligible", "政策范围内费用"),
-    req("deductible_applied", "起付线"),
-    opt("ratio", "支付比例"),
-    req("fund_pay", "统筹基金支付"),
-    req("cap_cut", "超限额"),
-    req("account_pay", "个人账户支付"),
-    req("cash_pay", "现金支付"),
-    req("payee", "收款方"),
-    opt("deductible_met_after", "本次后起付线累计"),
-    opt("pool_paid_after", "本次后统筹累计支付"),
-    opt("reverses_claim_id", "冲正原流水号"),
-    // Family sharing (POLICY.md §6a): optional, older files lack them.
-    opt("family_account_pay", "个人账户共济支付"),
-    opt("family_payers", "共济授权人支付"),
-];
 
 /// Undo the spreadsheet guard of our own outputs (`'=x` was `=x`).
 fn id(s: &str) -> String {
@@ -55,8 +29,8 @@ fn id(s: &str) -> String {
     }
 }
 
-fn status(s: &str) -> Result<Status, String> {
-    Status::parse(s).ok_or_else(|| format!("`{s}` is not a payment status"))
+fn status(s: &str) -> Result<Status, cell::BadValue> {
+    Status::parse(s).ok_or_else(|| cell::BadValue(format!("`{s}` is not a payment status")))
 }
 
 /// The payments files `--prior` names: a file as given; a directory
@@ -121,25 +95,24 @@ fn manifest_period(path: &Path, sha256: &str) -> Result<Option<Months>, InputErr
     let m = manifest.display();
     let bytes = std::fs::read(&manifest)
         .map_err(|e| refuse(format!("cannot read {m} beside it to check it: {e}")))?;
-    let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let doc = crate::schema::manifest::ManifestDoc::parse(&bytes).map_err(|e| {
         refuse(format!(
             "{m} beside it is not a readable manifest ({e}): cannot check that this file is as its run wrote it; refusing to use it"
         ))
     })?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let entry = json["outputs"]
-        .as_array()
-        .and_then(|a| a.iter().find(|o| o["file"].as_str() == name.as_deref()));
-    let Some(entry) = entry else {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(recorded) = doc.output_sha256(&name) else {
         return Ok(None);
     };
-    let recorded = entry["sha256"].as_str().unwrap_or("");
     if recorded != sha256 {
         return Err(refuse(format!(
             "its SHA-256 is {sha256}, but {m} recorded {recorded}: the file changed after its run wrote it (edited by hand?); refusing to use it"
         )));
     }
-    Ok(json["period"].as_str().and_then(Months::parse))
+    Ok(Months::parse(&doc.period))
 }
 
 /// The payments.csv invariants and the POLICY.md §5 arithmetic on a row's
@@ -309,14 +282,6 @@ pub fn read_prior(
             path: path.clone(),
             period: manifest_period(path, &f.sha256)?,
         });
-        if let Some(c) = f.missing_columns.first() {
-            return Err(InputError::new(
-                path,
-                1,
-                c,
-                "required column is missing from the header".into(),
-            ));
-        }
         let mut rows = f.records();
         while let Some(row) = rows.next_row() {
             let row = row?;

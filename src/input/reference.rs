@@ -2,11 +2,13 @@
 //! year-to-date ledger. Any error here is fatal: a run on a half-read
 //! members file would deny people who are insured.
 
-use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encodings};
+use super::csvsrc::{cell, open, Column, CsvFile, Encodings};
 use super::{InputError, InputFile};
 use crate::core::date::Period;
 use crate::core::model::*;
 use crate::core::reference::{Catalogue, IdMap, Ledger};
+use crate::schema::reference::{CATALOGUE, INSTITUTIONS, MEMBERS, STAYS};
+use crate::schema::LEDGER;
 use std::path::Path;
 
 /// A reference file that was read, and what to warn about.
@@ -25,14 +27,6 @@ pub(super) fn read_all(
     mut each: impl FnMut(&super::csvsrc::Row<'_>) -> Result<(), (String, String)>,
 ) -> Result<(InputFile, Vec<String>), InputError> {
     let f: CsvFile = open(path, schema, encoding.for_file(role, path))?;
-    if let Some(c) = f.missing_columns.first() {
-        return Err(InputError::new(
-            path,
-            1,
-            c,
-            "required column is missing from the header".into(),
-        ));
-    }
     let mut warnings = Vec::new();
     if !f.unknown_columns.is_empty() {
         warnings.push(format!(
@@ -63,20 +57,6 @@ pub(super) fn read_all(
 pub(super) fn at(e: super::csvsrc::CellError) -> (String, String) {
     (e.column.to_string(), e.message)
 }
-
-const MEMBERS: &[Column] = &[
-    req("person_id", "个人编号"),
-    req("city", "参保地"),
-    req("category", "人员类别"),
-    req("account_type", "参保方式"),
-    opt("account_balance", "个人账户余额"),
-    req("benefit_from", "待遇开始日期"),
-    opt("benefit_to", "待遇终止日期"),
-    opt("remote_type", "异地备案类型"),
-    opt("remote_city", "备案就医地"),
-    opt("remote_from", "备案开始日期"),
-    opt("remote_to", "备案结束日期"),
-];
 
 /// Read members.csv. `cities` are the insuring cities with a rule file: a
 /// member of any other city (a typo such as `shiyna`) is an error, since
@@ -174,18 +154,6 @@ pub fn read_members(
     })
 }
 
-const INSTITUTIONS: &[Column] = &[
-    req("institution_id", "机构编码"),
-    opt("name", "机构名称"),
-    req("city", "所在地"),
-    req("kind", "机构类型"),
-    opt("level", "医院等级"),
-    req("outpatient_pooling", "门诊统筹定点"),
-    opt("remote_settlement", "异地联网"),
-    opt("valid_from", "协议开始日期"),
-    opt("valid_to", "协议结束日期"),
-];
-
 pub fn read_institutions(
     path: &Path,
     encoding: &Encodings,
@@ -256,17 +224,6 @@ pub fn read_institutions(
     })
 }
 
-const CATALOGUE: &[Column] = &[
-    req("item_code", "医保编码"),
-    opt("region", "适用地区"),
-    opt("name", "名称"),
-    req("kind", "类别"),
-    req("class", "甲乙类"),
-    opt("b_selfpay_share", "乙类先行自付比例"),
-    opt("special_management", "特殊管理药品"),
-    opt("price_cap", "支付标准"),
-];
-
 pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalogue>, InputError> {
     let mut cat = Catalogue::default();
     let (file, warnings) = read_all(path, ("catalogue", CATALOGUE), encoding, |row| {
@@ -321,13 +278,6 @@ pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalo
     })
 }
 
-const STAYS: &[Column] = &[
-    req("person_id", "个人编号"),
-    req("institution_id", "机构编码"),
-    req("admit_date", "入院日期"),
-    opt("discharge_date", "出院日期"),
-];
-
 pub fn read_stays(
     path: &Path,
     encoding: &Encodings,
@@ -356,15 +306,6 @@ pub fn read_stays(
         warnings,
     })
 }
-
-const LEDGER: &[Column] = &[
-    req("person_id", "个人编号"),
-    req("year", "年度"),
-    req("deductible_met", "起付线累计"),
-    req("pool_paid", "统筹累计支付"),
-    req("claims", "结算次数"),
-    opt("period", "结算期"),
-];
 
 pub fn read_ledger(path: &Path, encoding: &Encodings) -> Result<Loaded<Ledger>, InputError> {
     let mut out = IdMap::default();

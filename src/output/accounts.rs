@@ -13,14 +13,9 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-const HEADER: &[&str] = &[
-    "person_id",
-    "balance_before",
-    "own_use",
-    "family_use",
-    "refunds",
-    "balance_after",
-];
+/// One accounts.csv row: person_id, then balance_before, own_use,
+/// family_use, refunds and balance_after.
+pub type AccountRow = (String, [Decimal; 5]);
 
 /// One account's movements.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,7 +78,7 @@ impl Accounts {
     /// The rows, members only (a grantor no longer in members.csv gets
     /// nothing back, POLICY.md §6a), each checked to balance and to stay at
     /// or above zero; the first that does not is the error.
-    pub fn rows(&self, members: &IdMap<Member>) -> Result<Vec<(String, [Decimal; 5])>, String> {
+    pub fn rows(&self, members: &IdMap<Member>) -> Result<Vec<AccountRow>, String> {
         let mut out = Vec::new();
         for (p, m) in &self.moved {
             let Some(member) = members.get(p) else {
@@ -113,9 +108,9 @@ impl Accounts {
 }
 
 /// Write accounts.csv.
-pub fn write_accounts<W: Write>(w: W, rows: &[(String, [Decimal; 5])]) -> io::Result<()> {
+pub fn write_accounts<W: Write>(w: W, rows: &[AccountRow]) -> io::Result<()> {
     let mut cw = csv_writer(w);
-    cw.write_record(HEADER)?;
+    cw.write_record(crate::schema::outputs::ACCOUNTS_HEADER)?;
     for (p, amounts) in rows {
         let mut rec = vec![text(p).into_owned()];
         rec.extend(amounts.iter().map(|a| crate::core::money::fmt2(*a)));
