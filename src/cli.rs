@@ -191,6 +191,9 @@ pub struct RunArgs {
     pub catalogue: Option<PathBuf>,
     #[arg(long)]
     pub stays: Option<PathBuf>,
+    /// Family sharing bindings (POLICY.md §6a); default <data>/family.csv when present.
+    #[arg(long)]
+    pub family: Option<PathBuf>,
     /// Language of audit details and the printed summary: zh or en.
     #[arg(long, default_value = "zh")]
     pub lang: String,
@@ -314,6 +317,7 @@ impl RunArgs {
             institutions: self.institutions,
             catalogue: self.catalogue,
             stays: self.stays,
+            family: self.family,
             rules: self.rules.or(config.rules).unwrap_or(defaults.rules),
             ledger: self.ledger,
             no_ledger: self.no_ledger,

@@ -124,6 +124,8 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
         catalogue: source(one("catalogue")?),
         stays: optional("stays"),
         ledger: optional("ledger"),
+        // Family sharing (POLICY.md §6a): the run's bindings, if it read any.
+        family: optional("family"),
     };
     let read = read_reference(&sources, book).map_err(input_err)?;
     let prior_paths: Vec<PathBuf> = by_role
@@ -146,7 +148,7 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
     };
     let paths: Vec<PathBuf> = claim_inputs.iter().map(|(p, _)| PathBuf::from(p)).collect();
     let (files, _) = claims::read_claims(&paths, &claim_enc.into()).map_err(input_err)?;
-    let (mut scan, mut lines) = partition::scan(&files, 1, None, &|_| {})
+    let (mut scan, mut lines) = partition::scan(&files, 1, None, &Default::default(), &|_| {})
         .map_err(|e| run_err(format!("reading the claims again: {e}")))?;
     let pending = lines
         .take(0)

@@ -7,6 +7,7 @@
 
 pub mod claims;
 pub mod csvsrc;
+pub mod family;
 pub mod prior;
 pub mod reference;
 pub mod rule_files;

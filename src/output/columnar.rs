@@ -53,6 +53,8 @@ const PAYMENTS: &[(&str, Kind)] = &[
     ("reverses_claim_id", Kind::Text),
     ("category", Kind::Text),
     ("institution_level", Kind::Text),
+    ("family_account_pay", Kind::Decimal(2)),
+    ("family_payers", Kind::Text),
 ];
 
 const AUDIT: &[(&str, Kind)] = &[

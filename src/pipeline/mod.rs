@@ -19,6 +19,7 @@ pub(crate) mod write;
 use crate::core::adjudicate::Context;
 use crate::input::csvsrc::CsvFile;
 use crate::input::Ledger;
+use crate::output::accounts::Accounts;
 use crate::output::{Leads, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError, RunReport};
@@ -61,6 +62,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         progress,
     )?;
     let (tally, mut summary, leads) = (decided.tally, decided.summary, decided.leads);
+    let accounts = reconcile::accounts(&decided.accounts, &inputs.reference)?;
     timings.adjudicate = decided.adjudicate;
     timings.write = decided.write;
     let mut rejects = std::mem::take(&mut scanned.rejects);
@@ -90,6 +92,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         ledger: &inputs.ledger,
         summary: &summary,
         leads: &leads,
+        accounts: accounts.as_deref(),
         institutions: &inputs.reference.institutions,
     };
     write::month(&mut out, &month, progress)?;
@@ -142,6 +145,8 @@ struct Decided {
     tally: Tally,
     summary: Summary,
     leads: Leads,
+    /// Each personal account's movements (POLICY.md §6a), for accounts.csv.
+    accounts: Accounts,
     /// The output directory, once payments.csv and audit.csv are in it
     /// (a month of one partition writes them straight away).
     out: Option<write::Outputs>,
@@ -189,6 +194,7 @@ fn partitions(
             .summary
             .merge(Summary::of(&decisions, &[], period.first_day()));
         decided.leads.merge(Leads::of(&decisions));
+        decided.accounts.merge(Accounts::of(&decisions));
         decided.adjudicate += t1.elapsed();
 
         let t2 = Instant::now();

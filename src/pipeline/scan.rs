@@ -59,8 +59,12 @@ pub fn scan(
     };
     // Counted in bytes, not files: a month is often one large file.
     progress.stage("reading", input_bytes);
+    // Family sharing (POLICY.md §6a): partitions keep account groups whole.
     let (mut scan, mut lines) =
-        partition::scan(files, parts, area, &|n| progress.inc(n)).map_err(spill_err)?;
+        partition::scan(files, parts, area, &inputs.reference.family, &|n| {
+            progress.inc(n)
+        })
+        .map_err(spill_err)?;
     warnings.append(&mut scan.warnings);
     let Some(period) = claims::period_of(cfg.period, &scan) else {
         return Err(RunError::Usage(

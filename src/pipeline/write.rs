@@ -7,6 +7,7 @@ use crate::core::adjudicate::ClaimDecision;
 use crate::core::date::Months;
 use crate::core::model::{Institution, LedgerEntry};
 use crate::input::{IdMap, Ledger, Reference, Reject};
+use crate::output::accounts::AccountRow;
 use crate::output::merge::PartWriter;
 use crate::output::staging::{Staging, StagingError, Written};
 use crate::output::{self, Leads, Summary};
@@ -213,10 +214,13 @@ pub struct Month<'a> {
     pub ledger: &'a Ledger,
     pub summary: &'a Summary,
     pub leads: &'a Leads,
+    /// accounts.csv's rows, when it is written (POLICY.md §6a).
+    pub accounts: Option<&'a [AccountRow]>,
     pub institutions: &'a IdMap<Institution>,
 }
 
-/// Write rejects, ledger, summary (CSV and JSON), settlement and leads.
+/// Write rejects, ledger, summary (CSV and JSON), settlement, leads and
+/// accounts.
 pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<(), RunError> {
     let mut ledger_out: Vec<&LedgerEntry> = m.ledger.rows.values().flatten().collect();
     ledger_out.par_sort_unstable_by(|a, b| (&a.person_id, a.year).cmp(&(&b.person_id, b.year)));
@@ -232,6 +236,11 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
     write("summary.csv", &|w| m.summary.write_csv(w))?;
     write("settlement.csv", &|w| m.summary.write_settlement(w))?;
     write("leads.csv", &|w| m.leads.write_csv(w, m.institutions))?;
+    if let Some(rows) = m.accounts {
+        write("accounts.csv", &|w| {
+            output::accounts::write_accounts(w, rows)
+        })?;
+    }
     write("summary.json", &|w| {
         let mut doc = m.summary.to_doc(&m.period.to_string());
         doc.flags = Some(m.leads.totals());

@@ -592,9 +592,9 @@ fn printed_summary_in_chinese_names_cities_and_warns_once_per_city_about_provisi
     assert!(
         provisional
             .iter()
-            .any(|l| l.contains("十堰市 (shiyan): 本期结算用到 6 项暂定参数")
+            .any(|l| l.contains("十堰市 (shiyan): 本期结算用到 7 项暂定参数")
                 && l.contains("tongchou rules show shiyan")
-                && l.contains("provisional_acknowledged = 6")),
+                && l.contains("provisional_acknowledged = 7")),
         "{err}"
     );
 
@@ -608,7 +608,7 @@ fn printed_summary_in_chinese_names_cities_and_warns_once_per_city_about_provisi
             1,
         )
     };
-    wd.write("samples/rules/shiyan.toml", ack(6));
+    wd.write("samples/rules/shiyan.toml", ack(7));
     let run = wd.run(&["run", "--no-ledger", "--out", "ack"]);
     run.expect_code(0);
     assert!(!run.stderr().contains("shiyan"), "{}", run.stderr());
@@ -624,11 +624,11 @@ fn printed_summary_in_chinese_names_cities_and_warns_once_per_city_about_provisi
     assert!(m["warnings"].as_array().expect("warnings").iter().any(|w| w
         .as_str()
         .is_some_and(|w| w.starts_with("shiyan: provisional parameters used"))));
-    wd.write("samples/rules/shiyan.toml", ack(5));
+    wd.write("samples/rules/shiyan.toml", ack(6));
     let run = wd.run(&["run", "--no-ledger", "--out", "stale", "--lang", "en"]);
     run.expect_code(0);
     assert!(
-        run.stderr().contains("shiyan: provisional parameters used: 6 (the sources are silent; supply the official figures); see `tongchou rules show shiyan`"),
+        run.stderr().contains("shiyan: provisional parameters used: 7 (the sources are silent; supply the official figures); see `tongchou rules show shiyan`"),
         "{}",
         run.stderr()
     );

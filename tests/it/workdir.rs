@@ -99,6 +99,7 @@ pub const OUTPUTS: &[&str] = &[
     "settlement.csv",
     "summary.json",
     "leads.csv",
+    "accounts.csv",
 ];
 
 /// The files made for people to open (a workbook, a page): compared as
