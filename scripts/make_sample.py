@@ -280,3 +280,49 @@ write(os.path.join(ROOT, "catalogue.csv"),
       [c[:8] for c in CATALOGUE])
 write(os.path.join(ROOT, "stays.csv"), ["person_id", "institution_id", "admit_date", "discharge_date"], STAYS)
 print("%d claim lines in %d claims" % (len(claims), len({c['claim_id'] for c in claims})), file=sys.stderr)
+
+# ---- The same month in the national platform's layout (samples/platform) ----
+# One settlement row per claim (settlements/) and one fee row per line
+# (fee_details/), joined on setl_id; the reference files are the same.
+# A run on it gives the same payments, ledger and audit findings.
+PROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples", "platform")
+for sub in ("settlements", "fee_details"):
+    os.makedirs(os.path.join(PROOT, sub), exist_ok=True)
+KIND = {i[0]: i[3] for i in INSTITUTIONS}
+def med_type(c):
+    v = c["visit_type"]
+    if v == "general":
+        return "41" if KIND.get(c["institution_id"]) == "pharmacy" else "11"
+    # two_diseases and dual_channel have local codes only (the rule files' [codes]).
+    return {"emergency": "13", "chronic": "14", "maternity": "51",
+            "two_diseases": "9901", "dual_channel": "9902"}[v]
+SETL_COLS = ["setl_id", "psn_no", "fixmedins_code", "setl_time", "med_type", "insutype", "medfee_sumamt",
+             "prescriber_id", "settlement_mode", "submitted_date", "exclusion", "reverses_claim_id"]
+SETL_ZH = ["结算ID", "人员编号", "定点医药机构编号", "结算时间", "医疗类别", "险种类型", "医疗费总额",
+           "开方机构编码", "结算方式", "申报日期", "除外情形", "冲正原流水号"]
+FEE_COLS = ["setl_id", "feedetl_sn", "hilist_code", "hilist_name", "cnt", "pric", "det_item_fee_sumamt", "rxno", "prd_days"]
+FEE_ZH = ["结算ID", "费用明细流水号", "医保目录编码", "医保目录名称", "数量", "单价", "明细项目费用总额", "处方号", "周期天数"]
+for city, rows in groups.items():
+    setls, fees, seen = [], [], {}
+    for c in rows:
+        cid = c["claim_id"]
+        if cid not in seen:
+            seen[cid] = len(setls)
+            setls.append([cid, c["person_id"], c["institution_id"], c["service_time"], med_type(c), "310", 0,
+                          "", c["settlement_mode"], c["submitted_date"], c["exclusion"], c["reverses_claim_id"]])
+        s = setls[seen[cid]]
+        s[6] += round(float(c["amount"]) * 100)
+        if not s[7] and c["prescriber_id"]:
+            s[7] = c["prescriber_id"]
+        # Supply days written as the platform does (7.00) in one file.
+        days = str(c["supply_days"]) + (".00" if city == "ezhou" and c["supply_days"] != "" else "")
+        fees.append([cid, c["line_no"], c["item_code"], c["item_name"], c["quantity"], c["unit_price"], c["amount"],
+                     c["prescription_id"], days])
+    for s in setls:
+        s[6] = "%d.%02d" % divmod(s[6], 100) if s[6] >= 0 else "-%d.%02d" % divmod(-s[6], 100)
+    zh = city == "ezhou"
+    write(os.path.join(PROOT, "settlements", city + "_2024-03.csv"), SETL_ZH if zh else SETL_COLS, setls, bom=zh)
+    write(os.path.join(PROOT, "fee_details", city + "_2024-03.csv"), FEE_ZH if zh else FEE_COLS, fees, bom=zh)
+import shutil
+for name in ("members.csv", "institutions.csv", "catalogue.csv", "stays.csv"):
+    shutil.copyfile(os.path.join(ROOT, name), os.path.join(PROOT, name))

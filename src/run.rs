@@ -211,15 +211,32 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         check_ledger(cfg, &ledger, months)?;
     }
 
-    let (claim_paths, skipped_in_claims_dir) = claim_paths(cfg)?;
+    // Hook (platform layout): settlements/ and fee_details/ may stand
+    // beside or instead of claims/.
+    let platform_here = cfg.claims.is_empty() && input::platform::present(&cfg.data);
+    let (claim_paths, skipped_in_claims_dir) = if platform_here && !cfg.data.join("claims").exists()
+    {
+        (Vec::new(), Vec::new())
+    } else {
+        claim_paths(cfg)?
+    };
     if !skipped_in_claims_dir.is_empty() {
         warnings.push(format!(
             "not read from the claims directory (only *.csv files are claim files; sub-folders are not searched): {}",
             skipped_in_claims_dir.join(", ")
         ));
     }
-    let (files, claim_warnings) = claims::read_claims(&claim_paths, &cfg.encoding)?;
+    let (mut files, claim_warnings) = claims::read_claims(&claim_paths, &cfg.encoding)?;
     warnings.extend(claim_warnings);
+    // Hook (platform layout): its fee lines join the claim files.
+    let mut platform = None;
+    if platform_here {
+        let codes = input::platform::read_codes(&cfg.rules)?;
+        let mut p = input::platform::read(&cfg.data, &codes, &reference, &cfg.encoding)?;
+        warnings.append(&mut p.warnings);
+        files.append(&mut p.files);
+        platform = Some(p);
+    }
     // The month is adjudicated at once when it fits the memory budget,
     // else partition by partition (see `partition`).
     let input_bytes: u64 = files.iter().map(|f| f.bytes).sum();
@@ -243,6 +260,10 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     };
     let (mut scan, mut lines) = partition::scan(&files, parts, area).map_err(spill_err)?;
     warnings.append(&mut scan.warnings);
+    // Hook (platform layout): the settlements it held back.
+    if let Some(p) = &mut platform {
+        p.add_held(&mut scan);
+    }
     progress.inc(files.len() as u64);
     let Some(period) = claims::period_of(cfg.period, &scan) else {
         return Err(RunError::Usage(
@@ -373,6 +394,10 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         // a run: let it happen off the main path.
         drop(ordered);
         freeing = Some(std::thread::spawn(move || drop((decisions, grouped))));
+    }
+    // Hook (platform layout): rejects show the platform's rows.
+    if let Some(p) = &platform {
+        p.finish_rejects(&mut rejects);
     }
     claims::tally_rejects(&mut scan.files, &mut rejects);
     if cfg.strict && !rejects.is_empty() {

@@ -223,6 +223,8 @@ pub struct CsvFile {
     /// Record fields whose invisible edge characters are counted: the id
     /// columns and the first field (where a mid-file BOM lands).
     counted: Vec<usize>,
+    /// Unit prices may carry up to 6 decimals (the platform layout's `pric`).
+    fine_prices: bool,
 }
 
 /// Where a file's text comes from.
@@ -491,7 +493,41 @@ fn with_header(
         encoding,
         lossy,
         counted,
+        fine_prices: false,
     })
+}
+
+impl CsvFile {
+    /// A file made in memory from `text`, standing for the file at `path`
+    /// (whose size, hash and encoding it keeps): the platform layout's fee
+    /// lines rewritten as claim lines, whose unit prices may carry up to 6
+    /// decimals (see `platform`).
+    pub(crate) fn from_text(
+        path: &Path,
+        schema: &'static [Column],
+        text: String,
+        bytes: u64,
+        sha256: String,
+        encoding: &'static str,
+    ) -> Result<CsvFile, InputError> {
+        let header = header_of(path, text.as_bytes())?;
+        let mut f = with_header(
+            path,
+            schema,
+            &header,
+            Body::Text(text),
+            bytes,
+            sha256,
+            (encoding, false),
+        )?;
+        f.fine_prices = true;
+        Ok(f)
+    }
+
+    /// Whether the header has schema column `k`.
+    pub(crate) fn has_column(&self, k: usize) -> bool {
+        self.index.get(k).is_some_and(Option::is_some)
+    }
 }
 
 /// SHA-256 of some bytes, lower-case hex (the manifest's file hashes).
@@ -824,6 +860,11 @@ pub fn stripped_warning(path: &Path, n: u64) -> Option<String> {
 impl<'r> Row<'r> {
     /// The record as written, without its line end. Only error paths need
     /// it, so it is not checked as text for every line.
+    /// Unit prices may carry up to 6 decimals (see [`CsvFile::from_text`]).
+    pub(crate) fn fine_prices(&self) -> bool {
+        self.file.fine_prices
+    }
+
     pub fn raw(&self) -> &'r str {
         std::str::from_utf8(self.raw_bytes)
             .unwrap_or("")
@@ -990,6 +1031,17 @@ pub mod cell {
 
     pub fn money(s: &str) -> Result<Decimal, String> {
         parse_money(s).map_err(|e| format!("`{s}` is not an amount in yuan: {e}"))
+    }
+
+    /// A unit price of the platform layout (`pric`): up to 6 decimals.
+    pub fn fine_price(s: &str) -> Result<Decimal, String> {
+        match parse_decimal(s) {
+            Ok(d) if d.scale() <= 6 => Ok(d),
+            Ok(_) => Err(format!(
+                "`{s}` is not a price in yuan: more than 6 decimals"
+            )),
+            Err(e) => Err(format!("`{s}` is not a price in yuan: {e}")),
+        }
     }
 
     pub fn decimal(s: &str) -> Result<Decimal, String> {

@@ -7,6 +7,7 @@
 
 pub mod claims;
 pub mod csvsrc;
+pub mod platform;
 pub mod prior;
 pub mod reference;
 pub(crate) mod spill;

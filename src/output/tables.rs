@@ -237,7 +237,11 @@ fn audit_rows(
             cw.write_field(text(&d.claim_id).as_bytes())?;
             scratch.clear();
             if let Some(n) = f.line_no {
-                scratch.push_str(itoa::Buffer::new().format(n));
+                // Hook (platform layout): a line is named by its feedetl_sn.
+                match crate::input::platform::line_key(&d.claim_id, n) {
+                    Some(k) => scratch.push_str(k),
+                    None => scratch.push_str(itoa::Buffer::new().format(n)),
+                }
             }
             cw.write_field(scratch.as_bytes())?;
             cw.write_field(text(&d.person_id).as_bytes())?;

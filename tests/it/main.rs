@@ -26,6 +26,7 @@ mod invariants;
 mod months;
 mod own_files;
 mod paid_once;
+mod platform;
 mod policy;
 mod rule_files;
 mod spill;

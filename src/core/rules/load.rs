@@ -139,6 +139,8 @@ pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
         };
         versions.push(read_version(&mut Table::new(&cx, "", t, v.span()))?);
     }
+    // Hook (platform layout): `[codes]` is read by `input::platform`.
+    top.taken.insert("codes".into());
     top.finish()?;
     if versions.is_empty() {
         return Err(cx.error(
