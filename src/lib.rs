@@ -5,6 +5,7 @@
 //! readers ([`input`]) and writers ([`output`]); [`run`] joins them for one
 //! period.
 
+pub mod clearing;
 pub mod cli;
 pub mod compare;
 pub mod core;

@@ -305,6 +305,7 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let mut tally = Tally::default();
     let mut summary = Summary::default();
     let mut leads = Leads::default();
+    let mut clearing = crate::clearing::Clearing::default();
     let mut parts_written: Vec<(PathBuf, PathBuf)> = Vec::new();
     let (mut t_adjudicate, mut t_write) = (Duration::ZERO, Duration::ZERO);
     let lines_read: u64 = scan.files.iter().map(|f| f.lines).sum();
@@ -347,6 +348,10 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
                 ledger.rows.insert(first.person_id.clone(), o.ledger);
             }
             decisions.extend(o.decisions);
+        }
+        // Hook (clearing, POLICY §10): compare with what was declared.
+        if let Some(p) = &platform {
+            clearing.compare(&mut decisions, &p.declared, cfg.lang == Lang::En);
         }
         tally.add(&grouped, &decisions)?;
         tally.note(&decisions, period);
@@ -453,9 +458,18 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         write("leads.csv", &|w| {
             leads.write_csv(w, &reference.institutions)
         })?;
+        // Hook (clearing): clearing.csv when any settlement declared hifp_pay.
+        if !clearing.rows.is_empty() {
+            write("clearing.csv", &|w| {
+                clearing.write_csv(w, &reference.institutions)
+            })?;
+        }
         write("summary.json", &|w| {
             let mut json = summary.to_json(&period.to_string());
             json["flags"] = leads.totals_json();
+            if !clearing.rows.is_empty() {
+                json["clearing"] = clearing.to_json();
+            }
             serde_json::to_writer_pretty(&mut *w, &json)?;
             w.write_all(b"\n")
         })?;
@@ -510,7 +524,13 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         claims: tally.claims as usize,
         lines_quarantined: rejects.len(),
         warnings,
-        summary: what_if_lines(cfg) + &summary.render(cfg.lang),
+        summary: what_if_lines(cfg)
+            + &summary.render(cfg.lang)
+            + &if clearing.rows.is_empty() {
+                String::new()
+            } else {
+                clearing.print(cfg.lang == Lang::En)
+            },
     };
     drop(ledger_out);
     std::thread::spawn(move || drop((rejects, reference, prior, summary, ledger, files)));

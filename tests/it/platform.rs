@@ -309,3 +309,186 @@ fn a_line_the_claims_reader_refuses_takes_its_settlement_along() {
         "{raw}"
     );
 }
+
+// ---------------------------------------------------------------------
+// Clearing (POLICY §10), computed by hand.
+//
+// One Shiyan employed member with 1000.00 in the account, one level-2
+// hospital. A 1000.00 class-A claim: deductible 500.00, fund_pay =
+// (1000 − 500) × 0.65 = 325.00, account_pay 675.00, cash 0.00.
+
+const CLEARING_SETL: &str = "setl_id,psn_no,fixmedins_code,setl_time,med_type,insutype,medfee_sumamt,hifp_pay,acct_pay,reverses_claim_id\n";
+const CLEARING_FEES: &str = "setl_id,feedetl_sn,hilist_code,cnt,pric,det_item_fee_sumamt\n";
+
+fn clearing_month(wd: &Workdir, dir: &str, settlements: &str, fees: &str) {
+    wd.write(
+        &format!("{dir}/members.csv"),
+        "person_id,city,category,account_type,account_balance,benefit_from\n\
+         CL001,shiyan,employed,with_account,1000.00,2015-01-01\n",
+    );
+    wd.write(
+        &format!("{dir}/institutions.csv"),
+        "institution_id,name,city,kind,level,outpatient_pooling\n\
+         SY-H2,郧阳区人民医院,shiyan,hospital,2,true\n",
+    );
+    wd.write(
+        &format!("{dir}/catalogue.csv"),
+        "item_code,region,name,kind,class\nS001,,诊查费,service,A\n",
+    );
+    wd.write(
+        &format!("{dir}/settlements/s.csv"),
+        format!("{CLEARING_SETL}{settlements}"),
+    );
+    wd.write(
+        &format!("{dir}/fee_details/f.csv"),
+        format!("{CLEARING_FEES}{fees}"),
+    );
+}
+
+fn clear(settlements: &str, fees: &str) -> Workdir {
+    let wd = Workdir::new().with_sample();
+    clearing_month(&wd, "d", settlements, fees);
+    wd.run(&[
+        "run", "--data", "d", "--no-ledger", "--period", "2024-03", "--out", "o", "--lang", "en",
+    ])
+    .expect_code(0);
+    wd
+}
+
+/// The DECLARED_MISMATCH rows of audit.csv: (claim, severity, amount, detail).
+fn mismatches(wd: &Workdir, out: &str) -> Vec<(String, String, String, String)> {
+    let mut r = csv::Reader::from_path(wd.join(&format!("{out}/audit.csv"))).expect("audit.csv");
+    r.records()
+        .map(|x| x.expect("an audit row"))
+        .filter(|x| &x[4] == "DECLARED_MISMATCH")
+        .map(|x| (x[0].to_string(), x[5].to_string(), x[6].to_string(), x[7].to_string()))
+        .collect()
+}
+
+/// clearing.csv without its header.
+fn clearing_rows(wd: &Workdir, out: &str) -> Vec<String> {
+    wd.read(&format!("{out}/clearing.csv"))
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn clearing_an_over_declared_claim_proposes_a_deduction() {
+    let wd = clear(
+        "C-OVER,CL001,SY-H2,2024-03-02 09:00:00,11,310,1000.00,400.00,675.00,\n",
+        "C-OVER,1,S001,1,1000.00,1000.00\n",
+    );
+    let m = mismatches(&wd, "o");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!((m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()), ("C-OVER", "adjust", "75.00"));
+    assert!(m[0].3.contains("hifp_pay 400.00 declared, fund_pay 325.00 adjudicated"), "{}", m[0].3);
+    assert!(!m[0].3.contains("acct_pay"), "{}", m[0].3);
+    // The payment row is what the rules allow, and the finding no reason.
+    let pay = wd.read("o/payments.csv");
+    assert!(pay.contains(",325.00,0.00,675.00,0.00,institution,500.00,325.00,DEDUCTIBLE,"), "{pay}");
+    assert_eq!(
+        clearing_rows(&wd, "o"),
+        ["SY-H2,郧阳区人民医院,shiyan,1,400.00,325.00,75.00,0.00,675.00,675.00,1"]
+    );
+    let json = wd.read("o/summary.json");
+    assert!(json.contains("\"deduction\": \"75.00\""), "{json}");
+}
+
+#[test]
+fn clearing_an_under_declared_claim_shows_a_shortfall() {
+    let wd = clear(
+        "C-UNDER,CL001,SY-H2,2024-03-02 09:00:00,11,310,1000.00,300.00,,\n",
+        "C-UNDER,1,S001,1,1000.00,1000.00\n",
+    );
+    let m = mismatches(&wd, "o");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!((m[0].1.as_str(), m[0].2.as_str()), ("info", "-25.00"));
+    assert_eq!(
+        clearing_rows(&wd, "o"),
+        ["SY-H2,郧阳区人民医院,shiyan,1,300.00,325.00,0.00,25.00,0.00,675.00,1"]
+    );
+}
+
+#[test]
+fn clearing_an_account_only_difference_is_info() {
+    let wd = clear(
+        "C-ACCT,CL001,SY-H2,2024-03-02 09:00:00,11,310,1000.00,325.00,600.00,\n",
+        "C-ACCT,1,S001,1,1000.00,1000.00\n",
+    );
+    let m = mismatches(&wd, "o");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!((m[0].1.as_str(), m[0].2.as_str()), ("info", "0.00"));
+    assert!(m[0].3.contains("acct_pay 600.00 declared, account_pay 675.00 adjudicated"), "{}", m[0].3);
+    assert!(!m[0].3.contains("hifp_pay"), "{}", m[0].3);
+    assert_eq!(
+        clearing_rows(&wd, "o"),
+        ["SY-H2,郧阳区人民医院,shiyan,1,325.00,325.00,0.00,0.00,600.00,675.00,1"]
+    );
+}
+
+#[test]
+fn clearing_a_cancelled_pair_that_nets_to_zero_matches() {
+    let wd = clear(
+        "C-A,CL001,SY-H2,2024-03-02 09:00:00,11,310,1000.00,325.00,675.00,\n\
+         C-R,CL001,SY-H2,2024-03-03 09:00:00,11,310,-1000.00,-325.00,-675.00,C-A\n",
+        "C-A,1,S001,1,1000.00,1000.00\nC-R,1,S001,-1,1000.00,-1000.00\n",
+    );
+    assert_eq!(mismatches(&wd, "o"), []);
+    // Both claims count, in the reversal's row; they net to nothing.
+    assert_eq!(
+        clearing_rows(&wd, "o"),
+        ["SY-H2,郧阳区人民医院,shiyan,2,0.00,0.00,0.00,0.00,0.00,0.00,0"]
+    );
+}
+
+#[test]
+fn clearing_a_cancelled_pair_that_does_not_net_is_found_on_the_reversal() {
+    let wd = clear(
+        "C-A,CL001,SY-H2,2024-03-02 09:00:00,11,310,1000.00,325.00,,\n\
+         C-R,CL001,SY-H2,2024-03-03 09:00:00,11,310,-1000.00,-300.00,,C-A\n",
+        "C-A,1,S001,1,1000.00,1000.00\nC-R,1,S001,-1,1000.00,-1000.00\n",
+    );
+    let m = mismatches(&wd, "o");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!((m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()), ("C-R", "adjust", "25.00"));
+    assert!(m[0].3.contains("hifp_pay 25.00 declared, fund_pay 0.00 adjudicated"), "{}", m[0].3);
+    assert_eq!(
+        clearing_rows(&wd, "o"),
+        ["SY-H2,郧阳区人民医院,shiyan,2,25.00,0.00,25.00,0.00,0.00,0.00,1"]
+    );
+}
+
+#[test]
+fn clearing_a_reversal_of_last_months_claim_compares_negated_amounts() {
+    let wd = Workdir::new().with_sample();
+    clearing_month(
+        &wd,
+        "feb",
+        "C-FEB,CL001,SY-H2,2024-02-10 09:00:00,11,310,1000.00,,,\n",
+        "C-FEB,1,S001,1,1000.00,1000.00\n",
+    );
+    wd.run(&["run", "--data", "feb", "--no-ledger", "--period", "2024-02", "--out", "o2", "--quiet"])
+        .expect_code(0);
+    // March cancels it; the institution declares −300.00 of fund money
+    // where the reversal takes back −325.00: 25.00 too much settled.
+    clearing_month(
+        &wd,
+        "mar",
+        "C-RV,CL001,SY-H2,2024-03-05 09:00:00,11,310,-1000.00,-300.00,-675.00,C-FEB\n",
+        "C-RV,1,S001,-1,1000.00,-1000.00\n",
+    );
+    wd.run(&[
+        "run", "--data", "mar", "--ledger", "o2/ledger.csv", "--prior", "o2/payments.csv",
+        "--period", "2024-03", "--out", "o3", "--lang", "en", "--quiet",
+    ])
+    .expect_code(0);
+    let m = mismatches(&wd, "o3");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!((m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()), ("C-RV", "adjust", "25.00"));
+    assert_eq!(
+        clearing_rows(&wd, "o3"),
+        ["SY-H2,郧阳区人民医院,shiyan,1,-300.00,-325.00,25.00,0.00,-675.00,-675.00,1"]
+    );
+}
