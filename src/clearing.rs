@@ -9,10 +9,10 @@
 //! audit proposes and the shortfall the fund owes.
 
 use crate::core::adjudicate::{ClaimDecision, Finding, RuleId, Severity, Status};
+use crate::core::model::Institution;
 use crate::core::money::fmt2;
 use crate::input::platform::Declared;
 use crate::input::IdMap;
-use crate::core::model::Institution;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -141,7 +141,11 @@ impl Clearing {
                     let a = sum_row(column);
                     if v != a {
                         differing.push(if english {
-                            format!("{field} {} declared, {column} {} adjudicated", fmt2(v), fmt2(a))
+                            format!(
+                                "{field} {} declared, {column} {} adjudicated",
+                                fmt2(v),
+                                fmt2(a)
+                            )
                         } else {
                             format!("申报 {field} {}, 核定 {column} {}", fmt2(v), fmt2(a))
                         });
@@ -161,10 +165,9 @@ impl Clearing {
                     Severity::Info
                 };
                 let pair = match other {
-                    Some(o) if english => format!(
-                        " (with cancelled claim {}, as one)",
-                        decisions[o].claim_id
-                    ),
+                    Some(o) if english => {
+                        format!(" (with cancelled claim {}, as one)", decisions[o].claim_id)
+                    }
                     Some(o) => format!("(与被冲正的 {} 合并比较)", decisions[o].claim_id),
                     None => String::new(),
                 };
@@ -240,7 +243,10 @@ impl Clearing {
                     r.adjudicated_fund, r.declared_fund, r.deduction, r.shortfall
                 )));
             }
-            let name = institutions.get(inst).map(|i| i.name.as_str()).unwrap_or("");
+            let name = institutions
+                .get(inst)
+                .map(|i| i.name.as_str())
+                .unwrap_or("");
             out.write_record([
                 inst.as_str(),
                 name,
@@ -278,6 +284,60 @@ impl Clearing {
             by_city.insert(c.to_string(), row(r));
         }
         serde_json::json!({ "by_city": by_city, "total": row(&total) })
+    }
+
+    /// summary.csv with the clearing figures as optional columns: each
+    /// institution row gets its (institution, city) row, each city row its
+    /// city's, the total row the total.
+    pub fn extend_summary_csv(&self, text: &[u8]) -> io::Result<Vec<u8>> {
+        let (cities, total) = self.by_city();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text);
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        for (i, rec) in rdr.records().enumerate() {
+            let rec = rec.map_err(io::Error::other)?;
+            let mut fields: Vec<String> = rec.iter().map(str::to_string).collect();
+            if i == 0 {
+                fields.extend(
+                    [
+                        "clearing_claims",
+                        "declared_fund",
+                        "adjudicated_fund",
+                        "deduction",
+                        "shortfall",
+                        "declared_account",
+                        "adjudicated_account",
+                        "mismatched_claims",
+                    ]
+                    .map(String::from),
+                );
+            } else {
+                let (scope, city, inst) = (&rec[0], &rec[1], &rec[2]);
+                let row = match scope {
+                    "institution" => self.rows.get(&(inst.to_string(), city.to_string())),
+                    "city" => cities.get(city),
+                    "total" => Some(&total),
+                    _ => None,
+                };
+                let r = row.cloned().unwrap_or_default();
+                fields.extend([
+                    r.claims.to_string(),
+                    fmt2(r.declared_fund),
+                    fmt2(r.adjudicated_fund),
+                    fmt2(r.deduction),
+                    fmt2(r.shortfall),
+                    fmt2(r.declared_account),
+                    fmt2(r.adjudicated_account),
+                    r.mismatched_claims.to_string(),
+                ]);
+            }
+            out.write_record(&fields)?;
+        }
+        out.into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))
     }
 
     /// The lines the printed summary adds.

@@ -453,7 +453,15 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         write("ledger.csv", &|w| {
             output::write_ledger(w, &ledger_out, period.last)
         })?;
-        write("summary.csv", &|w| summary.write_csv(w))?;
+        write("summary.csv", &|w| {
+            // Hook (clearing): its figures as optional columns.
+            if clearing.rows.is_empty() {
+                return summary.write_csv(w);
+            }
+            let mut text = Vec::new();
+            summary.write_csv(&mut text)?;
+            w.write_all(&clearing.extend_summary_csv(&text)?)
+        })?;
         write("settlement.csv", &|w| summary.write_settlement(w))?;
         write("leads.csv", &|w| {
             leads.write_csv(w, &reference.institutions)

@@ -349,7 +349,16 @@ fn clear(settlements: &str, fees: &str) -> Workdir {
     let wd = Workdir::new().with_sample();
     clearing_month(&wd, "d", settlements, fees);
     wd.run(&[
-        "run", "--data", "d", "--no-ledger", "--period", "2024-03", "--out", "o", "--lang", "en",
+        "run",
+        "--data",
+        "d",
+        "--no-ledger",
+        "--period",
+        "2024-03",
+        "--out",
+        "o",
+        "--lang",
+        "en",
     ])
     .expect_code(0);
     wd
@@ -361,7 +370,14 @@ fn mismatches(wd: &Workdir, out: &str) -> Vec<(String, String, String, String)> 
     r.records()
         .map(|x| x.expect("an audit row"))
         .filter(|x| &x[4] == "DECLARED_MISMATCH")
-        .map(|x| (x[0].to_string(), x[5].to_string(), x[6].to_string(), x[7].to_string()))
+        .map(|x| {
+            (
+                x[0].to_string(),
+                x[5].to_string(),
+                x[6].to_string(),
+                x[7].to_string(),
+            )
+        })
         .collect()
 }
 
@@ -382,18 +398,42 @@ fn clearing_an_over_declared_claim_proposes_a_deduction() {
     );
     let m = mismatches(&wd, "o");
     assert_eq!(m.len(), 1, "{m:?}");
-    assert_eq!((m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()), ("C-OVER", "adjust", "75.00"));
-    assert!(m[0].3.contains("hifp_pay 400.00 declared, fund_pay 325.00 adjudicated"), "{}", m[0].3);
+    assert_eq!(
+        (m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()),
+        ("C-OVER", "adjust", "75.00")
+    );
+    assert!(
+        m[0].3
+            .contains("hifp_pay 400.00 declared, fund_pay 325.00 adjudicated"),
+        "{}",
+        m[0].3
+    );
     assert!(!m[0].3.contains("acct_pay"), "{}", m[0].3);
     // The payment row is what the rules allow, and the finding no reason.
     let pay = wd.read("o/payments.csv");
-    assert!(pay.contains(",325.00,0.00,675.00,0.00,institution,500.00,325.00,DEDUCTIBLE,"), "{pay}");
+    assert!(
+        pay.contains(",325.00,0.00,675.00,0.00,institution,500.00,325.00,DEDUCTIBLE,"),
+        "{pay}"
+    );
     assert_eq!(
         clearing_rows(&wd, "o"),
         ["SY-H2,郧阳区人民医院,shiyan,1,400.00,325.00,75.00,0.00,675.00,675.00,1"]
     );
     let json = wd.read("o/summary.json");
     assert!(json.contains("\"deduction\": \"75.00\""), "{json}");
+    // summary.csv: the same figures as optional columns, per institution,
+    // city and in total.
+    let summary = wd.read("o/summary.csv");
+    let mut lines = summary.lines();
+    assert!(lines.next().is_some_and(|h| h.ends_with(
+        ",clearing_claims,declared_fund,adjudicated_fund,deduction,shortfall,declared_account,adjudicated_account,mismatched_claims"
+    )));
+    for l in lines {
+        assert!(
+            l.ends_with(",1,400.00,325.00,75.00,0.00,675.00,675.00,1"),
+            "{l}"
+        );
+    }
 }
 
 #[test]
@@ -420,7 +460,12 @@ fn clearing_an_account_only_difference_is_info() {
     let m = mismatches(&wd, "o");
     assert_eq!(m.len(), 1, "{m:?}");
     assert_eq!((m[0].1.as_str(), m[0].2.as_str()), ("info", "0.00"));
-    assert!(m[0].3.contains("acct_pay 600.00 declared, account_pay 675.00 adjudicated"), "{}", m[0].3);
+    assert!(
+        m[0].3
+            .contains("acct_pay 600.00 declared, account_pay 675.00 adjudicated"),
+        "{}",
+        m[0].3
+    );
     assert!(!m[0].3.contains("hifp_pay"), "{}", m[0].3);
     assert_eq!(
         clearing_rows(&wd, "o"),
@@ -452,8 +497,16 @@ fn clearing_a_cancelled_pair_that_does_not_net_is_found_on_the_reversal() {
     );
     let m = mismatches(&wd, "o");
     assert_eq!(m.len(), 1, "{m:?}");
-    assert_eq!((m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()), ("C-R", "adjust", "25.00"));
-    assert!(m[0].3.contains("hifp_pay 25.00 declared, fund_pay 0.00 adjudicated"), "{}", m[0].3);
+    assert_eq!(
+        (m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()),
+        ("C-R", "adjust", "25.00")
+    );
+    assert!(
+        m[0].3
+            .contains("hifp_pay 25.00 declared, fund_pay 0.00 adjudicated"),
+        "{}",
+        m[0].3
+    );
     assert_eq!(
         clearing_rows(&wd, "o"),
         ["SY-H2,郧阳区人民医院,shiyan,2,25.00,0.00,25.00,0.00,0.00,0.00,1"]
@@ -469,8 +522,18 @@ fn clearing_a_reversal_of_last_months_claim_compares_negated_amounts() {
         "C-FEB,CL001,SY-H2,2024-02-10 09:00:00,11,310,1000.00,,,\n",
         "C-FEB,1,S001,1,1000.00,1000.00\n",
     );
-    wd.run(&["run", "--data", "feb", "--no-ledger", "--period", "2024-02", "--out", "o2", "--quiet"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--data",
+        "feb",
+        "--no-ledger",
+        "--period",
+        "2024-02",
+        "--out",
+        "o2",
+        "--quiet",
+    ])
+    .expect_code(0);
     // March cancels it; the institution declares −300.00 of fund money
     // where the reversal takes back −325.00: 25.00 too much settled.
     clearing_month(
@@ -480,13 +543,28 @@ fn clearing_a_reversal_of_last_months_claim_compares_negated_amounts() {
         "C-RV,1,S001,-1,1000.00,-1000.00\n",
     );
     wd.run(&[
-        "run", "--data", "mar", "--ledger", "o2/ledger.csv", "--prior", "o2/payments.csv",
-        "--period", "2024-03", "--out", "o3", "--lang", "en", "--quiet",
+        "run",
+        "--data",
+        "mar",
+        "--ledger",
+        "o2/ledger.csv",
+        "--prior",
+        "o2/payments.csv",
+        "--period",
+        "2024-03",
+        "--out",
+        "o3",
+        "--lang",
+        "en",
+        "--quiet",
     ])
     .expect_code(0);
     let m = mismatches(&wd, "o3");
     assert_eq!(m.len(), 1, "{m:?}");
-    assert_eq!((m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()), ("C-RV", "adjust", "25.00"));
+    assert_eq!(
+        (m[0].0.as_str(), m[0].1.as_str(), m[0].2.as_str()),
+        ("C-RV", "adjust", "25.00")
+    );
     assert_eq!(
         clearing_rows(&wd, "o3"),
         ["SY-H2,郧阳区人民医院,shiyan,1,-300.00,-325.00,25.00,0.00,-675.00,-675.00,1"]
