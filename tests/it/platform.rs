@@ -348,7 +348,7 @@ fn clearing_month(wd: &Workdir, dir: &str, settlements: &str, fees: &str) {
 fn clear(settlements: &str, fees: &str) -> Workdir {
     let wd = Workdir::new().with_sample();
     clearing_month(&wd, "d", settlements, fees);
-    wd.run(&[
+    let run = wd.run(&[
         "run",
         "--data",
         "d",
@@ -359,8 +359,15 @@ fn clear(settlements: &str, fees: &str) -> Workdir {
         "o",
         "--lang",
         "en",
-    ])
-    .expect_code(0);
+    ]);
+    run.expect_code(0);
+    // The printed summary carries the clearing too.
+    assert!(
+        run.stdout()
+            .contains("Clearing (declared by the platform vs adjudicated)"),
+        "{}",
+        run.stdout()
+    );
     wd
 }
 
