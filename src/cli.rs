@@ -176,6 +176,9 @@ pub struct RunArgs {
     /// Input encoding: auto, utf-8 or gb18030, for every file or, as ROLE=ENCODING, for the files of one role (claims, members, institutions, catalogue, stays, ledger, prior, family) or, as FILE=ENCODING, for one file (repeatable; e.g. --encoding claims=gb18030).
     #[arg(long, value_name = "[ROLE=]ENCODING")]
     pub encoding: Vec<String>,
+    /// Column names of payments.csv: tongchou, or platform (the national medical-insurance platform's field names: setl_id, hifp_pay, ...).
+    #[arg(long, default_value = "tongchou")]
+    pub columns: String,
     #[command(flatten)]
     pub what_if: WhatIfArgs,
 }
@@ -246,6 +249,11 @@ impl RunArgs {
         let lang = Lang::parse(&self.lang)
             .ok_or_else(|| format!("--lang `{}` is not zh or en", self.lang))?;
         let encoding = Encodings::parse(&self.encoding)?;
+        let platform_columns = match self.columns.as_str() {
+            "tongchou" => false,
+            "platform" => true,
+            other => return Err(format!("--columns `{other}` is not tongchou or platform")),
+        };
         let (overrides, scenario) = self.what_if.resolve()?;
         if self.threads == Some(0) {
             return Err("--threads must be at least 1".into());
@@ -286,6 +294,7 @@ impl RunArgs {
             force: self.force,
             strict: self.strict,
             lang,
+            platform_columns,
             encoding,
             overrides,
             scenario,

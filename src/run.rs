@@ -53,6 +53,8 @@ pub struct RunConfig {
     /// Fail, writing nothing, if any claim line would be quarantined.
     pub strict: bool,
     pub lang: Lang,
+    /// payments.csv under the platform's names (`--columns platform`).
+    pub platform_columns: bool,
     /// Per file, role or for all (`--encoding`).
     pub encoding: Encodings,
     /// What-if overrides (a scenario's first, then `--set`), applied to the
@@ -87,6 +89,7 @@ impl RunConfig {
             force: false,
             strict: false,
             lang: Lang::Zh,
+            platform_columns: false,
             encoding: Encodings::default(),
             overrides: Vec::new(),
             scenario: None,
@@ -306,6 +309,9 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let mut summary = Summary::default();
     let mut leads = Leads::default();
     let mut clearing = crate::clearing::Clearing::default();
+    // What PRICE_CAP and SUPPLY_DAYS cut off, per claim (`--columns platform`).
+    let mut overlimit: std::collections::HashMap<String, rust_decimal::Decimal> =
+        Default::default();
     let mut parts_written: Vec<(PathBuf, PathBuf)> = Vec::new();
     let (mut t_adjudicate, mut t_write) = (Duration::ZERO, Duration::ZERO);
     let lines_read: u64 = scan.files.iter().map(|f| f.lines).sum();
@@ -353,6 +359,9 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
         if let Some(p) = &platform {
             clearing.compare(&mut decisions, &p.declared, cfg.lang == Lang::En);
         }
+        if cfg.platform_columns {
+            overlimit.extend(output::platform_columns::overlimit(&decisions));
+        }
         tally.add(&grouped, &decisions)?;
         tally.note(&decisions, period);
         summary.merge(Summary::of(&decisions, &[], period.first_day()));
@@ -368,6 +377,12 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
             None => {
                 let st = staging.insert(Staging::create(&out_dir, cfg.force, &cfg.inputs())?);
                 stage(st, &out_dir, "payments.csv", &|w| {
+                    // Hook (`--columns platform`): renamed on the way out.
+                    if cfg.platform_columns {
+                        let mut pw = output::platform_columns::PlatformColumns::new(w, &overlimit);
+                        output::write_payments(&mut pw, &ordered)?;
+                        return pw.finish();
+                    }
                     output::write_payments(w, &ordered)
                 })?;
                 stage(st, &out_dir, "audit.csv", &|w| {
@@ -431,6 +446,13 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     if !parts_written.is_empty() {
         let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts_written.into_iter().unzip();
         stage(&mut staging, &out_dir, "payments.csv", &|w| {
+            // Hook (`--columns platform`): renamed on the way out.
+            if cfg.platform_columns {
+                let mut pw = output::platform_columns::PlatformColumns::new(w, &overlimit);
+                output::write_header(&mut pw, output::PAYMENTS_HEADER)?;
+                output::merge::merge(&mut pw, &pay)?;
+                return pw.finish();
+            }
             output::write_header(&mut *w, output::PAYMENTS_HEADER)?;
             output::merge::merge(w, &pay)
         })?;

@@ -4,6 +4,7 @@
 pub mod leads;
 pub mod manifest;
 pub mod merge;
+pub mod platform_columns;
 pub mod staging;
 pub mod summary;
 mod tables;

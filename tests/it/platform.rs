@@ -577,3 +577,63 @@ fn clearing_a_reversal_of_last_months_claim_compares_negated_amounts() {
         ["SY-H2,郧阳区人民医院,shiyan,1,-300.00,-325.00,25.00,0.00,-675.00,-675.00,1"]
     );
 }
+
+// ---------------------------------------------------------------------
+// `--columns platform`
+
+#[test]
+fn platform_columns_rename_payments_and_split_excluded() {
+    let wd = Workdir::new().with_sample();
+    let common = ["run", "--no-ledger", "--quiet", "--period", "2024-03"];
+    wd.run(&[&common[..], &["--out", "out/own"]].concat())
+        .expect_code(0);
+    wd.run(&[&common[..], &["--out", "out/pf", "--columns", "platform"]].concat())
+        .expect_code(0);
+    // In memory and partition by partition: the same bytes.
+    wd.run(
+        &[
+            &common[..],
+            &[
+                "--out",
+                "out/pf-spill",
+                "--columns",
+                "platform",
+                "--memory-limit",
+                "1K",
+            ],
+        ]
+        .concat(),
+    )
+    .expect_code(0);
+    let pf = wd.read("out/pf/payments.csv");
+    assert_eq!(pf, wd.read("out/pf-spill/payments.csv"));
+    let header = pf.lines().next().unwrap_or_default();
+    assert!(
+        header.starts_with(
+            "setl_id,psn_no,fixmedins_code,city,service_date,status,medfee_sumamt,\
+             fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,inscp_scp_amt,act_pay_dedc,\
+             pool_prop_selfpay,hifp_pay,cap_cut,acct_pay,psn_cash_pay,payee,"
+        ),
+        "{header}"
+    );
+    // SC-PRICECAP: excluded 60.00, all of it the price cap's cut (12.00
+    // over a 10.00 standard on 30 units); b_selfpay 90.00 + remote 0.00.
+    let own = wd.read("out/own/payments.csv");
+    assert!(own.contains(
+        "\nSC-PRICECAP,WH0004,WH-H3,wuhan,2024-03-05,paid,890.00,60.00,90.00,0.00,740.00,500.00,0.65,156.00,"
+    ));
+    assert!(pf.contains(
+        "\nSC-PRICECAP,WH0004,WH-H3,wuhan,2024-03-05,paid,890.00,0.00,60.00,90.00,740.00,500.00,0.65,156.00,"
+    ), "{pf}");
+    // Every row keeps its figures: the same number of rows, and
+    // fulamt_ownpay_amt + overlmt_selfpay = excluded.
+    assert_eq!(own.lines().count(), pf.lines().count());
+    for (a, b) in own.lines().zip(pf.lines()).skip(1) {
+        let a: Vec<&str> = a.split(',').collect();
+        let b: Vec<&str> = b.split(',').collect();
+        let d = |s: &str| s.parse::<rust_decimal::Decimal>().expect("money");
+        assert_eq!(a[0], b[0]);
+        assert_eq!(d(a[7]), d(b[7]) + d(b[8]), "{a:?} {b:?}");
+        assert_eq!(d(a[8]) + d(a[9]), d(b[9]), "{a:?} {b:?}");
+    }
+}
