@@ -408,6 +408,25 @@ pub fn read_prior(paths: &[PathBuf], encoding: &Encodings) -> Result<Prior, Inpu
     let mut reversals: HashSet<String> = HashSet::new();
     for path in paths {
         let f = open(path, PAYMENTS, encoding.for_file("prior", path))?;
+        // Hook (platform names): a payments.csv written with `--columns
+        // platform` is read under tongchou's own names.
+        let platform_named = f.missing_columns.contains(&"claim_id")
+            && f.unknown_columns.iter().any(|c| c == "setl_id");
+        let f = match platform_named
+            .then(|| std::fs::read_to_string(path).ok())
+            .flatten()
+            .and_then(|t| crate::output::platform_columns::to_own_names(&t))
+        {
+            Some(text) => super::csvsrc::CsvFile::from_text(
+                path,
+                PAYMENTS,
+                text,
+                f.bytes,
+                f.sha256.clone(),
+                f.encoding,
+            )?,
+            None => f,
+        };
         let source = prior.sources.len();
         prior.sources.push(PriorSource {
             path: path.clone(),

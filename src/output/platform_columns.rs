@@ -157,3 +157,91 @@ impl<W: Write> Write for PlatformColumns<'_, W> {
         self.inner.flush()
     }
 }
+
+/// A payments.csv written under the platform's names, rewritten under
+/// tongchou's own (for `--prior`); `None` when it is not platform-named.
+/// `fulamt_ownpay_amt` and `overlmt_selfpay` add up to `excluded`;
+/// `preselfpay_amt` becomes `b_selfpay` (with `remote_prepay` 0.00: the
+/// platform's one column does not say which share it was).
+pub fn to_own_names(text: &str) -> Option<String> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = body.lines().next()?;
+    if !first.split(',').any(|c| c.trim() == "setl_id") {
+        return None;
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .flexible(true)
+        .from_writer(Vec::new());
+    let mut header: Vec<String> = Vec::new();
+    for rec in rdr.records() {
+        // A broken record is left for the reader to report, as written.
+        let rec = rec.ok()?;
+        if header.is_empty() {
+            header = rec.iter().map(|c| c.trim().to_string()).collect();
+            let mut names: Vec<&str> = Vec::new();
+            for c in &header {
+                match c.as_str() {
+                    "fulamt_ownpay_amt" => names.push("excluded"),
+                    "overlmt_selfpay" => {}
+                    "preselfpay_amt" => {
+                        names.push("b_selfpay");
+                        names.push("remote_prepay");
+                    }
+                    other => names.push(own_name(other)),
+                }
+            }
+            out.write_record(&names).ok()?;
+            continue;
+        }
+        let at = |name: &str| {
+            header
+                .iter()
+                .position(|c| c == name)
+                .and_then(|i| rec.get(i))
+        };
+        let over = at("overlmt_selfpay").unwrap_or("");
+        let mut fields: Vec<String> = Vec::new();
+        for (i, c) in header.iter().enumerate() {
+            let v = rec.get(i).unwrap_or("");
+            match c.as_str() {
+                "fulamt_ownpay_amt" => fields.push(
+                    match (Decimal::from_str(v.trim()), Decimal::from_str(over.trim())) {
+                        (Ok(a), Ok(b)) => fmt2(a + b),
+                        _ => v.to_string(),
+                    },
+                ),
+                "overlmt_selfpay" => {}
+                "preselfpay_amt" => {
+                    fields.push(v.to_string());
+                    fields.push("0.00".into());
+                }
+                _ => fields.push(v.to_string()),
+            }
+        }
+        out.write_record(&fields).ok()?;
+    }
+    String::from_utf8(out.into_inner().ok()?).ok()
+}
+
+/// A platform name's payments column (the inverse of [`platform_name`]).
+fn own_name(column: &str) -> &str {
+    match column {
+        "setl_id" => "claim_id",
+        "psn_no" => "person_id",
+        "fixmedins_code" => "institution_id",
+        "medfee_sumamt" => "total",
+        "inscp_scp_amt" => "eligible",
+        "act_pay_dedc" => "deductible_applied",
+        "hifp_pay" => "fund_pay",
+        "pool_prop_selfpay" => "ratio",
+        "acct_pay" => "account_pay",
+        "acct_mulaid_pay" => "family_account_pay",
+        "psn_cash_pay" => "cash_pay",
+        other => other,
+    }
+}

@@ -637,3 +637,58 @@ fn platform_columns_rename_payments_and_split_excluded() {
         assert_eq!(d(a[8]) + d(a[9]), d(b[9]), "{a:?} {b:?}");
     }
 }
+
+#[test]
+fn prior_reads_payments_under_either_naming() {
+    // February settled under the platform's names; March reverses its
+    // claim with that payments.csv as --prior, and again with the same
+    // month written under tongchou's names: the same results.
+    let wd = Workdir::new().with_sample();
+    clearing_month(
+        &wd,
+        "feb",
+        "C-FEB,CL001,SY-H2,2024-02-10 09:00:00,11,310,1000.00,,,\n",
+        "C-FEB,1,S001,1,1000.00,1000.00\n",
+    );
+    let feb = [
+        "run",
+        "--data",
+        "feb",
+        "--no-ledger",
+        "--period",
+        "2024-02",
+        "--quiet",
+    ];
+    wd.run(&[&feb[..], &["--out", "own2"]].concat())
+        .expect_code(0);
+    wd.run(&[&feb[..], &["--out", "pf2", "--columns", "platform"]].concat())
+        .expect_code(0);
+    assert!(wd.read("pf2/payments.csv").starts_with("setl_id,"));
+    clearing_month(
+        &wd,
+        "mar",
+        "C-RV,CL001,SY-H2,2024-03-05 09:00:00,11,310,-1000.00,,,C-FEB\n",
+        "C-RV,1,S001,-1,1000.00,-1000.00\n",
+    );
+    let mar = [
+        "run",
+        "--data",
+        "mar",
+        "--ledger",
+        "own2/ledger.csv",
+        "--period",
+        "2024-03",
+        "--quiet",
+    ];
+    wd.run(&[&mar[..], &["--prior", "own2/payments.csv", "--out", "a"]].concat())
+        .expect_code(0);
+    wd.run(&[&mar[..], &["--prior", "pf2/payments.csv", "--out", "b"]].concat())
+        .expect_code(0);
+    let a = wd.read("a/payments.csv");
+    assert!(
+        a.contains("\nC-RV,CL001,SY-H2,shiyan,2024-03-05,reversal,-1000.00,"),
+        "{a}"
+    );
+    assert_eq!(a, wd.read("b/payments.csv"));
+    assert_eq!(wd.read("a/ledger.csv"), wd.read("b/ledger.csv"));
+}
