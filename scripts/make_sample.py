@@ -323,6 +323,35 @@ for city, rows in groups.items():
     zh = city == "ezhou"
     write(os.path.join(PROOT, "settlements", city + "_2024-03.csv"), SETL_ZH if zh else SETL_COLS, setls, bom=zh)
     write(os.path.join(PROOT, "fee_details", city + "_2024-03.csv"), FEE_ZH if zh else FEE_COLS, fees, bom=zh)
-import shutil
-for name in ("members.csv", "institutions.csv", "catalogue.csv", "stays.csv"):
-    shutil.copyfile(os.path.join(ROOT, name), os.path.join(PROOT, name))
+# The reference files under the platform's names and codes, beside
+# tongchou's own columns where the platform has no code (account_type,
+# outpatient_pooling, internet_hospital, facility, non_medical, ...), and
+# cities as 医保区划 codes (a district code for Shiyan's members).
+ADMDVS = {"shiyan": "420300", "ezhou": "420700", "wuhan": "420100"}
+MEMBER_ADMDVS = {"shiyan": "420302", "ezhou": "420700", "wuhan": "420102"}
+write(os.path.join(PROOT, "members.csv"),
+      ["psn_no", "psn_type", "insuplc_admdvs", "account_type", "balc", "benefit_from", "benefit_to",
+       "remote_type", "remote_city", "remote_from", "remote_to"],
+      [(m[0], {"employed": "1101", "retired": "1201"}[m[2]], MEMBER_ADMDVS[m[1]]) + tuple(m[3:]) for m in MEMBERS])
+HOSP_LV = {3: "01", 2: "05", 1: "08"}
+def inst_row(i):
+    iid, name, city, kind, level, pooling, remote, vfrom, vto = i
+    ftype = "2" if kind == "pharmacy" else "1"
+    lv = "11" if kind == "clinic" else HOSP_LV.get(level, "")
+    own_kind = kind if kind == "internet_hospital" else ""
+    return (iid, name, ftype, lv, ADMDVS.get(city, ""), "" if city in ADMDVS else city, own_kind,
+            pooling, remote, vfrom, vto)
+write(os.path.join(PROOT, "institutions.csv"),
+      ["fixmedins_code", "fixmedins_name", "fixmedins_type", "hosp_lv", "admdvs", "city", "kind",
+       "outpatient_pooling", "remote_settlement", "valid_from", "valid_to"],
+      [inst_row(i) for i in INSTITUTIONS])
+def cat_row(c):
+    code, region, name, kind, cls, share, special, cap = c[:8]
+    ltype = {"drug": "101", "service": "201", "material": "301"}.get(kind, "")
+    return (code, ADMDVS.get(region, region), name, ltype, "" if ltype else kind,
+            {"A": "01", "B": "02", "C": "03"}[cls], share, special, cap + "0000" if cap else "")
+write(os.path.join(PROOT, "catalogue.csv"),
+      ["hilist_code", "region", "hilist_name", "list_type", "kind", "chrgitm_lv", "selfpay_prop",
+       "special_management", "hilist_pric_uplmt_amt"],
+      [cat_row(c) for c in CATALOGUE])
+write(os.path.join(PROOT, "stays.csv"), ["person_id", "institution_id", "admit_date", "discharge_date"], STAYS)

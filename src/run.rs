@@ -207,6 +207,10 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let mut book = rules::load_dir(&cfg.rules)?;
     rules::apply_overrides(&mut book, &cfg.overrides).map_err(RunError::Usage)?;
     let mut warnings = Vec::new();
+    // Hook (platform layout): the rule files' code tables, before any
+    // file that may name a city by its 医保区划 code is read.
+    let codes = input::platform::read_codes(&cfg.rules)?;
+    codes.install();
     let (reference, mut ref_files, mut ledger) = read_reference(cfg, book, &mut warnings)?;
     // With the period given, a broken ledger chain is refused before the
     // claims are read (which can take minutes).
@@ -234,7 +238,6 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     // Hook (platform layout): its fee lines join the claim files.
     let mut platform = None;
     if platform_here {
-        let codes = input::platform::read_codes(&cfg.rules)?;
         let mut p = input::platform::read(&cfg.data, &codes, &reference, &cfg.encoding)?;
         warnings.append(&mut p.warnings);
         files.append(&mut p.files);

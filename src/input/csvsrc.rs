@@ -1063,6 +1063,10 @@ pub mod cell {
     }
 
     pub fn city(s: &str) -> Result<String, String> {
+        // Hook (platform layout): a 6-digit 医保区划 code names a city.
+        if let Some(c) = super::super::platform::city_of_admdvs(s.trim()) {
+            return Ok(c);
+        }
         let c = s.trim().to_ascii_lowercase();
         if c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             Ok(c)

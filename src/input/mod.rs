@@ -8,6 +8,7 @@
 pub mod claims;
 pub mod csvsrc;
 pub mod platform;
+pub mod platform_ref;
 pub mod prior;
 pub mod reference;
 pub(crate) mod spill;

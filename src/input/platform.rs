@@ -261,7 +261,19 @@ fn city_codes(path: &Path, codes: Option<&toml::Value>) -> Result<CityCodes, Inp
     Ok(out)
 }
 
+/// Each rule file's (admdvs, city), set once per run for [`city_of_admdvs`].
+static CITY_CODES: OnceLock<Vec<(String, String)>> = OnceLock::new();
+
 impl Codes {
+    /// Make the rule files' city codes the ones [`city_of_admdvs`] uses.
+    pub fn install(&self) {
+        let _ = CITY_CODES.set(
+            self.cities
+                .iter()
+                .filter_map(|(c, k)| k.admdvs.clone().map(|a| (a, c.clone())))
+                .collect(),
+        );
+    }
     /// The visit type a `med_type` code means at an institution of `city`
     /// (`None` for an institution outside the rule files): the national
     /// codes, then the city's local ones. `Err` says why not.
@@ -309,6 +321,21 @@ impl Codes {
         }
         out
     }
+}
+
+/// The city of a 6-digit 医保区划 code (`None` for anything else): the
+/// rule file's city whose code shares its first four digits (a district
+/// `420102` is `wuhan`), else the code's first four digits and `00`.
+pub fn city_of_admdvs(code: &str) -> Option<String> {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let prefix = &code[..4];
+    CITY_CODES
+        .get()
+        .and_then(|v| v.iter().find(|(a, _)| a.starts_with(prefix)))
+        .map(|(_, c)| c.clone())
+        .or_else(|| Some(format!("{prefix}00")))
 }
 
 // ---------------------------------------------------------------------

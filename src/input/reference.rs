@@ -88,6 +88,18 @@ fn read_all(
     mut each: impl FnMut(&super::csvsrc::Row<'_>) -> Result<(), (String, String)>,
 ) -> Result<(InputFile, Vec<String>), InputError> {
     let f: CsvFile = open(path, schema, encoding.for_file(role, path))?;
+    // Hook (platform names): a file under the platform's names is read
+    // rewritten under tongchou's own columns, its codes decoded.
+    let f = match (!f.unknown_columns.is_empty())
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
+        .and_then(|t| super::platform_ref::to_own_columns(role, &t))
+    {
+        Some(text) => {
+            CsvFile::from_text(path, schema, text, f.bytes, f.sha256.clone(), f.encoding)?
+        }
+        None => f,
+    };
     if let Some(c) = f.missing_columns.first() {
         return Err(InputError::new(
             path,
@@ -170,10 +182,12 @@ pub fn read_members(
         let m = Member {
             city: row.parse_req("city", cell::city).map_err(at)?,
             category: row
-                .parse_req(
-                    "category",
-                    cell::choice(Category::parse, Category::expected()),
-                )
+                .parse_req("category", |s| {
+                    // Hook (platform names): a 4-digit psn_type under 人员类别.
+                    cell::choice(Category::parse, Category::expected())(
+                        &super::platform_ref::psn_type(s),
+                    )
+                })
                 .map_err(at)?,
             account_type: row
                 .parse_req(
@@ -263,13 +277,18 @@ pub fn read_institutions(
             )
             .map_err(at)?;
         let level = row
-            .parse("level", |s| match s {
-                "1" | "一级" => Ok(1u8),
-                "2" | "二级" => Ok(2),
-                "3" | "三级" => Ok(3),
-                _ => Err(format!("`{s}` is not a hospital level 1, 2 or 3")),
+            // Hook (platform names): a 2-digit hosp_lv under 医院等级.
+            .parse("level", |s| {
+                match super::platform_ref::hosp_lv(s).as_str() {
+                    "" => Ok(None),
+                    "1" | "一级" => Ok(Some(1u8)),
+                    "2" | "二级" => Ok(Some(2)),
+                    "3" | "三级" => Ok(Some(3)),
+                    _ => Err(format!("`{s}` is not a hospital level 1, 2 or 3")),
+                }
             })
-            .map_err(at)?;
+            .map_err(at)?
+            .flatten();
         if matches!(
             kind,
             InstitutionKind::Hospital | InstitutionKind::InternetHospital
@@ -342,7 +361,12 @@ pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalo
                 Ok(d)
             })
             .map_err(at)?;
-        let price_cap = row.parse("price_cap", cell::money).map_err(at)?;
+        // Hook (platform names): hilist_pric_uplmt_amt has up to 6 decimals.
+        let price_cap = if row.fine_prices() {
+            row.parse("price_cap", cell::fine_price).map_err(at)?
+        } else {
+            row.parse("price_cap", cell::money).map_err(at)?
+        };
         if price_cap.is_some_and(|p| p.is_sign_negative() && !p.is_zero()) {
             return Err(("price_cap".into(), "a price cap cannot be negative".into()));
         }

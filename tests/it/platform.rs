@@ -692,3 +692,42 @@ fn prior_reads_payments_under_either_naming() {
     assert_eq!(a, wd.read("b/payments.csv"));
     assert_eq!(wd.read("a/ledger.csv"), wd.read("b/ledger.csv"));
 }
+
+#[test]
+fn admdvs_codes_name_cities_by_their_first_four_digits() {
+    // Beijing written as 医保区划 codes: districts 110105 and 110101 for
+    // the hospitals, 110100 for a member's registration and a local
+    // catalogue entry. All are one city outside the rule files, as
+    // `beijing` was: the same payments.
+    let wd = Workdir::new().with_sample();
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = format!("samples/platform/{file}");
+        let text = wd.read(&path);
+        assert!(text.contains(from), "{file} lacks {from}");
+        wd.write(&path, text.replace(from, to));
+    };
+    edit("members.csv", ",temporary,beijing,", ",temporary,110100,");
+    edit("institutions.csv", "1,01,,beijing,", "1,01,110105,,");
+    edit("institutions.csv", "1,05,,beijing,", "1,05,110101,,");
+    edit("catalogue.csv", "D008,beijing,", "D008,110100,");
+    let common = ["--no-ledger", "--quiet", "--period", "2024-03"];
+    let a = [
+        &["run", "--data", "samples/data", "--out", "out/c"][..],
+        &common,
+    ]
+    .concat();
+    let b = [
+        &["run", "--data", "samples/platform", "--out", "out/p"][..],
+        &common,
+    ]
+    .concat();
+    wd.run(&a).expect_code(0);
+    wd.run(&b).expect_code(0);
+    for f in ["payments.csv", "ledger.csv"] {
+        assert_eq!(
+            wd.read(&format!("out/c/{f}")),
+            wd.read(&format!("out/p/{f}")),
+            "{f} differs"
+        );
+    }
+}
