@@ -235,6 +235,9 @@ pub struct SynthArgs {
     /// Overwrite the files of an earlier generated month in --out.
     #[arg(long)]
     pub force: bool,
+    /// Layout of the claims: claims (claims/*.csv) or platform (settlements/ and fee_details/, the national platform's export).
+    #[arg(long, default_value = "claims")]
+    pub layout: String,
 }
 
 impl RunArgs {

@@ -19,6 +19,7 @@ pub mod progress;
 pub mod rules_cmd;
 pub mod run;
 pub mod synth;
+pub mod synth_platform;
 
 // The core's modules at the crate root too, as the tests and callers name them.
 pub use crate::core::{adjudicate, date, model, money, rules};

@@ -731,3 +731,49 @@ fn admdvs_codes_name_cities_by_their_first_four_digits() {
         );
     }
 }
+
+// ---------------------------------------------------------------------
+// `synth --layout platform`
+
+#[test]
+fn synth_writes_the_same_month_in_the_platform_layout() {
+    let wd = Workdir::new().with_sample();
+    for (dir, layout) in [("c", "claims"), ("p", "platform")] {
+        wd.run(&["synth", "--out", dir, "--lines", "3000", "--layout", layout])
+            .expect_code(0);
+    }
+    assert!(wd.join("p/settlements").is_dir() && wd.join("p/fee_details").is_dir());
+    assert!(!wd.join("p/claims").exists());
+    for dir in ["c", "p"] {
+        let run = wd.run(&[
+            "run",
+            "--data",
+            dir,
+            "--ledger",
+            &format!("{dir}/ledger.csv"),
+            "--out",
+            &format!("o{dir}"),
+            "--quiet",
+        ]);
+        assert!(matches!(run.code(), 0 | 3), "{}", run.stderr());
+    }
+    // Every claim read in the platform layout is settled exactly as in
+    // claims/; the only ones held back are routed claims whose local
+    // med_type code the institution's city has no entry for.
+    let own = wd.read("oc/payments.csv");
+    let own: std::collections::BTreeSet<&str> = own.lines().collect();
+    let pf = wd.read("op/payments.csv");
+    for line in pf.lines() {
+        assert!(own.contains(line), "settled differently: {line}");
+    }
+    for r in rejects_in(&wd, "op") {
+        assert!(r.contains("med_type 99"), "{r}");
+    }
+}
+
+fn rejects_in(wd: &Workdir, out: &str) -> Vec<String> {
+    let mut r = csv::Reader::from_path(wd.join(&format!("{out}/rejects.csv"))).expect("rejects");
+    r.records()
+        .map(|x| x.expect("a row")[4].to_string())
+        .collect()
+}
