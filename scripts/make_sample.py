@@ -297,9 +297,26 @@ def med_type(c):
     return {"emergency": "13", "chronic": "14", "maternity": "51",
             "two_diseases": "9901", "dual_channel": "9902"}[v]
 SETL_COLS = ["setl_id", "psn_no", "fixmedins_code", "setl_time", "med_type", "insutype", "medfee_sumamt",
-             "prescriber_id", "settlement_mode", "submitted_date", "exclusion", "reverses_claim_id"]
+             "prescriber_id", "settlement_mode", "submitted_date", "exclusion", "reverses_claim_id",
+             "hifp_pay", "acct_pay", "psn_cash_pay"]
 SETL_ZH = ["结算ID", "人员编号", "定点医药机构编号", "结算时间", "医疗类别", "险种类型", "医疗费总额",
-           "开方机构编码", "结算方式", "申报日期", "除外情形", "冲正原流水号"]
+           "开方机构编码", "结算方式", "申报日期", "除外情形", "冲正原流水号",
+           "基本医疗保险统筹基金支出", "个人账户支出", "个人现金支出"]
+# What each institution settled on the spot (the declared amounts of
+# POLICY §10): the reviewed adjudication of the month, but for three
+# claims that differ, for the clearing example: SC-EXAMPLE settled 30.00
+# more fund money (and 30.00 less account), EZ240300071 12.50 less fund
+# money (more cash), SC-PRICECAP 34.00 less account (more cash).
+# Claims paid to the member (manual) were not settled by the institution.
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden", "sample-2024-03", "payments.csv")
+DECLARED = {}
+with open(GOLDEN, encoding="utf-8") as f:
+    for r in csv.DictReader(f):
+        if r["payee"] == "institution":
+            DECLARED[r["claim_id"]] = [r["fund_pay"], r["account_pay"], r["cash_pay"]]
+DECLARED["SC-EXAMPLE"] = ["255.00", "545.00", DECLARED["SC-EXAMPLE"][2]]
+DECLARED["EZ240300071"] = ["240.10", DECLARED["EZ240300071"][1], "301.90"]
+DECLARED["SC-PRICECAP"] = [DECLARED["SC-PRICECAP"][0], "700.00", "34.00"]
 FEE_COLS = ["setl_id", "feedetl_sn", "hilist_code", "hilist_name", "cnt", "pric", "det_item_fee_sumamt", "rxno", "prd_days"]
 FEE_ZH = ["结算ID", "费用明细流水号", "医保目录编码", "医保目录名称", "数量", "单价", "明细项目费用总额", "处方号", "周期天数"]
 for city, rows in groups.items():
@@ -309,7 +326,8 @@ for city, rows in groups.items():
         if cid not in seen:
             seen[cid] = len(setls)
             setls.append([cid, c["person_id"], c["institution_id"], c["service_time"], med_type(c), "310", 0,
-                          "", c["settlement_mode"], c["submitted_date"], c["exclusion"], c["reverses_claim_id"]])
+                          "", c["settlement_mode"], c["submitted_date"], c["exclusion"], c["reverses_claim_id"]]
+                         + DECLARED.get(cid, ["", "", ""]))
         s = setls[seen[cid]]
         s[6] += round(float(c["amount"]) * 100)
         if not s[7] and c["prescriber_id"]:

@@ -103,13 +103,40 @@ fn platform_sample_gives_the_claims_sample_outputs() {
     .concat();
     wd.run(&a).expect_code(0);
     wd.run(&b).expect_code(0);
-    for f in ["payments.csv", "ledger.csv", "audit.csv", "rejects.csv"] {
+    for f in ["payments.csv", "ledger.csv", "rejects.csv"] {
         assert_eq!(
             wd.read(&format!("out/c/{f}")),
             wd.read(&format!("out/p/{f}")),
             "{f} differs between the two layouts"
         );
     }
+    // The same findings, and the clearing's on the three claims whose
+    // settlements declare other amounts than the rules allow.
+    let audit = wd.read("out/p/audit.csv");
+    let (clearing, rest): (Vec<&str>, Vec<&str>) = audit
+        .lines()
+        .partition(|l| l.contains(",DECLARED_MISMATCH,"));
+    assert_eq!(rest.join("\n") + "\n", wd.read("out/c/audit.csv"));
+    let found: Vec<String> = clearing
+        .iter()
+        .map(|l| l.split(',').take(7).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "EZ240300071,,EZ0016,EZ-H2,DECLARED_MISMATCH,info,-12.50",
+            "SC-EXAMPLE,,SY0001,SY-H2,DECLARED_MISMATCH,adjust,30.00",
+            "SC-PRICECAP,,WH0004,WH-H3,DECLARED_MISMATCH,info,0.00",
+        ]
+    );
+    let rows = wd.read("out/p/clearing.csv");
+    assert!(
+        rows.contains(
+            "\nSY-H2,十堰市郧阳区人民医院,shiyan,14,471.11,441.11,30.00,0.00,3052.99,3082.99,1\n"
+        ),
+        "{rows}"
+    );
+    assert!(!wd.join("out/c/clearing.csv").exists());
 }
 
 #[test]
