@@ -302,6 +302,14 @@ fn run_in_pool(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErr
     let prior = input::prior::read_prior(&prior_paths, &cfg.encoding)?;
     prior.check_periods(period).map_err(RunError::Usage)?;
     ref_files.extend(prior.files.iter().map(|f| ("prior", f.clone())));
+    // Hook (platform layout): the settlement files are inputs too.
+    if let Some(p) = &platform {
+        ref_files.extend(
+            p.settlement_inputs()
+                .into_iter()
+                .map(|f| ("settlements", f)),
+        );
+    }
     let mut staging = None;
     let cx = Context {
         prior: &prior,

@@ -979,6 +979,15 @@ fn reject_at(
 }
 
 impl Platform {
+    /// The settlement files, as the manifest records its inputs (the fee
+    /// files are recorded as claim files).
+    pub fn settlement_inputs(&self) -> Vec<super::InputFile> {
+        self.settlement_files
+            .iter()
+            .map(super::InputFile::from)
+            .collect()
+    }
+
     /// Count the rows held back here into the scan: they were read from
     /// the fee files, and are quarantined.
     pub fn add_held(&mut self, scan: &mut super::Scan) {

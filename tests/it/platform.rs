@@ -137,6 +137,12 @@ fn platform_sample_gives_the_claims_sample_outputs() {
         "{rows}"
     );
     assert!(!wd.join("out/c/clearing.csv").exists());
+    // The manifest records the settlement files among the inputs.
+    let manifest = wd.read("out/p/manifest.json");
+    assert!(
+        manifest.contains("settlements/shiyan_2024-03.csv"),
+        "{manifest}"
+    );
 }
 
 #[test]
