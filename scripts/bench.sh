@@ -32,7 +32,7 @@ wall() { # log file → seconds
 
 measure() { # name data-dir lines ledger threads baseline-seconds [memory-limit]
   local name=$1 data=$2 lines=$3 ledger=$4 threads=$5 floor=$6 limit=${7:-}
-  local mb; mb=$(du -sbc "$data"/claims "$data"/settlements "$data"/fee_details 2>/dev/null | awk '/total$/ {printf "%.1f", $1/1e6}')
+  local mb; mb=$( (du -sbc "$data"/claims "$data"/settlements "$data"/fee_details 2>/dev/null || true) | awk '/total$/ {printf "%.1f", $1/1e6}')
   local tag=$threads${limit:+-$limit}
   local args=(run --quiet --force --data "$data" --out "bench/out-$name-$tag" --threads "$threads")
   if [ -n "$ledger" ]; then args+=(--ledger "$ledger"); else args+=(--no-ledger); fi
