@@ -1052,3 +1052,50 @@ impl Platform {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{f, s, DECLARED, FEE_DETAILS, SETTLEMENTS};
+
+    #[test]
+    fn column_indexes_match_the_schemas() {
+        for (k, name) in [
+            (s::SETL_ID, "setl_id"),
+            (s::PSN_NO, "psn_no"),
+            (s::FIXMEDINS_CODE, "fixmedins_code"),
+            (s::SETL_TIME, "setl_time"),
+            (s::MED_TYPE, "med_type"),
+            (s::INSUTYPE, "insutype"),
+            (s::MEDFEE_SUMAMT, "medfee_sumamt"),
+            (s::PRESCRIBER_ID, "prescriber_id"),
+            (s::SETTLEMENT_MODE, "settlement_mode"),
+            (s::SUBMITTED_DATE, "submitted_date"),
+            (s::EXCLUSION, "exclusion"),
+            (s::REVERSES_CLAIM_ID, "reverses_claim_id"),
+        ] {
+            assert_eq!(SETTLEMENTS[k].name, name);
+        }
+        for (i, name) in DECLARED.iter().enumerate() {
+            assert_eq!(SETTLEMENTS[s::DECLARED + i].name, *name);
+        }
+        for (k, name) in [
+            (f::SETL_ID, "setl_id"),
+            (f::FEEDETL_SN, "feedetl_sn"),
+            (f::HILIST_CODE, "hilist_code"),
+            (f::MED_LIST_CODG, "med_list_codg"),
+            (f::HILIST_NAME, "hilist_name"),
+            (f::MEDINS_LIST_NAME, "medins_list_name"),
+            (f::CNT, "cnt"),
+            (f::PRIC, "pric"),
+            (f::AMOUNT, "det_item_fee_sumamt"),
+            (f::RXNO, "rxno"),
+            (f::RX_DRORD_NO, "rx_drord_no"),
+            (f::PRD_DAYS, "prd_days"),
+            (f::PSN_NO, "psn_no"),
+            (f::FIXMEDINS_CODE, "fixmedins_code"),
+            (f::SETL_TIME, "setl_time"),
+        ] {
+            assert_eq!(FEE_DETAILS[k].name, name);
+        }
+    }
+}
