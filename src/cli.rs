@@ -9,6 +9,12 @@ use crate::run::RunConfig;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// A command line that parses but does not make sense (a bad value, a
+/// missing choice): the sentence says what is wrong. Exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tongchou",
@@ -61,14 +67,16 @@ pub struct ExplainArgs {
 
 impl ExplainArgs {
     /// Validate into an explain request.
-    pub fn into_request(self) -> Result<crate::explain::Request, String> {
+    pub fn into_request(self) -> Result<crate::explain::Request, UsageError> {
         use crate::explain::{Format, Request};
-        let lang =
-            Lang::parse(&self.lang).ok_or(format!("--lang `{}`: expected zh or en", self.lang))?;
-        let format = Format::parse(&self.format).ok_or(format!(
-            "--format `{}`: expected text, json or md",
-            self.format
-        ))?;
+        let lang = Lang::parse(&self.lang)
+            .ok_or_else(|| UsageError(format!("--lang `{}`: expected zh or en", self.lang)))?;
+        let format = Format::parse(&self.format).ok_or_else(|| {
+            UsageError(format!(
+                "--format `{}`: expected text, json or md",
+                self.format
+            ))
+        })?;
         Ok(Request {
             run: self.run,
             claim_ids: self.claims,
@@ -196,17 +204,19 @@ pub struct WhatIfArgs {
 
 impl WhatIfArgs {
     /// The overrides, the scenario's first and then `--set`'s (which win).
-    pub fn resolve(&self) -> Result<(Vec<Override>, Option<Scenario>), String> {
+    pub fn resolve(&self) -> Result<(Vec<Override>, Option<Scenario>), UsageError> {
         let scenario = match &self.scenario {
             Some(p) => Some(
-                crate::core::rules::load_scenario(p).map_err(|e| format!("scenario file: {e}"))?,
+                crate::input::rule_files::load_scenario(p)
+                    .map_err(|e| UsageError(format!("scenario file: {e}")))?,
             ),
             None => None,
         };
         let mut overrides: Vec<Override> =
             scenario.iter().flat_map(|s| s.overrides.clone()).collect();
         for s in &self.set {
-            overrides.push(Override::parse(s, "--set").map_err(|m| format!("--set {m}"))?);
+            overrides
+                .push(Override::parse(s, "--set").map_err(|m| UsageError(format!("--set {m}")))?);
         }
         Ok((overrides, scenario))
     }
@@ -242,24 +252,30 @@ pub struct SynthArgs {
 
 impl RunArgs {
     /// Validate into a run configuration, or say what is wrong.
-    pub fn into_config(self, command: Vec<String>) -> Result<RunConfig, String> {
+    pub fn into_config(self, command: Vec<String>) -> Result<RunConfig, UsageError> {
         let period = match &self.period {
             None => None,
             Some(p) => Some(Months::parse(p).ok_or_else(|| {
-                format!("--period `{p}` is not a month YYYY-MM or a range YYYY-MM..YYYY-MM")
+                UsageError(format!(
+                    "--period `{p}` is not a month YYYY-MM or a range YYYY-MM..YYYY-MM"
+                ))
             })?),
         };
         let lang = Lang::parse(&self.lang)
-            .ok_or_else(|| format!("--lang `{}` is not zh or en", self.lang))?;
-        let encoding = Encodings::parse(&self.encoding)?;
+            .ok_or_else(|| UsageError(format!("--lang `{}` is not zh or en", self.lang)))?;
+        let encoding = Encodings::parse(&self.encoding).map_err(|e| UsageError(e.to_string()))?;
         let platform_columns = match self.columns.as_str() {
             "tongchou" => false,
             "platform" => true,
-            other => return Err(format!("--columns `{other}` is not tongchou or platform")),
+            other => {
+                return Err(UsageError(format!(
+                    "--columns `{other}` is not tongchou or platform"
+                )))
+            }
         };
         let (overrides, scenario) = self.what_if.resolve()?;
         if self.threads == Some(0) {
-            return Err("--threads must be at least 1".into());
+            return Err(UsageError("--threads must be at least 1".into()));
         }
         if let Some(n) = self.threads {
             // More threads than this only adds switching and memory, and a
@@ -267,15 +283,18 @@ impl RunArgs {
             let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
             let most = 4 * cores;
             if n > most {
-                return Err(format!(
+                return Err(UsageError(format!(
                     "--threads {n} is more than 4 threads per core ({cores} cores here): give at most {most}"
-                ));
+                )));
             }
         }
         let memory_limit = match &self.memory_limit {
             None => crate::memory::default_limit(),
-            Some(s) => crate::memory::parse_size(s)
-                .ok_or_else(|| format!("--memory-limit `{s}` is not a size such as 512M or 2G"))?,
+            Some(s) => crate::memory::parse_size(s).ok_or_else(|| {
+                UsageError(format!(
+                    "--memory-limit `{s}` is not a size such as 512M or 2G"
+                ))
+            })?,
         };
         Ok(RunConfig {
             data: self.data,

@@ -12,6 +12,8 @@
 //! final name and renamed into place, so it is complete or absent.
 
 use crate::core::money::fmt2;
+use crate::schema::manifest::ManifestDoc;
+use crate::schema::PAYMENTS;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -24,6 +26,9 @@ pub enum CompareError {
     DifferentInputs(String),
     #[error("{}: {message}", .path.display())]
     Read { path: PathBuf, message: String },
+    /// payments.csv cannot be read (located by the CSV reader).
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     /// The output file may not be written: the sentence says why.
     #[error("{0}")]
     Refused(String),
@@ -74,52 +79,44 @@ struct Paid {
     cash: Decimal,
 }
 
+/// Read a run's payments.csv through the same schema and reader as
+/// `--prior`, keeping each cell as written (an id keeps its spreadsheet
+/// guard, so compare.csv writes it back unchanged).
 fn read_payments(dir: &Path) -> Result<BTreeMap<String, Paid>, CompareError> {
+    use crate::input::csvsrc::{self, Encoding};
     let path = dir.join("payments.csv");
     let err = |message: String| CompareError::Read {
         path: path.clone(),
         message,
     };
-    let mut r = csv::Reader::from_path(&path).map_err(|e| err(e.to_string()))?;
-    let headers = r.headers().map_err(|e| err(e.to_string()))?.clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| err(format!("no column `{name}`")))
-    };
-    let cols = [
-        col("claim_id")?,
-        col("person_id")?,
-        col("city")?,
-        col("category")?,
-        col("institution_id")?,
-        col("institution_level")?,
-        col("status")?,
-        col("fund_pay")?,
-        col("account_pay")?,
-        col("cash_pay")?,
-    ];
+    let f = csvsrc::open(&path, PAYMENTS, Encoding::Utf8)?;
+    // Optional for `--prior`, but a comparison groups by them.
+    for name in ["city", "category", "institution_level"] {
+        if !f.has_column(name) {
+            return Err(err(format!("no column `{name}`")));
+        }
+    }
     let mut out = BTreeMap::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| err(e.to_string()))?;
-        let get = |k: usize| rec.get(cols[k]).unwrap_or("").to_string();
-        let money = |k: usize| {
-            crate::core::money::parse_money(&get(k))
-                .map_err(|e| err(format!("row {}: `{}`: {e}", i + 2, get(k))))
+    let mut rows = f.records();
+    while let Some(row) = rows.next_row() {
+        let row = row?;
+        let get = |name: &str| row.get(name).unwrap_or("").to_string();
+        let money = |name: &str| {
+            crate::core::money::parse_money(&get(name))
+                .map_err(|e| err(format!("row {}: `{}`: {e}", row.line, get(name))))
         };
         out.insert(
-            get(0),
+            get("claim_id"),
             Paid {
-                person_id: get(1),
-                city: get(2),
-                category: get(3),
-                institution_id: get(4),
-                level: get(5),
-                status: get(6),
-                fund: money(7)?,
-                account: money(8)?,
-                cash: money(9)?,
+                person_id: get("person_id"),
+                city: get("city"),
+                category: get("category"),
+                institution_id: get("institution_id"),
+                level: get("institution_level"),
+                status: get("status"),
+                fund: money("fund_pay")?,
+                account: money("account_pay")?,
+                cash: money("cash_pay")?,
             },
         );
     }
@@ -133,23 +130,11 @@ fn input_hashes(dir: &Path) -> Result<BTreeSet<(String, String)>, CompareError> 
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| CompareError::Read {
+    let m = ManifestDoc::parse(text.as_bytes()).map_err(|e| CompareError::Read {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    Ok(m["inputs"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|i| {
-                    (
-                        i["role"].as_str().unwrap_or("").to_string(),
-                        i["sha256"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(m.inputs.into_iter().map(|i| (i.role, i.sha256)).collect())
 }
 
 #[derive(Default)]

@@ -2,24 +2,35 @@
 //! outpatient pooling claims (职工医保普通门诊统筹 / 门诊共济).
 //!
 //! The crate is a pure core ([`core`]: model, rules, adjudication) between
-//! readers ([`input`]) and writers ([`output`]); [`run`] joins them for one
-//! period.
+//! readers ([`input`]) and writers ([`output`]); the stages of
+//! [`pipeline`] join them for one period, and [`cmd`] holds the subcommands.
 
 pub mod clearing;
 pub mod cli;
+pub mod cmd;
 pub mod compare;
 pub mod core;
+pub mod error;
 pub mod explain;
 pub mod input;
 pub(crate) mod lockfile;
-pub mod memory;
 pub mod output;
-pub(crate) mod partition;
+pub mod pipeline;
 pub mod progress;
-pub mod rules_cmd;
 pub mod run;
+pub mod schema;
 pub mod synth;
 pub mod synth_platform;
 
 // The core's modules at the crate root too, as the tests and callers name them.
-pub use crate::core::{adjudicate, date, model, money, rules};
+pub use crate::core::{adjudicate, date, model, money};
+
+/// The rules as callers name them: the core's types and parsing, with the
+/// reading of rule files from disk.
+pub mod rules {
+    pub use crate::core::rules::*;
+    pub use crate::input::rule_files::{load_dir, load_file, load_scenario};
+}
+// The pipeline's memory budget and partitions, by their former paths.
+pub use crate::pipeline::memory;
+pub(crate) use crate::pipeline::partition;

@@ -16,6 +16,8 @@
 
 use crate::cli::SynthArgs;
 use crate::core::date::{days_in_month, Period};
+use crate::schema::reference::{CATALOGUE, INSTITUTIONS, MEMBERS, STAYS};
+use crate::schema::{header_line, CLAIMS, LEDGER};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -106,7 +108,7 @@ pub fn generate(
         .map(|i| {
             let f = File::create(out.join("claims").join(format!("claims_{:02}.csv", i + 1)))?;
             let mut w = BufWriter::with_capacity(1 << 20, f);
-            w.write_all(CLAIM_HEADER.as_bytes())?;
+            writeln!(w, "{}", header_line(CLAIMS, &[]))?;
             Ok(w)
         })
         .collect::<io::Result<_>>()?;
@@ -310,8 +312,6 @@ pub fn generate(
     })
 }
 
-const CLAIM_HEADER: &str = "claim_id,line_no,person_id,institution_id,service_time,visit_type,item_code,item_name,quantity,unit_price,amount,prescription_id,prescriber_id,supply_days,settlement_mode,submitted_date,exclusion,reverses_claim_id\n";
-
 fn fen(x: i64) -> String {
     let sign = if x < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", x.abs() / 100, x.abs() % 100)
@@ -429,10 +429,7 @@ fn institutions() -> Vec<Inst> {
 
 fn write_institutions(out: &Path, insts: &[Inst]) -> io::Result<()> {
     let mut w = BufWriter::new(File::create(out.join("institutions.csv"))?);
-    writeln!(
-        w,
-        "institution_id,city,kind,level,outpatient_pooling,remote_settlement,valid_from,valid_to"
-    )?;
+    writeln!(w, "{}", header_line(INSTITUTIONS, &["name"]))?;
     for i in insts {
         let level = if i.kind == "pharmacy" {
             String::new()
@@ -456,10 +453,7 @@ fn write_institutions(out: &Path, insts: &[Inst]) -> io::Result<()> {
 
 fn catalogue(out: &Path, rng: &mut Rng) -> io::Result<Vec<Item>> {
     let mut w = BufWriter::new(File::create(out.join("catalogue.csv"))?);
-    writeln!(
-        w,
-        "item_code,region,kind,class,b_selfpay_share,special_management,price_cap"
-    )?;
+    writeln!(w, "{}", header_line(CATALOGUE, &["name"]))?;
     let mut items = Vec::new();
     for i in 0..240 {
         let code = format!("D{i:04}");
@@ -539,7 +533,7 @@ fn catalogue(out: &Path, rng: &mut Rng) -> io::Result<Vec<Item>> {
 /// Write members.csv; returns each person's home-city index.
 fn members(out: &Path, persons: u64, period: Period, rng: &mut Rng) -> io::Result<Vec<u8>> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(out.join("members.csv"))?);
-    writeln!(w, "person_id,city,category,account_type,account_balance,benefit_from,benefit_to,remote_type,remote_city,remote_from,remote_to")?;
+    writeln!(w, "{}", header_line(MEMBERS, &[]))?;
     let mut cities = Vec::with_capacity(persons as usize);
     for p in 0..persons {
         let ci = match rng.below(100) {
@@ -592,12 +586,12 @@ fn members(out: &Path, persons: u64, period: Period, rng: &mut Rng) -> io::Resul
 
 fn stays_and_ledger(out: &Path, persons: u64, period: Period, rng: &mut Rng) -> io::Result<()> {
     let mut s = BufWriter::new(File::create(out.join("stays.csv"))?);
-    writeln!(s, "person_id,institution_id,admit_date,discharge_date")?;
+    writeln!(s, "{}", header_line(STAYS, &[]))?;
     let mut l = BufWriter::with_capacity(1 << 20, File::create(out.join("ledger.csv"))?);
     // The ledger closes the month before: the generated month continues
     // the chain.
     let closes = period.prev();
-    writeln!(l, "person_id,year,deductible_met,pool_paid,claims,period")?;
+    writeln!(l, "{}", header_line(LEDGER, &[]))?;
     let days = days_in_month(period.year, period.month) as u64;
     for p in 0..persons {
         if rng.chance(0.005) {

@@ -3,12 +3,23 @@
 //! progress; the purity test in this module keeps it so.
 //!
 //! - [`model`]: claims, members, institutions, the catalogue, the ledger.
+//! - [`reference`], [`prior`]: what claims are checked against, and the
+//!   earlier periods' payments (built by the readers).
 //! - [`rules`]: a city's parameters by version (POLICY.md §9).
+//! - [`unit`]: the claims settled together (POLICY.md §1).
 //! - [`adjudicate`]: POLICY.md §1-§8, one file per section.
+//! - [`split`]: a settled claim's money, as payments.csv holds it.
 //! - [`money`], [`date`]: exact yuan and calendar arithmetic.
 
 pub mod adjudicate;
 pub mod date;
 pub mod model;
 pub mod money;
+pub mod prior;
+pub mod reference;
 pub mod rules;
+pub mod split;
+pub mod unit;
+
+#[cfg(test)]
+mod purity;

@@ -6,34 +6,14 @@
 //! `rejects.csv` with the reason, and the claim is not adjudicated. Every
 //! line read is either in a claim or in the rejects.
 
-use super::csvsrc::{cell, id_key, open, opt, req, CellError, Column, Encodings, Row};
+use super::csvsrc::{cell, id_key, open, CellError, Encodings, Row};
 use super::{InputError, InputFile};
 use crate::core::date::{Date, DateTime, Months, Period};
 use crate::core::model::*;
+pub(crate) use crate::schema::CLAIMS;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
-
-pub(crate) const CLAIMS: &[Column] = &[
-    req("claim_id", "结算流水号"),
-    req("line_no", "明细序号"),
-    req("person_id", "个人编号"),
-    req("institution_id", "机构编码"),
-    req("service_time", "结算时间"),
-    req("visit_type", "就诊类型"),
-    req("item_code", "医保编码"),
-    opt("item_name", "项目名称"),
-    req("quantity", "数量"),
-    req("unit_price", "单价"),
-    req("amount", "金额"),
-    opt("prescription_id", "处方号"),
-    opt("prescriber_id", "开方机构编码"),
-    opt("supply_days", "用药天数"),
-    opt("settlement_mode", "结算方式"),
-    opt("submitted_date", "申报日期"),
-    opt("exclusion", "除外情形"),
-    opt("reverses_claim_id", "冲正原流水号"),
-];
 
 /// Indexes into [`CLAIMS`], for the per-line hot path.
 mod col {
@@ -143,14 +123,6 @@ pub fn read_claims(
     let mut warnings = Vec::new();
     for (p, f) in paths.iter().zip(opened) {
         let f = f?;
-        if let Some(c) = f.missing_columns.first() {
-            return Err(InputError::new(
-                p,
-                1,
-                c,
-                "required column is missing from the header".into(),
-            ));
-        }
         if !f.unknown_columns.is_empty() {
             warnings.push(format!(
                 "{}: unknown columns ignored: {}",

@@ -68,12 +68,25 @@ impl From<Encoding> for Encodings {
     }
 }
 
+/// An `--encoding` value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodingError {
+    #[error("--encoding `{0}` is not auto, utf-8 or gb18030")]
+    Unknown(String),
+    #[error("--encoding `{value}`: `{key}` is neither a role ({roles}) nor an existing file")]
+    NotRoleOrFile {
+        value: String,
+        key: String,
+        roles: String,
+    },
+}
+
 impl Encodings {
     /// Parse `--encoding` values: `ENCODING`, `ROLE=ENCODING` or
     /// `FILE=ENCODING` (an existing file). Later values win.
-    pub fn parse(values: &[String]) -> Result<Encodings, String> {
+    pub fn parse(values: &[String]) -> Result<Encodings, EncodingError> {
         let mut out = Encodings::default();
-        let bad = |v: &str| format!("--encoding `{v}` is not auto, utf-8 or gb18030");
+        let bad = |v: &str| EncodingError::Unknown(v.to_string());
         for v in values {
             let Some((key, value)) = v.rsplit_once('=') else {
                 out.all = Encoding::parse(v).ok_or_else(|| bad(v))?;
@@ -86,11 +99,10 @@ impl Encodings {
                 out.by_role.push((role, enc));
                 continue;
             }
-            let path = std::fs::canonicalize(key).map_err(|_| {
-                format!(
-                    "--encoding `{v}`: `{key}` is neither a role ({}) nor an existing file",
-                    ROLES.join(", ")
-                )
+            let path = std::fs::canonicalize(key).map_err(|_| EncodingError::NotRoleOrFile {
+                value: v.clone(),
+                key: key.to_string(),
+                roles: ROLES.join(", "),
             })?;
             out.by_path.retain(|(p, _)| *p != path);
             out.by_path.push((path, enc));
@@ -177,30 +189,7 @@ pub fn id_key(id: &str) -> Cow<'_, str> {
     }
 }
 
-/// One column of a schema: its contract name, its Chinese alias, and
-/// whether a file without it is unusable.
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub name: &'static str,
-    pub alias: &'static str,
-    pub required: bool,
-}
-
-pub const fn req(name: &'static str, alias: &'static str) -> Column {
-    Column {
-        name,
-        alias,
-        required: true,
-    }
-}
-
-pub const fn opt(name: &'static str, alias: &'static str) -> Column {
-    Column {
-        name,
-        alias,
-        required: false,
-    }
-}
+pub use crate::schema::{opt, req, Column};
 
 /// A decoded CSV file with its header mapped onto a schema.
 pub struct CsvFile {
@@ -214,7 +203,8 @@ pub struct CsvFile {
     schema: &'static [Column],
     /// Header names that match no schema column.
     pub unknown_columns: Vec<String>,
-    /// Required columns the header lacks.
+    /// Required columns the header lacks (only [`open_lenient`] keeps such
+    /// a file).
     pub missing_columns: Vec<&'static str>,
     /// The encoding actually used.
     pub encoding: &'static str,
@@ -250,8 +240,28 @@ pub fn open(
     schema: &'static [Column],
     encoding: Encoding,
 ) -> Result<CsvFile, InputError> {
+    open_as(path, schema, encoding, true)
+}
+
+/// [`open`], but a header without a required column is kept, its missing
+/// columns listed in [`CsvFile::missing_columns`]: a file that may be
+/// written under the platform's names is checked once it is renamed.
+pub(crate) fn open_lenient(
+    path: &Path,
+    schema: &'static [Column],
+    encoding: Encoding,
+) -> Result<CsvFile, InputError> {
+    open_as(path, schema, encoding, false)
+}
+
+fn open_as(
+    path: &Path,
+    schema: &'static [Column],
+    encoding: Encoding,
+    require: bool,
+) -> Result<CsvFile, InputError> {
     if encoding == Encoding::Gb18030 {
-        return open_whole(path, schema, encoding);
+        return open_whole(path, schema, encoding, require);
     }
     let cannot = |e: std::io::Error| InputError::new(path, 0, "", format!("cannot read: {e}"));
     let scanned = {
@@ -260,16 +270,25 @@ pub fn open(
         scan_utf8(&mut file).map_err(cannot)?
     };
     let Some((bytes, sha256, bom, evidence)) = scanned else {
-        return open_whole(path, schema, encoding);
+        return open_whole(path, schema, encoding, require);
     };
     if encoding == Encoding::Auto && !bom && !evidence.favours_utf8() {
         // Valid UTF-8 that reads like GBK: decide on the whole text.
-        return open_whole(path, schema, encoding);
+        return open_whole(path, schema, encoding, require);
     }
     let skip = if bom { 3 } else { 0 };
     let header = header_of(path, Tee::new(path, skip).map_err(cannot)?)?;
     let body = Body::File { skip };
-    with_header(path, schema, &header, body, bytes, sha256, ("utf-8", false))
+    with_header(
+        path,
+        schema,
+        &header,
+        body,
+        bytes,
+        sha256,
+        ("utf-8", false),
+        require,
+    )
 }
 
 /// What a file's bytes, read as UTF-8, say about whether it is UTF-8 or
@@ -408,22 +427,23 @@ fn header_of<R: Read>(path: &Path, input: R) -> Result<csv::ByteRecord, InputErr
 
 type Layout = (Vec<Option<usize>>, Vec<String>, Vec<&'static str>);
 
-/// Map a header onto a schema: each column's index, the unknown names and
-/// the missing required columns.
+/// Map a header onto a schema: each column's index and the unknown names.
+/// A header without a required column is refused here, for every reader
+/// (unless `require` is false: then the missing columns are listed).
 fn map_header(
     path: &Path,
     header: &csv::ByteRecord,
     schema: &'static [Column],
+    require: bool,
 ) -> Result<Layout, InputError> {
     let mut index = vec![None; schema.len()];
     let mut unknown_columns = Vec::new();
     for (i, h) in header.iter().enumerate() {
         let h = String::from_utf8_lossy(h);
         let name = h.trim();
-        match schema
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name) || c.alias == name)
-        {
+        match schema.iter().position(|c| {
+            c.name.eq_ignore_ascii_case(name) || (!c.alias.is_empty() && c.alias == name)
+        }) {
             Some(k) if index[k].is_none() => index[k] = Some(i),
             Some(_) => {
                 return Err(InputError::new(
@@ -436,13 +456,21 @@ fn map_header(
             None => unknown_columns.push(name.to_string()),
         }
     }
-    let missing_columns = schema
+    let missing: Vec<&'static str> = schema
         .iter()
         .zip(&index)
         .filter(|(c, i)| c.required && i.is_none())
         .map(|(c, _)| c.name)
         .collect();
-    Ok((index, unknown_columns, missing_columns))
+    if let (true, Some(c)) = (require, missing.first()) {
+        return Err(InputError::new(
+            path,
+            1,
+            c,
+            "required column is missing from the header".into(),
+        ));
+    }
+    Ok((index, unknown_columns, missing))
 }
 
 /// Read and decode a whole file, and map its header.
@@ -450,6 +478,7 @@ fn open_whole(
     path: &Path,
     schema: &'static [Column],
     encoding: Encoding,
+    require: bool,
 ) -> Result<CsvFile, InputError> {
     let raw = std::fs::read(path)
         .map_err(|e| InputError::new(path, 0, "", format!("cannot read: {e}")))?;
@@ -458,10 +487,20 @@ fn open_whole(
     let (text, used, lossy) = decode(raw, encoding);
     let header = header_of(path, text.as_bytes())?;
     let body = Body::Text(text);
-    with_header(path, schema, &header, body, bytes, sha256, (used, lossy))
+    with_header(
+        path,
+        schema,
+        &header,
+        body,
+        bytes,
+        sha256,
+        (used, lossy),
+        require,
+    )
 }
 
 /// Map a file's header onto `schema` and make the file.
+#[allow(clippy::too_many_arguments)]
 fn with_header(
     path: &Path,
     schema: &'static [Column],
@@ -470,8 +509,9 @@ fn with_header(
     bytes: u64,
     sha256: String,
     (encoding, lossy): (&'static str, bool),
+    require: bool,
 ) -> Result<CsvFile, InputError> {
-    let (index, unknown_columns, missing_columns) = map_header(path, header, schema)?;
+    let (index, unknown_columns, missing_columns) = map_header(path, header, schema, require)?;
     let mut counted: Vec<usize> = schema
         .iter()
         .zip(&index)
@@ -519,13 +559,14 @@ impl CsvFile {
             bytes,
             sha256,
             (encoding, false),
+            true,
         )?;
         f.fine_prices = true;
         Ok(f)
     }
 
-    /// Whether the header has schema column `k`.
-    pub(crate) fn has_column(&self, k: usize) -> bool {
+    /// Whether the header has the `k`-th schema column.
+    pub(crate) fn has_column_at(&self, k: usize) -> bool {
         self.index.get(k).is_some_and(Option::is_some)
     }
 }
@@ -610,6 +651,14 @@ fn decode(raw: Vec<u8>, encoding: Encoding) -> (String, &'static str, bool) {
 }
 
 impl CsvFile {
+    /// Whether the header has the schema column `name`.
+    pub fn has_column(&self, name: &str) -> bool {
+        self.schema
+            .iter()
+            .zip(&self.index)
+            .any(|(c, i)| c.name == name && i.is_some())
+    }
+
     /// Iterate the data records into one reused buffer.
     pub fn records(&self) -> Records<'_> {
         let input = match &self.body {
@@ -951,30 +1000,30 @@ impl<'r> Row<'r> {
     }
 
     /// [`Row::parse`] by column index.
-    pub fn parse_at<T>(
+    pub fn parse_at<T, E: std::fmt::Display>(
         &self,
         k: usize,
-        f: impl FnOnce(&str) -> Result<T, String>,
+        f: impl FnOnce(&str) -> Result<T, E>,
     ) -> Result<Option<T>, CellError> {
         match self.get_at(k) {
             None => Ok(None),
             Some(s) => f(s).map(Some).map_err(|message| CellError {
                 column: self.name_at(k),
-                message,
+                message: message.to_string(),
             }),
         }
     }
 
     /// [`Row::parse_req`] by column index.
-    pub fn parse_req_at<T>(
+    pub fn parse_req_at<T, E: std::fmt::Display>(
         &self,
         k: usize,
-        f: impl FnOnce(&str) -> Result<T, String>,
+        f: impl FnOnce(&str) -> Result<T, E>,
     ) -> Result<T, CellError> {
         let s = self.need_at(k)?;
         f(s).map_err(|message| CellError {
             column: self.name_at(k),
-            message,
+            message: message.to_string(),
         })
     }
 
@@ -987,30 +1036,30 @@ impl<'r> Row<'r> {
     }
 
     /// Parse an optional cell; a present but malformed value is an error.
-    pub fn parse<T>(
+    pub fn parse<T, E: std::fmt::Display>(
         &self,
         name: &'static str,
-        f: impl FnOnce(&str) -> Result<T, String>,
+        f: impl FnOnce(&str) -> Result<T, E>,
     ) -> Result<Option<T>, CellError> {
         match self.get(name) {
             None => Ok(None),
             Some(s) => f(s).map(Some).map_err(|message| CellError {
                 column: name,
-                message,
+                message: message.to_string(),
             }),
         }
     }
 
     /// Parse a required cell.
-    pub fn parse_req<T>(
+    pub fn parse_req<T, E: std::fmt::Display>(
         &self,
         name: &'static str,
-        f: impl FnOnce(&str) -> Result<T, String>,
+        f: impl FnOnce(&str) -> Result<T, E>,
     ) -> Result<T, CellError> {
         let s = self.need(name)?;
         f(s).map_err(|message| CellError {
             column: name,
-            message,
+            message: message.to_string(),
         })
     }
 }
@@ -1029,40 +1078,59 @@ pub mod cell {
     use crate::core::money::{parse_decimal, parse_money};
     use rust_decimal::Decimal;
 
-    pub fn money(s: &str) -> Result<Decimal, String> {
-        parse_money(s).map_err(|e| format!("`{s}` is not an amount in yuan: {e}"))
-    }
+    /// What is wrong with a cell's value, in one sentence.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    #[error("{0}")]
+    pub struct BadValue(pub String);
 
-    /// A unit price of the platform layout (`pric`): up to 6 decimals.
-    pub fn fine_price(s: &str) -> Result<Decimal, String> {
-        match parse_decimal(s) {
-            Ok(d) if d.scale() <= 6 => Ok(d),
-            Ok(_) => Err(format!(
-                "`{s}` is not a price in yuan: more than 6 decimals"
-            )),
-            Err(e) => Err(format!("`{s}` is not a price in yuan: {e}")),
+    /// Readers' own checks write their sentence as text and use `?` on
+    /// these parsers inside them.
+    impl From<BadValue> for String {
+        fn from(e: BadValue) -> String {
+            e.0
         }
     }
 
-    pub fn decimal(s: &str) -> Result<Decimal, String> {
-        parse_decimal(s).map_err(|e| format!("`{s}` is not a number: {e}"))
+    pub fn money(s: &str) -> Result<Decimal, BadValue> {
+        parse_money(s).map_err(|e| BadValue(format!("`{s}` is not an amount in yuan: {e}")))
     }
 
-    pub fn date(s: &str) -> Result<Date, String> {
-        Date::parse(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
+    /// A unit price of the platform layout (`pric`): up to 6 decimals.
+    pub fn fine_price(s: &str) -> Result<Decimal, BadValue> {
+        match parse_decimal(s) {
+            Ok(d) if d.scale() <= 6 => Ok(d),
+            Ok(_) => Err(BadValue(format!(
+                "`{s}` is not a price in yuan: more than 6 decimals"
+            ))),
+            Err(e) => Err(BadValue(format!("`{s}` is not a price in yuan: {e}"))),
+        }
     }
 
-    pub fn time(s: &str) -> Result<DateTime, String> {
-        DateTime::parse(s)
-            .ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD or time YYYY-MM-DD HH:MM:SS"))
+    pub fn decimal(s: &str) -> Result<Decimal, BadValue> {
+        parse_decimal(s).map_err(|e| BadValue(format!("`{s}` is not a number: {e}")))
     }
 
-    pub fn boolean(s: &str) -> Result<bool, String> {
-        crate::core::model::parse_bool(s)
-            .ok_or_else(|| format!("`{s}` is not a boolean (true/false, 1/0, Y/N, 是/否)"))
+    pub fn date(s: &str) -> Result<Date, BadValue> {
+        Date::parse(s).ok_or_else(|| BadValue(format!("`{s}` is not a date YYYY-MM-DD")))
     }
 
-    pub fn city(s: &str) -> Result<String, String> {
+    pub fn time(s: &str) -> Result<DateTime, BadValue> {
+        DateTime::parse(s).ok_or_else(|| {
+            BadValue(format!(
+                "`{s}` is not a date YYYY-MM-DD or time YYYY-MM-DD HH:MM:SS"
+            ))
+        })
+    }
+
+    pub fn boolean(s: &str) -> Result<bool, BadValue> {
+        crate::core::model::parse_bool(s).ok_or_else(|| {
+            BadValue(format!(
+                "`{s}` is not a boolean (true/false, 1/0, Y/N, 是/否)"
+            ))
+        })
+    }
+
+    pub fn city(s: &str) -> Result<String, BadValue> {
         // Hook (platform layout): a 6-digit 医保区划 code names a city.
         if let Some(c) = super::super::platform::city_of_admdvs(s.trim()) {
             return Ok(c);
@@ -1071,21 +1139,25 @@ pub mod cell {
         if c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             Ok(c)
         } else {
-            Err(format!("`{s}` is not a city code such as `wuhan`"))
+            Err(BadValue(format!(
+                "`{s}` is not a city code such as `wuhan`"
+            )))
         }
     }
 
-    pub fn count(s: &str) -> Result<u32, String> {
+    pub fn count(s: &str) -> Result<u32, BadValue> {
         s.parse::<u32>()
-            .map_err(|_| format!("`{s}` is not a whole number ≥ 0"))
+            .map_err(|_| BadValue(format!("`{s}` is not a whole number ≥ 0")))
     }
 
     /// An enum of the model, with its accepted ids in the message.
     pub fn choice<T: 'static>(
         parse: fn(&str) -> Option<T>,
         expected: &'static str,
-    ) -> impl Fn(&str) -> Result<T, String> {
-        move |s| parse(s).ok_or_else(|| format!("`{s}` is not one of: {}", expected.trim()))
+    ) -> impl Fn(&str) -> Result<T, BadValue> {
+        move |s| {
+            parse(s).ok_or_else(|| BadValue(format!("`{s}` is not one of: {}", expected.trim())))
+        }
     }
 }
 

@@ -11,12 +11,14 @@ pub mod platform;
 pub mod platform_ref;
 pub mod prior;
 pub mod reference;
+pub mod rule_files;
 pub(crate) mod spill;
 
 pub use claims::{ClaimFileStat, Grouped, Reject, Scan};
 pub use csvsrc::{Encoding, Encodings};
-pub use prior::{Prior, PriorPayment};
-pub use reference::{Catalogue, IdMap, Ledger, Reference};
+// The core's types the readers build, where callers have always named them.
+pub use crate::core::prior::{Prior, PriorPayment};
+pub use crate::core::reference::{Catalogue, IdMap, Ledger, Reference};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -743,7 +743,7 @@ pub fn read(
             }
             let sum = match cell::money(&s.sumamt) {
                 Ok(v) => v,
-                Err(e) => return Some((Ok(rows[0]), "medfee_sumamt", e)),
+                Err(e) => return Some((Ok(rows[0]), "medfee_sumamt", e.0)),
             };
             if lines.iter().all(|&i| fees[i].amount.is_some()) {
                 let total: Decimal = lines.iter().filter_map(|&i| fees[i].amount).sum();
@@ -942,7 +942,7 @@ pub fn read(
 }
 
 fn has_column(f: &CsvFile, k: usize) -> bool {
-    f.has_column(k)
+    f.has_column_at(k)
 }
 
 fn broken(file: &CsvFile, e: InputError) -> Reject {

@@ -9,115 +9,17 @@
 //! file whose run's manifest.json sits beside it must still have the hash
 //! that manifest recorded.
 
-use super::csvsrc::{cell, open, opt, req, Column, Encodings};
+use super::csvsrc::{cell, open_lenient, Encodings};
 use super::{InputError, InputFile};
 use crate::core::adjudicate::{Payee, Status};
-use crate::core::date::{Date, Months, Period};
+use crate::core::date::Months;
 use crate::core::money::{fmt2, round2};
+use crate::core::prior::{Prior, PriorPayment, PriorSource};
+use crate::core::split::Split;
+use crate::schema::PAYMENTS;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-/// A payment row of an earlier period.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PriorPayment {
-    pub claim_id: String,
-    pub person_id: String,
-    pub institution_id: String,
-    pub city: String,
-    pub service_date: Date,
-    pub status: Status,
-    pub total: Decimal,
-    pub excluded: Decimal,
-    pub b_selfpay: Decimal,
-    pub remote_prepay: Decimal,
-    pub eligible: Decimal,
-    pub deductible_applied: Decimal,
-    pub ratio: Option<Decimal>,
-    pub fund_pay: Decimal,
-    pub cap_cut: Decimal,
-    pub account_pay: Decimal,
-    pub cash_pay: Decimal,
-    pub payee: Payee,
-    /// Index of the file it was read from in [`Prior::sources`], and its
-    /// line there.
-    pub source: usize,
-    pub line: u64,
-}
-
-/// A `--prior` file, and the period of the run that wrote it when its
-/// manifest.json sits beside it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PriorSource {
-    pub path: PathBuf,
-    pub period: Option<Months>,
-}
-
-/// Every earlier payment row by claim id, and the claims already reversed.
-#[derive(Debug, Default)]
-pub struct Prior {
-    pub payments: HashMap<String, PriorPayment>,
-    /// Originals cancelled by a reversal of an earlier period.
-    pub reversed: HashMap<String, String>,
-    pub files: Vec<InputFile>,
-    pub sources: Vec<PriorSource>,
-}
-
-impl Prior {
-    /// Where an earlier row was settled: `file:line`, and the period (the
-    /// manifest's, else the month of the row's service date).
-    pub fn settled_where(&self, p: &PriorPayment) -> (String, String) {
-        let source = self.sources.get(p.source);
-        let file = source
-            .map(|s| format!("{}:{}", s.path.display(), p.line))
-            .unwrap_or_default();
-        let period = source
-            .and_then(|s| s.period)
-            .map(|m| m.to_string())
-            .unwrap_or_else(|| Period::of(p.service_date).to_string());
-        (file, period)
-    }
-
-    /// Refuse a `--prior` file whose run (by its manifest) settled one of
-    /// `months` or a later month: it is not an earlier period, and every
-    /// claim it shares with this run would be denied as already settled.
-    pub fn check_periods(&self, months: Months) -> Result<(), String> {
-        for s in &self.sources {
-            if let Some(p) = s.period.filter(|p| p.last >= months.first) {
-                return Err(format!(
-                    "--prior {} was written by the run of {p}, not before this run's {months}: \
-                     --prior takes the payments of earlier months only",
-                    s.path.display()
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-const PAYMENTS: &[Column] = &[
-    req("claim_id", "结算流水号"),
-    req("person_id", "个人编号"),
-    req("institution_id", "机构编码"),
-    opt("city", "参保地"),
-    req("service_date", "结算日期"),
-    req("status", "状态"),
-    req("total", "总费用"),
-    req("excluded", "自费"),
-    req("b_selfpay", "乙类先行自付"),
-    req("remote_prepay", "异地先行自付"),
-    req("eligible", "政策范围内费用"),
-    req("deductible_applied", "起付线"),
-    opt("ratio", "支付比例"),
-    req("fund_pay", "统筹基金支付"),
-    req("cap_cut", "超限额"),
-    req("account_pay", "个人账户支付"),
-    req("cash_pay", "现金支付"),
-    req("payee", "收款方"),
-    opt("deductible_met_after", "本次后起付线累计"),
-    opt("pool_paid_after", "本次后统筹累计支付"),
-    opt("reverses_claim_id", "冲正原流水号"),
-];
 
 /// Undo the spreadsheet guard of our own outputs (`'=x` was `=x`).
 fn id(s: &str) -> String {
@@ -127,8 +29,8 @@ fn id(s: &str) -> String {
     }
 }
 
-fn status(s: &str) -> Result<Status, String> {
-    Status::parse(s).ok_or_else(|| format!("`{s}` is not a payment status"))
+fn status(s: &str) -> Result<Status, cell::BadValue> {
+    Status::parse(s).ok_or_else(|| cell::BadValue(format!("`{s}` is not a payment status")))
 }
 
 /// The payments files `--prior` names: a file as given; a directory
@@ -193,40 +95,24 @@ fn manifest_period(path: &Path, sha256: &str) -> Result<Option<Months>, InputErr
     let m = manifest.display();
     let bytes = std::fs::read(&manifest)
         .map_err(|e| refuse(format!("cannot read {m} beside it to check it: {e}")))?;
-    let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let doc = crate::schema::manifest::ManifestDoc::parse(&bytes).map_err(|e| {
         refuse(format!(
             "{m} beside it is not a readable manifest ({e}): cannot check that this file is as its run wrote it; refusing to use it"
         ))
     })?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let entry = json["outputs"]
-        .as_array()
-        .and_then(|a| a.iter().find(|o| o["file"].as_str() == name.as_deref()));
-    let Some(entry) = entry else {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(recorded) = doc.output_sha256(&name) else {
         return Ok(None);
     };
-    let recorded = entry["sha256"].as_str().unwrap_or("");
     if recorded != sha256 {
         return Err(refuse(format!(
             "its SHA-256 is {sha256}, but {m} recorded {recorded}: the file changed after its run wrote it (edited by hand?); refusing to use it"
         )));
     }
-    Ok(json["period"].as_str().and_then(Months::parse))
-}
-
-/// One row's money, read as written; a reversal's negated, so that every
-/// figure is of the original's sign, never negative.
-struct Figures {
-    total: Decimal,
-    excluded: Decimal,
-    b_selfpay: Decimal,
-    remote_prepay: Decimal,
-    eligible: Decimal,
-    deductible_applied: Decimal,
-    fund_pay: Decimal,
-    cap_cut: Decimal,
-    account_pay: Decimal,
-    cash_pay: Decimal,
+    Ok(Months::parse(&doc.period))
 }
 
 /// The payments.csv invariants and the POLICY.md §5 arithmetic on a row's
@@ -242,18 +128,8 @@ fn check_row(
     let reversal = p.status == Status::Reversal;
     let negate = matches!(p.status, Status::Reversal | Status::Denied) && p.total < Decimal::ZERO;
     let sign = |x: Decimal| if negate { -x } else { x };
-    let f = Figures {
-        total: sign(p.total),
-        excluded: sign(p.excluded),
-        b_selfpay: sign(p.b_selfpay),
-        remote_prepay: sign(p.remote_prepay),
-        eligible: sign(p.eligible),
-        deductible_applied: sign(p.deductible_applied),
-        fund_pay: sign(p.fund_pay),
-        cap_cut: sign(p.cap_cut),
-        account_pay: sign(p.account_pay),
-        cash_pay: sign(p.cash_pay),
-    };
+    // Every figure of the original's sign, never negative.
+    let f = if negate { p.split.negated() } else { p.split };
     let m = fmt2;
     if f.total != f.fund_pay + f.account_pay + f.cash_pay {
         return Err((
@@ -280,18 +156,7 @@ fn check_row(
             ),
         ));
     }
-    let named = [
-        ("total", f.total),
-        ("excluded", f.excluded),
-        ("b_selfpay", f.b_selfpay),
-        ("remote_prepay", f.remote_prepay),
-        ("eligible", f.eligible),
-        ("deductible_applied", f.deductible_applied),
-        ("fund_pay", f.fund_pay),
-        ("cap_cut", f.cap_cut),
-        ("account_pay", f.account_pay),
-        ("cash_pay", f.cash_pay),
-    ];
+    let named = f.columns();
     if let Some((c, _)) = named
         .iter()
         .find(|(_, x)| x.is_sign_negative() && !x.is_zero())
@@ -399,15 +264,19 @@ fn check_row(
     Ok(())
 }
 
-/// Read every `--prior` file (see [`prior_files`] for directories). A
-/// claim id in two of them is an error: the same period given twice, or
-/// two runs of one period.
-pub fn read_prior(paths: &[PathBuf], encoding: &Encodings) -> Result<Prior, InputError> {
+/// Read every `--prior` file (see [`prior_files`] for directories), and
+/// the files as the manifest records them. A claim id in two of them is an
+/// error: the same period given twice, or two runs of one period.
+pub fn read_prior(
+    paths: &[PathBuf],
+    encoding: &Encodings,
+) -> Result<(Prior, Vec<InputFile>), InputError> {
     let mut prior = Prior::default();
+    let mut files = Vec::new();
     let mut seen_in: HashMap<String, String> = HashMap::new();
     let mut reversals: HashSet<String> = HashSet::new();
     for path in paths {
-        let f = open(path, PAYMENTS, encoding.for_file("prior", path))?;
+        let f = open_lenient(path, PAYMENTS, encoding.for_file("prior", path))?;
         // Hook (platform names): a payments.csv written with `--columns
         // platform` is read under tongchou's own names.
         let platform_named = f.missing_columns.contains(&"claim_id")
@@ -427,11 +296,6 @@ pub fn read_prior(paths: &[PathBuf], encoding: &Encodings) -> Result<Prior, Inpu
             )?,
             None => f,
         };
-        let source = prior.sources.len();
-        prior.sources.push(PriorSource {
-            path: path.clone(),
-            period: manifest_period(path, &f.sha256)?,
-        });
         if let Some(c) = f.missing_columns.first() {
             return Err(InputError::new(
                 path,
@@ -440,6 +304,11 @@ pub fn read_prior(paths: &[PathBuf], encoding: &Encodings) -> Result<Prior, Inpu
                 "required column is missing from the header".into(),
             ));
         }
+        let source = prior.sources.len();
+        prior.sources.push(PriorSource {
+            path: path.clone(),
+            period: manifest_period(path, &f.sha256)?,
+        });
         let mut rows = f.records();
         while let Some(row) = rows.next_row() {
             let row = row?;
@@ -455,34 +324,45 @@ pub fn read_prior(paths: &[PathBuf], encoding: &Encodings) -> Result<Prior, Inpu
             let claim_id = id(row
                 .need("claim_id")
                 .map_err(|e| fail(e.column, e.message))?);
-            let p = PriorPayment {
-                claim_id: claim_id.clone(),
-                person_id: id(row
-                    .need("person_id")
-                    .map_err(|e| fail(e.column, e.message))?),
-                institution_id: id(row
-                    .need("institution_id")
-                    .map_err(|e| fail(e.column, e.message))?),
-                city: row.get("city").map(id).unwrap_or_default(),
-                service_date: row
-                    .parse_req("service_date", cell::date)
-                    .map_err(|e| fail(e.column, e.message))?,
-                status: row
-                    .parse_req("status", status)
-                    .map_err(|e| fail(e.column, e.message))?,
-                total: money("total")?,
-                excluded: money("excluded")?,
-                b_selfpay: money("b_selfpay")?,
-                remote_prepay: money("remote_prepay")?,
-                eligible: money("eligible")?,
-                deductible_applied: money("deductible_applied")?,
-                ratio: row
-                    .parse("ratio", cell::decimal)
-                    .map_err(|e| fail(e.column, e.message))?,
+            // Cells in column order: the first bad one is the one reported.
+            let claim_ref = |c: &'static str| row.need(c).map_err(|e| fail(e.column, e.message));
+            let person_id = id(claim_ref("person_id")?);
+            let institution_id = id(claim_ref("institution_id")?);
+            let city = row.get("city").map(id).unwrap_or_default();
+            let service_date = row
+                .parse_req("service_date", cell::date)
+                .map_err(|e| fail(e.column, e.message))?;
+            let status = row
+                .parse_req("status", status)
+                .map_err(|e| fail(e.column, e.message))?;
+            let (total, excluded, b_selfpay) =
+                (money("total")?, money("excluded")?, money("b_selfpay")?);
+            let (remote_prepay, eligible) = (money("remote_prepay")?, money("eligible")?);
+            let deductible_applied = money("deductible_applied")?;
+            let ratio = row
+                .parse("ratio", cell::decimal)
+                .map_err(|e| fail(e.column, e.message))?;
+            let split = Split {
+                total,
+                excluded,
+                b_selfpay,
+                remote_prepay,
+                eligible,
+                deductible_applied,
                 fund_pay: money("fund_pay")?,
                 cap_cut: money("cap_cut")?,
                 account_pay: money("account_pay")?,
                 cash_pay: money("cash_pay")?,
+            };
+            let p = PriorPayment {
+                claim_id: claim_id.clone(),
+                person_id,
+                institution_id,
+                city,
+                service_date,
+                status,
+                split,
+                ratio,
                 payee: row
                     .parse_req("payee", |s| match s {
                         "institution" => Ok(Payee::Institution),
@@ -520,7 +400,7 @@ pub fn read_prior(paths: &[PathBuf], encoding: &Encodings) -> Result<Prior, Inpu
             }
             prior.payments.insert(claim_id, p);
         }
-        prior.files.push(InputFile::from(&f));
+        files.push(InputFile::from(&f));
     }
-    Ok(prior)
+    Ok((prior, files))
 }

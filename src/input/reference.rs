@@ -2,75 +2,14 @@
 //! year-to-date ledger. Any error here is fatal: a run on a half-read
 //! members file would deny people who are insured.
 
-use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encodings};
+use super::csvsrc::{cell, open_lenient, Column, CsvFile, Encodings};
 use super::{InputError, InputFile};
 use crate::core::date::Period;
 use crate::core::model::*;
-use crate::core::rules::RuleBook;
-use std::collections::HashMap;
-
-/// A map keyed by an id read from the files: FxHash, much faster than the
-/// default SipHash on short ids (a batch run has no untrusted peer to
-/// defend against hash flooding).
-pub type IdMap<V> = HashMap<String, V, rustc_hash::FxBuildHasher>;
+use crate::core::reference::{Catalogue, IdMap, Ledger};
+use crate::schema::reference::{CATALOGUE, INSTITUTIONS, MEMBERS, STAYS};
+use crate::schema::LEDGER;
 use std::path::Path;
-
-/// Everything a claim is checked against.
-#[derive(Debug, Default)]
-pub struct Reference {
-    pub members: IdMap<Member>,
-    pub institutions: IdMap<Institution>,
-    pub catalogue: Catalogue,
-    pub stays: IdMap<Vec<Stay>>,
-    pub rules: RuleBook,
-}
-
-/// The three catalogues, with local entries that override the general one
-/// for care given in their city (就医地目录, 湖北医保问答 Q29).
-#[derive(Debug, Default)]
-pub struct Catalogue {
-    items: IdMap<CatalogueItem>,
-}
-
-#[derive(Debug, Default)]
-struct CatalogueItem {
-    general: Option<CatalogueEntry>,
-    local: Vec<CatalogueEntry>,
-}
-
-impl Catalogue {
-    /// POLICY.md §3.1: the entry for the place of treatment, else the general
-    /// entry.
-    pub fn lookup(&self, item_code: &str, city: &str) -> Option<&CatalogueEntry> {
-        let item = self.items.get(item_code)?;
-        item.local
-            .iter()
-            .find(|e| e.region.as_deref() == Some(city))
-            .or(item.general.as_ref())
-    }
-
-    /// No entry at all (a catalogue file holding only its header).
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Add an entry; `false` if the same code and region is already there.
-    pub fn insert(&mut self, e: CatalogueEntry) -> bool {
-        let item = self.items.entry(e.item_code.clone()).or_default();
-        match &e.region {
-            None if item.general.is_some() => false,
-            None => {
-                item.general = Some(e);
-                true
-            }
-            Some(r) if item.local.iter().any(|x| x.region.as_ref() == Some(r)) => false,
-            Some(_) => {
-                item.local.push(e);
-                true
-            }
-        }
-    }
-}
 
 /// A reference file that was read, and what to warn about.
 pub struct Loaded<T> {
@@ -87,7 +26,7 @@ fn read_all(
     encoding: &Encodings,
     mut each: impl FnMut(&super::csvsrc::Row<'_>) -> Result<(), (String, String)>,
 ) -> Result<(InputFile, Vec<String>), InputError> {
-    let f: CsvFile = open(path, schema, encoding.for_file(role, path))?;
+    let f: CsvFile = open_lenient(path, schema, encoding.for_file(role, path))?;
     // Hook (platform names): a file under the platform's names is read
     // rewritten under tongchou's own columns, its codes decoded.
     let f = match (!f.unknown_columns.is_empty())
@@ -138,20 +77,6 @@ fn read_all(
 fn at(e: super::csvsrc::CellError) -> (String, String) {
     (e.column.to_string(), e.message)
 }
-
-const MEMBERS: &[Column] = &[
-    req("person_id", "个人编号"),
-    req("city", "参保地"),
-    req("category", "人员类别"),
-    req("account_type", "参保方式"),
-    opt("account_balance", "个人账户余额"),
-    req("benefit_from", "待遇开始日期"),
-    opt("benefit_to", "待遇终止日期"),
-    opt("remote_type", "异地备案类型"),
-    opt("remote_city", "备案就医地"),
-    opt("remote_from", "备案开始日期"),
-    opt("remote_to", "备案结束日期"),
-];
 
 /// Read members.csv. `cities` are the insuring cities with a rule file: a
 /// member of any other city (a typo such as `shiyna`) is an error, since
@@ -251,18 +176,6 @@ pub fn read_members(
     })
 }
 
-const INSTITUTIONS: &[Column] = &[
-    req("institution_id", "机构编码"),
-    opt("name", "机构名称"),
-    req("city", "所在地"),
-    req("kind", "机构类型"),
-    opt("level", "医院等级"),
-    req("outpatient_pooling", "门诊统筹定点"),
-    opt("remote_settlement", "异地联网"),
-    opt("valid_from", "协议开始日期"),
-    opt("valid_to", "协议结束日期"),
-];
-
 pub fn read_institutions(
     path: &Path,
     encoding: &Encodings,
@@ -338,17 +251,6 @@ pub fn read_institutions(
     })
 }
 
-const CATALOGUE: &[Column] = &[
-    req("item_code", "医保编码"),
-    opt("region", "适用地区"),
-    opt("name", "名称"),
-    req("kind", "类别"),
-    req("class", "甲乙类"),
-    opt("b_selfpay_share", "乙类先行自付比例"),
-    opt("special_management", "特殊管理药品"),
-    opt("price_cap", "支付标准"),
-];
-
 pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalogue>, InputError> {
     let mut cat = Catalogue::default();
     let (file, warnings) = read_all(path, ("catalogue", CATALOGUE), encoding, |row| {
@@ -408,13 +310,6 @@ pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalo
     })
 }
 
-const STAYS: &[Column] = &[
-    req("person_id", "个人编号"),
-    req("institution_id", "机构编码"),
-    req("admit_date", "入院日期"),
-    opt("discharge_date", "出院日期"),
-];
-
 pub fn read_stays(
     path: &Path,
     encoding: &Encodings,
@@ -442,25 +337,6 @@ pub fn read_stays(
         file,
         warnings,
     })
-}
-
-const LEDGER: &[Column] = &[
-    req("person_id", "个人编号"),
-    req("year", "年度"),
-    req("deductible_met", "起付线累计"),
-    req("pool_paid", "统筹累计支付"),
-    req("claims", "结算次数"),
-    opt("period", "结算期"),
-];
-
-/// A year-to-date ledger and the period it closes (the latest `period` of
-/// its rows; `None` for a ledger written without one).
-#[derive(Debug, Default)]
-pub struct Ledger {
-    /// Each person's rows, one per year, by year (CONTRACT.md §ledger.csv:
-    /// this year's and last year's, for late claims).
-    pub rows: IdMap<Vec<LedgerEntry>>,
-    pub period: Option<Period>,
 }
 
 pub fn read_ledger(path: &Path, encoding: &Encodings) -> Result<Loaded<Ledger>, InputError> {

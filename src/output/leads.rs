@@ -14,6 +14,8 @@ use crate::core::adjudicate::{ClaimDecision, RuleId, Severity};
 use crate::core::model::Institution;
 use crate::core::money::fmt2;
 use crate::input::IdMap;
+use crate::schema::outputs::{LEADS_HEADER_HEAD, LEADS_HEADER_TAIL};
+use crate::schema::summary::{FlagsDoc, RuleFlagsDoc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -102,7 +104,7 @@ impl Leads {
 
     /// The run's flags for summary.json: per flag rule, the claims carrying
     /// it and their totals; and the flagged claims overall.
-    pub fn totals_json(&self) -> serde_json::Value {
+    pub fn totals(&self) -> FlagsDoc {
         let rules = flag_rules();
         let mut claims = vec![0u64; rules.len()];
         let mut stake = vec![Decimal::ZERO; rules.len()];
@@ -115,18 +117,22 @@ impl Leads {
                 stake[i] += f.by_rule.get(i).copied().unwrap_or_default();
             }
         }
-        let mut by_rule = serde_json::Map::new();
-        for (i, r) in rules.iter().enumerate() {
-            by_rule.insert(
-                r.to_string(),
-                serde_json::json!({"claims": claims[i], "at_stake": fmt2(stake[i])}),
-            );
+        let by_rule = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let doc = RuleFlagsDoc {
+                    claims: claims[i],
+                    at_stake: fmt2(stake[i]),
+                };
+                (r.to_string(), doc)
+            })
+            .collect();
+        FlagsDoc {
+            flagged_claims: flagged,
+            amount_at_stake: fmt2(at_stake),
+            by_rule,
         }
-        serde_json::json!({
-            "flagged_claims": flagged,
-            "amount_at_stake": fmt2(at_stake),
-            "by_rule": by_rule,
-        })
     }
 
     /// Write leads.csv: sorted by amount at stake (descending), then
@@ -174,26 +180,9 @@ impl Leads {
         rows.sort_by(|a, b| b.1.at_stake.cmp(&a.1.at_stake).then_with(|| a.0.cmp(b.0)));
 
         let mut out = csv_writer(w);
-        let mut header: Vec<String> = [
-            "institution_id",
-            "name",
-            "city",
-            "kind",
-            "level",
-            "claims",
-            "flagged_claims",
-            "flag_rate",
-            "amount_at_stake",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut header: Vec<String> = LEADS_HEADER_HEAD.iter().map(|s| s.to_string()).collect();
         header.extend(rules.iter().map(|r| format!("at_stake_{r}")));
-        header.extend(
-            ["peer_median_rate", "ratio_to_peer_median", "robust_z"]
-                .iter()
-                .map(|s| s.to_string()),
-        );
+        header.extend(LEADS_HEADER_TAIL.iter().map(|s| s.to_string()));
         out.write_record(&header)?;
         let consistency = Decimal::new(14826, 4);
         for (id, f) in rows {

@@ -21,8 +21,9 @@
 //! leftovers of killed runs are removed only under the lock.
 
 use crate::lockfile::LockFile;
+use crate::schema::manifest::{ManifestDoc, TOOL};
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// An output file once written.
@@ -155,29 +156,11 @@ impl Staging {
         check_may_write(out_dir, &parent, force, inputs)
     }
 
-    /// A new staged file.
-    pub fn file(&mut self, name: &str) -> io::Result<BufWriter<File>> {
+    /// A new staged file (unbuffered: the caller buffers, and hashes
+    /// what it writes).
+    pub fn file(&mut self, name: &str) -> io::Result<File> {
         self.names.push(name.to_string());
-        Ok(BufWriter::with_capacity(
-            1 << 20,
-            File::create(self.tmp_dir.join(name))?,
-        ))
-    }
-
-    /// Hash what was staged so far (the manifest lists every other output).
-    pub fn written(&self) -> io::Result<Vec<Written>> {
-        use rayon::prelude::*;
-        self.names
-            .par_iter()
-            .map(|n| {
-                let (bytes, sha256) = hash_file(&self.tmp_dir.join(n))?;
-                Ok(Written {
-                    name: n.clone(),
-                    bytes,
-                    sha256,
-                })
-            })
-            .collect()
+        File::create(self.tmp_dir.join(name))
     }
 
     /// Sync every staged file and put the staging directory in place of the
@@ -334,8 +317,8 @@ fn check_path(out_dir: &Path, parent: &Path, inputs: &[Input]) -> Result<bool, S
 pub fn is_run_output(dir: &Path) -> bool {
     fs::read(dir.join("manifest.json"))
         .ok()
-        .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
-        .is_some_and(|m| m.get("tool").and_then(|t| t.as_str()) == Some("tongchou"))
+        .and_then(|t| ManifestDoc::parse(&t).ok())
+        .is_some_and(|m| m.tool == TOOL)
 }
 
 /// The nearest of `path`'s directories (itself or one above) that is a
@@ -382,17 +365,20 @@ fn check_own_output(out_dir: &Path) -> Result<(), StagingError> {
             manifest.display()
         ))
     };
-    let m: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| not_ours(&format!("is not JSON: {e}")))?;
-    if m.get("tool").and_then(|t| t.as_str()) != Some("tongchou") {
+    // JSON that is not shaped like a manifest is another tool's.
+    let m = ManifestDoc::parse(&text).map_err(|e| match e.is_data() {
+        true => not_ours("does not name tongchou as its tool"),
+        false => not_ours(&format!("is not JSON: {e}")),
+    })?;
+    if m.tool != TOOL {
         return Err(not_ours("does not name tongchou as its tool"));
     }
     let listed: Vec<&str> = m
-        .get("outputs")
-        .and_then(|o| o.as_array())
+        .outputs
+        .as_ref()
         .ok_or_else(|| not_ours("lists no outputs"))?
         .iter()
-        .filter_map(|o| o.get("file").and_then(|f| f.as_str()))
+        .map(|o| o.file.as_str())
         .collect();
     let mut present = Vec::new();
     for e in fs::read_dir(out_dir).map_err(io_at(out_dir))? {
@@ -409,26 +395,6 @@ fn check_own_output(out_dir: &Path) -> Result<(), StagingError> {
         )));
     }
     Ok(())
-}
-
-/// Size and SHA-256 (hex) of a file, read in chunks: an output can be
-/// larger than the memory budget.
-fn hash_file(path: &Path) -> io::Result<(u64, String)> {
-    use sha2::Digest;
-    use std::io::Read;
-    let mut f = File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
-    Ok((bytes, crate::input::csvsrc::hex(&hasher.finalize())))
 }
 
 fn sync_dir(dir: &Path) {

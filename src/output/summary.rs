@@ -7,9 +7,12 @@ use crate::core::adjudicate::{ClaimDecision, Lang, Payee, Status};
 use crate::core::date::Date;
 use crate::core::money::fmt2;
 use crate::input::ClaimFileStat;
+use crate::schema::outputs::{SETTLEMENT_HEADER, SUMMARY_HEADER};
+use crate::schema::summary::{
+    CityDoc, ClaimFileDoc, FiguresDoc, InstitutionDoc, SettlementDoc, SummaryDoc,
+};
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -202,24 +205,7 @@ impl Summary {
     /// grand total; `scope` says which a row is.
     pub fn write_csv<W: Write>(&self, w: W) -> io::Result<()> {
         let mut out = csv_writer(w);
-        out.write_record([
-            "scope",
-            "city",
-            "institution_id",
-            "claims",
-            "persons",
-            "total",
-            "excluded",
-            "eligible",
-            "fund_pay",
-            "account_pay",
-            "cash_pay",
-            "denied",
-            "pool_denied",
-            "routed",
-            "late_claims",
-            "late_total",
-        ])?;
+        out.write_record(SUMMARY_HEADER)?;
         {
             let mut row = |scope: &str, city: &str, inst: &str, f: &Figures| {
                 out.write_record([
@@ -259,15 +245,7 @@ impl Summary {
     /// institution (direct settlement) and each member (manual claims).
     pub fn write_settlement<W: Write>(&self, w: W) -> io::Result<()> {
         let mut out = csv_writer(w);
-        out.write_record([
-            "city",
-            "payee",
-            "payee_id",
-            "claims",
-            "fund_pay",
-            "account_pay",
-            "amount_due",
-        ])?;
+        out.write_record(SETTLEMENT_HEADER)?;
         for s in &self.settlement {
             out.write_record([
                 &*text(&s.city),
@@ -283,55 +261,59 @@ impl Summary {
     }
 
     /// summary.json: the same figures; money as exact decimal strings.
-    pub fn to_json(&self, period: &str) -> Value {
-        let cities: Vec<Value> = self
+    pub fn to_doc(&self, period: &str) -> SummaryDoc {
+        let cities = self
             .by_city
             .iter()
-            .map(|(city, f)| {
-                let institutions: Vec<Value> = self
+            .map(|(city, f)| CityDoc {
+                figures: figures_doc(f),
+                city: city.clone(),
+                institutions: self
                     .by_institution
                     .iter()
                     .filter(|((c, _), _)| c == city)
-                    .map(|((_, i), fi)| {
-                        let mut v = figures_json(fi);
-                        v["institution_id"] = json!(i);
-                        v
+                    .map(|((_, i), fi)| InstitutionDoc {
+                        figures: figures_doc(fi),
+                        institution_id: i.clone(),
                     })
-                    .collect();
-                let mut v = figures_json(f);
-                v["city"] = json!(city);
-                v["institutions"] = json!(institutions);
-                v
+                    .collect(),
             })
             .collect();
-        let settlement: Vec<Value> = self
+        let settlement = self
             .settlement
             .iter()
-            .map(|s| {
-                json!({
-                    "city": s.city, "payee": s.payee.as_str(), "payee_id": s.payee_id, "claims": s.claims,
-                    "fund_pay": fmt2(s.fund_pay), "account_pay": fmt2(s.account_pay),
-                    "amount_due": fmt2(s.fund_pay + s.account_pay),
-                })
+            .map(|s| SettlementDoc {
+                city: s.city.clone(),
+                payee: s.payee.as_str().to_string(),
+                payee_id: s.payee_id.clone(),
+                claims: s.claims,
+                fund_pay: fmt2(s.fund_pay),
+                account_pay: fmt2(s.account_pay),
+                amount_due: fmt2(s.fund_pay + s.account_pay),
             })
             .collect();
-        let files: Vec<Value> = self
+        let reconciliation = self
             .files
             .iter()
-            .map(|f| {
-                json!({
-                    "file": f.file.path.display().to_string(),
-                    "lines_read": f.lines, "lines_adjudicated": f.adjudicated_lines,
-                    "lines_quarantined": f.rejected_lines, "amount_read": fmt2(f.amount),
-                    "amount_adjudicated": fmt2(f.adjudicated_amount),
-                    "amount_quarantined": fmt2(f.rejected_amount),
-                })
+            .map(|f| ClaimFileDoc {
+                file: f.file.path.display().to_string(),
+                lines_read: f.lines,
+                lines_adjudicated: f.adjudicated_lines,
+                lines_quarantined: f.rejected_lines,
+                amount_read: fmt2(f.amount),
+                amount_adjudicated: fmt2(f.adjudicated_amount),
+                amount_quarantined: fmt2(f.rejected_amount),
             })
             .collect();
-        json!({
-            "period": period, "total": figures_json(&self.total), "cities": cities,
-            "settlement": settlement, "reconciliation": files,
-        })
+        SummaryDoc {
+            period: period.to_string(),
+            total: figures_doc(&self.total),
+            cities,
+            settlement,
+            reconciliation,
+            flags: None,
+            clearing: None,
+        }
     }
 
     /// The readable summary printed at the end of a run.
@@ -437,11 +419,20 @@ impl Summary {
     }
 }
 
-fn figures_json(f: &Figures) -> Value {
-    json!({
-        "claims": f.claims, "persons": f.persons, "total": fmt2(f.total), "excluded": fmt2(f.excluded),
-        "eligible": fmt2(f.eligible), "fund_pay": fmt2(f.fund_pay), "account_pay": fmt2(f.account_pay),
-        "cash_pay": fmt2(f.cash_pay), "denied": fmt2(f.denied), "pool_denied": fmt2(f.pool_denied),
-        "routed": fmt2(f.routed), "late_claims": f.late_claims, "late_total": fmt2(f.late_total),
-    })
+fn figures_doc(f: &Figures) -> FiguresDoc {
+    FiguresDoc {
+        claims: f.claims,
+        persons: f.persons,
+        total: fmt2(f.total),
+        excluded: fmt2(f.excluded),
+        eligible: fmt2(f.eligible),
+        fund_pay: fmt2(f.fund_pay),
+        account_pay: fmt2(f.account_pay),
+        cash_pay: fmt2(f.cash_pay),
+        denied: fmt2(f.denied),
+        pool_denied: fmt2(f.pool_denied),
+        routed: fmt2(f.routed),
+        late_claims: f.late_claims,
+        late_total: fmt2(f.late_total),
+    }
 }

@@ -8,34 +8,9 @@ use crate::core::date::Period;
 use crate::core::model::LedgerEntry;
 use crate::core::money::fmt2;
 use crate::input::Reject;
+pub use crate::schema::outputs::{AUDIT_HEADER, REJECTS_HEADER};
+pub use crate::schema::{LEDGER_HEADER, PAYMENTS_HEADER};
 use std::io::{self, Write};
-
-const PAYMENTS: &[&str] = &[
-    "claim_id",
-    "person_id",
-    "institution_id",
-    "city",
-    "service_date",
-    "status",
-    "total",
-    "excluded",
-    "b_selfpay",
-    "remote_prepay",
-    "eligible",
-    "deductible_applied",
-    "ratio",
-    "fund_pay",
-    "cap_cut",
-    "account_pay",
-    "cash_pay",
-    "payee",
-    "deductible_met_after",
-    "pool_paid_after",
-    "reasons",
-    "reverses_claim_id",
-    "category",
-    "institution_level",
-];
 
 /// Rows per parallel formatting chunk, and chunks formatted before they
 /// are written (bounds the memory of formatted text).
@@ -131,16 +106,13 @@ fn money(
 
 /// One row per claim, in the order given (sorted by claim_id by the caller).
 pub fn write_payments<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    write_rows(w, PAYMENTS, decisions, payment_row)
+    write_rows(w, &PAYMENTS_HEADER, decisions, payment_row)
 }
 
 /// [`write_payments`] into a part file.
 pub fn spill_payments(part: &mut PartWriter, decisions: &[&ClaimDecision]) -> io::Result<()> {
     spill_rows(part, decisions, payment_row)
 }
-
-/// payments.csv's header.
-pub const PAYMENTS_HEADER: &[&str] = PAYMENTS;
 
 fn payment_row(
     cw: &mut csv::Writer<Vec<u8>>,
@@ -211,19 +183,6 @@ pub fn spill_audit(part: &mut PartWriter, decisions: &[&ClaimDecision]) -> io::R
     spill_rows(part, decisions, audit_rows)
 }
 
-/// audit.csv's header.
-pub const AUDIT_HEADER: &[&str] = &[
-    "claim_id",
-    "line_no",
-    "person_id",
-    "institution_id",
-    "rule",
-    "severity",
-    "amount",
-    "detail",
-    "basis",
-];
-
 fn audit_rows(
     cw: &mut csv::Writer<Vec<u8>>,
     scratch: &mut String,
@@ -260,7 +219,7 @@ fn audit_rows(
 /// One row per quarantined input line.
 pub fn write_rejects<W: Write>(w: W, rejects: &[Reject]) -> io::Result<()> {
     let mut out = csv_writer(w);
-    out.write_record(["file", "line", "column", "claim_id", "reason", "raw"])?;
+    out.write_record(REJECTS_HEADER)?;
     for r in rejects {
         out.write_record([
             &*visible(&r.file),
@@ -281,14 +240,7 @@ pub fn write_rejects<W: Write>(w: W, rejects: &[Reject]) -> io::Result<()> {
 /// the first quarter, must see December's totals; older years are done.
 pub fn write_ledger<W: Write>(w: W, rows: &[&LedgerEntry], closes: Period) -> io::Result<()> {
     let mut out = csv_writer(w);
-    out.write_record([
-        "person_id",
-        "year",
-        "deductible_met",
-        "pool_paid",
-        "claims",
-        "period",
-    ])?;
+    out.write_record(LEDGER_HEADER)?;
     let oldest = closes.year - 1;
     let closes = closes.to_string();
     for r in rows.iter().filter(|r| r.year >= oldest) {

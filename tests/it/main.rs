@@ -9,10 +9,13 @@
 //! - `cli`: the real binary: exit codes, quarantine, errors.
 //! - `explain`: leads.csv and `tongchou explain` traces against payments.csv.
 //! - `flags_more`: the §7 pattern flags, hand-computed, with boundaries.
+//! - `schema`: one description per file format and one parameter registry.
 //! - `spill`: a month over its memory limit, partition by partition,
 //!   gives the same outputs as in memory.
 //! - `paid_once`: a claim settled in a `--prior` month is not paid again,
 //!   prior files are checked, and last year's totals are kept.
+//! - `unit`: the settlement unit on the pure core: how units are formed,
+//!   and that a unit settles as its person.
 
 mod chain_checks;
 mod cli;
@@ -26,9 +29,12 @@ mod invariants;
 mod months;
 mod own_files;
 mod paid_once;
+mod pipeline;
 mod platform;
 mod policy;
 mod rule_files;
+mod schema;
 mod spill;
+mod unit;
 mod whatif;
 mod workdir;

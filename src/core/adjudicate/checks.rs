@@ -37,7 +37,7 @@ pub fn claim_checks(
     inst: &Institution,
     rules: &RuleVersion,
     stays: &[Stay],
-    institutions: &crate::input::IdMap<Institution>,
+    institutions: &crate::core::reference::IdMap<Institution>,
     lang: Lang,
 ) -> Option<Verdict> {
     let date = claim.service_date();

@@ -2,7 +2,9 @@
 
 use super::rule::{RuleId, Severity};
 use crate::core::date::Date;
+use crate::core::split::Split;
 use rust_decimal::Decimal;
+use std::ops::{Deref, DerefMut};
 
 /// A claim's status (CONTRACT.md payments.csv).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,18 +111,10 @@ pub struct ClaimDecision {
     pub city: Option<String>,
     pub service_date: Date,
     pub status: Status,
-    pub total: Decimal,
-    pub excluded: Decimal,
-    pub b_selfpay: Decimal,
-    pub remote_prepay: Decimal,
-    pub eligible: Decimal,
-    pub deductible_applied: Decimal,
+    /// The money (read through the decision too: `decision.fund_pay`).
+    pub split: Split,
     /// The ratio as written in the rule file; `None` when the pool pays nothing.
     pub ratio: Option<Decimal>,
-    pub fund_pay: Decimal,
-    pub cap_cut: Decimal,
-    pub account_pay: Decimal,
-    pub cash_pay: Decimal,
     pub payee: Payee,
     /// Year-to-date (deductible_met, pool_paid) after this claim; `None` for
     /// an unknown member.
@@ -139,6 +133,22 @@ pub struct ClaimDecision {
     pub institution_level: Option<&'static str>,
 }
 
+/// A decision reads as its amounts (`decision.fund_pay`): every writer,
+/// check and test names the payments.csv columns directly, and the split
+/// is one type shared with the earlier periods' rows.
+impl Deref for ClaimDecision {
+    type Target = Split;
+    fn deref(&self) -> &Split {
+        &self.split
+    }
+}
+
+impl DerefMut for ClaimDecision {
+    fn deref_mut(&mut self) -> &mut Split {
+        &mut self.split
+    }
+}
+
 impl ClaimDecision {
     /// A decision where nothing is paid by the insurance and cash pays all.
     pub fn unpaid(
@@ -154,17 +164,8 @@ impl ClaimDecision {
             city,
             service_date: claim.service_date(),
             status,
-            total,
-            excluded: total,
-            b_selfpay: Decimal::ZERO,
-            remote_prepay: Decimal::ZERO,
-            eligible: Decimal::ZERO,
-            deductible_applied: Decimal::ZERO,
+            split: Split::unpaid(total),
             ratio: None,
-            fund_pay: Decimal::ZERO,
-            cap_cut: Decimal::ZERO,
-            account_pay: Decimal::ZERO,
-            cash_pay: total,
             payee: payee_of(claim),
             totals_after: None,
             reasons: Vec::new(),

@@ -7,8 +7,8 @@ use super::rule::RuleId;
 use super::Lang;
 use crate::core::model::*;
 use crate::core::money::{fmt2, round2};
+use crate::core::reference::Catalogue;
 use crate::core::rules::RuleVersion;
-use crate::input::Catalogue;
 use crate::say;
 use rust_decimal::Decimal;
 

@@ -1,10 +1,10 @@
 //! The adjudication core: typed claims in, typed decisions out.
 //!
-//! Pure: it never touches files, the command line or the terminal. One
-//! person's claims are adjudicated strictly in (`service_time`, `claim_id`)
-//! order because each changes the totals the next one sees (POLICY.md §1);
-//! different persons are independent, which is what the caller
-//! parallelises over.
+//! Pure: it never touches files, the command line or the terminal. A
+//! settlement unit's claims ([`Unit`]: today one person) are adjudicated
+//! strictly in (`service_time`, `claim_id`) order because each changes the
+//! totals the next one sees (POLICY.md §1); different units are
+//! independent, which is what the caller parallelises over.
 
 pub mod benefit;
 pub mod checks;
@@ -21,7 +21,9 @@ pub use rule::{RuleId, Severity};
 pub use text::Lang;
 
 use crate::core::model::*;
-use crate::input::Reference;
+use crate::core::prior::Prior;
+use crate::core::reference::{Ledger, Reference};
+use crate::core::unit::Unit;
 use crate::say;
 use reversal::Pairing;
 use rust_decimal::Decimal;
@@ -31,17 +33,18 @@ use std::collections::{BTreeSet, HashMap};
 pub struct Context<'a> {
     pub reference: &'a Reference,
     /// Earlier periods' payments, for reversals across periods.
-    pub prior: &'a crate::input::Prior,
+    pub prior: &'a Prior,
     pub lang: Lang,
 }
 
-/// Everything decided for one person.
+/// Everything decided for one settlement unit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PersonOutcome {
+pub struct UnitOutcome {
+    /// In the unit's §1 order.
     pub decisions: Vec<ClaimDecision>,
-    /// The person's totals after the period, one row per year of the input
-    /// ledger or of a claim, by year (ledger.csv rows; the writer drops
-    /// years before the previous one).
+    /// The unit's totals after the period, one row per person and year of
+    /// the input ledger or of a claim, by person then year (ledger.csv
+    /// rows; the writer drops years before the previous one).
     pub ledger: Vec<LedgerEntry>,
     /// (city, version index) of every rule version used.
     pub versions_used: BTreeSet<(String, usize)>,
@@ -62,38 +65,47 @@ pub struct ClaimState {
     pub balance_after: Decimal,
 }
 
-/// Adjudicate one person's claims (any order in; sorted here) starting from
-/// their ledger rows (one per year: a late claim of last year settles
-/// against last year's totals, CONTRACT.md §ledger.csv).
+/// Adjudicate a unit's claims, starting from its persons' rows in `ledger`
+/// (one per year: a late claim of last year settles against last year's
+/// totals, CONTRACT.md §ledger.csv).
+pub fn adjudicate_unit(cx: &Context<'_>, unit: &Unit<'_>, ledger: &Ledger) -> UnitOutcome {
+    adjudicate(cx, unit, &|p| ledger.rows_of(p), None)
+}
+
+/// [`adjudicate_unit`], also recording each claim's [`ClaimState`] (in §1
+/// order) into `trace`. The same computation: the trace only watches.
+pub fn adjudicate_unit_traced(
+    cx: &Context<'_>,
+    unit: &Unit<'_>,
+    ledger: &Ledger,
+    trace: &mut Vec<ClaimState>,
+) -> UnitOutcome {
+    adjudicate(cx, unit, &|p| ledger.rows_of(p), Some(trace))
+}
+
+/// Adjudicate one person's claims as a unit of their own (any order in;
+/// the slice is put in §1 order), starting from their ledger rows.
 pub fn adjudicate_person(
     cx: &Context<'_>,
     person_id: &str,
     claims: &mut [&Claim],
     ledger: &[LedgerEntry],
-) -> PersonOutcome {
-    adjudicate(cx, person_id, claims, ledger, None)
-}
-
-/// [`adjudicate_person`], also recording each claim's [`ClaimState`] (in
-/// §1 order) into `trace`. The same computation: the trace only watches.
-pub fn adjudicate_person_traced(
-    cx: &Context<'_>,
-    person_id: &str,
-    claims: &mut [&Claim],
-    ledger: &[LedgerEntry],
-    trace: &mut Vec<ClaimState>,
-) -> PersonOutcome {
-    adjudicate(cx, person_id, claims, ledger, Some(trace))
-}
-
-fn adjudicate(
-    cx: &Context<'_>,
-    person_id: &str,
-    claims: &mut [&Claim],
-    ledger: &[LedgerEntry],
-    mut trace: Option<&mut Vec<ClaimState>>,
-) -> PersonOutcome {
+) -> UnitOutcome {
     claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
+    let unit = Unit::new(person_id, claims.to_vec());
+    adjudicate(cx, &unit, &|_| ledger, None)
+}
+
+fn adjudicate<'l>(
+    cx: &Context<'_>,
+    unit: &Unit<'_>,
+    ledger_of: &dyn Fn(&str) -> &'l [LedgerEntry],
+    mut trace: Option<&mut Vec<ClaimState>>,
+) -> UnitOutcome {
+    // Today a unit is one person (see `unit`): its key is the person.
+    let person_id = unit.key();
+    let claims = unit.claims();
+    let ledger = ledger_of(person_id);
     let r = cx.reference;
     let member = r.members.get(person_id);
     let stays = r.stays.get(person_id).map(Vec::as_slice).unwrap_or(&[]);
@@ -221,7 +233,7 @@ fn adjudicate(
     }
 
     years.sort_by_key(|y| y.year);
-    PersonOutcome {
+    UnitOutcome {
         decisions,
         ledger: years
             .into_iter()

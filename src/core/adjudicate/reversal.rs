@@ -16,7 +16,7 @@ use super::rule::RuleId;
 use super::Lang;
 use crate::core::model::Claim;
 use crate::core::money::fmt2;
-use crate::input::{Prior, PriorPayment};
+use crate::core::prior::{Prior, PriorPayment};
 use crate::say;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -168,17 +168,8 @@ pub fn reverse_prior(
     lang: Lang,
 ) -> ClaimDecision {
     let mut d = ClaimDecision::unpaid(claim, city, Status::Reversal);
-    d.total = -p.total;
-    d.excluded = -p.excluded;
-    d.b_selfpay = -p.b_selfpay;
-    d.remote_prepay = -p.remote_prepay;
-    d.eligible = -p.eligible;
-    d.deductible_applied = -p.deductible_applied;
+    d.split = p.split.negated();
     d.ratio = p.ratio;
-    d.fund_pay = -p.fund_pay;
-    d.cap_cut = -p.cap_cut;
-    d.account_pay = -p.account_pay;
-    d.cash_pay = -p.cash_pay;
     d.payee = p.payee;
     d.reverses = Some(p.claim_id.clone());
     let same_year = p.service_date.year == claim.service_date().year;

@@ -4,8 +4,8 @@
 //! literal text of numbers, so every error names the file, the line and the
 //! dotted key, and a ratio keeps the digits it was written with.
 
+use super::params::{Basis, ParamDef, Value, PARAMS};
 use super::*;
-use crate::core::money::parse_decimal;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::Path;
@@ -22,64 +22,6 @@ pub struct RuleError {
     pub message: String,
 }
 
-/// Load every `*.toml` file of a directory, one city each.
-pub fn load_dir(dir: &Path) -> Result<RuleBook, RuleError> {
-    let err = |message: String| RuleError {
-        file: dir.to_path_buf(),
-        line: 0,
-        key: String::new(),
-        message,
-    };
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| err(format!("cannot read rule directory: {e}")))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| err(format!("cannot read rule directory: {e}")))?
-            .path();
-        if path.extension().is_some_and(|x| x == "toml") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    if files.is_empty() {
-        return Err(err("no *.toml rule file in this directory".into()));
-    }
-    let mut book = RuleBook::default();
-    for f in files {
-        let rules = load_file(&f)?;
-        if let Some(prev) = book.cities.get(&rules.city) {
-            return Err(RuleError {
-                file: f.clone(),
-                line: 1,
-                key: "city".into(),
-                message: format!(
-                    "city `{}` is already defined by {}",
-                    rules.city,
-                    prev.file.display()
-                ),
-            });
-        }
-        book.cities.insert(rules.city.clone(), rules);
-    }
-    Ok(book)
-}
-
-/// Load and validate one city's rule file.
-pub fn load_file(path: &Path) -> Result<CityRules, RuleError> {
-    parse_rules(path, &read_toml(path)?)
-}
-
-/// Read a TOML file (rule file or scenario) as text.
-pub(crate) fn read_toml(path: &Path) -> Result<String, RuleError> {
-    std::fs::read_to_string(path).map_err(|e| RuleError {
-        file: path.to_path_buf(),
-        line: 0,
-        key: String::new(),
-        message: format!("cannot read: {e}"),
-    })
-}
-
 /// Parse TOML text into a spanned table, a syntax error located by line.
 pub(crate) fn parse_doc<'i>(cx: &Cx<'_>, src: &'i str) -> Result<Spanned<DeTable<'i>>, RuleError> {
     DeTable::parse(src).map_err(|e| {
@@ -88,8 +30,9 @@ pub(crate) fn parse_doc<'i>(cx: &Cx<'_>, src: &'i str) -> Result<Spanned<DeTable
     })
 }
 
-/// Parse rule-file text (`path` only names it in errors).
-pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
+/// Parse and validate one city's rule-file text (`path` names it in
+/// errors and must be named after the city).
+pub fn parse(src: &str, path: &Path) -> Result<CityRules, RuleError> {
     let cx = Cx { file: path, src };
     let doc = parse_doc(&cx, src)?;
     let mut top = Table::new(&cx, "", doc.get_ref(), doc.span());
@@ -139,7 +82,8 @@ pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
         };
         versions.push(read_version(&mut Table::new(&cx, "", t, v.span()))?);
     }
-    // Hook (platform layout): `[codes]` is read by `input::platform`.
+    // `[codes]` (the platform layout's code tables) is read outside the
+    // core, with the platform layout's files.
     top.taken.insert("codes".into());
     top.finish()?;
     if versions.is_empty() {
@@ -170,172 +114,63 @@ pub fn parse_rules(path: &Path, src: &str) -> Result<CityRules, RuleError> {
     })
 }
 
+/// Read one `[[version]]` by walking [`PARAMS`] in order: a dotted path
+/// opens its tables as it reaches them and closes (checks for unknown keys)
+/// each table once the walk has left it.
 fn read_version(t: &mut Table<'_, '_>) -> Result<RuleVersion, RuleError> {
-    let mut provisional = Vec::new();
-    let in_force_from = t.param("in_force_from", &mut provisional, date)?;
-    let deductible = by_category(t, "deductible", &mut provisional, amount)?;
-    let ratios = {
-        let mut r = t.table("ratio")?;
-        let mut level =
-            |category: &str, provisional: &mut Vec<String>| -> Result<ByLevel, RuleError> {
-                let mut c = r.table(category)?;
-                let l3 = c.param("level3", provisional, ratio)?;
-                let l2 = c.param("level2", provisional, ratio)?;
-                let l1 = c.param("level1", provisional, ratio)?;
-                c.finish()?;
-                Ok(ByLevel {
-                    levels: [l1, l2, l3],
-                })
-            };
-        let employed = level("employed", &mut provisional)?;
-        let retired = level("retired", &mut provisional)?;
-        r.finish()?;
-        ByCategory { employed, retired }
-    };
-    let cap = by_category(t, "cap", &mut provisional, amount)?;
-    let pharmacy_mode = {
-        let mut p = t.table("pharmacy")?;
-        let mode = p.param("mode", &mut provisional, |s| match s {
-            "fixed" | "prescriber_level" => Ok(s.to_string()),
-            _ => Err("must be `fixed` or `prescriber_level`".into()),
-        })?;
-        let value = if mode.value == "fixed" {
-            let employed = p.param("employed", &mut provisional, ratio)?;
-            let retired = p.param("retired", &mut provisional, ratio)?;
-            PharmacyMode::Fixed(ByCategory { employed, retired })
-        } else {
-            PharmacyMode::PrescriberLevel
-        };
-        p.finish()?;
-        Param::new(value, mode.basis, mode.provisional)
-    };
-    let b_selfpay_share = t.param("b_selfpay_share", &mut provisional, ratio)?;
-    let remote_prepay_share = t.param("remote_prepay_share", &mut provisional, ratio)?;
-    let manual_deadline = t.param("manual_deadline", &mut provisional, deadline)?;
-    let max_supply_days = t.param("max_supply_days", &mut provisional, |s| count(s, 1))?;
-    let account_scope = t.param("account_scope", &mut provisional, |s| match s {
-        "policy" => Ok(AccountScope::Policy),
-        "medical" => Ok(AccountScope::Medical),
-        _ => Err("must be `policy` or `medical`".into()),
-    })?;
-    let multi_institution_threshold =
-        t.param("multi_institution_threshold", &mut provisional, |s| {
-            count(s, 2)
-        })?;
-    // Added after the first rule files were written: a file without them
-    // gets POLICY.md §9's placeholders, provisional (a run warns).
-    let split_visit_min =
-        t.optional_param("split_visit_min", &mut provisional, "2", |s| count(s, 2))?;
-    let early_refill_share =
-        t.optional_param("early_refill_share", &mut provisional, "1/3", share)?;
-    let visit_frequency_threshold =
-        t.optional_param("visit_frequency_threshold", &mut provisional, "20", |s| {
-            count(s, 1)
-        })?;
-    t.finish()?;
-    Ok(RuleVersion {
-        in_force_from,
-        deductible,
-        ratio: ratios,
-        cap,
-        pharmacy_mode,
-        b_selfpay_share,
-        remote_prepay_share,
-        manual_deadline,
-        max_supply_days,
-        account_scope,
-        multi_institution_threshold,
-        split_visit_min,
-        early_refill_share,
-        visit_frequency_threshold,
-        provisional,
-    })
-}
-
-fn by_category<T>(
-    t: &mut Table<'_, '_>,
-    key: &str,
-    provisional: &mut Vec<String>,
-    parse: fn(&str) -> Result<T, String>,
-) -> Result<ByCategory<Param<T>>, RuleError> {
-    let mut c = t.table(key)?;
-    let employed = c.param("employed", provisional, parse)?;
-    let retired = c.param("retired", provisional, parse)?;
-    c.finish()?;
-    Ok(ByCategory { employed, retired })
-}
-
-/// Value parsers: they see the literal text and say what is wrong with it.
-pub(crate) fn ratio(s: &str) -> Result<Decimal, String> {
-    let d = parse_decimal(s).map_err(|_| format!("`{s}` is not a decimal ratio such as 0.65"))?;
-    if d < Decimal::ZERO || d > Decimal::ONE {
-        return Err(format!("ratio {s} is outside [0, 1]"));
-    }
-    Ok(d)
-}
-
-pub(crate) fn amount(s: &str) -> Result<Decimal, String> {
-    let d = parse_decimal(s).map_err(|_| format!("`{s}` is not an amount in yuan"))?;
-    if d < Decimal::ZERO {
-        return Err(format!("amount {s} is negative"));
-    }
-    if d.scale() > 2 {
-        return Err(format!("amount {s} has more than 2 decimal places"));
-    }
-    Ok(d)
-}
-
-/// A share in [0, 1]: a fraction of whole numbers (`1/3`) or a decimal.
-pub(crate) fn share(s: &str) -> Result<Share, String> {
-    let bad = || format!("`{s}` is not a share such as \"1/3\" or 0.25");
-    let (numerator, denominator) = match s.split_once('/') {
-        Some((n, d)) => {
-            let whole = |t: &str| {
-                let t = t.trim();
-                if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                parse_decimal(t).ok()
-            };
-            (whole(n).ok_or_else(bad)?, whole(d).ok_or_else(bad)?)
+    let mut v = RuleVersion::blank();
+    // The tables open below the version table, outermost first.
+    let mut open: Vec<(&str, Table<'_, '_>)> = Vec::new();
+    for def in PARAMS {
+        if !def.applies(&v) {
+            continue;
         }
-        None => (parse_decimal(s).map_err(|_| bad())?, Decimal::ONE),
-    };
-    if denominator <= Decimal::ZERO {
-        return Err(format!("share {s} divides by zero"));
+        let mut parts: Vec<&str> = def.path.split('.').collect();
+        let Some(leaf) = parts.pop() else { continue };
+        let same = open
+            .iter()
+            .zip(&parts)
+            .take_while(|((name, _), part)| name == *part)
+            .count();
+        while open.len() > same {
+            if let Some((_, table)) = open.pop() {
+                table.finish()?;
+            }
+        }
+        for part in &parts[same..] {
+            let table = match open.last_mut() {
+                Some((_, parent)) => parent.table(part)?,
+                None => t.table(part)?,
+            };
+            open.push((part, table));
+        }
+        let table = match open.last_mut() {
+            Some((_, table)) => table,
+            None => &mut *t,
+        };
+        let read = match def.default {
+            Some(default) => table.optional_param(leaf, default, def)?,
+            None => table.param(leaf, def)?,
+        };
+        if read.basis.provisional {
+            v.provisional.push(def.path.to_string());
+        }
+        let line = read.line;
+        def.store(&mut v, read.value, read.basis)
+            .map_err(|m| t.cx.error(line, def.path, m.to_string()))?;
     }
-    if numerator < Decimal::ZERO || numerator > denominator {
-        return Err(format!("share {s} is outside [0, 1]"));
+    while let Some((_, table)) = open.pop() {
+        table.finish()?;
     }
-    Ok(Share {
-        numerator,
-        denominator,
-    })
+    t.finish()?;
+    Ok(v)
 }
 
-pub(crate) fn date(s: &str) -> Result<Date, String> {
-    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
-}
-
-pub(crate) fn count(s: &str, min: u32) -> Result<u32, String> {
-    match s.parse::<u32>() {
-        Ok(n) if n >= min => Ok(n),
-        _ => Err(format!("`{s}` is not a whole number ≥ {min}")),
-    }
-}
-
-pub(crate) fn deadline(s: &str) -> Result<Option<NextYearDeadline>, String> {
-    if s == "none" {
-        return Ok(None);
-    }
-    let bad = || {
-        format!("`{s}` must be `none` or MM-DD of the year after the service year, such as 03-31")
-    };
-    let d = Date::parse(&format!("2000-{s}")).ok_or_else(bad)?;
-    Ok(Some(NextYearDeadline {
-        month: d.month,
-        day: d.day,
-    }))
+/// A parameter as read: its checked value, basis, and the line of its value.
+struct Read {
+    value: Value,
+    basis: Basis,
+    line: usize,
 }
 
 pub(crate) struct Cx<'a> {
@@ -443,12 +278,7 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// Read `key = { value = …, basis = "…", provisional = true }`.
-    fn param<T>(
-        &mut self,
-        key: &str,
-        provisional_list: &mut Vec<String>,
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Param<T>, RuleError> {
+    fn param(&mut self, key: &str, def: &ParamDef) -> Result<Read, RuleError> {
         let path = self.path(key);
         let mut p = self.table(key)?;
         let v = p.required("value")?;
@@ -460,7 +290,9 @@ impl<'a, 'i> Table<'a, 'i> {
                 "must be a number, a date or a string".into(),
             )
         })?;
-        let value = parse(&text).map_err(|m| self.cx.error(line, &path, m))?;
+        let value = def
+            .check(&text)
+            .map_err(|m| self.cx.error(line, &path, m.to_string()))?;
         let (basis, basis_line) = p.string("basis")?;
         if basis.trim().is_empty() {
             return Err(self.cx.error(
@@ -483,32 +315,39 @@ impl<'a, 'i> Table<'a, 'i> {
             },
         };
         p.finish()?;
-        if provisional {
-            provisional_list.push(path);
-        }
-        Ok(Param::new(value, basis, provisional))
+        Ok(Read {
+            value,
+            basis: Basis {
+                text: basis,
+                provisional,
+            },
+            line,
+        })
     }
 
     /// [`Table::param`] for a parameter a file may leave out: it then takes
     /// `default`, marked provisional, with a basis saying where it came from.
-    fn optional_param<T>(
+    fn optional_param(
         &mut self,
         key: &str,
-        provisional_list: &mut Vec<String>,
         default: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Param<T>, RuleError> {
+        def: &ParamDef,
+    ) -> Result<Read, RuleError> {
         if self.table.iter().any(|(k, _)| k.get_ref().as_ref() == key) {
-            return self.param(key, provisional_list, parse);
+            return self.param(key, def);
         }
         self.taken.insert(key.to_string());
-        let value = parse(default).map_err(|m| self.cx.error(0, &self.path(key), m))?;
-        provisional_list.push(self.path(key));
-        Ok(Param::new(
+        let value = def
+            .check(default)
+            .map_err(|m| self.cx.error(0, &self.path(key), m.to_string()))?;
+        Ok(Read {
             value,
-            "POLICY.md §9 default (not in the rule file)".into(),
-            true,
-        ))
+            basis: Basis {
+                text: "POLICY.md §9 default (not in the rule file)".into(),
+                provisional: true,
+            },
+            line: 0,
+        })
     }
 
     pub(crate) fn finish(&self) -> Result<(), RuleError> {

@@ -6,10 +6,11 @@
 //! reported as `0.50`.
 
 mod load;
+pub mod params;
 mod what_if;
 
-pub use load::{load_dir, load_file, RuleError};
-pub use what_if::{apply as apply_overrides, load_scenario, Override, Scenario};
+pub use load::{parse, RuleError};
+pub use what_if::{apply as apply_overrides, parse_scenario, Override, OverrideError, Scenario};
 
 use crate::core::date::Date;
 use crate::core::model::Category;
@@ -203,6 +204,24 @@ pub struct RuleBook {
 }
 
 impl RuleBook {
+    /// Add a city's rules; a city is defined by one file only.
+    pub fn add(&mut self, rules: CityRules) -> Result<(), RuleError> {
+        if let Some(prev) = self.cities.get(&rules.city) {
+            return Err(RuleError {
+                file: rules.file.clone(),
+                line: 1,
+                key: "city".into(),
+                message: format!(
+                    "city `{}` is already defined by {}",
+                    rules.city,
+                    prev.file.display()
+                ),
+            });
+        }
+        self.cities.insert(rules.city.clone(), rules);
+        Ok(())
+    }
+
     /// The version of `city`'s rules in force on `d`, with its index.
     pub fn in_force(&self, city: &str, d: Date) -> Option<(usize, &RuleVersion)> {
         self.cities.get(city)?.in_force(d)
@@ -217,115 +236,4 @@ pub struct Shown {
     pub value: String,
     pub basis: String,
     pub provisional: bool,
-}
-
-impl RuleVersion {
-    /// Every parameter, in rule-file order.
-    pub fn parameters(&self) -> Vec<Shown> {
-        fn row<T>(path: &str, value: String, p: &Param<T>) -> Shown {
-            Shown {
-                path: path.to_string(),
-                value,
-                basis: p.basis.clone(),
-                provisional: p.provisional,
-            }
-        }
-        let mut out = vec![row(
-            "in_force_from",
-            self.in_force_from.value.to_string(),
-            &self.in_force_from,
-        )];
-        for (cat, p) in [
-            ("employed", &self.deductible.employed),
-            ("retired", &self.deductible.retired),
-        ] {
-            out.push(row(&format!("deductible.{cat}"), p.value.to_string(), p));
-        }
-        for (cat, levels) in [
-            ("employed", &self.ratio.employed),
-            ("retired", &self.ratio.retired),
-        ] {
-            for l in [3u8, 2, 1] {
-                if let Some(p) = levels.get(l) {
-                    out.push(row(
-                        &format!("ratio.{cat}.level{l}"),
-                        p.value.to_string(),
-                        p,
-                    ));
-                }
-            }
-        }
-        for (cat, p) in [
-            ("employed", &self.cap.employed),
-            ("retired", &self.cap.retired),
-        ] {
-            out.push(row(&format!("cap.{cat}"), p.value.to_string(), p));
-        }
-        match &self.pharmacy_mode.value {
-            PharmacyMode::PrescriberLevel => out.push(row(
-                "pharmacy.mode",
-                "prescriber_level".into(),
-                &self.pharmacy_mode,
-            )),
-            PharmacyMode::Fixed(r) => {
-                out.push(row("pharmacy.mode", "fixed".into(), &self.pharmacy_mode));
-                out.push(row(
-                    "pharmacy.employed",
-                    r.employed.value.to_string(),
-                    &r.employed,
-                ));
-                out.push(row(
-                    "pharmacy.retired",
-                    r.retired.value.to_string(),
-                    &r.retired,
-                ));
-            }
-        }
-        out.push(row(
-            "b_selfpay_share",
-            self.b_selfpay_share.value.to_string(),
-            &self.b_selfpay_share,
-        ));
-        out.push(row(
-            "remote_prepay_share",
-            self.remote_prepay_share.value.to_string(),
-            &self.remote_prepay_share,
-        ));
-        let deadline = match self.manual_deadline.value {
-            Some(d) => format!("{:02}-{:02}", d.month, d.day),
-            None => "none".into(),
-        };
-        out.push(row("manual_deadline", deadline, &self.manual_deadline));
-        out.push(row(
-            "max_supply_days",
-            self.max_supply_days.value.to_string(),
-            &self.max_supply_days,
-        ));
-        let scope = match self.account_scope.value {
-            AccountScope::Policy => "policy",
-            AccountScope::Medical => "medical",
-        };
-        out.push(row("account_scope", scope.into(), &self.account_scope));
-        out.push(row(
-            "multi_institution_threshold",
-            self.multi_institution_threshold.value.to_string(),
-            &self.multi_institution_threshold,
-        ));
-        out.push(row(
-            "split_visit_min",
-            self.split_visit_min.value.to_string(),
-            &self.split_visit_min,
-        ));
-        out.push(row(
-            "early_refill_share",
-            self.early_refill_share.value.to_string(),
-            &self.early_refill_share,
-        ));
-        out.push(row(
-            "visit_frequency_threshold",
-            self.visit_frequency_threshold.value.to_string(),
-            &self.visit_frequency_threshold,
-        ));
-        out
-    }
 }

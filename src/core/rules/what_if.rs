@@ -5,9 +5,8 @@
 //! exactly like the rule file (a ratio in [0, 1], an amount ≥ 0, …); its
 //! basis becomes the override itself, and it is no longer provisional.
 
-use super::load::{
-    amount, count, deadline, literal, parse_doc, ratio, read_toml, share, Cx, Table,
-};
+use super::load::{literal, parse_doc, Cx, Table};
+use super::params::ParamError;
 use super::*;
 use std::path::Path;
 use toml::de::DeValue;
@@ -33,41 +32,31 @@ pub struct Scenario {
     pub overrides: Vec<Override>,
 }
 
-/// Every path an override may name.
-pub const PATHS: &[&str] = &[
-    "deductible.employed",
-    "deductible.retired",
-    "ratio.employed.level3",
-    "ratio.employed.level2",
-    "ratio.employed.level1",
-    "ratio.retired.level3",
-    "ratio.retired.level2",
-    "ratio.retired.level1",
-    "cap.employed",
-    "cap.retired",
-    "pharmacy.mode",
-    "pharmacy.employed",
-    "pharmacy.retired",
-    "b_selfpay_share",
-    "remote_prepay_share",
-    "manual_deadline",
-    "max_supply_days",
-    "account_scope",
-    "multi_institution_threshold",
-    "split_visit_min",
-    "early_refill_share",
-    "visit_frequency_threshold",
-];
+/// Why an override cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideError {
+    #[error("`{0}`: expected city.parameter=value, such as shiyan.deductible.employed=800")]
+    NoValue(String),
+    #[error("`{0}`: expected city.parameter, such as shiyan.ratio.retired.level3")]
+    NoCity(String),
+    /// The override as shown, its city, and the cities there are rules for.
+    #[error("{0}: no rules for city `{1}` (known: {2})")]
+    UnknownCity(String, String, String),
+    /// The override as shown and why its parameter or value is refused.
+    #[error("{0}: {1}")]
+    Refused(String, ParamError),
+}
 
 impl Override {
     /// Parse `city.path=value`.
-    pub fn parse(s: &str, source: &str) -> Result<Override, String> {
-        let (key, value) = s.split_once('=').ok_or_else(|| {
-            format!("`{s}`: expected city.parameter=value, such as shiyan.deductible.employed=800")
-        })?;
-        let (city, path) = key.trim().split_once('.').ok_or_else(|| {
-            format!("`{key}`: expected city.parameter, such as shiyan.ratio.retired.level3")
-        })?;
+    pub fn parse(s: &str, source: &str) -> Result<Override, OverrideError> {
+        let (key, value) = s
+            .split_once('=')
+            .ok_or_else(|| OverrideError::NoValue(s.to_string()))?;
+        let (city, path) = key
+            .trim()
+            .split_once('.')
+            .ok_or_else(|| OverrideError::NoCity(key.to_string()))?;
         Ok(Override {
             city: city.to_string(),
             path: path.to_string(),
@@ -90,122 +79,64 @@ impl fmt::Display for Override {
 use std::fmt;
 
 /// Apply overrides to a rule book, in order; the first bad one is refused.
-pub fn apply(book: &mut RuleBook, overrides: &[Override]) -> Result<(), String> {
+pub fn apply(book: &mut RuleBook, overrides: &[Override]) -> Result<(), OverrideError> {
     for o in overrides {
         let known: Vec<String> = book.cities.keys().cloned().collect();
         let rules = book.cities.get_mut(&o.city).ok_or_else(|| {
-            format!(
-                "{o}: no rules for city `{}` (known: {})",
-                o.city,
-                known.join(", ")
-            )
+            OverrideError::UnknownCity(o.to_string(), o.city.clone(), known.join(", "))
         })?;
         for v in &mut rules.versions {
-            set(v, o).map_err(|m| format!("{o}: {m}"))?;
+            set(v, o).map_err(|m| OverrideError::Refused(o.to_string(), m))?;
         }
     }
     Ok(())
 }
 
-fn param<T>(value: T, o: &Override) -> Param<T> {
-    Param::new(
-        value,
-        format!(
-            "what-if: {}.{} = {} ({})",
-            o.city, o.path, o.value, o.source
-        ),
-        false,
-    )
-}
-
-/// Set one parameter of one version.
-fn set(v: &mut RuleVersion, o: &Override) -> Result<(), String> {
-    let t = o.value.as_str();
-    let mut parts = o.path.split('.');
-    let (a, b, c) = (parts.next().unwrap_or(""), parts.next(), parts.next());
-    if parts.next().is_some() {
-        return Err(unknown(&o.path));
+/// Set one parameter of one version, checked as the rule file is; the
+/// message says why it is refused.
+fn set(v: &mut RuleVersion, o: &Override) -> Result<(), ParamError> {
+    let def = params::find(&o.path).ok_or_else(|| unknown(&o.path))?;
+    if let Some(why) = def.fixed {
+        return Err(ParamError::Refused(why));
     }
-    let category = |b: Option<&str>| match b {
-        Some("employed") => Ok(Category::Employed),
-        Some("retired") => Ok(Category::Retired),
-        _ => Err(unknown(&o.path)),
-    };
-    fn slot(pair: &mut ByCategory<Param<Decimal>>, cat: Category) -> &mut Param<Decimal> {
-        match cat {
-            Category::Employed => &mut pair.employed,
-            Category::Retired => &mut pair.retired,
-        }
+    // Checked before the value, so that a ratio for a mode without ratios
+    // says so rather than what is wrong with the ratio.
+    if !def.applies(v) {
+        return Err(ParamError::Refused(def.inapplicable));
     }
-    match (a, b, c) {
-        ("deductible", _, None) => *slot(&mut v.deductible, category(b)?) = param(amount(t)?, o),
-        ("cap", _, None) => *slot(&mut v.cap, category(b)?) = param(amount(t)?, o),
-        ("ratio", _, Some(level)) => {
-            let by_level = match category(b)? {
-                Category::Employed => &mut v.ratio.employed,
-                Category::Retired => &mut v.ratio.retired,
-            };
-            let i = match level {
-                "level1" => 0,
-                "level2" => 1,
-                "level3" => 2,
-                _ => return Err(unknown(&o.path)),
-            };
-            by_level.levels[i] = param(ratio(t)?, o);
+    let value = def.check(&o.value)?;
+    if let params::Value::PharmacyFixed(true) = value {
+        // The ratios of a fixed mode come only from a rule file: `fixed`
+        // keeps a fixed mode as it is and cannot make one.
+        if !matches!(v.pharmacy_mode.value, PharmacyMode::Fixed(_)) {
+            return Err(ParamError::Refused(
+                "a fixed pharmacy mode needs its ratios: give them in a rule file",
+            ));
         }
-        ("pharmacy", Some("mode"), None) => match t {
-            "prescriber_level" => v.pharmacy_mode = param(PharmacyMode::PrescriberLevel, o),
-            "fixed" if matches!(v.pharmacy_mode.value, PharmacyMode::Fixed(_)) => {}
-            "fixed" => {
-                return Err(
-                    "a fixed pharmacy mode needs its ratios: give them in a rule file".into(),
-                )
-            }
-            _ => return Err("must be `fixed` or `prescriber_level`".into()),
-        },
-        ("pharmacy", Some(cat @ ("employed" | "retired")), None) => {
-            match &mut v.pharmacy_mode.value {
-                PharmacyMode::Fixed(r) => *slot(r, category(Some(cat))?) = param(ratio(t)?, o),
-                PharmacyMode::PrescriberLevel => {
-                    return Err("pharmacy ratios apply only with pharmacy.mode = fixed".into())
-                }
-            }
-        }
-        ("b_selfpay_share", None, None) => v.b_selfpay_share = param(ratio(t)?, o),
-        ("remote_prepay_share", None, None) => v.remote_prepay_share = param(ratio(t)?, o),
-        ("manual_deadline", None, None) => v.manual_deadline = param(deadline(t)?, o),
-        ("max_supply_days", None, None) => v.max_supply_days = param(count(t, 1)?, o),
-        ("multi_institution_threshold", None, None) => {
-            v.multi_institution_threshold = param(count(t, 2)?, o)
-        }
-        ("split_visit_min", None, None) => v.split_visit_min = param(count(t, 2)?, o),
-        ("early_refill_share", None, None) => v.early_refill_share = param(share(t)?, o),
-        ("visit_frequency_threshold", None, None) => {
-            v.visit_frequency_threshold = param(count(t, 1)?, o)
-        }
-        ("account_scope", None, None) => {
-            let scope = match t {
-                "policy" => AccountScope::Policy,
-                "medical" => AccountScope::Medical,
-                _ => return Err("must be `policy` or `medical`".into()),
-            };
-            v.account_scope = param(scope, o);
-        }
-        ("in_force_from", None, None) => return Err(
-            "in_force_from selects versions and cannot be overridden; add a [[version]] instead"
-                .into(),
-        ),
-        _ => return Err(unknown(&o.path)),
+    } else {
+        let basis = params::Basis {
+            text: format!(
+                "what-if: {}.{} = {} ({})",
+                o.city, o.path, o.value, o.source
+            ),
+            provisional: false,
+        };
+        def.store(v, value, basis)?;
     }
     v.provisional.retain(|p| p != &o.path);
     Ok(())
 }
 
-fn unknown(path: &str) -> String {
-    format!("unknown parameter `{path}` (one of: {})", PATHS.join(", "))
+fn unknown(path: &str) -> ParamError {
+    let paths: Vec<&str> = params::PARAMS
+        .iter()
+        .filter(|d| d.fixed.is_none())
+        .map(|d| d.path)
+        .collect();
+    ParamError::Unknown(path.to_string(), paths.join(", "))
 }
 
-/// Read a scenario file:
+/// Parse a scenario file's text (`path` names it in errors):
 ///
 /// ```toml
 /// name = "retiree-level3-65"
@@ -213,13 +144,9 @@ fn unknown(path: &str) -> String {
 /// [set]
 /// "shiyan.ratio.retired.level3" = 0.65
 /// ```
-pub fn load_scenario(path: &Path) -> Result<Scenario, RuleError> {
-    let src = read_toml(path)?;
-    let cx = Cx {
-        file: path,
-        src: &src,
-    };
-    let doc = parse_doc(&cx, &src)?;
+pub fn parse_scenario(src: &str, path: &Path) -> Result<Scenario, RuleError> {
+    let cx = Cx { file: path, src };
+    let doc = parse_doc(&cx, src)?;
     let mut top = Table::new(&cx, "", doc.get_ref(), doc.span());
     let (name, _) = top.string("name")?;
     let (description, line) = top.string("description")?;
@@ -250,7 +177,7 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, RuleError> {
             )
         })?;
         let o = Override::parse(&format!("{key}={value}"), &format!("scenario {name}"))
-            .map_err(|m| cx.error(line, &format!("set.{key}"), m))?;
+            .map_err(|m| cx.error(line, &format!("set.{key}"), m.to_string()))?;
         overrides.push(o);
     }
     top.finish()?;

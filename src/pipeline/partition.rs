@@ -1,13 +1,15 @@
-//! A month's claim lines by person partition. A month that fits the memory
-//! budget is one partition held in memory; a larger one is scanned once
-//! into spill files, a set per partition, under a temporary area beside
-//! the output directory, and read back one partition at a time. A person
-//! is always in one partition, so each partition adjudicates on its own.
+//! A month's claim lines by partition of settlement units. A month that
+//! fits the memory budget is one partition held in memory; a larger one is
+//! scanned once into spill files, a set per partition, under a temporary
+//! area beside the output directory, and read back one partition at a
+//! time. A unit (today one person) is always in one partition, so each
+//! partition adjudicates on its own.
 //!
 //! A claim whose lines name different persons (a broken export) could be
 //! split across partitions and look whole in each; such claims are found
 //! after the scan and checked together, as one group, like any other.
 
+use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
 use crate::input::spill::{self, SpillWriter};
@@ -18,10 +20,11 @@ use std::hash::Hasher;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// The partition of a person (by the person cell as written).
-pub fn partition_of(person: &str, parts: usize) -> usize {
+/// The partition of a settlement unit, by its key (see `unit::key_of` of
+/// the person cell as written): a unit is never split across partitions.
+pub fn partition_of(unit_key: &str, parts: usize) -> usize {
     let mut h = FxHasher::default();
-    h.write(person.as_bytes());
+    h.write(unit_key.as_bytes());
     // The high bits of the product are the well-mixed ones.
     ((h.finish() as u128 * parts as u128) >> 64) as usize
 }
@@ -87,7 +90,7 @@ pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Res
             seen: Vec::new(),
         },
         |s: &mut Sink, person, p| {
-            let part = partition_of(person, parts);
+            let part = partition_of(unit::key_of(person), parts);
             let h = claim_hash(&p.claim_id);
             if s.seen.last() != Some(&(h, part as u32)) {
                 s.seen.push((h, part as u32));

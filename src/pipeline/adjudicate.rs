@@ -1,0 +1,75 @@
+//! Stage 3, adjudicating: one partition's lines grouped into claims, the
+//! claims into settlement units, and every unit adjudicated by the core in
+//! parallel. The ledger rows of the units adjudicated are replaced by their
+//! totals after the period.
+
+use crate::clearing::Clearing;
+use crate::core::adjudicate::{self, ClaimDecision, Context, Lang};
+use crate::core::date::Months;
+use crate::core::unit;
+use crate::input::claims::{self, Pending};
+use crate::input::csvsrc::CsvFile;
+use crate::input::platform::Platform;
+use crate::input::{ClaimFileStat, Grouped, Ledger};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+use std::collections::HashMap;
+
+/// Group one partition's pending lines into claims (what cannot be grouped
+/// is in the result's `rejects`).
+pub fn group(
+    files: &[CsvFile],
+    pending: Vec<Pending>,
+    period: Months,
+    stats: &mut [ClaimFileStat],
+) -> Grouped {
+    claims::group(files, pending, Some(period.last_day()), stats)
+}
+
+/// Adjudicate every settlement unit of a partition's claims. Returns the
+/// decisions; `ledger` takes each unit's totals after the period and
+/// `versions_used` the rule versions the core applied.
+pub fn units(
+    cx: &Context<'_>,
+    grouped: &Grouped,
+    ledger: &mut Ledger,
+    versions_used: &mut BTreeSet<(String, usize)>,
+) -> Vec<ClaimDecision> {
+    // Settlement units (POLICY §1, §6a) in parallel; each unit's claims
+    // in §1 order.
+    let units = unit::form_units(&grouped.claims);
+    let outcomes: Vec<adjudicate::UnitOutcome> = units
+        .par_iter()
+        .map(|u| adjudicate::adjudicate_unit(cx, u, ledger))
+        .collect();
+    drop(units);
+    let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(grouped.claims.len());
+    for o in outcomes {
+        versions_used.extend(o.versions_used);
+        ledger.replace(o.ledger);
+        decisions.extend(o.decisions);
+    }
+    decisions
+}
+
+/// POLICY §10 clearing: compare a partition's decisions with what the
+/// platform layout's settlements declared (`DECLARED_MISMATCH` findings and
+/// the clearing figures), and note what `PRICE_CAP` and `SUPPLY_DAYS` cut
+/// off each claim when payments.csv is written under the platform's names
+/// (its `overlmt_selfpay`).
+pub fn clear(
+    platform: Option<&Platform>,
+    lang: Lang,
+    platform_columns: bool,
+    decisions: &mut [ClaimDecision],
+    clearing: &mut Clearing,
+    overlimit: &mut HashMap<String, Decimal>,
+) {
+    if let Some(p) = platform {
+        clearing.compare(decisions, &p.declared, lang == Lang::En);
+    }
+    if platform_columns {
+        overlimit.extend(crate::output::platform_columns::overlimit(decisions));
+    }
+}

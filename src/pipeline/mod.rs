@@ -1,0 +1,268 @@
+//! The stages of `tongchou run`, in order: [`read`] the rules, reference
+//! files and claim headers; [`scan`] the claim lines into partitions; per
+//! partition, group and [`adjudicate`] its settlement units and [`write`]
+//! its payments and audit rows; [`reconcile`] the month; write the other
+//! outputs; [`commit`] the manifest and the output directory. Each stage is
+//! a function of typed inputs and outputs; this file is only the sequence,
+//! and the only place that joins files, the core, threads and the progress
+//! bar.
+
+pub(crate) mod adjudicate;
+pub(crate) mod commit;
+pub mod memory;
+pub(crate) mod partition;
+pub(crate) mod read;
+pub(crate) mod reconcile;
+pub(crate) mod scan;
+pub(crate) mod write;
+
+use crate::clearing::Clearing;
+use crate::core::adjudicate::{Context, Lang};
+use crate::input::csvsrc::CsvFile;
+use crate::input::platform::Platform;
+use crate::input::Ledger;
+use crate::output::{Leads, Summary};
+use crate::progress::Progress;
+use crate::run::{RunConfig, RunError, RunReport};
+use reconcile::Tally;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Settle one period end to end, on the current thread pool.
+pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunError> {
+    let t0 = Instant::now();
+    let mut timings = commit::Timings::default();
+    // A killed run's spill area is removed now, whether or not this run
+    // spills (live runs' areas are locked and left alone).
+    partition::remove_stale(&spill_parent(cfg));
+    write::precheck(cfg)?;
+    let mut warnings = Vec::new();
+    let mut inputs = read::inputs(cfg, &mut warnings)?;
+    let mut scanned = scan::scan(cfg, &mut inputs, progress, &mut warnings)?;
+    let period = scanned.period;
+    timings.read = t0.elapsed();
+    timings.partitions = scanned.parts;
+
+    let out_dir = cfg
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(period.to_string()));
+    let prior = read::prior(cfg, &out_dir, period, &mut inputs.ref_files)?;
+    let cx = Context {
+        prior: &prior,
+        reference: &inputs.reference,
+        lang: cfg.lang,
+    };
+    let decided = partitions(
+        cfg,
+        &cx,
+        ClaimSources {
+            files: &inputs.files,
+            platform: inputs.platform.as_ref(),
+        },
+        &mut inputs.ledger,
+        &mut scanned,
+        &out_dir,
+        progress,
+    )?;
+    let (tally, mut summary, leads) = (decided.tally, decided.summary, decided.leads);
+    let (clearing, overlimit) = (decided.clearing, decided.overlimit);
+    timings.adjudicate = decided.adjudicate;
+    timings.write = decided.write;
+    let mut rejects = std::mem::take(&mut scanned.rejects);
+    // Rejects of the platform layout show the platform's rows.
+    if let Some(p) = &inputs.platform {
+        p.finish_rejects(&mut rejects);
+    }
+    reconcile::month(
+        cfg,
+        &tally,
+        &mut scanned.scan,
+        &mut rejects,
+        &inputs.reference,
+        period,
+        &mut warnings,
+    )?;
+
+    // Write everything else, then rename into place.
+    let t2 = Instant::now();
+    progress.stage("writing", 8);
+    let mut out = match decided.out {
+        Some(o) => o,
+        None => write::Outputs::create(cfg, &out_dir)?,
+    };
+    write::merge_parts(cfg, &overlimit, &mut out, decided.parts_written)?;
+    drop(scanned.lines);
+    summary.files = scanned.scan.files.clone();
+    let month = write::Month {
+        period,
+        rejects: &rejects,
+        ledger: &inputs.ledger,
+        summary: &summary,
+        leads: &leads,
+        clearing: &clearing,
+        institutions: &inputs.reference.institutions,
+    };
+    write::month(&mut out, &month, progress)?;
+    timings.write += t2.elapsed();
+    timings.total = t0.elapsed();
+
+    let counts = tally.counts(&scanned.scan.files, &rejects, summary.total.persons);
+    let record = commit::Record {
+        period,
+        reference: &inputs.reference,
+        ref_files: &mut inputs.ref_files,
+        claim_files: &scanned.scan.files,
+        counts,
+        warnings: &warnings,
+        ledger_chain: &scanned.ledger_chain,
+        skipped_in_claims_dir: &inputs.skipped_in_claims_dir,
+        platform: inputs.platform.as_ref(),
+        timings,
+    };
+    commit::commit(cfg, out, record)?;
+    progress.finish();
+
+    let report = RunReport {
+        out_dir,
+        period,
+        claims: tally.claims as usize,
+        lines_quarantined: rejects.len(),
+        warnings,
+        summary: what_if_lines(cfg)
+            + &summary.render(cfg.lang)
+            + &if clearing.rows.is_empty() {
+                String::new()
+            } else {
+                clearing.print(cfg.lang == Lang::En)
+            },
+    };
+    std::thread::spawn(move || drop((rejects, inputs, prior, summary)));
+    Ok(report)
+}
+
+/// What the partitions decided, added up, and where their payments and
+/// audit rows went.
+#[derive(Default)]
+struct Decided {
+    tally: Tally,
+    summary: Summary,
+    leads: Leads,
+    /// POLICY §10: declared against adjudicated (platform layout only).
+    clearing: Clearing,
+    /// What PRICE_CAP and SUPPLY_DAYS cut off, per claim (`--columns
+    /// platform`).
+    overlimit: HashMap<String, Decimal>,
+    /// The output directory, once payments.csv and audit.csv are in it
+    /// (a month of one partition writes them straight away).
+    out: Option<write::Outputs>,
+    /// Part files of a spilled month, to merge.
+    parts_written: Vec<(PathBuf, PathBuf)>,
+    adjudicate: Duration,
+    write: Duration,
+}
+
+/// Where the claim lines came from: the claim files (the platform layout's
+/// fee files among them) and the platform layout, when read.
+struct ClaimSources<'a> {
+    files: &'a [CsvFile],
+    platform: Option<&'a Platform>,
+}
+
+/// Group, adjudicate and write each partition in turn.
+fn partitions(
+    cfg: &RunConfig,
+    cx: &Context<'_>,
+    ClaimSources { files, platform }: ClaimSources<'_>,
+    ledger: &mut Ledger,
+    scanned: &mut scan::Scanned,
+    out_dir: &Path,
+    progress: &Progress,
+) -> Result<Decided, RunError> {
+    let period = scanned.period;
+    let mut decided = Decided::default();
+    let lines_read: u64 = scanned.scan.files.iter().map(|f| f.lines).sum();
+    progress.stage("adjudicating", lines_read);
+    let mut freeing: Option<std::thread::JoinHandle<()>> = None;
+    for p in 0..scanned.lines.parts() {
+        // The previous partition is freed before this one is read, so at
+        // most one partition is in memory.
+        if let Some(h) = freeing.take() {
+            let _ = h.join();
+        }
+        let t1 = Instant::now();
+        let pending = scanned.lines.take(p).map_err(scan::spill_err)?;
+        let n = pending.len() as u64;
+        let mut grouped = adjudicate::group(files, pending, period, &mut scanned.scan.files);
+        scanned.rejects.append(&mut grouped.rejects);
+        if cfg.strict && !scanned.rejects.is_empty() {
+            return Err(reconcile::strict_error(std::mem::take(
+                &mut scanned.rejects,
+            )));
+        }
+        let mut decisions =
+            adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
+        adjudicate::clear(
+            platform,
+            cfg.lang,
+            cfg.platform_columns,
+            &mut decisions,
+            &mut decided.clearing,
+            &mut decided.overlimit,
+        );
+        decided.tally.add(&grouped, &decisions)?;
+        decided.tally.note(&decisions, period);
+        decided
+            .summary
+            .merge(Summary::of(&decisions, &[], period.first_day()));
+        decided.leads.merge(Leads::of(&decisions));
+        decided.adjudicate += t1.elapsed();
+
+        let t2 = Instant::now();
+        let spill = scanned.lines.area().map(|a| (a, p));
+        write::partition(
+            cfg,
+            &mut decided.out,
+            out_dir,
+            spill,
+            &decisions,
+            &decided.overlimit,
+            &mut decided.parts_written,
+        )?;
+        decided.write += t2.elapsed();
+        progress.inc(n);
+        // Freeing millions of small allocations takes a noticeable part of
+        // a run: let it happen off the main path.
+        freeing = Some(std::thread::spawn(move || drop((decisions, grouped))));
+    }
+    // The last partition is freed in the background while the rest is
+    // written.
+    drop(freeing);
+    Ok(decided)
+}
+
+/// Where spill areas go: beside the output directory.
+fn spill_parent(cfg: &RunConfig) -> PathBuf {
+    match &cfg.out {
+        Some(o) => o
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        None => PathBuf::from("out"),
+    }
+}
+
+/// The what-if overrides, echoed above the printed summary.
+fn what_if_lines(cfg: &RunConfig) -> String {
+    let mut out = String::new();
+    if let Some(s) = &cfg.scenario {
+        out.push_str(&format!("scenario {}: {}\n", s.name, s.description));
+    }
+    for o in &cfg.overrides {
+        out.push_str(&format!("what-if: {o}\n"));
+    }
+    out
+}

@@ -1,0 +1,259 @@
+//! Stage 5, writing: every output into the staging directory (see
+//! [`crate::output::staging`]), each through a [`Hashing`] writer so its
+//! size and SHA-256 are known once written, for the manifest, without
+//! reading it back.
+
+use crate::clearing::Clearing;
+use crate::core::adjudicate::ClaimDecision;
+use crate::core::date::Months;
+use crate::core::model::{Institution, LedgerEntry};
+use crate::input::{IdMap, Ledger, Reject};
+use crate::output::merge::PartWriter;
+use crate::output::platform_columns::PlatformColumns;
+use crate::output::staging::{Staging, StagingError, Written};
+use crate::output::{self, Leads, Summary};
+use crate::progress::Progress;
+use crate::run::{RunConfig, RunError};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use sha2::Digest;
+use std::collections::HashMap;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A writer that hashes and counts the bytes written through it.
+pub struct Hashing<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    pub fn new(inner: W) -> Hashing<W> {
+        Hashing {
+            inner,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The bytes written and their SHA-256 (hex).
+    pub fn finish(self) -> (u64, String) {
+        (
+            self.bytes,
+            crate::input::csvsrc::hex(&self.hasher.finalize()),
+        )
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Only what the file took is hashed.
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// How an output is written: into the writer given.
+pub type Writing<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
+
+/// The output directory being written: its staging directory, and every
+/// output written so far with its size and hash (in the order written).
+pub struct Outputs {
+    staging: Staging,
+    dir: PathBuf,
+    written: Vec<Written>,
+}
+
+impl Outputs {
+    /// Start writing `out_dir` (refused as `staging` says).
+    pub fn create(cfg: &RunConfig, out_dir: &Path) -> Result<Outputs, RunError> {
+        Ok(Outputs {
+            staging: Staging::create(out_dir, cfg.force, &cfg.inputs())?,
+            dir: out_dir.to_path_buf(),
+            written: Vec::new(),
+        })
+    }
+
+    /// Write one output file.
+    pub fn stage(&mut self, name: &str, f: Writing<'_>) -> Result<(), RunError> {
+        let path = self.dir.join(name);
+        let err = |source| RunError::Output {
+            path: path.clone(),
+            source,
+        };
+        let file = self.staging.file(name).map_err(err)?;
+        // Buffered before the hash: the hash sees large blocks, and sees
+        // them as the file receives them.
+        let mut w = BufWriter::with_capacity(1 << 20, Hashing::new(file));
+        f(&mut w).map_err(err)?;
+        // Flushes, and surfaces a full disk as an error.
+        let hashed = w.into_inner().map_err(|e| err(e.into_error()))?;
+        let (bytes, sha256) = hashed.finish();
+        self.written.push(Written {
+            name: name.to_string(),
+            bytes,
+            sha256,
+        });
+        Ok(())
+    }
+
+    /// The outputs written so far.
+    pub fn written(&self) -> &[Written] {
+        &self.written
+    }
+
+    /// Put the outputs in place, all at once.
+    pub fn commit(self) -> Result<(), StagingError> {
+        self.staging.commit()
+    }
+}
+
+/// Refuse a forbidden output directory before the work, when it is known
+/// now (checked again when it is written).
+pub fn precheck(cfg: &RunConfig) -> Result<(), RunError> {
+    let known_out =
+        (cfg.out.clone()).or_else(|| cfg.period.map(|p| PathBuf::from("out").join(p.to_string())));
+    if let Some(out) = known_out {
+        Staging::precheck(&out, cfg.force, &cfg.inputs())?;
+    }
+    Ok(())
+}
+
+/// Write partition `p`'s decisions in claim_id order: straight into the
+/// output when the month is one partition (no `spill` area), else into
+/// part files of the spill area (`spill` is the area and `p`), listed in
+/// `parts`, that [`merge_parts`] merges.
+pub fn partition(
+    cfg: &RunConfig,
+    out: &mut Option<Outputs>,
+    out_dir: &Path,
+    spill: Option<(&Path, usize)>,
+    decisions: &[ClaimDecision],
+    overlimit: &HashMap<String, Decimal>,
+    parts: &mut Vec<(PathBuf, PathBuf)>,
+) -> Result<(), RunError> {
+    let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
+    ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
+    match spill {
+        None => {
+            let o = match out {
+                Some(o) => o,
+                None => out.insert(Outputs::create(cfg, out_dir)?),
+            };
+            o.stage("payments.csv", &|w| {
+                // `--columns platform`: renamed on the way out.
+                if cfg.platform_columns {
+                    let mut pw = PlatformColumns::new(w, overlimit);
+                    output::write_payments(&mut pw, &ordered)?;
+                    return pw.finish();
+                }
+                output::write_payments(w, &ordered)
+            })?;
+            o.stage("audit.csv", &|w| output::write_audit(w, &ordered))?;
+        }
+        Some((area, p)) => {
+            let pay = area.join(format!("payments-{p:04}.part"));
+            let aud = area.join(format!("audit-{p:04}.part"));
+            let part_err = |path: &Path| {
+                let path = path.to_path_buf();
+                move |source| RunError::Output {
+                    path: path.clone(),
+                    source,
+                }
+            };
+            let mut w = PartWriter::create(&pay).map_err(part_err(&pay))?;
+            output::spill_payments(&mut w, &ordered).map_err(part_err(&pay))?;
+            w.finish().map_err(part_err(&pay))?;
+            let mut w = PartWriter::create(&aud).map_err(part_err(&aud))?;
+            output::spill_audit(&mut w, &ordered).map_err(part_err(&aud))?;
+            w.finish().map_err(part_err(&aud))?;
+            parts.push((pay, aud));
+        }
+    }
+    Ok(())
+}
+
+/// Merge the partitions' part files into payments.csv and audit.csv.
+pub fn merge_parts(
+    cfg: &RunConfig,
+    overlimit: &HashMap<String, Decimal>,
+    out: &mut Outputs,
+    parts: Vec<(PathBuf, PathBuf)>,
+) -> Result<(), RunError> {
+    if parts.is_empty() {
+        return Ok(());
+    }
+    let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts.into_iter().unzip();
+    out.stage("payments.csv", &|w| {
+        // `--columns platform`: renamed on the way out.
+        if cfg.platform_columns {
+            let mut pw = PlatformColumns::new(w, overlimit);
+            output::write_header(&mut pw, &output::PAYMENTS_HEADER)?;
+            output::merge::merge(&mut pw, &pay)?;
+            return pw.finish();
+        }
+        output::write_header(&mut *w, &output::PAYMENTS_HEADER)?;
+        output::merge::merge(w, &pay)
+    })?;
+    out.stage("audit.csv", &|w| {
+        output::write_header(&mut *w, output::AUDIT_HEADER)?;
+        output::merge::merge(w, &aud)
+    })
+}
+
+/// What the month adds up to, for the outputs after payments and audit.
+pub struct Month<'a> {
+    pub period: Months,
+    pub rejects: &'a [Reject],
+    pub ledger: &'a Ledger,
+    pub summary: &'a Summary,
+    pub leads: &'a Leads,
+    pub clearing: &'a Clearing,
+    pub institutions: &'a IdMap<Institution>,
+}
+
+/// Write rejects, ledger, summary (CSV and JSON), settlement and leads.
+pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<(), RunError> {
+    let mut ledger_out: Vec<&LedgerEntry> = m.ledger.rows.values().flatten().collect();
+    ledger_out.par_sort_unstable_by(|a, b| (&a.person_id, a.year).cmp(&(&b.person_id, b.year)));
+    let mut write = |name: &str, f: Writing<'_>| {
+        out.stage(name, f)?;
+        progress.inc(1);
+        Ok::<(), RunError>(())
+    };
+    write("rejects.csv", &|w| output::write_rejects(w, m.rejects))?;
+    write("ledger.csv", &|w| {
+        output::write_ledger(w, &ledger_out, m.period.last)
+    })?;
+    write("summary.csv", &|w| {
+        // Clearing's figures as optional columns.
+        if m.clearing.rows.is_empty() {
+            return m.summary.write_csv(w);
+        }
+        let mut text = Vec::new();
+        m.summary.write_csv(&mut text)?;
+        w.write_all(&m.clearing.extend_summary_csv(&text)?)
+    })?;
+    write("settlement.csv", &|w| m.summary.write_settlement(w))?;
+    write("leads.csv", &|w| m.leads.write_csv(w, m.institutions))?;
+    // clearing.csv when any settlement declared what it settled.
+    if !m.clearing.rows.is_empty() {
+        write("clearing.csv", &|w| m.clearing.write_csv(w, m.institutions))?;
+    }
+    write("summary.json", &|w| {
+        let mut doc = m.summary.to_doc(&m.period.to_string());
+        doc.flags = Some(m.leads.totals());
+        if !m.clearing.rows.is_empty() {
+            doc.clearing = Some(m.clearing.to_json());
+        }
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        w.write_all(b"\n")
+    })
+}
