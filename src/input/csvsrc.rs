@@ -1130,11 +1130,19 @@ pub mod cell {
         })
     }
 
-    pub fn city(s: &str) -> Result<String, BadValue> {
-        // Hook (platform layout): a 6-digit 医保区划 code names a city.
-        if let Some(c) = super::super::platform::city_of_admdvs(s.trim()) {
-            return Ok(c);
+    /// A city id, or a 6-digit 医保区划 code (the platform's names) read
+    /// as the city of the rule files' `known` codes (see
+    /// [`super::super::platform::city_of_admdvs`]).
+    pub fn coded_city(
+        known: &[(String, String)],
+    ) -> impl Fn(&str) -> Result<String, BadValue> + '_ {
+        move |s| match super::super::platform::city_of_admdvs(s.trim(), known) {
+            Some(c) => Ok(c),
+            None => city(s),
         }
+    }
+
+    pub fn city(s: &str) -> Result<String, BadValue> {
         let c = s.trim().to_ascii_lowercase();
         if c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             Ok(c)

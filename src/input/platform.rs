@@ -17,10 +17,10 @@ use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encodings};
 use super::{InputError, Reference};
 use crate::core::date::DateTime;
 use crate::core::model::VisitType;
+use crate::output::LineKeys;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 pub(crate) const SETTLEMENTS: &[Column] = &[
     req("setl_id", "结算ID"),
@@ -170,15 +170,23 @@ pub struct Codes {
 /// Read the `[codes]` table of every `*.toml` rule file in `dir` (the rest
 /// of the file is the rule loader's).
 pub fn read_codes(dir: &Path) -> Result<Codes, InputError> {
-    let mut out = Codes::default();
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(out);
+        return Ok(Codes::default());
     };
-    let mut files: Vec<PathBuf> = entries
+    let files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
+    read_codes_of(&files)
+}
+
+/// Read the `[codes]` table of each rule file named (files without a
+/// `city` are passed over).
+pub fn read_codes_of(paths: &[PathBuf]) -> Result<Codes, InputError> {
+    let mut out = Codes::default();
+    let mut files = paths.to_vec();
     files.sort();
+    files.dedup();
     for path in files {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| InputError::new(&path, 0, "", format!("cannot read: {e}")))?;
@@ -261,18 +269,17 @@ fn city_codes(path: &Path, codes: Option<&toml::Value>) -> Result<CityCodes, Inp
     Ok(out)
 }
 
-/// Each rule file's (admdvs, city), set once per run for [`city_of_admdvs`].
-static CITY_CODES: OnceLock<Vec<(String, String)>> = OnceLock::new();
+/// The rule files' city codes: (6-digit 医保区划 code, city id) pairs,
+/// which [`city_of_admdvs`] reads codes by.
+pub type AdmdvsCities = Vec<(String, String)>;
 
 impl Codes {
-    /// Make the rule files' city codes the ones [`city_of_admdvs`] uses.
-    pub fn install(&self) {
-        let _ = CITY_CODES.set(
-            self.cities
-                .iter()
-                .filter_map(|(c, k)| k.admdvs.clone().map(|a| (a, c.clone())))
-                .collect(),
-        );
+    /// The rule files' city codes, for [`city_of_admdvs`].
+    pub fn admdvs_cities(&self) -> AdmdvsCities {
+        self.cities
+            .iter()
+            .filter_map(|(c, k)| k.admdvs.clone().map(|a| (a, c.clone())))
+            .collect()
     }
     /// The visit type a `med_type` code means at an institution of `city`
     /// (`None` for an institution outside the rule files): the national
@@ -324,16 +331,17 @@ impl Codes {
 }
 
 /// The city of a 6-digit 医保区划 code (`None` for anything else): the
-/// rule file's city whose code shares its first four digits (a district
-/// `420102` is `wuhan`), else the code's first four digits and `00`.
-pub fn city_of_admdvs(code: &str) -> Option<String> {
+/// rule file's city (in `known`) whose code shares its first four digits
+/// (a district `420102` is `wuhan`), else the code's first four digits and
+/// `00`.
+pub fn city_of_admdvs(code: &str, known: &[(String, String)]) -> Option<String> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let prefix = &code[..4];
-    CITY_CODES
-        .get()
-        .and_then(|v| v.iter().find(|(a, _)| a.starts_with(prefix)))
+    known
+        .iter()
+        .find(|(a, _)| a.starts_with(prefix))
         .map(|(_, c)| c.clone())
         .or_else(|| Some(format!("{prefix}00")))
 }
@@ -398,22 +406,9 @@ pub struct Platform {
     sent_settlements: HashMap<String, (usize, u64, (usize, usize))>,
     pub declared: HashMap<String, Declared>,
     pub warnings: Vec<String>,
-}
-
-/// The line keys (`feedetl_sn`) of claims whose keys are not simply
-/// 1, 2, 3, ...: set once per run, read by audit.csv's writer.
-static LINE_KEYS: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
-
-/// The `feedetl_sn` of line `n` (1-based, in line order) of a claim read in
-/// the platform layout, when it is not `n` itself.
-pub fn line_key(claim_id: &str, n: u32) -> Option<&'static str> {
-    let keys = LINE_KEYS.get()?;
-    if keys.is_empty() {
-        return None;
-    }
-    keys.get(claim_id)?
-        .get((n as usize).checked_sub(1)?)
-        .map(String::as_str)
+    /// The line keys (`feedetl_sn`) of claims whose keys are not simply
+    /// 1, 2, 3, ...: audit.csv names their lines by them.
+    pub line_keys: LineKeys,
 }
 
 /// The `*.csv` files of a directory, sorted (none when it does not exist).
@@ -664,7 +659,7 @@ pub fn read(
     }
 
     // Decide each settlement.
-    let mut keys: HashMap<String, Vec<String>> = HashMap::new();
+    let mut keys = LineKeys::new();
     let mut declared = HashMap::new();
     let mut sent_settlements = HashMap::new();
     let mut passed: HashMap<String, (usize, String)> = HashMap::new();
@@ -927,7 +922,6 @@ pub fn read(
         )?);
         sent.push(sent_here);
     }
-    let _ = LINE_KEYS.set(keys);
     Ok(Platform {
         files,
         held,
@@ -938,6 +932,7 @@ pub fn read(
         sent_settlements,
         declared,
         warnings,
+        line_keys: keys,
     })
 }
 

@@ -85,6 +85,7 @@ pub fn read_members(
     path: &Path,
     encoding: &Encodings,
     cities: &[String],
+    admdvs: &[(String, String)],
 ) -> Result<Loaded<IdMap<Member>>, InputError> {
     let mut members = IdMap::default();
     let (file, warnings) = read_all(path, ("members", MEMBERS), encoding, |row| {
@@ -99,13 +100,17 @@ pub fn read_members(
             None => None,
             Some(remote_type) => Some(RemoteRegistration {
                 remote_type,
-                city: row.parse_req("remote_city", cell::city).map_err(at)?,
+                city: row
+                    .parse_req("remote_city", cell::coded_city(admdvs))
+                    .map_err(at)?,
                 from: row.parse("remote_from", cell::date).map_err(at)?,
                 to: row.parse("remote_to", cell::date).map_err(at)?,
             }),
         };
         let m = Member {
-            city: row.parse_req("city", cell::city).map_err(at)?,
+            city: row
+                .parse_req("city", cell::coded_city(admdvs))
+                .map_err(at)?,
             category: row
                 .parse_req("category", |s| {
                     // Hook (platform names): a 4-digit psn_type under 人员类别.
@@ -179,6 +184,7 @@ pub fn read_members(
 pub fn read_institutions(
     path: &Path,
     encoding: &Encodings,
+    admdvs: &[(String, String)],
 ) -> Result<Loaded<IdMap<Institution>>, InputError> {
     let mut out = IdMap::default();
     let (file, warnings) = read_all(path, ("institutions", INSTITUTIONS), encoding, |row| {
@@ -215,7 +221,9 @@ pub fn read_institutions(
         let inst = Institution {
             institution_id: id.clone(),
             name: row.get("name").unwrap_or_default().to_string(),
-            city: row.parse_req("city", cell::city).map_err(at)?,
+            city: row
+                .parse_req("city", cell::coded_city(admdvs))
+                .map_err(at)?,
             kind,
             level,
             outpatient_pooling: row
@@ -251,7 +259,11 @@ pub fn read_institutions(
     })
 }
 
-pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalogue>, InputError> {
+pub fn read_catalogue(
+    path: &Path,
+    encoding: &Encodings,
+    admdvs: &[(String, String)],
+) -> Result<Loaded<Catalogue>, InputError> {
     let mut cat = Catalogue::default();
     let (file, warnings) = read_all(path, ("catalogue", CATALOGUE), encoding, |row| {
         let share = row
@@ -274,7 +286,7 @@ pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalo
         }
         let e = CatalogueEntry {
             item_code: row.need_id("item_code").map_err(at)?.to_string(),
-            region: row.parse("region", cell::city).map_err(at)?,
+            region: row.parse("region", cell::coded_city(admdvs)).map_err(at)?,
             kind: row
                 .parse_req("kind", cell::choice(ItemKind::parse, ItemKind::expected()))
                 .map_err(at)?,

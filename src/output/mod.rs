@@ -14,7 +14,7 @@ pub use staging::Staging;
 pub use summary::Summary;
 pub use tables::{
     spill_audit, spill_payments, write_audit, write_header, write_ledger, write_payments,
-    write_rejects, AUDIT_HEADER, PAYMENTS_HEADER,
+    write_rejects, LineKeys, AUDIT_HEADER, PAYMENTS_HEADER,
 };
 
 use std::borrow::Cow;

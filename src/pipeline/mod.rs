@@ -21,7 +21,7 @@ use crate::core::adjudicate::{Context, Lang};
 use crate::input::csvsrc::CsvFile;
 use crate::input::platform::Platform;
 use crate::input::Ledger;
-use crate::output::{Leads, Summary};
+use crate::output::{Leads, LineKeys, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError, RunReport};
 use reconcile::Tally;
@@ -93,7 +93,13 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         Some(o) => o,
         None => write::Outputs::create(cfg, &out_dir)?,
     };
-    write::merge_parts(cfg, &overlimit, &mut out, decided.parts_written)?;
+    let no_keys = LineKeys::new();
+    let naming = write::Naming {
+        platform_columns: cfg.platform_columns,
+        overlimit: &overlimit,
+        line_keys: inputs.platform.as_ref().map_or(&no_keys, |p| &p.line_keys),
+    };
+    write::merge_parts(&naming, &mut out, decided.parts_written)?;
     drop(scanned.lines);
     summary.files = scanned.scan.files.clone();
     let month = write::Month {
@@ -186,6 +192,7 @@ fn partitions(
     let lines_read: u64 = scanned.scan.files.iter().map(|f| f.lines).sum();
     progress.stage("adjudicating", lines_read);
     let mut freeing: Option<std::thread::JoinHandle<()>> = None;
+    let no_keys = LineKeys::new();
     for p in 0..scanned.lines.parts() {
         // The previous partition is freed before this one is read, so at
         // most one partition is in memory.
@@ -228,7 +235,11 @@ fn partitions(
             out_dir,
             spill,
             &decisions,
-            &decided.overlimit,
+            &write::Naming {
+                platform_columns: cfg.platform_columns,
+                overlimit: &decided.overlimit,
+                line_keys: platform.map_or(&no_keys, |p| &p.line_keys),
+            },
             &mut decided.parts_written,
         )?;
         decided.write += t2.elapsed();

@@ -63,6 +63,8 @@ pub struct ReferenceRead {
     pub files: Vec<(&'static str, InputFile)>,
     pub ledger: Ledger,
     pub warnings: Vec<String>,
+    /// The rule files' code tables (the platform layout's).
+    pub codes: input::platform::Codes,
 }
 
 /// Read the reference files and the ledger, under the rules `rules`.
@@ -71,11 +73,16 @@ pub fn read_reference(
     rules: RuleBook,
 ) -> Result<ReferenceRead, InputError> {
     let cities: Vec<String> = rules.cities.keys().cloned().collect();
+    // The rule files' code tables: a reference file under the platform's
+    // names may name a city by its 6-digit 医保区划 code.
+    let rule_files: Vec<PathBuf> = rules.cities.values().map(|c| c.file.clone()).collect();
+    let codes = input::platform::read_codes_of(&rule_files)?;
+    let admdvs = codes.admdvs_cities();
     let (m, i, c) = (&src.members, &src.institutions, &src.catalogue);
     // The members and the ledger are the big ones: read them alongside
     // the rest, then report errors in the order the files are named.
     let (members, (ledger, (institutions, (catalogue, stays)))) = rayon::join(
-        || reference::read_members(&m.path, &m.encoding, &cities),
+        || reference::read_members(&m.path, &m.encoding, &cities, &admdvs),
         || {
             rayon::join(
                 || {
@@ -85,10 +92,10 @@ pub fn read_reference(
                 },
                 || {
                     rayon::join(
-                        || reference::read_institutions(&i.path, &i.encoding),
+                        || reference::read_institutions(&i.path, &i.encoding, &admdvs),
                         || {
                             (
-                                reference::read_catalogue(&c.path, &c.encoding),
+                                reference::read_catalogue(&c.path, &c.encoding, &admdvs),
                                 src.stays
                                     .as_ref()
                                     .map(|s| reference::read_stays(&s.path, &s.encoding)),
@@ -156,6 +163,7 @@ pub fn read_reference(
         files,
         ledger,
         warnings,
+        codes,
     })
 }
 
@@ -179,10 +187,6 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
     let mut book = crate::input::rule_files::load_dir(&cfg.rules)?;
     rules::apply_overrides(&mut book, &cfg.overrides)
         .map_err(|e| RunError::Usage(e.to_string()))?;
-    // The rule files' code tables, before any file that may name a city by
-    // its 医保区划 code is read.
-    let codes = input::platform::read_codes(&cfg.rules)?;
-    codes.install();
     let read = read_reference(&ReferenceSources::of(cfg), book)?;
     warnings.extend(read.warnings);
     // With the period given, a broken ledger chain is refused before the
@@ -210,7 +214,7 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
     // The platform layout's fee lines join the claim files.
     let mut platform = None;
     if platform_here {
-        let mut p = input::platform::read(&cfg.data, &codes, &read.reference, &cfg.encoding)?;
+        let mut p = input::platform::read(&cfg.data, &read.codes, &read.reference, &cfg.encoding)?;
         warnings.append(&mut p.warnings);
         files.append(&mut p.files);
         platform = Some(p);

@@ -11,7 +11,7 @@ use crate::input::{IdMap, Ledger, Reject};
 use crate::output::merge::PartWriter;
 use crate::output::platform_columns::PlatformColumns;
 use crate::output::staging::{Staging, StagingError, Written};
-use crate::output::{self, Leads, Summary};
+use crate::output::{self, Leads, LineKeys, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError};
 use rayon::prelude::*;
@@ -126,6 +126,15 @@ pub fn precheck(cfg: &RunConfig) -> Result<(), RunError> {
     Ok(())
 }
 
+/// How payments.csv and audit.csv name what they write: payments.csv's
+/// columns under the platform's names (`--columns platform`, whose
+/// `overlmt_selfpay` is `overlimit`), audit.csv's lines by `line_keys`.
+pub struct Naming<'a> {
+    pub platform_columns: bool,
+    pub overlimit: &'a HashMap<String, Decimal>,
+    pub line_keys: &'a LineKeys,
+}
+
 /// Write partition `p`'s decisions in claim_id order: straight into the
 /// output when the month is one partition (no `spill` area), else into
 /// part files of the spill area (`spill` is the area and `p`), listed in
@@ -136,7 +145,7 @@ pub fn partition(
     out_dir: &Path,
     spill: Option<(&Path, usize)>,
     decisions: &[ClaimDecision],
-    overlimit: &HashMap<String, Decimal>,
+    naming: &Naming<'_>,
     parts: &mut Vec<(PathBuf, PathBuf)>,
 ) -> Result<(), RunError> {
     let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
@@ -149,14 +158,16 @@ pub fn partition(
             };
             o.stage("payments.csv", &|w| {
                 // `--columns platform`: renamed on the way out.
-                if cfg.platform_columns {
-                    let mut pw = PlatformColumns::new(w, overlimit);
+                if naming.platform_columns {
+                    let mut pw = PlatformColumns::new(w, naming.overlimit);
                     output::write_payments(&mut pw, &ordered)?;
                     return pw.finish();
                 }
                 output::write_payments(w, &ordered)
             })?;
-            o.stage("audit.csv", &|w| output::write_audit(w, &ordered))?;
+            o.stage("audit.csv", &|w| {
+                output::write_audit(w, &ordered, naming.line_keys)
+            })?;
         }
         Some((area, p)) => {
             let pay = area.join(format!("payments-{p:04}.part"));
@@ -172,7 +183,7 @@ pub fn partition(
             output::spill_payments(&mut w, &ordered).map_err(part_err(&pay))?;
             w.finish().map_err(part_err(&pay))?;
             let mut w = PartWriter::create(&aud).map_err(part_err(&aud))?;
-            output::spill_audit(&mut w, &ordered).map_err(part_err(&aud))?;
+            output::spill_audit(&mut w, &ordered, naming.line_keys).map_err(part_err(&aud))?;
             w.finish().map_err(part_err(&aud))?;
             parts.push((pay, aud));
         }
@@ -182,8 +193,7 @@ pub fn partition(
 
 /// Merge the partitions' part files into payments.csv and audit.csv.
 pub fn merge_parts(
-    cfg: &RunConfig,
-    overlimit: &HashMap<String, Decimal>,
+    naming: &Naming<'_>,
     out: &mut Outputs,
     parts: Vec<(PathBuf, PathBuf)>,
 ) -> Result<(), RunError> {
@@ -193,8 +203,8 @@ pub fn merge_parts(
     let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts.into_iter().unzip();
     out.stage("payments.csv", &|w| {
         // `--columns platform`: renamed on the way out.
-        if cfg.platform_columns {
-            let mut pw = PlatformColumns::new(w, overlimit);
+        if naming.platform_columns {
+            let mut pw = PlatformColumns::new(w, naming.overlimit);
             output::write_header(&mut pw, &output::PAYMENTS_HEADER)?;
             output::merge::merge(&mut pw, &pay)?;
             return pw.finish();

@@ -31,6 +31,7 @@ mod own_files;
 mod paid_once;
 mod pipeline;
 mod platform;
+mod platform_runs;
 mod policy;
 mod rule_files;
 mod schema;
