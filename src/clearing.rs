@@ -13,6 +13,8 @@ use crate::core::model::Institution;
 use crate::core::money::fmt2;
 use crate::input::platform::Declared;
 use crate::input::IdMap;
+use crate::schema::platform::{CLEARING_HEADER, SUMMARY_CLEARING_COLUMNS};
+use crate::schema::summary::{ClearingDoc, ClearingFiguresDoc};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -223,19 +225,7 @@ impl Clearing {
         let mut out = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(w);
-        out.write_record([
-            "institution_id",
-            "name",
-            "city",
-            "claims",
-            "declared_fund",
-            "adjudicated_fund",
-            "deduction",
-            "shortfall",
-            "declared_account",
-            "adjudicated_account",
-            "mismatched_claims",
-        ])?;
+        out.write_record(CLEARING_HEADER)?;
         for ((inst, city), r) in &self.rows {
             if !r.balances() {
                 return Err(io::Error::other(format!(
@@ -265,25 +255,25 @@ impl Clearing {
     }
 
     /// The figures for summary.json: per city and in total.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub fn to_doc(&self) -> ClearingDoc {
         let (cities, total) = self.by_city();
-        let row = |r: &Row| {
-            serde_json::json!({
-                "claims": r.claims,
-                "declared_fund": fmt2(r.declared_fund),
-                "adjudicated_fund": fmt2(r.adjudicated_fund),
-                "deduction": fmt2(r.deduction),
-                "shortfall": fmt2(r.shortfall),
-                "declared_account": fmt2(r.declared_account),
-                "adjudicated_account": fmt2(r.adjudicated_account),
-                "mismatched_claims": r.mismatched_claims,
-            })
+        let row = |r: &Row| ClearingFiguresDoc {
+            claims: r.claims,
+            declared_fund: fmt2(r.declared_fund),
+            adjudicated_fund: fmt2(r.adjudicated_fund),
+            deduction: fmt2(r.deduction),
+            shortfall: fmt2(r.shortfall),
+            declared_account: fmt2(r.declared_account),
+            adjudicated_account: fmt2(r.adjudicated_account),
+            mismatched_claims: r.mismatched_claims,
         };
-        let mut by_city = serde_json::Map::new();
-        for (c, r) in &cities {
-            by_city.insert(c.to_string(), row(r));
+        ClearingDoc {
+            by_city: cities
+                .iter()
+                .map(|(c, r)| (c.to_string(), row(r)))
+                .collect(),
+            total: row(&total),
         }
-        serde_json::json!({ "by_city": by_city, "total": row(&total) })
     }
 
     /// summary.csv with the clearing figures as optional columns: each
@@ -301,19 +291,7 @@ impl Clearing {
             let rec = rec.map_err(io::Error::other)?;
             let mut fields: Vec<String> = rec.iter().map(str::to_string).collect();
             if i == 0 {
-                fields.extend(
-                    [
-                        "clearing_claims",
-                        "declared_fund",
-                        "adjudicated_fund",
-                        "deduction",
-                        "shortfall",
-                        "declared_account",
-                        "adjudicated_account",
-                        "mismatched_claims",
-                    ]
-                    .map(String::from),
-                );
+                fields.extend(SUMMARY_CLEARING_COLUMNS.iter().map(|c| c.to_string()));
             } else {
                 let (scope, city, inst) = (&rec[0], &rec[1], &rec[2]);
                 let row = match scope {

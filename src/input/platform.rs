@@ -13,35 +13,15 @@
 //! the same results.
 
 use super::claims::Reject;
-use super::csvsrc::{cell, open, opt, req, Column, CsvFile, Encodings};
+use super::csvsrc::{cell, open, Column, CsvFile, Encodings};
 use super::{InputError, Reference};
 use crate::core::date::DateTime;
 use crate::core::model::VisitType;
 use crate::output::LineKeys;
+pub use crate::schema::platform::{DECLARED, FEE_DETAILS, SETTLEMENTS};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-
-pub(crate) const SETTLEMENTS: &[Column] = &[
-    req("setl_id", "结算ID"),
-    req("psn_no", "人员编号"),
-    req("fixmedins_code", "定点医药机构编号"),
-    req("setl_time", "结算时间"),
-    req("med_type", "医疗类别"),
-    opt("insutype", "险种类型"),
-    req("medfee_sumamt", "医疗费总额"),
-    opt("hifp_pay", "基本医疗保险统筹基金支出"),
-    opt("acct_pay", "个人账户支出"),
-    opt("acct_mulaid_pay", "个人账户共济支付金额"),
-    opt("psn_cash_pay", "个人现金支出"),
-    opt("act_pay_dedc", "实际支付起付线"),
-    opt("inscp_scp_amt", "符合政策范围金额"),
-    opt("prescriber_id", "开方机构编码"),
-    opt("settlement_mode", "结算方式"),
-    opt("submitted_date", "申报日期"),
-    opt("exclusion", "除外情形"),
-    opt("reverses_claim_id", "冲正原流水号"),
-];
 
 mod s {
     pub const SETL_ID: usize = 0;
@@ -60,34 +40,6 @@ mod s {
     pub const REVERSES_CLAIM_ID: usize = 17;
 }
 
-/// The declared amounts a settlement row may carry, in column order.
-pub const DECLARED: [&str; 6] = [
-    "hifp_pay",
-    "acct_pay",
-    "acct_mulaid_pay",
-    "psn_cash_pay",
-    "act_pay_dedc",
-    "inscp_scp_amt",
-];
-
-pub(crate) const FEE_DETAILS: &[Column] = &[
-    req("setl_id", "结算ID"),
-    req("feedetl_sn", "费用明细流水号"),
-    opt("hilist_code", "医保目录编码"),
-    opt("med_list_codg", "医疗目录编码"),
-    opt("hilist_name", "医保目录名称"),
-    opt("medins_list_name", "医药机构目录名称"),
-    req("cnt", "数量"),
-    req("pric", "单价"),
-    req("det_item_fee_sumamt", "明细项目费用总额"),
-    opt("rxno", "处方号"),
-    opt("rx_drord_no", "处方/医嘱号"),
-    opt("prd_days", "周期天数"),
-    opt("psn_no", "人员编号"),
-    opt("fixmedins_code", "定点医药机构编号"),
-    opt("setl_time", "结算时间"),
-];
-
 mod f {
     pub const SETL_ID: usize = 0;
     pub const FEEDETL_SN: usize = 1;
@@ -105,9 +57,6 @@ mod f {
     pub const FIXMEDINS_CODE: usize = 13;
     pub const SETL_TIME: usize = 14;
 }
-
-/// The claim-line header the fee lines are rewritten under.
-const CLAIM_HEADER: &str = "claim_id,line_no,person_id,institution_id,service_time,visit_type,item_code,item_name,quantity,unit_price,amount,prescription_id,prescriber_id,supply_days,settlement_mode,submitted_date,exclusion,reverses_claim_id\n";
 
 /// A claim column as the platform names it, for rejects.csv.
 fn platform_column(claim_column: &str) -> &str {
@@ -839,7 +788,8 @@ pub fn read(
     let mut sent = Vec::with_capacity(fee_files.len());
     let mut next = 0usize;
     for (fi, file) in fee_files.iter().enumerate() {
-        let mut text = String::from(CLAIM_HEADER);
+        // The claim-line header the fee lines are rewritten under.
+        let mut text = crate::schema::CLAIMS_HEADER.join(",") + "\n";
         let mut at_line = 2u64;
         let mut sent_here = Vec::new();
         let mut rows = file.records();

@@ -11,6 +11,7 @@
 
 use crate::core::adjudicate::{ClaimDecision, RuleId};
 use crate::core::money::fmt2;
+use crate::schema::platform::PAYMENTS_PLATFORM_NAMES;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -18,20 +19,10 @@ use std::str::FromStr;
 
 /// A payments column's platform name, where the platform has one.
 fn platform_name(column: &str) -> &str {
-    match column {
-        "claim_id" => "setl_id",
-        "person_id" => "psn_no",
-        "institution_id" => "fixmedins_code",
-        "total" => "medfee_sumamt",
-        "eligible" => "inscp_scp_amt",
-        "deductible_applied" => "act_pay_dedc",
-        "fund_pay" => "hifp_pay",
-        "ratio" => "pool_prop_selfpay",
-        "account_pay" => "acct_pay",
-        "family_account_pay" => "acct_mulaid_pay",
-        "cash_pay" => "psn_cash_pay",
-        other => other,
-    }
+    PAYMENTS_PLATFORM_NAMES
+        .iter()
+        .find(|(own, _)| *own == column)
+        .map_or(column, |(_, platform)| platform)
 }
 
 /// What `PRICE_CAP` and `SUPPLY_DAYS` cut off the lines of each claim
@@ -230,18 +221,8 @@ pub fn to_own_names(text: &str) -> Option<String> {
 
 /// A platform name's payments column (the inverse of [`platform_name`]).
 fn own_name(column: &str) -> &str {
-    match column {
-        "setl_id" => "claim_id",
-        "psn_no" => "person_id",
-        "fixmedins_code" => "institution_id",
-        "medfee_sumamt" => "total",
-        "inscp_scp_amt" => "eligible",
-        "act_pay_dedc" => "deductible_applied",
-        "hifp_pay" => "fund_pay",
-        "pool_prop_selfpay" => "ratio",
-        "acct_pay" => "account_pay",
-        "acct_mulaid_pay" => "family_account_pay",
-        "psn_cash_pay" => "cash_pay",
-        other => other,
-    }
+    PAYMENTS_PLATFORM_NAMES
+        .iter()
+        .find(|(_, platform)| *platform == column)
+        .map_or(column, |(own, _)| own)
 }

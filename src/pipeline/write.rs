@@ -261,7 +261,7 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
         let mut doc = m.summary.to_doc(&m.period.to_string());
         doc.flags = Some(m.leads.totals());
         if !m.clearing.rows.is_empty() {
-            doc.clearing = Some(m.clearing.to_json());
+            doc.clearing = Some(m.clearing.to_doc());
         }
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         w.write_all(b"\n")

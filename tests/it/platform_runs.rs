@@ -86,3 +86,58 @@ fn explain_reloads_a_platform_layout_run() {
 fn copy(from: &Path, to: &Path) {
     crate::workdir::copy_dir(from, to);
 }
+
+#[test]
+fn summary_json_clearing_lists_cities_in_order_and_balances() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&[
+        "run",
+        "--data",
+        "samples/platform",
+        "--no-ledger",
+        "--quiet",
+        "--period",
+        "2024-03",
+        "--out",
+        "o",
+    ])
+    .expect_code(0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&wd.read("o/summary.json")).expect("summary.json is JSON");
+    let clearing = &doc["clearing"];
+    let cities: Vec<&String> = clearing["by_city"]
+        .as_object()
+        .expect("by_city is an object")
+        .keys()
+        .collect();
+    let mut sorted = cities.clone();
+    sorted.sort();
+    assert_eq!(cities, sorted);
+    assert!(cities.iter().any(|c| *c == "shiyan"), "{cities:?}");
+    let total = &clearing["total"];
+    let keys: Vec<&String> = total.as_object().expect("total").keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "claims",
+            "declared_fund",
+            "adjudicated_fund",
+            "deduction",
+            "shortfall",
+            "declared_account",
+            "adjudicated_account",
+            "mismatched_claims"
+        ]
+    );
+    let yuan = |k: &str| -> rust_decimal::Decimal {
+        total[k]
+            .as_str()
+            .expect("an amount")
+            .parse()
+            .expect("a decimal")
+    };
+    assert_eq!(
+        yuan("adjudicated_fund"),
+        yuan("declared_fund") - yuan("deduction") + yuan("shortfall")
+    );
+}
