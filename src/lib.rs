@@ -5,7 +5,6 @@
 //! readers ([`input`]) and writers ([`output`]); the stages of
 //! [`pipeline`] join them for one period, and [`cmd`] holds the subcommands.
 
-pub mod clearing;
 pub mod cli;
 pub mod cmd;
 pub mod compare;

@@ -334,11 +334,7 @@ struct Fee {
     ordinal: u32,
 }
 
-/// Amounts a settlement declared (POLICY §10), by claim id.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Declared {
-    pub amounts: [Option<Decimal>; 6],
-}
+pub use crate::core::adjudicate::clearing::Declared;
 
 /// The platform layout of a data directory, read and joined.
 pub struct Platform {

@@ -3,7 +3,7 @@
 //! parallel. The ledger rows of the units adjudicated are replaced by their
 //! totals after the period.
 
-use crate::clearing::Clearing;
+use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::{self, ClaimDecision, Context, Lang};
 use crate::core::date::Months;
 use crate::core::unit;

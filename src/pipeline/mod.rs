@@ -16,7 +16,7 @@ pub(crate) mod reconcile;
 pub(crate) mod scan;
 pub(crate) mod write;
 
-use crate::clearing::Clearing;
+use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::{Context, Lang};
 use crate::input::csvsrc::CsvFile;
 use crate::input::platform::Platform;

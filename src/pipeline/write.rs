@@ -3,7 +3,7 @@
 //! size and SHA-256 are known once written, for the manifest, without
 //! reading it back.
 
-use crate::clearing::Clearing;
+use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::ClaimDecision;
 use crate::core::date::Months;
 use crate::core::model::{Institution, LedgerEntry};

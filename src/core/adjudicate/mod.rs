@@ -8,6 +8,7 @@
 
 pub mod benefit;
 pub mod checks;
+pub mod clearing;
 pub mod decision;
 pub mod flags;
 pub mod lines;
