@@ -178,6 +178,9 @@ pub struct RunArgs {
     pub catalogue: Option<PathBuf>,
     #[arg(long)]
     pub stays: Option<PathBuf>,
+    /// Family sharing bindings (POLICY.md §6a); default <data>/family.csv when present.
+    #[arg(long)]
+    pub family: Option<PathBuf>,
     /// Language of audit details and the printed summary: zh or en.
     #[arg(long, default_value = "zh")]
     pub lang: String,
@@ -303,6 +306,7 @@ impl RunArgs {
             institutions: self.institutions,
             catalogue: self.catalogue,
             stays: self.stays,
+            family: self.family,
             rules: self.rules,
             ledger: self.ledger,
             no_ledger: self.no_ledger,

@@ -77,6 +77,8 @@ struct Paid {
     fund: Decimal,
     account: Decimal,
     cash: Decimal,
+    /// Family sharing (POLICY.md §6a): 0 in a run without the column.
+    family: Decimal,
 }
 
 /// Read a run's payments.csv through the same schema and reader as
@@ -117,6 +119,11 @@ fn read_payments(dir: &Path) -> Result<BTreeMap<String, Paid>, CompareError> {
                 fund: money("fund_pay")?,
                 account: money("account_pay")?,
                 cash: money("cash_pay")?,
+                // Family sharing (POLICY.md §6a): optional, older runs lack it.
+                family: match row.get("family_account_pay") {
+                    None | Some("") => Decimal::ZERO,
+                    Some(_) => money("family_account_pay")?,
+                },
             },
         );
     }
@@ -177,6 +184,7 @@ pub fn compare(
         fund: Decimal::ZERO,
         account: Decimal::ZERO,
         cash: Decimal::ZERO,
+        family: Decimal::ZERO,
     };
     let ids: BTreeSet<&String> = b.keys().chain(s.keys()).collect();
     let tmp = Staged::new(out);
@@ -209,6 +217,10 @@ pub fn compare(
         "base_cash_pay",
         "scenario_cash_pay",
         "cash_change",
+        // Family sharing (POLICY.md §6a).
+        "base_family_account_pay",
+        "scenario_family_account_pay",
+        "family_change",
     ])
     .map_err(write_err)?;
     let (mut by_city, mut by_category, mut by_level): (
@@ -218,6 +230,8 @@ pub fn compare(
     ) = Default::default();
     let mut per_person: BTreeMap<String, Decimal> = BTreeMap::new();
     let (mut fund_base, mut fund_scenario, mut differ) = (Decimal::ZERO, Decimal::ZERO, 0usize);
+    // Family sharing (POLICY.md §6a): the draws on family accounts, by city.
+    let mut family: BTreeMap<String, Delta> = BTreeMap::new();
     for id in &ids {
         let x = b.get(*id).unwrap_or(&absent);
         let y = s.get(*id).unwrap_or(&absent);
@@ -239,7 +253,17 @@ pub fn compare(
             e.base += x.fund;
             e.scenario += y.fund;
         }
-        if x.status == y.status && x.fund == y.fund && x.account == y.account && x.cash == y.cash {
+        if !(x.family.is_zero() && y.family.is_zero()) {
+            let e = family.entry(who.city.clone()).or_default();
+            e.base += x.family;
+            e.scenario += y.family;
+        }
+        if x.status == y.status
+            && x.fund == y.fund
+            && x.account == y.account
+            && x.cash == y.cash
+            && x.family == y.family
+        {
             continue;
         }
         differ += 1;
@@ -263,6 +287,9 @@ pub fn compare(
             &fmt2(x.cash),
             &fmt2(y.cash),
             &fmt2(y.cash - x.cash),
+            &fmt2(x.family),
+            &fmt2(y.family),
+            &fmt2(y.family - x.family),
         ])
         .map_err(write_err)?;
     }
@@ -303,6 +330,30 @@ pub fn compare(
     ] {
         let _ = writeln!(r, "{title}:");
         for (k, d) in map.iter().filter(|(_, d)| d.base != d.scenario) {
+            let _ = writeln!(
+                r,
+                "  {k:<12} {:>14} → {:>14}  change {:>12}",
+                fmt2(d.base),
+                fmt2(d.scenario),
+                signed(d.scenario - d.base)
+            );
+        }
+    }
+    // Family sharing (POLICY.md §6a): the change in family draws.
+    if family.values().any(|d| d.base != d.scenario) {
+        let (fb, fs) = family
+            .values()
+            .fold((Decimal::ZERO, Decimal::ZERO), |(b, s), d| {
+                (b + d.base, s + d.scenario)
+            });
+        let _ = writeln!(
+            r,
+            "drawn from family accounts (family_account_pay): {} → {} (change {})",
+            fmt2(fb),
+            fmt2(fs),
+            signed(fs - fb)
+        );
+        for (k, d) in family.iter().filter(|(_, d)| d.base != d.scenario) {
             let _ = writeln!(
                 r,
                 "  {k:<12} {:>14} → {:>14}  change {:>12}",

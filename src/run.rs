@@ -20,6 +20,8 @@ pub struct RunConfig {
     pub institutions: Option<PathBuf>,
     pub catalogue: Option<PathBuf>,
     pub stays: Option<PathBuf>,
+    /// family.csv (POLICY.md §6a); `None` = `<data>/family.csv` if present.
+    pub family: Option<PathBuf>,
     pub rules: PathBuf,
     pub ledger: Option<PathBuf>,
     /// `--no-ledger`: this is the first month settled, no ledger expected.
@@ -64,6 +66,7 @@ impl RunConfig {
             institutions: None,
             catalogue: None,
             stays: None,
+            family: None,
             rules: PathBuf::from("samples/rules"),
             ledger: None,
             no_ledger: false,
@@ -107,6 +110,7 @@ impl RunConfig {
             ("--institutions input", &self.institutions),
             ("--catalogue input", &self.catalogue),
             ("--stays input", &self.stays),
+            ("--family input", &self.family),
         ];
         // The data directory is read when some file is not named.
         if self.claims.is_empty() || named.iter().any(|(_, p)| p.is_none()) {

@@ -645,6 +645,7 @@ fn written_names(files: u32) -> Vec<String> {
         "members.csv",
         "stays.csv",
         "ledger.csv",
+        "family.csv",
     ]
     .iter()
     .map(|n| n.to_string())
@@ -739,6 +740,9 @@ pub fn run_cli(a: SynthArgs) -> Result<String, SynthError> {
     let persons = a.persons.unwrap_or((a.lines / 12).max(50));
     let s = generate(&a.out, a.lines, persons, a.files, period, a.seed)
         .map_err(|e| SynthError::Failed(format!("{}: {e}", a.out.display())))?;
+    // Family sharing (POLICY.md §6a): bindings, so that runs cover groups.
+    generate_family(&a.out, s.persons, period, a.seed)
+        .map_err(|e| SynthError::Failed(format!("{}: {e}", a.out.display())))?;
     // Hook (--layout platform): the claims rewritten as the platform exports them.
     if platform {
         crate::synth_platform::convert(&a.out)
@@ -752,4 +756,67 @@ pub fn run_cli(a: SynthArgs) -> Result<String, SynthError> {
         s.bytes as f64 / 1e6,
         a.out.display()
     ))
+}
+
+/// Family sharing bindings for a generated month (POLICY.md §6a), written to
+/// `<out>/family.csv` beside the members `generate` wrote: about one
+/// member in ten is in a household, most of them with one binding (a
+/// spouse), some grantors with several beneficiaries (a spouse and a child),
+/// and some chains (grandparent → parent → child). Households are runs of
+/// consecutive persons; a few cross cities (unusable, as in real exports)
+/// and a few end in the middle of the month. Drawn from its own random
+/// stream, so the rest of the month is the same with or without it.
+/// Returns the number of bindings.
+pub fn generate_family(out: &Path, persons: u64, period: Period, seed: u64) -> io::Result<u64> {
+    let mut rng = Rng(seed ^ 0x6A69_6174_696E_6767);
+    let mut w = BufWriter::new(File::create(out.join("family.csv"))?);
+    writeln!(w, "grantor_id,beneficiary_id,relation,valid_from,valid_to")?;
+    let mid = format!("{period}-15");
+    let mut n = 0u64;
+    let mut bind = |w: &mut BufWriter<File>, rng: &mut Rng, g: u64, b: u64, rel: &str| {
+        n += 1;
+        let to = if rng.chance(0.05) { mid.as_str() } else { "" };
+        writeln!(w, "P{g:08},P{b:08},{rel},2023-01-01,{to}")
+    };
+    // A member on 单建统筹 (no account of its own) is the everyday
+    // beneficiary: a household starts before one far more often.
+    let pool_only: Vec<bool> = fs::read_to_string(out.join("members.csv"))?
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3) == Some("pool_only"))
+        .collect();
+    let mut p = 0u64;
+    while p + 3 < persons {
+        let odds = if pool_only.get(p as usize + 1) == Some(&true) {
+            0.5
+        } else {
+            0.03
+        };
+        if !rng.chance(odds) {
+            p += 1;
+            continue;
+        }
+        match rng.below(100) {
+            // One binding: the grantor's account pays for a spouse.
+            0..=59 => {
+                bind(&mut w, &mut rng, p, p + 1, "spouse")?;
+                p += 2;
+            }
+            // A grantor of several: spouse and child.
+            60..=84 => {
+                bind(&mut w, &mut rng, p, p + 1, "spouse")?;
+                bind(&mut w, &mut rng, p, p + 2, "child")?;
+                p += 3;
+            }
+            // A chain: the child pays for the parent, who pays for the
+            // grandparent.
+            _ => {
+                bind(&mut w, &mut rng, p, p + 1, "parent")?;
+                bind(&mut w, &mut rng, p + 1, p + 2, "parent")?;
+                p += 3;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(n)
 }

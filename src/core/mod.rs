@@ -6,6 +6,7 @@
 //! - [`reference`], [`prior`]: what claims are checked against, and the
 //!   earlier periods' payments (built by the readers).
 //! - [`rules`]: a city's parameters by version (POLICY.md §9).
+//! - [`family`]: family sharing bindings and account groups (POLICY.md §6a).
 //! - [`unit`]: the claims settled together (POLICY.md §1).
 //! - [`adjudicate`]: POLICY.md §1-§8, one file per section.
 //! - [`split`]: a settled claim's money, as payments.csv holds it.
@@ -13,6 +14,7 @@
 
 pub mod adjudicate;
 pub mod date;
+pub mod family;
 pub mod model;
 pub mod money;
 pub mod prior;

@@ -24,6 +24,10 @@ pub struct PriorPayment {
     pub split: Split,
     pub ratio: Option<Decimal>,
     pub payee: Payee,
+    /// Family sharing (POLICY.md §6a): the row's `family_account_pay` and
+    /// `family_payers` (zero and none when the file has no such columns).
+    pub family_account_pay: Decimal,
+    pub family_payers: Vec<(String, Decimal)>,
     /// Index of the file it was read from in [`Prior::sources`], and its
     /// line there.
     pub source: usize,

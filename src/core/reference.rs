@@ -21,6 +21,8 @@ pub struct Reference {
     pub catalogue: Catalogue,
     pub stays: IdMap<Vec<Stay>>,
     pub rules: RuleBook,
+    /// Family sharing bindings (POLICY.md §6a); empty without family.csv.
+    pub family: crate::core::family::Family,
 }
 
 /// The three catalogues, with local entries that override the general one

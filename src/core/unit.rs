@@ -4,11 +4,12 @@
 //! share nothing: the partitioner keeps each unit's lines in one partition
 //! (by [`key_of`]) and the run adjudicates units in parallel.
 //!
-//! Today a unit is one person: the deductible, the pool cap and the
-//! personal account are each person's own. With family sharing (POLICY.md
-//! §6a) a unit becomes the account group that shares one account; that
-//! changes [`key_of`] and [`form_units`], not their callers.
+//! Without bindings a unit is one person: the deductible, the pool cap and
+//! the personal account are each person's own. With family sharing
+//! (POLICY.md §6a) a unit is the account group whose accounts pay for each
+//! other, keyed by [`Family::group_key`] ([`form_groups`]).
 
+use crate::core::family::Family;
 use crate::core::model::Claim;
 use rustc_hash::FxHashMap;
 
@@ -16,6 +17,27 @@ use rustc_hash::FxHashMap;
 /// of the unit, which for a one-person unit is the person's own.
 pub fn key_of(person_id: &str) -> &str {
     person_id
+}
+
+/// [`form_units`] with family sharing (POLICY.md §6a): a unit is the
+/// account group, keyed by its smallest person id ([`Family::group_key`]).
+pub fn form_groups<'c>(claims: &'c [Claim], family: &'c Family) -> Vec<Unit<'c>> {
+    if family.is_empty() {
+        return form_units(claims);
+    }
+    let mut by_key: FxHashMap<&str, Vec<&Claim>> = FxHashMap::default();
+    for c in claims {
+        by_key
+            .entry(family.group_key(&c.person_id))
+            .or_default()
+            .push(c);
+    }
+    let mut units: Vec<Unit<'_>> = by_key
+        .into_iter()
+        .map(|(key, claims)| Unit::new(key, claims))
+        .collect();
+    units.sort_unstable_by_key(|u| u.key);
+    units
 }
 
 /// The claims settled together, in §1 order.

@@ -144,6 +144,11 @@ pub struct AccountTrace {
     pub account_pay: String,
     pub balance_after: String,
     pub cash_pay: String,
+    /// Family sharing (POLICY.md §6a): the parts of `account_pay` from the
+    /// member's own account and from grantors' (`G1:12.30;G2:5.00`).
+    pub own_account_pay: String,
+    pub family_account_pay: String,
+    pub family_payers: String,
 }
 
 /// A parameter as used: value, article, and its marks.

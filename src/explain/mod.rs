@@ -152,12 +152,14 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
     let mut done: BTreeMap<String, (adjudicate::UnitOutcome, Vec<ClaimState>)> = BTreeMap::new();
     let mut out = Vec::new();
     for (person, claim) in wanted {
-        let key = unit::key_of(&person);
+        // Family sharing (POLICY.md §6a): the person's account group.
+        let family = &run.reference.family;
+        let key = family.group_key(unit::key_of(&person));
         if !done.contains_key(key) {
             let mine: Vec<&Claim> = run
                 .claims
                 .iter()
-                .filter(|c| unit::key_of(&c.person_id) == key)
+                .filter(|c| family.group_key(&c.person_id) == key)
                 .collect();
             let mut states = Vec::new();
             let outcome = adjudicate::adjudicate_unit_traced(

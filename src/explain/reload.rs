@@ -124,6 +124,8 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
         catalogue: source(one("catalogue")?),
         stays: optional("stays"),
         ledger: optional("ledger"),
+        // Family sharing (POLICY.md §6a): the run's bindings, if it read any.
+        family: optional("family"),
     };
     let read = read_reference(&sources, book).map_err(input_err)?;
     let prior_paths: Vec<PathBuf> = by_role
@@ -177,7 +179,7 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
     if let Some(mut pl) = platform {
         files.append(&mut pl.files);
     }
-    let (mut scan, mut lines) = partition::scan(&files, 1, None)
+    let (mut scan, mut lines) = partition::scan(&files, 1, None, &Default::default())
         .map_err(|e| run_err(format!("reading the claims again: {e}")))?;
     let pending = lines
         .take(0)

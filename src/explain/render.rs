@@ -324,7 +324,7 @@ fn account_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             marks(&a.scope, lang),
             &a.scope.article,
             &a.balance_before,
-            &a.account_pay,
+            &a.own_account_pay,
             &a.balance_after,
             &a.cash_pay,
         );
@@ -338,6 +338,15 @@ fn account_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             "余额 {bb} → 账户支付 {ap} → 余额 {ba}; 现金 {cash}",
             "balance {bb} → account pays {ap} → balance {ba}; cash {cash}"
         ));
+        // Family sharing (POLICY.md §6a).
+        if !a.family_payers.is_empty() {
+            let (fam, payers) = (&a.family_account_pay, &a.family_payers);
+            w.item(&say!(
+                lang,
+                "家庭共济 (POLICY §6a): 授权人账户支付 {fam} ({payers})",
+                "family sharing (POLICY §6a): grantors' accounts pay {fam} ({payers})"
+            ));
+        }
     }
 }
 

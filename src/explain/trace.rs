@@ -583,6 +583,14 @@ pub(super) fn claim_trace(
                 account_pay: fmt2(d.account_pay),
                 balance_after: fmt2(st.balance_after),
                 cash_pay: fmt2(d.cash_pay),
+                own_account_pay: fmt2(d.account_pay - d.family_account_pay),
+                family_account_pay: fmt2(d.family_account_pay),
+                family_payers: d
+                    .family_payers
+                    .iter()
+                    .map(|(g, a)| format!("{g}:{}", fmt2(*a)))
+                    .collect::<Vec<_>>()
+                    .join(";"),
             })
         }
         _ => None,

@@ -7,6 +7,7 @@
 
 pub mod claims;
 pub mod csvsrc;
+pub mod family;
 pub mod platform;
 pub mod platform_ref;
 pub mod prior;

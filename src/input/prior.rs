@@ -370,6 +370,15 @@ pub fn read_prior(
                         _ => Err(format!("`{s}` is not institution or member")),
                     })
                     .map_err(|e| fail(e.column, e.message))?,
+                // Family sharing (POLICY.md §6a).
+                family_account_pay: row
+                    .parse("family_account_pay", cell::money)
+                    .map_err(|e| fail(e.column, e.message))?
+                    .unwrap_or_default(),
+                family_payers: row
+                    .parse("family_payers", super::family::parse_payers)
+                    .map_err(|e| fail(e.column, e.message))?
+                    .unwrap_or_default(),
                 source,
                 line: row.line,
             };

@@ -20,7 +20,7 @@ pub struct Loaded<T> {
 
 /// Open a reference file, refusing it if a required column is missing, and
 /// call `each` for every record; the first bad cell is fatal.
-fn read_all(
+pub(super) fn read_all(
     path: &Path,
     (role, schema): (&str, &'static [Column]),
     encoding: &Encodings,
@@ -74,7 +74,7 @@ fn read_all(
 }
 
 /// Turn a cell error into the (column, message) pair `read_all` expects.
-fn at(e: super::csvsrc::CellError) -> (String, String) {
+pub(super) fn at(e: super::csvsrc::CellError) -> (String, String) {
     (e.column.to_string(), e.message)
 }
 

@@ -1,6 +1,7 @@
 //! Writing the output directory (CONTRACT.md §Outputs). Every CSV is built
 //! through [`csv_writer`], every money cell through [`crate::core::money::fmt2`].
 
+pub mod accounts;
 mod clearing;
 pub mod leads;
 pub mod manifest;

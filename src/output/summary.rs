@@ -37,6 +37,9 @@ pub struct Figures {
     /// common for manual claims), and their totals.
     pub late_claims: u64,
     pub late_total: Decimal,
+    /// Family sharing (POLICY.md §6a): the part of `account_pay` drawn
+    /// from family accounts.
+    pub family_account_pay: Decimal,
 }
 
 impl Figures {
@@ -54,6 +57,7 @@ impl Figures {
         self.routed += o.routed;
         self.late_claims += o.late_claims;
         self.late_total += o.late_total;
+        self.family_account_pay += o.family_account_pay;
     }
 }
 
@@ -77,6 +81,7 @@ impl<'a> Acc<'a> {
         f.fund_pay += d.fund_pay;
         f.account_pay += d.account_pay;
         f.cash_pay += d.cash_pay;
+        f.family_account_pay += d.family_account_pay;
         match d.status {
             Status::Denied => f.denied += d.total,
             Status::PoolDenied => f.pool_denied += d.total,
@@ -225,6 +230,7 @@ impl Summary {
                     &fmt2(f.routed),
                     &f.late_claims.to_string(),
                     &fmt2(f.late_total),
+                    &fmt2(f.family_account_pay),
                 ])
             };
             for (city, f) in &self.by_city {
@@ -398,6 +404,20 @@ impl Summary {
                 Lang::En => format!("late: {n} claims ({t} yuan) were served before this period\n"),
             });
         }
+        // Family sharing (POLICY.md §6a): what family accounts paid, per city.
+        if !self.total.family_account_pay.is_zero() {
+            let per_city: Vec<String> = self
+                .by_city
+                .iter()
+                .filter(|(_, f)| !f.family_account_pay.is_zero())
+                .map(|(c, f)| format!("{c} {}", fmt2(f.family_account_pay)))
+                .collect();
+            let (t, list) = (fmt2(self.total.family_account_pay), per_city.join(", "));
+            out.push_str(&match lang {
+                Lang::Zh => format!("家庭共济: 个人账户支付中 {t} 元来自家庭成员账户 ({list})\n"),
+                Lang::En => format!("family sharing: {t} yuan of the account payments came from family members' accounts ({list})\n"),
+            });
+        }
         let sum = |f: fn(&ClaimFileStat) -> u64| self.files.iter().map(f).sum::<u64>();
         let amount =
             |f: fn(&ClaimFileStat) -> Decimal| fmt2(self.files.iter().map(f).sum::<Decimal>());
@@ -434,5 +454,6 @@ fn figures_doc(f: &Figures) -> FiguresDoc {
         routed: fmt2(f.routed),
         late_claims: f.late_claims,
         late_total: fmt2(f.late_total),
+        family_account_pay: fmt2(f.family_account_pay),
     }
 }

@@ -181,6 +181,18 @@ fn payment_row(
         cw.write_field(text(d.reverses.as_deref().unwrap_or("")).as_bytes())?;
         cw.write_field(d.category.map(|c| c.as_str()).unwrap_or(""))?;
         cw.write_field(d.institution_level.unwrap_or(""))?;
+        // Family sharing (POLICY.md §6a).
+        money(cw, scratch, d.family_account_pay)?;
+        scratch.clear();
+        for (i, (g, a)) in d.family_payers.iter().enumerate() {
+            if i > 0 {
+                scratch.push(';');
+            }
+            scratch.push_str(&text(g));
+            scratch.push(':');
+            crate::core::money::push_money(scratch, *a);
+        }
+        cw.write_field(scratch.as_bytes())?;
         cw.write_record(None::<&[u8]>)
     }
 }

@@ -38,7 +38,8 @@ pub fn units(
 ) -> Vec<ClaimDecision> {
     // Settlement units (POLICY §1, §6a) in parallel; each unit's claims
     // in §1 order.
-    let units = unit::form_units(&grouped.claims);
+    // Family sharing (POLICY.md §6a): a unit is an account group.
+    let units = unit::form_groups(&grouped.claims, &cx.reference.family);
     let outcomes: Vec<adjudicate::UnitOutcome> = units
         .par_iter()
         .map(|u| adjudicate::adjudicate_unit(cx, u, ledger))

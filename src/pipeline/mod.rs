@@ -21,6 +21,7 @@ use crate::core::adjudicate::{Context, Lang};
 use crate::input::csvsrc::CsvFile;
 use crate::input::platform::Platform;
 use crate::input::Ledger;
+use crate::output::accounts::Accounts;
 use crate::output::{Leads, LineKeys, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError, RunReport};
@@ -69,6 +70,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     )?;
     let (tally, mut summary, leads) = (decided.tally, decided.summary, decided.leads);
     let (clearing, overlimit) = (decided.clearing, decided.overlimit);
+    let accounts = reconcile::accounts(&decided.accounts, &inputs.reference)?;
     timings.adjudicate = decided.adjudicate;
     timings.write = decided.write;
     let mut rejects = std::mem::take(&mut scanned.rejects);
@@ -109,6 +111,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         summary: &summary,
         leads: &leads,
         clearing: &clearing,
+        accounts: accounts.as_deref(),
         institutions: &inputs.reference.institutions,
     };
     write::month(&mut out, &month, progress)?;
@@ -161,6 +164,8 @@ struct Decided {
     /// What PRICE_CAP and SUPPLY_DAYS cut off, per claim (`--columns
     /// platform`).
     overlimit: HashMap<String, Decimal>,
+    /// Each personal account's movements (POLICY.md §6a), for accounts.csv.
+    accounts: Accounts,
     /// The output directory, once payments.csv and audit.csv are in it
     /// (a month of one partition writes them straight away).
     out: Option<write::Outputs>,
@@ -225,6 +230,7 @@ fn partitions(
             .summary
             .merge(Summary::of(&decisions, &[], period.first_day()));
         decided.leads.merge(Leads::of(&decisions));
+        decided.accounts.merge(Accounts::of(&decisions));
         decided.adjudicate += t1.elapsed();
 
         let t2 = Instant::now();

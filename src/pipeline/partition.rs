@@ -9,6 +9,7 @@
 //! split across partitions and look whole in each; such claims are found
 //! after the scan and checked together, as one group, like any other.
 
+use crate::core::family::Family;
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
@@ -50,7 +51,12 @@ pub enum Lines {
 
 /// Scan the claim files into `parts` partitions (spilled under `area` when
 /// more than one).
-pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Result<(Scan, Lines)> {
+pub fn scan(
+    files: &[CsvFile],
+    parts: usize,
+    area: Option<SpillArea>,
+    family: &Family,
+) -> io::Result<(Scan, Lines)> {
     let area = match (parts, area) {
         (0 | 1, _) | (_, None) => {
             let (scan, sinks) = claims::scan(
@@ -90,7 +96,8 @@ pub fn scan(files: &[CsvFile], parts: usize, area: Option<SpillArea>) -> io::Res
             seen: Vec::new(),
         },
         |s: &mut Sink, person, p| {
-            let part = partition_of(unit::key_of(person), parts);
+            // Family sharing (POLICY.md §6a): by the account group's key.
+            let part = partition_of(family.group_key(unit::key_of(person)), parts);
             let h = claim_hash(&p.claim_id);
             if s.seen.last() != Some(&(h, part as u32)) {
                 s.seen.push((h, part as u32));

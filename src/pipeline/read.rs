@@ -1,5 +1,5 @@
 //! Stage 1, reading: the rule files, the reference files (members,
-//! institutions, catalogue, stays, the ledger), the claim files' paths and
+//! institutions, catalogue, stays, family, the ledger), the claim files' paths and
 //! headers, and the prior payments; and the ledger chain checks, which
 //! refuse a run on the wrong ledger before any claim is read.
 //!
@@ -30,6 +30,8 @@ pub struct ReferenceSources {
     pub stays: Option<Source>,
     /// None for a run without a ledger.
     pub ledger: Option<Source>,
+    /// Optional: family sharing bindings (POLICY.md §6a).
+    pub family: Option<Source>,
 }
 
 impl ReferenceSources {
@@ -42,11 +44,15 @@ impl ReferenceSources {
         let stays = source(&cfg.stays, "stays.csv");
         // stays.csv is optional when not named; named and missing is an error.
         let has_stays = cfg.stays.is_some() || stays.path.exists();
+        // So is family.csv (POLICY.md §6a).
+        let family = source(&cfg.family, "family.csv");
+        let has_family = cfg.family.is_some() || family.path.exists();
         ReferenceSources {
             members: source(&cfg.members, "members.csv"),
             institutions: source(&cfg.institutions, "institutions.csv"),
             catalogue: source(&cfg.catalogue, "catalogue.csv"),
             stays: has_stays.then_some(stays),
+            family: has_family.then_some(family),
             ledger: cfg.ledger.as_ref().map(|p| Source {
                 path: p.clone(),
                 encoding: cfg.encoding.clone(),
@@ -151,7 +157,19 @@ pub fn read_reference(
         warnings.extend(w);
         files.push((role, f));
     }
+    // Family sharing (POLICY.md §6a): read after members.csv, whose persons
+    // its bindings are checked against.
+    let family = match &src.family {
+        Some(s) => {
+            let f = input::family::read_family(&s.path, &s.encoding, &members.value)?;
+            warnings.extend(f.warnings);
+            files.push(("family", f.file));
+            f.value
+        }
+        None => Default::default(),
+    };
     let reference = Reference {
+        family,
         members: members.value,
         institutions: institutions.value,
         catalogue: catalogue.value,

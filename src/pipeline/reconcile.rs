@@ -2,11 +2,13 @@
 //! ([`Tally`]) so that every line and every yuan read is adjudicated or
 //! quarantined, and the run's warnings and refusals that need the whole
 //! month (provisional parameters, late claims without a ledger, a period
-//! holding none of the claims, a city without rules in force, `--strict`).
+//! holding none of the claims, a city without rules in force, `--strict`),
+//! and each personal account's balance after the month (POLICY.md §6a).
 
 use crate::core::adjudicate::{self, ClaimDecision, Status};
 use crate::core::date::{Date, Months};
 use crate::input::{claims, ClaimFileStat, Grouped, Reference, Reject, Scan};
+use crate::output::accounts::{AccountRow, Accounts};
 use crate::run::{RunConfig, RunError};
 use crate::schema::manifest::Counts;
 use std::collections::{BTreeMap, BTreeSet};
@@ -265,4 +267,20 @@ pub fn month(
     warnings.extend(period_warning(period, tally, scan.latest));
     warnings.extend(no_rules_warnings(reference, &tally.no_rules));
     Ok(())
+}
+
+/// accounts.csv's rows (POLICY.md §6a), when any member has a personal
+/// account (CONTRACT.md): every account must balance and stay at or above
+/// zero, else the run is refused.
+pub fn accounts(
+    accounts: &Accounts,
+    reference: &Reference,
+) -> Result<Option<Vec<AccountRow>>, RunError> {
+    if !Accounts::wanted(&reference.members) {
+        return Ok(None);
+    }
+    accounts
+        .rows(&reference.members)
+        .map(Some)
+        .map_err(RunError::Reconciliation)
 }

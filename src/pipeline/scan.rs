@@ -58,7 +58,9 @@ pub fn scan(
         None
     };
     progress.stage("reading", files.len() as u64);
-    let (mut scan, mut lines) = partition::scan(files, parts, area).map_err(spill_err)?;
+    // Family sharing (POLICY.md §6a): partitions keep account groups whole.
+    let (mut scan, mut lines) =
+        partition::scan(files, parts, area, &inputs.reference.family).map_err(spill_err)?;
     warnings.append(&mut scan.warnings);
     // The settlements the platform layout held back.
     if let Some(p) = &mut inputs.platform {

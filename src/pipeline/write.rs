@@ -8,6 +8,7 @@ use crate::core::adjudicate::ClaimDecision;
 use crate::core::date::Months;
 use crate::core::model::{Institution, LedgerEntry};
 use crate::input::{IdMap, Ledger, Reject};
+use crate::output::accounts::AccountRow;
 use crate::output::merge::PartWriter;
 use crate::output::platform_columns::PlatformColumns;
 use crate::output::staging::{Staging, StagingError, Written};
@@ -226,10 +227,13 @@ pub struct Month<'a> {
     pub summary: &'a Summary,
     pub leads: &'a Leads,
     pub clearing: &'a Clearing,
+    /// accounts.csv's rows, when it is written (POLICY.md §6a).
+    pub accounts: Option<&'a [AccountRow]>,
     pub institutions: &'a IdMap<Institution>,
 }
 
-/// Write rejects, ledger, summary (CSV and JSON), settlement and leads.
+/// Write rejects, ledger, summary (CSV and JSON), settlement, leads and
+/// accounts.
 pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<(), RunError> {
     let mut ledger_out: Vec<&LedgerEntry> = m.ledger.rows.values().flatten().collect();
     ledger_out.par_sort_unstable_by(|a, b| (&a.person_id, a.year).cmp(&(&b.person_id, b.year)));
@@ -256,6 +260,11 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
     // clearing.csv when any settlement declared what it settled.
     if !m.clearing.rows.is_empty() {
         write("clearing.csv", &|w| m.clearing.write_csv(w, m.institutions))?;
+    }
+    if let Some(rows) = m.accounts {
+        write("accounts.csv", &|w| {
+            output::accounts::write_accounts(w, rows)
+        })?;
     }
     write("summary.json", &|w| {
         let mut doc = m.summary.to_doc(&m.period.to_string());

@@ -1,6 +1,6 @@
 //! The headers of the outputs no reader reads back: audit.csv,
-//! rejects.csv, summary.csv, settlement.csv and leads.csv (CONTRACT.md
-//! §Outputs).
+//! rejects.csv, summary.csv, accounts.csv, settlement.csv and leads.csv
+//! (CONTRACT.md §Outputs).
 
 /// audit.csv: one row per finding.
 pub const AUDIT_HEADER: &[&str] = &[
@@ -36,6 +36,18 @@ pub const SUMMARY_HEADER: &[&str] = &[
     "routed",
     "late_claims",
     "late_total",
+    // Family sharing (POLICY.md §6a).
+    "family_account_pay",
+];
+
+/// accounts.csv (POLICY.md §6a): each personal account's movements.
+pub const ACCOUNTS_HEADER: &[&str] = &[
+    "person_id",
+    "balance_before",
+    "own_use",
+    "family_use",
+    "refunds",
+    "balance_after",
 ];
 
 /// settlement.csv: what the fund owes each payee.

@@ -31,6 +31,9 @@ pub const PAYMENTS: &[Column] = &[
     opt("reverses_claim_id", "冲正原流水号"),
     opt("category", ""),
     opt("institution_level", ""),
+    // Family sharing (POLICY.md §6a): optional, older files lack them.
+    opt("family_account_pay", "个人账户共济支付"),
+    opt("family_payers", "共济授权人支付"),
 ];
 
 /// The header row as written.

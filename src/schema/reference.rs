@@ -1,5 +1,5 @@
 //! The reference files (CONTRACT.md §Inputs): members, institutions,
-//! catalogue and stays. The ledger, read and written, is in [`super::ledger`].
+//! catalogue, stays and family. The ledger, read and written, is in [`super::ledger`].
 
 use super::{opt, req, Column};
 
@@ -49,4 +49,14 @@ pub const STAYS: &[Column] = &[
     req("institution_id", "机构编码"),
     req("admit_date", "入院日期"),
     opt("discharge_date", "出院日期"),
+];
+
+/// family.csv (家庭共济绑定, POLICY.md §6a): who may draw on whose
+/// personal account. Optional as a file.
+pub const FAMILY: &[Column] = &[
+    req("grantor_id", "授权人个人编号"),
+    req("beneficiary_id", "共济人个人编号"),
+    req("relation", "关系"),
+    req("valid_from", "绑定开始日期"),
+    opt("valid_to", "绑定结束日期"),
 ];

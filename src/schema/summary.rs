@@ -56,6 +56,9 @@ pub struct FiguresDoc {
     pub routed: String,
     pub late_claims: u64,
     pub late_total: String,
+    /// Family sharing (POLICY.md §6a): the part of `account_pay` drawn
+    /// from family accounts.
+    pub family_account_pay: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

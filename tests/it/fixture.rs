@@ -104,6 +104,7 @@ impl World {
                 catalogue,
                 stays: Default::default(),
                 rules,
+                family: Default::default(),
             },
         }
     }

@@ -20,6 +20,7 @@
 mod chain_checks;
 mod cli;
 mod explain;
+mod family;
 mod faults;
 mod fixture;
 mod flags_more;

@@ -560,7 +560,7 @@ fn a_claim_cancelled_in_its_own_period_cannot_be_reversed_again() {
         .next()
         .expect("header")
         .to_string();
-    let row = "R1,SY0001,SY-H2,shiyan,2024-01-10,reversed,800.00,800.00,0.00,0.00,0.00,0.00,,0.00,0.00,0.00,800.00,institution,0.00,0.00,REVERSAL,,retired,2";
+    let row = "R1,SY0001,SY-H2,shiyan,2024-01-10,reversed,800.00,800.00,0.00,0.00,0.00,0.00,,0.00,0.00,0.00,800.00,institution,0.00,0.00,REVERSAL,,retired,2,0.00,";
     wd.write("jan-payments.csv", format!("{header}\n{row}\n"));
     let members = wd.read("samples/data/members.csv");
     data_dir(&wd, "feb", &members, &[("feb.csv", format!("{HEADER}\nR1-REV,1,SY0001,SY-H2,2024-02-05 09:00:00,general,S001,-1,800.00,-800.00,R1\n"))]);

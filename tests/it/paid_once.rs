@@ -378,7 +378,7 @@ fn a_prior_row_edited_by_hand_is_refused_even_when_it_adds_up() {
     // fund_pay raised by 100.00 and account_pay lowered by as much: both
     // invariants still hold (295 + 100 + 405 = 800 = 0 + 0 + 0 + 800), but
     // 295.00 is not round2((800 − 500) × 0.65) = 195.00 (第五条 2.).
-    edited_january(&wd, "A1,SY0005,SY-H2,shiyan,2024-01-10,paid,800.00,0.00,0.00,0.00,800.00,500.00,0.65,295.00,0.00,100.00,405.00,institution,500.00,295.00,DEDUCTIBLE,,employed,2");
+    edited_january(&wd, "A1,SY0005,SY-H2,shiyan,2024-01-10,paid,800.00,0.00,0.00,0.00,800.00,500.00,0.65,295.00,0.00,100.00,405.00,institution,500.00,295.00,DEDUCTIBLE,,employed,2,0.00,");
     let run = february_on(&wd, "edited/jan-payments.csv");
     run.expect_code(1);
     let err = run.stderr();
@@ -391,7 +391,7 @@ fn a_prior_row_edited_by_hand_is_refused_even_when_it_adds_up() {
 
     // A deductible larger than the eligible amount, and a row that no
     // longer adds up, are refused the same way.
-    edited_january(&wd, "A1,SY0005,SY-H2,shiyan,2024-01-10,paid,800.00,0.00,0.00,0.00,800.00,900.00,,0.00,0.00,200.00,600.00,institution,900.00,0.00,DEDUCTIBLE,,employed,2");
+    edited_january(&wd, "A1,SY0005,SY-H2,shiyan,2024-01-10,paid,800.00,0.00,0.00,0.00,800.00,900.00,,0.00,0.00,200.00,600.00,institution,900.00,0.00,DEDUCTIBLE,,employed,2,0.00,");
     let run = february_on(&wd, "edited/jan-payments.csv");
     run.expect_code(1);
     assert!(
@@ -400,7 +400,7 @@ fn a_prior_row_edited_by_hand_is_refused_even_when_it_adds_up() {
         "{}",
         run.stderr()
     );
-    edited_january(&wd, "A1,SY0005,SY-H2,shiyan,2024-01-10,paid,800.00,0.00,0.00,0.00,800.00,500.00,0.65,195.00,0.00,100.00,405.00,institution,500.00,195.00,DEDUCTIBLE,,employed,2");
+    edited_january(&wd, "A1,SY0005,SY-H2,shiyan,2024-01-10,paid,800.00,0.00,0.00,0.00,800.00,500.00,0.65,195.00,0.00,100.00,405.00,institution,500.00,195.00,DEDUCTIBLE,,employed,2,0.00,");
     let run = february_on(&wd, "edited/jan-payments.csv");
     run.expect_code(1);
     assert!(

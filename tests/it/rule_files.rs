@@ -47,7 +47,8 @@ fn shipped_rule_files_load_with_seed_values_and_provisional_marks() {
             "multi_institution_threshold",
             "split_visit_min",
             "early_refill_share",
-            "visit_frequency_threshold"
+            "visit_frequency_threshold",
+            "family_sharing_remote"
         ]
     );
     let ez = &book.cities["ezhou"].versions[0];

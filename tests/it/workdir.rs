@@ -99,6 +99,7 @@ pub const OUTPUTS: &[&str] = &[
     "settlement.csv",
     "summary.json",
     "leads.csv",
+    "accounts.csv",
 ];
 
 impl Workdir {

@@ -131,6 +131,11 @@ pub struct ClaimDecision {
     /// `pharmacy`), for analysis; `None` when unknown.
     pub category: Option<crate::core::model::Category>,
     pub institution_level: Option<&'static str>,
+    /// Family sharing (POLICY.md §6a): the part of `account_pay` drawn from
+    /// grantors' accounts, and each grantor's amount, by grantor_id
+    /// (negated on a reversal row).
+    pub family_account_pay: Decimal,
+    pub family_payers: Vec<(String, Decimal)>,
 }
 
 /// A decision reads as its amounts (`decision.fund_pay`): every writer,
@@ -174,6 +179,8 @@ impl ClaimDecision {
             reverses: None,
             category: None,
             institution_level: None,
+            family_account_pay: Decimal::ZERO,
+            family_payers: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod benefit;
 pub mod checks;
 pub mod clearing;
 pub mod decision;
+mod family;
 pub mod flags;
 pub mod lines;
 pub mod reversal;
@@ -70,6 +71,10 @@ pub struct ClaimState {
 /// (one per year: a late claim of last year settles against last year's
 /// totals, CONTRACT.md §ledger.csv).
 pub fn adjudicate_unit(cx: &Context<'_>, unit: &Unit<'_>, ledger: &Ledger) -> UnitOutcome {
+    // Family sharing (POLICY.md §6a): a unit is an account group.
+    if !cx.reference.family.is_empty() {
+        return family::adjudicate_group(cx, unit, &|p| ledger.rows_of(p), None);
+    }
     adjudicate(cx, unit, &|p| ledger.rows_of(p), None)
 }
 
@@ -81,6 +86,10 @@ pub fn adjudicate_unit_traced(
     ledger: &Ledger,
     trace: &mut Vec<ClaimState>,
 ) -> UnitOutcome {
+    // Family sharing (POLICY.md §6a): a unit is an account group.
+    if !cx.reference.family.is_empty() {
+        return family::adjudicate_group(cx, unit, &|p| ledger.rows_of(p), Some(trace));
+    }
     adjudicate(cx, unit, &|p| ledger.rows_of(p), Some(trace))
 }
 

@@ -84,6 +84,8 @@ rules! {
     REMOTE_PREPAY => Adjust, "武汉 Q7 (其他情形的需个人先支付10%)";
     DEDUCTIBLE => Adjust, "十政办发〔2022〕61号 第五条 1.; 湖北医保问答 Q11";
     CAP_REACHED => Adjust, "十政办发〔2022〕61号 第五条 3.; 湖北医保问答 Q11";
+    // §6a family sharing: a finding, not a reason.
+    FAMILY_ACCOUNT => Info, "十政办发〔2022〕61号 第十二条 (本人及其配偶、父母、子女); 武汉 Q10, Q11";
     // §7 flags
     DUPLICATE_LINE => Flag, "湖北医保问答 Q42 (重复计费)";
     MULTI_INSTITUTION_DAY => Flag, "湖北医保问答 Q40 (医保卡转借)";

@@ -173,6 +173,11 @@ pub struct RuleVersion {
     /// `VISIT_FREQUENCY`: claims in a calendar month before the next one is
     /// flagged.
     pub visit_frequency_threshold: Param<u32>,
+    // Family sharing (POLICY.md §6a, §9).
+    /// Whether a member's account may pay for the family bound to it.
+    pub family_sharing: Param<bool>,
+    /// Whether it may also for care outside the insuring city.
+    pub family_sharing_remote: Param<bool>,
     /// Dotted paths of the parameters marked provisional, in file order.
     pub provisional: Vec<String>,
 }

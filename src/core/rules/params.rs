@@ -44,6 +44,8 @@ pub enum Kind {
     Share(Slot<Share>),
     Deadline(Slot<Option<NextYearDeadline>>),
     AccountScope(Slot<AccountScope>),
+    /// A switch: `true`/`false` (or `on`/`off`).
+    Switch(Slot<bool>),
     /// `fixed` or `prescriber_level`: the choice that decides whether the
     /// fixed pharmacy ratios apply.
     PharmacyMode,
@@ -71,6 +73,7 @@ pub enum Value {
     Share(Share),
     Deadline(Option<NextYearDeadline>),
     AccountScope(AccountScope),
+    Switch(bool),
     /// `true` for `fixed`.
     PharmacyFixed(bool),
 }
@@ -218,6 +221,18 @@ pub static PARAMS: &[ParamDef] = &[
         Kind::Count(1, slot!(|v| v.visit_frequency_threshold)),
         "20",
     ),
+    // Family sharing (POLICY.md §6a, §9): a file without them shares
+    // within the city only, provisional.
+    optional(
+        "family_sharing",
+        Kind::Switch(slot!(|v| v.family_sharing)),
+        "true",
+    ),
+    optional(
+        "family_sharing_remote",
+        Kind::Switch(slot!(|v| v.family_sharing_remote)),
+        "false",
+    ),
 ];
 
 /// The parameter at `path`, if there is one.
@@ -251,6 +266,7 @@ impl ParamDef {
                 "medical" => AccountScope::Medical,
                 _ => return Err(ParamError::Refused("must be `policy` or `medical`")),
             }),
+            Kind::Switch(_) => Value::Switch(switch(s)?),
             Kind::PharmacyMode => Value::PharmacyFixed(match s {
                 "fixed" => true,
                 "prescriber_level" => false,
@@ -274,6 +290,7 @@ impl ParamDef {
             (Kind::Share(s), Value::Share(x)) => put(s, v, x, basis),
             (Kind::Deadline(s), Value::Deadline(x)) => put(s, v, x, basis),
             (Kind::AccountScope(s), Value::AccountScope(x)) => put(s, v, x, basis),
+            (Kind::Switch(s), Value::Switch(x)) => put(s, v, x, basis),
             (Kind::PharmacyMode, Value::PharmacyFixed(fixed)) => {
                 let mode = if fixed {
                     let blank = || Param::new(Decimal::ZERO, String::new(), false);
@@ -312,6 +329,7 @@ impl ParamDef {
             Kind::Amount(s) | Kind::Ratio(s) => of(self.path, s, v),
             Kind::Count(_, s) => of(self.path, s, v),
             Kind::Share(s) => of(self.path, s, v),
+            Kind::Switch(s) => of(self.path, s, v),
             Kind::Deadline(s) => {
                 let p = (s.get)(v)?;
                 let text = match p.value {
@@ -378,6 +396,8 @@ impl RuleVersion {
                 denominator: Decimal::ONE,
             }),
             visit_frequency_threshold: p(0),
+            family_sharing: p(false),
+            family_sharing_remote: p(false),
             provisional: Vec::new(),
         }
     }
@@ -451,6 +471,15 @@ fn count(s: &str, min: u32) -> Result<u32, ParamError> {
     match s.parse::<u32>() {
         Ok(n) if n >= min => Ok(n),
         _ => Err(invalid(format!("`{s}` is not a whole number ≥ {min}"))),
+    }
+}
+
+/// A switch (family sharing, POLICY.md §9): `true`/`false`, `on`/`off`.
+fn switch(s: &str) -> Result<bool, ParamError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" => Ok(true),
+        "false" | "off" => Ok(false),
+        _ => Err(invalid(format!("`{s}` must be true or false"))),
     }
 }
 

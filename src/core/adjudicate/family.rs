@@ -1,0 +1,245 @@
+//! POLICY.md §6a: an account group's claims, and the family draw.
+//!
+//! Everything but the personal accounts is each person's own (the
+//! year-to-date totals, the flags), and nothing else depends on an account
+//! balance. So a group is settled in two passes: each person's claims are
+//! adjudicated as a unit of their own (§2-§6, §7), then the accounts are
+//! settled again across the whole group, claim by claim in (`service_time`,
+//! `claim_id`) order, with one balance per person: the claim's own account
+//! first (§6), then its usable grantors in grantor_id order; a reversal of
+//! an earlier period's claim gives each grantor back what it paid. For a
+//! person no grantor pays for, the second pass gives what the first did.
+
+use super::decision::{Basis, ClaimDecision, Status};
+use super::reversal::{self, Pairing};
+use super::rule::RuleId;
+use super::{adjudicate, ClaimState, Context, UnitOutcome};
+use crate::core::model::*;
+use crate::core::money::fmt2;
+use crate::core::rules::{AccountScope, RuleVersion};
+use crate::core::unit::Unit;
+use crate::say;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+
+/// Adjudicate an account group (any unit when family.csv was given).
+pub(super) fn adjudicate_group<'l, 'r>(
+    cx: &Context<'r>,
+    unit: &Unit<'_>,
+    ledger_of: &dyn Fn(&str) -> &'l [LedgerEntry],
+    mut trace: Option<&mut Vec<ClaimState>>,
+) -> UnitOutcome {
+    let mut by_person: BTreeMap<&str, Vec<&Claim>> = BTreeMap::new();
+    for c in unit.claims() {
+        by_person.entry(c.person_id.as_str()).or_default().push(c);
+    }
+    // Pass 1: each person alone, as without family sharing.
+    let mut decided: HashMap<&str, ClaimDecision> = HashMap::new();
+    // Each claim's running state in pass 1 (its balances are redone in
+    // pass 2), when traced.
+    let mut states: HashMap<String, ClaimState> = HashMap::new();
+    let mut out = UnitOutcome {
+        decisions: Vec::with_capacity(unit.claims().len()),
+        ledger: Vec::new(),
+        versions_used: Default::default(),
+    };
+    let family = &cx.reference.family;
+    let mut shares = false;
+    let mut reversals: HashMap<String, Pairing<'_>> = HashMap::new();
+    for (person, claims) in by_person {
+        shares |= !family.grantors_of(person).is_empty();
+        let own = Unit::new(person, claims.clone());
+        let mut own_states = Vec::new();
+        let o = adjudicate(
+            cx,
+            &own,
+            ledger_of,
+            trace.is_some().then_some(&mut own_states),
+        );
+        states.extend(own_states.into_iter().map(|s| (s.claim_id.clone(), s)));
+        out.ledger.extend(o.ledger);
+        out.versions_used.extend(o.versions_used);
+        for (c, d) in own.claims().iter().zip(o.decisions) {
+            decided.insert(c.claim_id.as_str(), d);
+        }
+        reversals.extend(
+            reversal::pair_reversals(&claims, cx.prior)
+                .into_iter()
+                .filter(|(_, p)| matches!(p, Pairing::PriorReversal(_))),
+        );
+    }
+    // Pass 2, only needed when someone in the group has a grantor (with
+    // none, every account is drawn by its owner alone, as in pass 1; a
+    // refund to a grantor needs a beneficiary, who has one).
+    let mut balances: HashMap<&'r str, Decimal> = HashMap::new();
+    for claim in unit.claims() {
+        let Some(mut d) = decided.remove(claim.claim_id.as_str()) else {
+            continue;
+        };
+        let person = claim.person_id.as_str();
+        let before = balance(cx, &mut balances, person).map(|b| *b);
+        if shares {
+            match reversals.get(&claim.claim_id) {
+                Some(Pairing::PriorReversal(p)) if d.status == Status::Reversal => {
+                    refund(cx, p, &mut balances, &mut d);
+                }
+                _ => resettle(cx, claim, &mut balances, &mut d),
+            }
+        }
+        if let (Some(t), Some(mut st)) = (trace.as_deref_mut(), states.remove(&claim.claim_id)) {
+            if shares {
+                // The own account's balance as the group saw it.
+                st.balance_before = before.unwrap_or_default();
+                st.balance_after = balance(cx, &mut balances, person)
+                    .map(|b| *b)
+                    .unwrap_or_default();
+            }
+            t.push(st);
+        }
+        out.decisions.push(d);
+    }
+    out
+}
+
+/// The balance of `person` now (its members.csv balance until it moves).
+fn balance<'r, 'b>(
+    cx: &Context<'r>,
+    balances: &'b mut HashMap<&'r str, Decimal>,
+    person: &str,
+) -> Option<&'b mut Decimal> {
+    let members: &'r crate::core::reference::IdMap<Member> = &cx.reference.members;
+    let (id, m) = members.get_key_value(person)?;
+    Some(balances.entry(id.as_str()).or_insert(m.account_balance))
+}
+
+/// §6 then §6a for a paid or pool_denied claim; nothing for the others.
+fn resettle<'r>(
+    cx: &Context<'r>,
+    claim: &Claim,
+    balances: &mut HashMap<&'r str, Decimal>,
+    d: &mut ClaimDecision,
+) {
+    if !matches!(d.status, Status::Paid | Status::PoolDenied) {
+        return;
+    }
+    let r = cx.reference;
+    let date = claim.service_date();
+    let Some(member) = r.members.get(&claim.person_id) else {
+        return;
+    };
+    let Some((_, rules)) = r.rules.in_force(&member.city, date) else {
+        return;
+    };
+    // §6: the same computation as `benefit::settle_account`, on the
+    // group's running balance.
+    let scope = payable(rules, d);
+    let own = match member.account_type {
+        AccountType::WithAccount => {
+            let b = balance(cx, balances, &claim.person_id);
+            let b = b.map(|b| *b).unwrap_or_default();
+            scope.min(b).max(Decimal::ZERO)
+        }
+        AccountType::PoolOnly => Decimal::ZERO,
+    };
+    if let Some(b) = balance(cx, balances, &claim.person_id) {
+        *b -= own;
+    }
+    d.account_pay = own;
+    // §6a: what is still payable by the same scope, from usable grantors.
+    let mut rest = scope - own;
+    d.family_account_pay = Decimal::ZERO;
+    d.family_payers.clear();
+    if rest > Decimal::ZERO && rules.family_sharing.value {
+        let here = r
+            .institutions
+            .get(&claim.institution_id)
+            .is_some_and(|i| i.city == member.city);
+        if here || rules.family_sharing_remote.value {
+            for b in r.family.grantors_of(&claim.person_id) {
+                if rest <= Decimal::ZERO {
+                    break;
+                }
+                if !b.valid_on(date) || !usable_grantor(cx, &b.grantor_id, member, date) {
+                    continue;
+                }
+                // A pair bound twice over separate dates is listed twice,
+                // but only one of them is valid on a date.
+                let Some(gb) = balance(cx, balances, &b.grantor_id) else {
+                    continue;
+                };
+                let drawn = rest.min(*gb).max(Decimal::ZERO);
+                if drawn <= Decimal::ZERO {
+                    continue;
+                }
+                *gb -= drawn;
+                rest -= drawn;
+                d.family_payers.push((b.grantor_id.clone(), drawn));
+                d.family_account_pay += drawn;
+            }
+        }
+    }
+    let family_pay = d.family_account_pay;
+    d.account_pay += family_pay;
+    d.cash_pay = d.total - d.fund_pay - d.account_pay;
+    for (g, amount) in d.family_payers.clone() {
+        let (a, pid) = (fmt2(amount), &claim.person_id);
+        let detail = say!(
+            cx.lang,
+            "家庭共济: 授权人 {g} 的个人账户为共济人 {pid} 支付 {a}",
+            "family sharing: the personal account of grantor {g} pays {a} for {pid}"
+        );
+        let basis = Basis::Param(rules.family_sharing.basis_text());
+        d.find(None, RuleId::FAMILY_ACCOUNT, amount, detail, basis);
+    }
+}
+
+/// §6: what the account may pay for the claim by the city's scope.
+fn payable(rules: &RuleVersion, d: &ClaimDecision) -> Decimal {
+    match rules.account_scope.value {
+        AccountScope::Policy => d.b_selfpay + d.remote_prepay + d.eligible - d.fund_pay,
+        AccountScope::Medical => d.total - d.fund_pay - d.non_medical,
+    }
+    .max(Decimal::ZERO)
+}
+
+/// §6a: a grantor can pay when it is a member of the beneficiary's
+/// insuring city, with an account, within its benefit period (武汉 Q11).
+fn usable_grantor(
+    cx: &Context<'_>,
+    grantor: &str,
+    beneficiary: &Member,
+    date: crate::core::date::Date,
+) -> bool {
+    cx.reference.members.get(grantor).is_some_and(|g| {
+        g.city == beneficiary.city
+            && g.account_type == AccountType::WithAccount
+            && g.benefit_from <= date
+            && g.benefit_to.is_none_or(|to| date <= to)
+    })
+}
+
+/// §6a, §8: a reversal of an earlier period's claim gives each grantor back
+/// what it paid and the rest of `account_pay` to the beneficiary; its row
+/// carries the family amounts negated.
+fn refund<'r>(
+    cx: &Context<'r>,
+    p: &crate::core::prior::PriorPayment,
+    balances: &mut HashMap<&'r str, Decimal>,
+    d: &mut ClaimDecision,
+) {
+    if let Some(b) = balance(cx, balances, &p.person_id) {
+        *b += p.account_pay - p.family_account_pay;
+    }
+    for (g, amount) in &p.family_payers {
+        // A grantor no longer in members.csv gets nothing back here.
+        if let Some(b) = balance(cx, balances, g) {
+            *b += *amount;
+        }
+    }
+    d.family_account_pay = -p.family_account_pay;
+    d.family_payers = p
+        .family_payers
+        .iter()
+        .map(|(g, a)| (g.clone(), -*a))
+        .collect();
+}
