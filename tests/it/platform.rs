@@ -514,6 +514,54 @@ fn clearing_an_account_only_difference_is_info() {
 }
 
 #[test]
+fn clearing_compares_the_family_draw_with_acct_mulaid_pay() {
+    // POLICY §10: `acct_mulaid_pay` ↔ `family_account_pay`. CL002 (单建统筹,
+    // no account) is CL001's parent; 十堰 第十二条 lets CL001's account pay.
+    // 1000.00 eligible, deductible 500.00, level-2 employed ratio 0.65:
+    // fund 325.00 (十堰 第五条); the medical-scope remainder 675.00 is drawn
+    // from CL001's 1000.00. The platform declared 600.00 of family draw.
+    let wd = Workdir::new().with_sample();
+    clearing_month(&wd, "d", "", "C-FAM,1,S001,1,1000.00,1000.00\n");
+    wd.write(
+        "d/members.csv",
+        "person_id,city,category,account_type,account_balance,benefit_from\n\
+         CL001,shiyan,employed,with_account,1000.00,2015-01-01\n\
+         CL002,shiyan,employed,pool_only,,2015-01-01\n",
+    );
+    wd.write(
+        "d/family.csv",
+        "grantor_id,beneficiary_id,relation,valid_from\nCL001,CL002,parent,2020-01-01\n",
+    );
+    wd.write(
+        "d/settlements/s.csv",
+        "setl_id,psn_no,fixmedins_code,setl_time,med_type,insutype,medfee_sumamt,hifp_pay,acct_pay,acct_mulaid_pay\n\
+         C-FAM,CL002,SY-H2,2024-03-02 09:00:00,11,310,1000.00,325.00,675.00,600.00\n",
+    );
+    let args = ["run", "--data", "d", "--no-ledger", "--period", "2024-03"];
+    wd.run(&[&args[..], &["--out", "o", "--lang", "en"]].concat())
+        .expect_code(0);
+    let m = mismatches(&wd, "o");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!((m[0].1.as_str(), m[0].2.as_str()), ("info", "0.00"));
+    assert!(
+        m[0].3
+            .contains("acct_mulaid_pay 600.00 declared, family_account_pay 675.00 adjudicated"),
+        "{}",
+        m[0].3
+    );
+    assert!(!m[0].3.contains("acct_pay 675.00 declared"), "{}", m[0].3);
+    // Declared as adjudicated: no finding.
+    wd.write(
+        "d/settlements/s.csv",
+        "setl_id,psn_no,fixmedins_code,setl_time,med_type,insutype,medfee_sumamt,hifp_pay,acct_pay,acct_mulaid_pay\n\
+         C-FAM,CL002,SY-H2,2024-03-02 09:00:00,11,310,1000.00,325.00,675.00,675.00\n",
+    );
+    wd.run(&[&args[..], &["--out", "p"]].concat())
+        .expect_code(0);
+    assert_eq!(mismatches(&wd, "p"), []);
+}
+
+#[test]
 fn clearing_a_cancelled_pair_that_nets_to_zero_matches() {
     let wd = clear(
         "C-A,CL001,SY-H2,2024-03-02 09:00:00,11,310,1000.00,325.00,675.00,\n\

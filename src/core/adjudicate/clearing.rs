@@ -27,13 +27,13 @@ pub struct Declared {
 }
 
 /// The declared field, its index in [`Declared::amounts`], and the payment
-/// column it is compared with. (`acct_mulaid_pay` has no payment column to
-/// meet yet: it is read but not compared.)
-const COMPARED: [(&str, usize, &str); 5] = [
+/// column it is compared with, in POLICY §10's order.
+const COMPARED: [(&str, usize, &str); 6] = [
     ("hifp_pay", 0, "fund_pay"),
     ("act_pay_dedc", 4, "deductible_applied"),
     ("inscp_scp_amt", 5, "eligible"),
     ("acct_pay", 1, "account_pay"),
+    ("acct_mulaid_pay", 2, "family_account_pay"),
     ("psn_cash_pay", 3, "cash_pay"),
 ];
 
@@ -45,6 +45,7 @@ fn adjudicated(d: &ClaimDecision, column: &str) -> Decimal {
         "eligible" => d.eligible,
         "account_pay" => d.account_pay,
         "cash_pay" => d.cash_pay,
+        "family_account_pay" => d.family_account_pay,
         _ => Decimal::ZERO,
     }
 }
