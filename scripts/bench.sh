@@ -32,7 +32,7 @@ wall() { # log file → seconds
 
 measure() { # name data-dir lines ledger threads baseline-seconds [memory-limit]
   local name=$1 data=$2 lines=$3 ledger=$4 threads=$5 floor=$6 limit=${7:-}
-  local mb; mb=$(du -sb "$data/claims" | awk '{printf "%.1f", $1/1e6}')
+  local mb; mb=$( (du -sbc "$data"/claims "$data"/settlements "$data"/fee_details 2>/dev/null || true) | awk '/total$/ {printf "%.1f", $1/1e6}')
   local tag=$threads${limit:+-$limit}
   local args=(run --quiet --force --data "$data" --out "bench/out-$name-$tag" --threads "$threads")
   if [ -n "$ledger" ]; then args+=(--ledger "$ledger"); else args+=(--no-ledger); fi
@@ -50,6 +50,10 @@ measure() { # name data-dir lines ledger threads baseline-seconds [memory-limit]
   local parts; parts=$(grep -o '"partitions": [0-9]*' "bench/out-$name-$tag/manifest.json" | grep -o '[0-9]*$')
   awk -v n="$name" -v l="$lines" -v mb="$mb" -v th="$threads" -v lim="${limit:-default}" -v p="$parts" -v s="$secs" -v r="$rss" -v f="$floor" \
     'BEGIN { printf "| %s | %d | %s | %d | %s | %s | %.2f | %.0f | %.1f | %s | %.1f |\n", n, l, mb, th, lim, p, s, l/s, mb/s, r, (f > 0 ? s/f : 0) }' | tee -a "$results"
+}
+
+cpu() { # log file → CPU seconds (user + system)
+  awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$1"
 }
 
 baseline() { # data-dir → seconds of the parse-only pass
@@ -74,6 +78,21 @@ for n in "${sizes[@]}"; do
   measure "$n" "$dir" "$lines" "$dir/ledger.csv" 2 "$floor" 512M
   for f in payments audit rejects ledger summary settlement; do
     cmp -s "bench/out-$n-2/$f.csv" "bench/out-$n-2-512M/$f.csv" || { echo "$f.csv differs under --memory-limit 512M" | tee -a "$results"; exit 1; }
+  done
+  # The same month in the platform layout (settlements/ joined with
+  # fee_details/): what reading it costs against claims/, in CPU seconds
+  # (user + system), in memory and under --memory-limit 512M.
+  pdir=bench/month-$n-platform
+  if [ ! -f "$pdir/.done" ]; then
+    rm -rf "$pdir"
+    "$bin" synth --out "$pdir" --lines "$n" --files 4 --seed 1 --layout platform
+    touch "$pdir/.done"
+  fi
+  measure "$n-platform" "$pdir" "$lines" "$pdir/ledger.csv" 2 "$floor"
+  measure "$n-platform" "$pdir" "$lines" "$pdir/ledger.csv" 2 "$floor" 512M
+  for t in 2 2-512M; do
+    awk -v n="$n" -v t="$t" -v c="$(cpu bench/time-$n-$t.txt)" -v p="$(cpu bench/time-$n-platform-$t.txt)" \
+      'BEGIN { printf "\n%s lines, threads %s: CPU s (user+sys) claims/ %.2f, platform layout %.2f: ratio %.2f×\n", n, t, c, p, p/c }' | tee -a "$results"
   done
   awk -v n="$n" -v f="$floor" -v a="$(cat bench/secs-$n-1)" -v b="$(cat bench/secs-$n-2)" \
     'BEGIN { printf "\n%s lines: parse-only baseline %.2f s; 1 → 2 threads: %.2f×\n\n", n, f, a/b }' | tee -a "$results"

@@ -280,3 +280,96 @@ write(os.path.join(ROOT, "catalogue.csv"),
       [c[:8] for c in CATALOGUE])
 write(os.path.join(ROOT, "stays.csv"), ["person_id", "institution_id", "admit_date", "discharge_date"], STAYS)
 print("%d claim lines in %d claims" % (len(claims), len({c['claim_id'] for c in claims})), file=sys.stderr)
+
+# ---- The same month in the national platform's layout (samples/platform) ----
+# One settlement row per claim (settlements/) and one fee row per line
+# (fee_details/), joined on setl_id; the reference files are the same.
+# A run on it gives the same payments, ledger and audit findings.
+PROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples", "platform")
+for sub in ("settlements", "fee_details"):
+    os.makedirs(os.path.join(PROOT, sub), exist_ok=True)
+KIND = {i[0]: i[3] for i in INSTITUTIONS}
+def med_type(c):
+    v = c["visit_type"]
+    if v == "general":
+        return "41" if KIND.get(c["institution_id"]) == "pharmacy" else "11"
+    # two_diseases and dual_channel have local codes only (the rule files' [codes]).
+    return {"emergency": "13", "chronic": "14", "maternity": "51",
+            "two_diseases": "9901", "dual_channel": "9902"}[v]
+SETL_COLS = ["setl_id", "psn_no", "fixmedins_code", "setl_time", "med_type", "insutype", "medfee_sumamt",
+             "prescriber_id", "settlement_mode", "submitted_date", "exclusion", "reverses_claim_id",
+             "hifp_pay", "acct_pay", "psn_cash_pay"]
+SETL_ZH = ["结算ID", "人员编号", "定点医药机构编号", "结算时间", "医疗类别", "险种类型", "医疗费总额",
+           "开方机构编码", "结算方式", "申报日期", "除外情形", "冲正原流水号",
+           "基本医疗保险统筹基金支出", "个人账户支出", "个人现金支出"]
+# What each institution settled on the spot (the declared amounts of
+# POLICY §10): the reviewed adjudication of the month, but for three
+# claims that differ, for the clearing example: SC-EXAMPLE settled 30.00
+# more fund money (and 30.00 less account), EZ240300071 12.50 less fund
+# money (more cash), SC-PRICECAP 34.00 less account (more cash).
+# Claims paid to the member (manual) were not settled by the institution.
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden", "sample-2024-03", "payments.csv")
+DECLARED = {}
+with open(GOLDEN, encoding="utf-8") as f:
+    for r in csv.DictReader(f):
+        if r["payee"] == "institution":
+            DECLARED[r["claim_id"]] = [r["fund_pay"], r["account_pay"], r["cash_pay"]]
+DECLARED["SC-EXAMPLE"] = ["255.00", "545.00", DECLARED["SC-EXAMPLE"][2]]
+DECLARED["EZ240300071"] = ["240.10", DECLARED["EZ240300071"][1], "301.90"]
+DECLARED["SC-PRICECAP"] = [DECLARED["SC-PRICECAP"][0], "700.00", "34.00"]
+FEE_COLS = ["setl_id", "feedetl_sn", "hilist_code", "hilist_name", "cnt", "pric", "det_item_fee_sumamt", "rxno", "prd_days"]
+FEE_ZH = ["结算ID", "费用明细流水号", "医保目录编码", "医保目录名称", "数量", "单价", "明细项目费用总额", "处方号", "周期天数"]
+for city, rows in groups.items():
+    setls, fees, seen = [], [], {}
+    for c in rows:
+        cid = c["claim_id"]
+        if cid not in seen:
+            seen[cid] = len(setls)
+            setls.append([cid, c["person_id"], c["institution_id"], c["service_time"], med_type(c), "310", 0,
+                          "", c["settlement_mode"], c["submitted_date"], c["exclusion"], c["reverses_claim_id"]]
+                         + DECLARED.get(cid, ["", "", ""]))
+        s = setls[seen[cid]]
+        s[6] += round(float(c["amount"]) * 100)
+        if not s[7] and c["prescriber_id"]:
+            s[7] = c["prescriber_id"]
+        # Supply days written as the platform does (7.00) in one file.
+        days = str(c["supply_days"]) + (".00" if city == "ezhou" and c["supply_days"] != "" else "")
+        fees.append([cid, c["line_no"], c["item_code"], c["item_name"], c["quantity"], c["unit_price"], c["amount"],
+                     c["prescription_id"], days])
+    for s in setls:
+        s[6] = "%d.%02d" % divmod(s[6], 100) if s[6] >= 0 else "-%d.%02d" % divmod(-s[6], 100)
+    zh = city == "ezhou"
+    write(os.path.join(PROOT, "settlements", city + "_2024-03.csv"), SETL_ZH if zh else SETL_COLS, setls, bom=zh)
+    write(os.path.join(PROOT, "fee_details", city + "_2024-03.csv"), FEE_ZH if zh else FEE_COLS, fees, bom=zh)
+# The reference files under the platform's names and codes, beside
+# tongchou's own columns where the platform has no code (account_type,
+# outpatient_pooling, internet_hospital, facility, non_medical, ...), and
+# cities as 医保区划 codes (a district code for Shiyan's members).
+ADMDVS = {"shiyan": "420300", "ezhou": "420700", "wuhan": "420100"}
+MEMBER_ADMDVS = {"shiyan": "420302", "ezhou": "420700", "wuhan": "420102"}
+write(os.path.join(PROOT, "members.csv"),
+      ["psn_no", "psn_type", "insuplc_admdvs", "account_type", "balc", "benefit_from", "benefit_to",
+       "remote_type", "remote_city", "remote_from", "remote_to"],
+      [(m[0], {"employed": "1101", "retired": "1201"}[m[2]], MEMBER_ADMDVS[m[1]]) + tuple(m[3:]) for m in MEMBERS])
+HOSP_LV = {3: "01", 2: "05", 1: "08"}
+def inst_row(i):
+    iid, name, city, kind, level, pooling, remote, vfrom, vto = i
+    ftype = "2" if kind == "pharmacy" else "1"
+    lv = "11" if kind == "clinic" else HOSP_LV.get(level, "")
+    own_kind = kind if kind == "internet_hospital" else ""
+    return (iid, name, ftype, lv, ADMDVS.get(city, ""), "" if city in ADMDVS else city, own_kind,
+            pooling, remote, vfrom, vto)
+write(os.path.join(PROOT, "institutions.csv"),
+      ["fixmedins_code", "fixmedins_name", "fixmedins_type", "hosp_lv", "admdvs", "city", "kind",
+       "outpatient_pooling", "remote_settlement", "valid_from", "valid_to"],
+      [inst_row(i) for i in INSTITUTIONS])
+def cat_row(c):
+    code, region, name, kind, cls, share, special, cap = c[:8]
+    ltype = {"drug": "101", "service": "201", "material": "301"}.get(kind, "")
+    return (code, ADMDVS.get(region, region), name, ltype, "" if ltype else kind,
+            {"A": "01", "B": "02", "C": "03"}[cls], share, special, cap + "0000" if cap else "")
+write(os.path.join(PROOT, "catalogue.csv"),
+      ["hilist_code", "region", "hilist_name", "list_type", "kind", "chrgitm_lv", "selfpay_prop",
+       "special_management", "hilist_pric_uplmt_amt"],
+      [cat_row(c) for c in CATALOGUE])
+write(os.path.join(PROOT, "stays.csv"), ["person_id", "institution_id", "admit_date", "discharge_date"], STAYS)

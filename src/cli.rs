@@ -209,6 +209,9 @@ pub struct RunArgs {
     /// Also write payments.parquet and audit.parquet: the same rows, typed (DECIMAL(18,2) money, DATE dates), for DuckDB, Polars or Spark.
     #[arg(long)]
     pub parquet: bool,
+    /// Column names of payments.csv: tongchou, or platform (the national medical-insurance platform's field names: setl_id, hifp_pay, ...).
+    #[arg(long, default_value = "tongchou")]
+    pub columns: String,
     #[command(flatten)]
     pub what_if: WhatIfArgs,
 }
@@ -267,6 +270,9 @@ pub struct SynthArgs {
     /// Overwrite the files of an earlier generated month in --out.
     #[arg(long)]
     pub force: bool,
+    /// Layout of the claims: claims (claims/*.csv) or platform (settlements/ and fee_details/, the national platform's export).
+    #[arg(long, default_value = "claims")]
+    pub layout: String,
 }
 
 impl RunArgs {
@@ -283,6 +289,15 @@ impl RunArgs {
         let lang = Lang::parse(&self.lang)
             .ok_or_else(|| UsageError(format!("--lang `{}` is not zh or en", self.lang)))?;
         let encoding = Encodings::parse(&self.encoding).map_err(|e| UsageError(e.to_string()))?;
+        let platform_columns = match self.columns.as_str() {
+            "tongchou" => false,
+            "platform" => true,
+            other => {
+                return Err(UsageError(format!(
+                    "--columns `{other}` is not tongchou or platform"
+                )))
+            }
+        };
         let (overrides, scenario) = self.what_if.resolve()?;
         if self.threads == Some(0) {
             return Err(UsageError("--threads must be at least 1".into()));
@@ -331,6 +346,7 @@ impl RunArgs {
             force: self.force,
             strict: self.strict,
             lang,
+            platform_columns,
             encoding,
             overrides,
             scenario,

@@ -23,6 +23,7 @@ pub mod progress;
 pub mod run;
 pub mod schema;
 pub mod synth;
+pub mod synth_platform;
 
 // The core's modules at the crate root too, as the tests and callers name them.
 pub use crate::core::{adjudicate, date, model, money};

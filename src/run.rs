@@ -43,6 +43,8 @@ pub struct RunConfig {
     /// Fail, writing nothing, if any claim line would be quarantined.
     pub strict: bool,
     pub lang: Lang,
+    /// payments.csv under the platform's names (`--columns platform`).
+    pub platform_columns: bool,
     /// Per file, role or for all (`--encoding`).
     pub encoding: Encodings,
     /// What-if overrides (a scenario's first, then `--set`), applied to the
@@ -85,6 +87,7 @@ impl RunConfig {
             force: false,
             strict: false,
             lang: Lang::Zh,
+            platform_columns: false,
             encoding: Encodings::default(),
             overrides: Vec::new(),
             scenario: None,

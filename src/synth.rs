@@ -651,6 +651,10 @@ fn written_names(files: u32) -> Vec<String> {
     .map(|n| n.to_string())
     .collect();
     names.extend((0..files.max(1)).map(|i| format!("claims/claims_{:02}.csv", i + 1)));
+    // Hook (--layout platform): the same files in the platform's folders.
+    for dir in ["settlements", "fee_details"] {
+        names.extend((0..files.max(1)).map(|i| format!("{dir}/claims_{:02}.csv", i + 1)));
+    }
     names
 }
 
@@ -689,9 +693,9 @@ fn check_out(out: &Path, files: u32, force: bool) -> Result<(), SynthError> {
         Ok(v)
     };
     for (name, is_dir) in list(out)? {
-        if is_dir && name == "claims" {
-            for (c, _) in list(&out.join("claims"))? {
-                present.push(format!("claims/{c}"));
+        if is_dir && ["claims", "settlements", "fee_details"].contains(&name.as_str()) {
+            for (c, _) in list(&out.join(&name))? {
+                present.push(format!("{name}/{c}"));
             }
         } else {
             present.push(name);
@@ -719,13 +723,31 @@ fn check_out(out: &Path, files: u32, force: bool) -> Result<(), SynthError> {
 pub fn run_cli(a: SynthArgs) -> Result<String, SynthError> {
     let period = Period::parse(&a.period)
         .ok_or_else(|| SynthError::Usage(format!("--period `{}` is not YYYY-MM", a.period)))?;
+    let platform = match a.layout.as_str() {
+        "claims" => false,
+        "platform" => true,
+        other => {
+            return Err(SynthError::Usage(format!(
+                "--layout `{other}` is not claims or platform"
+            )))
+        }
+    };
     check_out(&a.out, a.files, a.force)?;
+    // An earlier month of the other layout would be read beside this one.
+    for dir in ["claims", "settlements", "fee_details"] {
+        let _ = fs::remove_dir_all(a.out.join(dir));
+    }
     let persons = a.persons.unwrap_or((a.lines / 12).max(50));
     let s = generate(&a.out, a.lines, persons, a.files, period, a.seed)
         .map_err(|e| SynthError::Failed(format!("{}: {e}", a.out.display())))?;
     // Family sharing (POLICY.md §6a): bindings, so that runs cover groups.
     generate_family(&a.out, s.persons, period, a.seed)
         .map_err(|e| SynthError::Failed(format!("{}: {e}", a.out.display())))?;
+    // Hook (--layout platform): the claims rewritten as the platform exports them.
+    if platform {
+        crate::synth_platform::convert(&a.out)
+            .map_err(|e| SynthError::Failed(format!("{}: {e}", a.out.display())))?;
+    }
     Ok(format!(
         "wrote {} claim lines in {} claims for {} persons ({:.1} MB of claims) to {}",
         s.lines,

@@ -97,6 +97,12 @@ pub fn show(book: &RuleBook, city: &str, date: Option<Date>) -> Result<String, R
         let mark = if p.provisional { "  [provisional]" } else { "" };
         let _ = writeln!(out, "  {:w$}  {:>wv$}  {}{mark}", p.path, p.value, p.basis);
     }
+    // The code tables a platform export is read with.
+    if let Some(dir) = rules.file.parent() {
+        if let Ok(codes) = crate::input::platform::read_codes(dir) {
+            out.push_str(&codes.show(city));
+        }
+    }
     Ok(out)
 }
 

@@ -146,8 +146,39 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
         Some((_, e)) if claim_inputs.iter().all(|(_, x)| x == e) => *e,
         _ => Encoding::Auto,
     };
-    let paths: Vec<PathBuf> = claim_inputs.iter().map(|(p, _)| PathBuf::from(p)).collect();
-    let (files, _) = claims::read_claims(&paths, &claim_enc.into()).map_err(input_err)?;
+    // A run on the platform layout: its settlements are inputs, and its
+    // fee files, among the claim files, are read joined with them again.
+    let platform = match by_role.get("settlements").and_then(|v| v.first()) {
+        Some((p, enc)) => {
+            let data = Path::new(p)
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."));
+            Some(
+                input::platform::read(data, &read.codes, &read.reference, &(*enc).into())
+                    .map_err(input_err)?,
+            )
+        }
+        None => None,
+    };
+    let from_platform = |p: &Path| {
+        platform
+            .as_ref()
+            .is_some_and(|pl| pl.files.iter().any(|f| f.path == p))
+    };
+    let paths: Vec<PathBuf> = claim_inputs
+        .iter()
+        .map(|(p, _)| PathBuf::from(p))
+        .filter(|p| !from_platform(p))
+        .collect();
+    let (mut files, _) = if paths.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        claims::read_claims(&paths, &claim_enc.into()).map_err(input_err)?
+    };
+    if let Some(mut pl) = platform {
+        files.append(&mut pl.files);
+    }
     let (mut scan, mut lines) = partition::scan(&files, 1, None, &Default::default(), &|_| {})
         .map_err(|e| run_err(format!("reading the claims again: {e}")))?;
     let pending = lines

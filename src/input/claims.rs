@@ -502,7 +502,12 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
         })?,
         item_code: row.need_id_at(col::ITEM_CODE)?.to_string(),
         quantity: row.parse_req_at(col::QUANTITY, cell::decimal)?,
-        unit_price: row.parse_req_at(col::UNIT_PRICE, cell::money)?,
+        // The platform layout's `pric` carries up to 6 decimals.
+        unit_price: if row.fine_prices() {
+            row.parse_req_at(col::UNIT_PRICE, cell::fine_price)?
+        } else {
+            row.parse_req_at(col::UNIT_PRICE, cell::money)?
+        },
         amount: match amount {
             Some(a) => a,
             None => row.parse_req_at(col::AMOUNT, cell::money)?,

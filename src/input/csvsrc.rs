@@ -203,6 +203,9 @@ pub struct CsvFile {
     schema: &'static [Column],
     /// Header names that match no schema column.
     pub unknown_columns: Vec<String>,
+    /// Required columns the header lacks (only [`open_lenient`] keeps such
+    /// a file).
+    pub missing_columns: Vec<&'static str>,
     /// The encoding actually used.
     pub encoding: &'static str,
     /// Some bytes were not text in that encoding (see [`Row::undecodable`]).
@@ -210,6 +213,8 @@ pub struct CsvFile {
     /// Record fields whose invisible edge characters are counted: the id
     /// columns and the first field (where a mid-file BOM lands).
     counted: Vec<usize>,
+    /// Unit prices may carry up to 6 decimals (the platform layout's `pric`).
+    fine_prices: bool,
 }
 
 /// Where a file's text comes from.
@@ -235,8 +240,28 @@ pub fn open(
     schema: &'static [Column],
     encoding: Encoding,
 ) -> Result<CsvFile, InputError> {
+    open_as(path, schema, encoding, true)
+}
+
+/// [`open`], but a header without a required column is kept, its missing
+/// columns listed in [`CsvFile::missing_columns`]: a file that may be
+/// written under the platform's names is checked once it is renamed.
+pub(crate) fn open_lenient(
+    path: &Path,
+    schema: &'static [Column],
+    encoding: Encoding,
+) -> Result<CsvFile, InputError> {
+    open_as(path, schema, encoding, false)
+}
+
+fn open_as(
+    path: &Path,
+    schema: &'static [Column],
+    encoding: Encoding,
+    require: bool,
+) -> Result<CsvFile, InputError> {
     if encoding == Encoding::Gb18030 {
-        return open_whole(path, schema, encoding);
+        return open_whole(path, schema, encoding, require);
     }
     let cannot = |e: std::io::Error| InputError::new(path, 0, "", format!("cannot read: {e}"));
     let scanned = {
@@ -245,16 +270,25 @@ pub fn open(
         scan_utf8(&mut file).map_err(cannot)?
     };
     let Some((bytes, sha256, bom, evidence)) = scanned else {
-        return open_whole(path, schema, encoding);
+        return open_whole(path, schema, encoding, require);
     };
     if encoding == Encoding::Auto && !bom && !evidence.favours_utf8() {
         // Valid UTF-8 that reads like GBK: decide on the whole text.
-        return open_whole(path, schema, encoding);
+        return open_whole(path, schema, encoding, require);
     }
     let skip = if bom { 3 } else { 0 };
     let header = header_of(path, Tee::new(path, skip).map_err(cannot)?)?;
     let body = Body::File { skip };
-    with_header(path, schema, &header, body, bytes, sha256, ("utf-8", false))
+    with_header(
+        path,
+        schema,
+        &header,
+        body,
+        bytes,
+        sha256,
+        ("utf-8", false),
+        require,
+    )
 }
 
 /// What a file's bytes, read as UTF-8, say about whether it is UTF-8 or
@@ -391,14 +425,16 @@ fn header_of<R: Read>(path: &Path, input: R) -> Result<csv::ByteRecord, InputErr
     Ok(header)
 }
 
-type Layout = (Vec<Option<usize>>, Vec<String>);
+type Layout = (Vec<Option<usize>>, Vec<String>, Vec<&'static str>);
 
 /// Map a header onto a schema: each column's index and the unknown names.
-/// A header without a required column is refused here, for every reader.
+/// A header without a required column is refused here, for every reader
+/// (unless `require` is false: then the missing columns are listed).
 fn map_header(
     path: &Path,
     header: &csv::ByteRecord,
     schema: &'static [Column],
+    require: bool,
 ) -> Result<Layout, InputError> {
     let mut index = vec![None; schema.len()];
     let mut unknown_columns = Vec::new();
@@ -420,19 +456,21 @@ fn map_header(
             None => unknown_columns.push(name.to_string()),
         }
     }
-    if let Some((c, _)) = schema
+    let missing: Vec<&'static str> = schema
         .iter()
         .zip(&index)
-        .find(|(c, i)| c.required && i.is_none())
-    {
+        .filter(|(c, i)| c.required && i.is_none())
+        .map(|(c, _)| c.name)
+        .collect();
+    if let (true, Some(c)) = (require, missing.first()) {
         return Err(InputError::new(
             path,
             1,
-            c.name,
+            c,
             "required column is missing from the header".into(),
         ));
     }
-    Ok((index, unknown_columns))
+    Ok((index, unknown_columns, missing))
 }
 
 /// Read and decode a whole file, and map its header.
@@ -440,6 +478,7 @@ fn open_whole(
     path: &Path,
     schema: &'static [Column],
     encoding: Encoding,
+    require: bool,
 ) -> Result<CsvFile, InputError> {
     let raw = std::fs::read(path)
         .map_err(|e| InputError::new(path, 0, "", format!("cannot read: {e}")))?;
@@ -448,10 +487,20 @@ fn open_whole(
     let (text, used, lossy) = decode(raw, encoding);
     let header = header_of(path, text.as_bytes())?;
     let body = Body::Text(text);
-    with_header(path, schema, &header, body, bytes, sha256, (used, lossy))
+    with_header(
+        path,
+        schema,
+        &header,
+        body,
+        bytes,
+        sha256,
+        (used, lossy),
+        require,
+    )
 }
 
 /// Map a file's header onto `schema` and make the file.
+#[allow(clippy::too_many_arguments)]
 fn with_header(
     path: &Path,
     schema: &'static [Column],
@@ -460,8 +509,9 @@ fn with_header(
     bytes: u64,
     sha256: String,
     (encoding, lossy): (&'static str, bool),
+    require: bool,
 ) -> Result<CsvFile, InputError> {
-    let (index, unknown_columns) = map_header(path, header, schema)?;
+    let (index, unknown_columns, missing_columns) = map_header(path, header, schema, require)?;
     let mut counted: Vec<usize> = schema
         .iter()
         .zip(&index)
@@ -479,10 +529,46 @@ fn with_header(
         index,
         schema,
         unknown_columns,
+        missing_columns,
         encoding,
         lossy,
         counted,
+        fine_prices: false,
     })
+}
+
+impl CsvFile {
+    /// A file made in memory from `text`, standing for the file at `path`
+    /// (whose size, hash and encoding it keeps): the platform layout's fee
+    /// lines rewritten as claim lines, whose unit prices may carry up to 6
+    /// decimals (see `platform`).
+    pub(crate) fn from_text(
+        path: &Path,
+        schema: &'static [Column],
+        text: String,
+        bytes: u64,
+        sha256: String,
+        encoding: &'static str,
+    ) -> Result<CsvFile, InputError> {
+        let header = header_of(path, text.as_bytes())?;
+        let mut f = with_header(
+            path,
+            schema,
+            &header,
+            Body::Text(text),
+            bytes,
+            sha256,
+            (encoding, false),
+            true,
+        )?;
+        f.fine_prices = true;
+        Ok(f)
+    }
+
+    /// Whether the header has the `k`-th schema column.
+    pub(crate) fn has_column_at(&self, k: usize) -> bool {
+        self.index.get(k).is_some_and(Option::is_some)
+    }
 }
 
 /// SHA-256 of some bytes, lower-case hex (the manifest's file hashes).
@@ -823,6 +909,11 @@ pub fn stripped_warning(path: &Path, n: u64) -> Option<String> {
 impl<'r> Row<'r> {
     /// The record as written, without its line end. Only error paths need
     /// it, so it is not checked as text for every line.
+    /// Unit prices may carry up to 6 decimals (see [`CsvFile::from_text`]).
+    pub(crate) fn fine_prices(&self) -> bool {
+        self.file.fine_prices
+    }
+
     pub fn raw(&self) -> &'r str {
         std::str::from_utf8(self.raw_bytes)
             .unwrap_or("")
@@ -1004,6 +1095,17 @@ pub mod cell {
         parse_money(s).map_err(|e| BadValue(format!("`{s}` is not an amount in yuan: {e}")))
     }
 
+    /// A unit price of the platform layout (`pric`): up to 6 decimals.
+    pub fn fine_price(s: &str) -> Result<Decimal, BadValue> {
+        match parse_decimal(s) {
+            Ok(d) if d.scale() <= 6 => Ok(d),
+            Ok(_) => Err(BadValue(format!(
+                "`{s}` is not a price in yuan: more than 6 decimals"
+            ))),
+            Err(e) => Err(BadValue(format!("`{s}` is not a price in yuan: {e}"))),
+        }
+    }
+
     pub fn decimal(s: &str) -> Result<Decimal, BadValue> {
         parse_decimal(s).map_err(|e| BadValue(format!("`{s}` is not a number: {e}")))
     }
@@ -1026,6 +1128,18 @@ pub mod cell {
                 "`{s}` is not a boolean (true/false, 1/0, Y/N, 是/否)"
             ))
         })
+    }
+
+    /// A city id, or a 6-digit 医保区划 code (the platform's names) read
+    /// as the city of the rule files' `known` codes (see
+    /// [`super::super::platform::city_of_admdvs`]).
+    pub fn coded_city(
+        known: &[(String, String)],
+    ) -> impl Fn(&str) -> Result<String, BadValue> + '_ {
+        move |s| match super::super::platform::city_of_admdvs(s.trim(), known) {
+            Some(c) => Ok(c),
+            None => city(s),
+        }
     }
 
     pub fn city(s: &str) -> Result<String, BadValue> {

@@ -8,6 +8,8 @@
 pub mod claims;
 pub mod csvsrc;
 pub mod family;
+pub mod platform;
+pub mod platform_ref;
 pub mod prior;
 pub mod reference;
 pub mod rule_files;

@@ -9,7 +9,7 @@
 //! file whose run's manifest.json sits beside it must still have the hash
 //! that manifest recorded.
 
-use super::csvsrc::{cell, open, Encodings};
+use super::csvsrc::{cell, open_lenient, Encodings};
 use super::{InputError, InputFile};
 use crate::core::adjudicate::{Payee, Status};
 use crate::core::date::Months;
@@ -276,7 +276,34 @@ pub fn read_prior(
     let mut seen_in: HashMap<String, String> = HashMap::new();
     let mut reversals: HashSet<String> = HashSet::new();
     for path in paths {
-        let f = open(path, PAYMENTS, encoding.for_file("prior", path))?;
+        let f = open_lenient(path, PAYMENTS, encoding.for_file("prior", path))?;
+        // Hook (platform names): a payments.csv written with `--columns
+        // platform` is read under tongchou's own names.
+        let platform_named = f.missing_columns.contains(&"claim_id")
+            && f.unknown_columns.iter().any(|c| c == "setl_id");
+        let f = match platform_named
+            .then(|| std::fs::read_to_string(path).ok())
+            .flatten()
+            .and_then(|t| crate::output::platform_columns::to_own_names(&t))
+        {
+            Some(text) => super::csvsrc::CsvFile::from_text(
+                path,
+                PAYMENTS,
+                text,
+                f.bytes,
+                f.sha256.clone(),
+                f.encoding,
+            )?,
+            None => f,
+        };
+        if let Some(c) = f.missing_columns.first() {
+            return Err(InputError::new(
+                path,
+                1,
+                c,
+                "required column is missing from the header".into(),
+            ));
+        }
         let source = prior.sources.len();
         prior.sources.push(PriorSource {
             path: path.clone(),

@@ -2,7 +2,7 @@
 //! year-to-date ledger. Any error here is fatal: a run on a half-read
 //! members file would deny people who are insured.
 
-use super::csvsrc::{cell, open, Column, CsvFile, Encodings};
+use super::csvsrc::{cell, open_lenient, Column, CsvFile, Encodings};
 use super::{InputError, InputFile};
 use crate::core::date::Period;
 use crate::core::model::*;
@@ -26,7 +26,27 @@ pub(super) fn read_all(
     encoding: &Encodings,
     mut each: impl FnMut(&super::csvsrc::Row<'_>) -> Result<(), (String, String)>,
 ) -> Result<(InputFile, Vec<String>), InputError> {
-    let f: CsvFile = open(path, schema, encoding.for_file(role, path))?;
+    let f: CsvFile = open_lenient(path, schema, encoding.for_file(role, path))?;
+    // Hook (platform names): a file under the platform's names is read
+    // rewritten under tongchou's own columns, its codes decoded.
+    let f = match (!f.unknown_columns.is_empty())
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
+        .and_then(|t| super::platform_ref::to_own_columns(role, &t))
+    {
+        Some(text) => {
+            CsvFile::from_text(path, schema, text, f.bytes, f.sha256.clone(), f.encoding)?
+        }
+        None => f,
+    };
+    if let Some(c) = f.missing_columns.first() {
+        return Err(InputError::new(
+            path,
+            1,
+            c,
+            "required column is missing from the header".into(),
+        ));
+    }
     let mut warnings = Vec::new();
     if !f.unknown_columns.is_empty() {
         warnings.push(format!(
@@ -65,6 +85,7 @@ pub fn read_members(
     path: &Path,
     encoding: &Encodings,
     cities: &[String],
+    admdvs: &[(String, String)],
 ) -> Result<Loaded<IdMap<Member>>, InputError> {
     let mut members = IdMap::default();
     let (file, warnings) = read_all(path, ("members", MEMBERS), encoding, |row| {
@@ -79,18 +100,24 @@ pub fn read_members(
             None => None,
             Some(remote_type) => Some(RemoteRegistration {
                 remote_type,
-                city: row.parse_req("remote_city", cell::city).map_err(at)?,
+                city: row
+                    .parse_req("remote_city", cell::coded_city(admdvs))
+                    .map_err(at)?,
                 from: row.parse("remote_from", cell::date).map_err(at)?,
                 to: row.parse("remote_to", cell::date).map_err(at)?,
             }),
         };
         let m = Member {
-            city: row.parse_req("city", cell::city).map_err(at)?,
+            city: row
+                .parse_req("city", cell::coded_city(admdvs))
+                .map_err(at)?,
             category: row
-                .parse_req(
-                    "category",
-                    cell::choice(Category::parse, Category::expected()),
-                )
+                .parse_req("category", |s| {
+                    // Hook (platform names): a 4-digit psn_type under 人员类别.
+                    cell::choice(Category::parse, Category::expected())(
+                        &super::platform_ref::psn_type(s),
+                    )
+                })
                 .map_err(at)?,
             account_type: row
                 .parse_req(
@@ -157,6 +184,7 @@ pub fn read_members(
 pub fn read_institutions(
     path: &Path,
     encoding: &Encodings,
+    admdvs: &[(String, String)],
 ) -> Result<Loaded<IdMap<Institution>>, InputError> {
     let mut out = IdMap::default();
     let (file, warnings) = read_all(path, ("institutions", INSTITUTIONS), encoding, |row| {
@@ -168,13 +196,18 @@ pub fn read_institutions(
             )
             .map_err(at)?;
         let level = row
-            .parse("level", |s| match s {
-                "1" | "一级" => Ok(1u8),
-                "2" | "二级" => Ok(2),
-                "3" | "三级" => Ok(3),
-                _ => Err(format!("`{s}` is not a hospital level 1, 2 or 3")),
+            // Hook (platform names): a 2-digit hosp_lv under 医院等级.
+            .parse("level", |s| {
+                match super::platform_ref::hosp_lv(s).as_str() {
+                    "" => Ok(None),
+                    "1" | "一级" => Ok(Some(1u8)),
+                    "2" | "二级" => Ok(Some(2)),
+                    "3" | "三级" => Ok(Some(3)),
+                    _ => Err(format!("`{s}` is not a hospital level 1, 2 or 3")),
+                }
             })
-            .map_err(at)?;
+            .map_err(at)?
+            .flatten();
         if matches!(
             kind,
             InstitutionKind::Hospital | InstitutionKind::InternetHospital
@@ -188,7 +221,9 @@ pub fn read_institutions(
         let inst = Institution {
             institution_id: id.clone(),
             name: row.get("name").unwrap_or_default().to_string(),
-            city: row.parse_req("city", cell::city).map_err(at)?,
+            city: row
+                .parse_req("city", cell::coded_city(admdvs))
+                .map_err(at)?,
             kind,
             level,
             outpatient_pooling: row
@@ -224,7 +259,11 @@ pub fn read_institutions(
     })
 }
 
-pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalogue>, InputError> {
+pub fn read_catalogue(
+    path: &Path,
+    encoding: &Encodings,
+    admdvs: &[(String, String)],
+) -> Result<Loaded<Catalogue>, InputError> {
     let mut cat = Catalogue::default();
     let (file, warnings) = read_all(path, ("catalogue", CATALOGUE), encoding, |row| {
         let share = row
@@ -236,13 +275,18 @@ pub fn read_catalogue(path: &Path, encoding: &Encodings) -> Result<Loaded<Catalo
                 Ok(d)
             })
             .map_err(at)?;
-        let price_cap = row.parse("price_cap", cell::money).map_err(at)?;
+        // Hook (platform names): hilist_pric_uplmt_amt has up to 6 decimals.
+        let price_cap = if row.fine_prices() {
+            row.parse("price_cap", cell::fine_price).map_err(at)?
+        } else {
+            row.parse("price_cap", cell::money).map_err(at)?
+        };
         if price_cap.is_some_and(|p| p.is_sign_negative() && !p.is_zero()) {
             return Err(("price_cap".into(), "a price cap cannot be negative".into()));
         }
         let e = CatalogueEntry {
             item_code: row.need_id("item_code").map_err(at)?.to_string(),
-            region: row.parse("region", cell::city).map_err(at)?,
+            region: row.parse("region", cell::coded_city(admdvs)).map_err(at)?,
             kind: row
                 .parse_req("kind", cell::choice(ItemKind::parse, ItemKind::expected()))
                 .map_err(at)?,

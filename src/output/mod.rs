@@ -2,9 +2,11 @@
 //! through [`csv_writer`], every money cell through [`crate::core::money::fmt2`].
 
 pub mod accounts;
+mod clearing;
 pub mod leads;
 pub mod manifest;
 pub mod merge;
+pub mod platform_columns;
 pub mod staging;
 pub mod summary;
 mod tables;
@@ -19,7 +21,7 @@ pub use staging::Staging;
 pub use summary::Summary;
 pub use tables::{
     spill_audit, spill_payments, write_audit, write_header, write_ledger, write_payments,
-    write_rejects, AUDIT_HEADER, PAYMENTS_HEADER,
+    write_rejects, LineKeys, AUDIT_HEADER, PAYMENTS_HEADER,
 };
 
 use std::borrow::Cow;

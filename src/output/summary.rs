@@ -318,6 +318,7 @@ impl Summary {
             settlement,
             reconciliation,
             flags: None,
+            clearing: None,
         }
     }
 

@@ -18,14 +18,27 @@ const CHUNK: usize = 4096;
 const WINDOW: usize = 64;
 
 /// Formats the rows of one item.
-type RowFn<T> = fn(&mut csv::Writer<Vec<u8>>, &mut String, &T) -> csv::Result<()>;
+type RowFn<'f, T> =
+    &'f (dyn Fn(&mut csv::Writer<Vec<u8>>, &mut String, &T) -> csv::Result<()> + Sync);
+
+/// The names of claim lines that are not simply their 1-based line numbers
+/// (the platform layout's `feedetl_sn`), by claim id, in line order:
+/// audit.csv names lines by them.
+pub type LineKeys = std::collections::HashMap<String, Vec<String>>;
+
+/// The name of line `n` (1-based) of a claim, when `keys` give it one.
+fn line_key<'k>(keys: &'k LineKeys, claim_id: &str, n: u32) -> Option<&'k str> {
+    keys.get(claim_id)?
+        .get((n as usize).checked_sub(1)?)
+        .map(String::as_str)
+}
 
 /// Format `items` in parallel chunks, handing each chunk's text and the
 /// end offset of each item's rows in it, in order, to `sink` on this
 /// thread: formatting is the largest cost of writing.
 fn format_rows<T: Sync>(
     items: &[T],
-    row: RowFn<T>,
+    row: RowFn<'_, T>,
     mut sink: impl FnMut(&[T], &[u8], &[usize]) -> io::Result<()>,
 ) -> io::Result<()> {
     use rayon::prelude::*;
@@ -60,7 +73,7 @@ fn write_rows<T: Sync, W: Write>(
     w: W,
     header: &[&str],
     items: &[T],
-    row: RowFn<T>,
+    row: RowFn<'_, T>,
 ) -> io::Result<()> {
     let mut out = csv_writer(w);
     out.write_record(header)?;
@@ -74,7 +87,7 @@ fn write_rows<T: Sync, W: Write>(
 fn spill_rows<'d>(
     part: &mut PartWriter,
     items: &[&'d ClaimDecision],
-    row: RowFn<&'d ClaimDecision>,
+    row: RowFn<'_, &'d ClaimDecision>,
 ) -> io::Result<()> {
     format_rows(items, row, |chunk, text, ends| {
         let mut from = 0;
@@ -106,12 +119,12 @@ fn money(
 
 /// One row per claim, in the order given (sorted by claim_id by the caller).
 pub fn write_payments<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    write_rows(w, &PAYMENTS_HEADER, decisions, payment_row)
+    write_rows(w, &PAYMENTS_HEADER, decisions, &payment_row)
 }
 
 /// [`write_payments`] into a part file.
 pub fn spill_payments(part: &mut PartWriter, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    spill_rows(part, decisions, payment_row)
+    spill_rows(part, decisions, &payment_row)
 }
 
 fn payment_row(
@@ -186,19 +199,33 @@ fn payment_row(
 
 /// One row per finding: claims in the order given, claim-level findings
 /// first, then by line, each in the order the rules fired.
-pub fn write_audit<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    write_rows(w, AUDIT_HEADER, decisions, audit_rows)
+/// Lines are named as `keys` say, else by their numbers.
+pub fn write_audit<W: Write>(
+    w: W,
+    decisions: &[&ClaimDecision],
+    keys: &LineKeys,
+) -> io::Result<()> {
+    write_rows(w, AUDIT_HEADER, decisions, &|cw, scratch, d| {
+        audit_rows(cw, scratch, d, keys)
+    })
 }
 
 /// [`write_audit`] into a part file.
-pub fn spill_audit(part: &mut PartWriter, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    spill_rows(part, decisions, audit_rows)
+pub fn spill_audit(
+    part: &mut PartWriter,
+    decisions: &[&ClaimDecision],
+    keys: &LineKeys,
+) -> io::Result<()> {
+    spill_rows(part, decisions, &|cw, scratch, d| {
+        audit_rows(cw, scratch, d, keys)
+    })
 }
 
 fn audit_rows(
     cw: &mut csv::Writer<Vec<u8>>,
     scratch: &mut String,
     d: &&ClaimDecision,
+    keys: &LineKeys,
 ) -> csv::Result<()> {
     {
         let mut order: Vec<usize> = (0..d.findings.len()).collect();
@@ -208,7 +235,11 @@ fn audit_rows(
             cw.write_field(text(&d.claim_id).as_bytes())?;
             scratch.clear();
             if let Some(n) = f.line_no {
-                scratch.push_str(itoa::Buffer::new().format(n));
+                // The platform layout names a line by its feedetl_sn.
+                match line_key(keys, &d.claim_id, n) {
+                    Some(k) => scratch.push_str(k),
+                    None => scratch.push_str(itoa::Buffer::new().format(n)),
+                }
             }
             cw.write_field(scratch.as_bytes())?;
             cw.write_field(text(&d.person_id).as_bytes())?;

@@ -3,14 +3,18 @@
 //! parallel. The ledger rows of the units adjudicated are replaced by their
 //! totals after the period.
 
-use crate::core::adjudicate::{self, ClaimDecision, Context};
+use crate::core::adjudicate::clearing::Clearing;
+use crate::core::adjudicate::{self, ClaimDecision, Context, Lang};
 use crate::core::date::Months;
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
+use crate::input::platform::Platform;
 use crate::input::{ClaimFileStat, Grouped, Ledger};
 use rayon::prelude::*;
+use rust_decimal::Decimal;
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 
 /// Group one partition's pending lines into claims (what cannot be grouped
 /// is in the result's `rejects`).
@@ -48,4 +52,25 @@ pub fn units(
         decisions.extend(o.decisions);
     }
     decisions
+}
+
+/// POLICY §10 clearing: compare a partition's decisions with what the
+/// platform layout's settlements declared (`DECLARED_MISMATCH` findings and
+/// the clearing figures), and note what `PRICE_CAP` and `SUPPLY_DAYS` cut
+/// off each claim when payments.csv is written under the platform's names
+/// (its `overlmt_selfpay`).
+pub fn clear(
+    platform: Option<&Platform>,
+    lang: Lang,
+    platform_columns: bool,
+    decisions: &mut [ClaimDecision],
+    clearing: &mut Clearing,
+    overlimit: &mut HashMap<String, Decimal>,
+) {
+    if let Some(p) = platform {
+        clearing.compare(decisions, &p.declared, lang == Lang::En);
+    }
+    if platform_columns {
+        overlimit.extend(crate::output::platform_columns::overlimit(decisions));
+    }
 }

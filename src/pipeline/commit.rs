@@ -4,6 +4,7 @@
 
 use super::write::Outputs;
 use crate::core::date::Months;
+use crate::input::platform::Platform;
 use crate::input::{ClaimFileStat, InputFile, Reference};
 use crate::output::manifest::Manifest;
 use crate::run::{RunConfig, RunError};
@@ -44,11 +45,20 @@ pub struct Record<'a> {
     pub warnings: &'a [String],
     pub ledger_chain: &'a str,
     pub skipped_in_claims_dir: &'a [String],
+    /// The platform layout read, whose settlement files are inputs too.
+    pub platform: Option<&'a Platform>,
     pub timings: Timings,
 }
 
 /// Write manifest.json and put the output directory in place.
 pub fn commit(cfg: &RunConfig, mut out: Outputs, r: Record<'_>) -> Result<(), RunError> {
+    if let Some(p) = r.platform {
+        r.ref_files.extend(
+            p.settlement_inputs()
+                .into_iter()
+                .map(|f| ("settlements", f)),
+        );
+    }
     r.ref_files.sort_by(|a, b| a.0.cmp(b.0));
     let rules_files: Vec<(String, String)> = r
         .reference

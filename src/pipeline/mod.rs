@@ -16,14 +16,18 @@ pub(crate) mod reconcile;
 pub(crate) mod scan;
 pub(crate) mod write;
 
-use crate::core::adjudicate::Context;
+use crate::core::adjudicate::clearing::Clearing;
+use crate::core::adjudicate::{Context, Lang};
 use crate::input::csvsrc::CsvFile;
+use crate::input::platform::Platform;
 use crate::input::Ledger;
 use crate::output::accounts::Accounts;
-use crate::output::{Leads, Summary};
+use crate::output::{Leads, LineKeys, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError, RunReport};
 use reconcile::Tally;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -37,7 +41,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     write::precheck(cfg)?;
     let mut warnings = Vec::new();
     let mut inputs = read::inputs(cfg, &mut warnings)?;
-    let mut scanned = scan::scan(cfg, &inputs, progress, &mut warnings)?;
+    let mut scanned = scan::scan(cfg, &mut inputs, progress, &mut warnings)?;
     let period = scanned.period;
     timings.read = t0.elapsed();
     timings.partitions = scanned.parts;
@@ -55,17 +59,25 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     let decided = partitions(
         cfg,
         &cx,
-        &inputs.files,
+        ClaimSources {
+            files: &inputs.files,
+            platform: inputs.platform.as_ref(),
+        },
         &mut inputs.ledger,
         &mut scanned,
         &out_dir,
         progress,
     )?;
     let (tally, mut summary, leads) = (decided.tally, decided.summary, decided.leads);
+    let (clearing, overlimit) = (decided.clearing, decided.overlimit);
     let accounts = reconcile::accounts(&decided.accounts, &inputs.reference)?;
     timings.adjudicate = decided.adjudicate;
     timings.write = decided.write;
     let mut rejects = std::mem::take(&mut scanned.rejects);
+    // Rejects of the platform layout show the platform's rows.
+    if let Some(p) = &inputs.platform {
+        p.finish_rejects(&mut rejects);
+    }
     reconcile::month(
         cfg,
         &tally,
@@ -83,7 +95,13 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         Some(o) => o,
         None => write::Outputs::create(cfg, &out_dir)?,
     };
-    write::merge_parts(&mut out, decided.parts_written)?;
+    let no_keys = LineKeys::new();
+    let naming = write::Naming {
+        platform_columns: cfg.platform_columns,
+        overlimit: &overlimit,
+        line_keys: inputs.platform.as_ref().map_or(&no_keys, |p| &p.line_keys),
+    };
+    write::merge_parts(&naming, &mut out, decided.parts_written)?;
     drop(scanned.lines);
     summary.files = scanned.scan.files.clone();
     let month = write::Month {
@@ -92,6 +110,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         ledger: &inputs.ledger,
         summary: &summary,
         leads: &leads,
+        clearing: &clearing,
         accounts: accounts.as_deref(),
         institutions: &inputs.reference.institutions,
     };
@@ -110,6 +129,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         warnings: &warnings,
         ledger_chain: &scanned.ledger_chain,
         skipped_in_claims_dir: &inputs.skipped_in_claims_dir,
+        platform: inputs.platform.as_ref(),
         timings,
     };
     commit::commit(cfg, out, record)?;
@@ -132,7 +152,12 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
             + &summary.render(
                 cfg.lang,
                 &crate::messages::city_names(&inputs.reference.rules),
-            ),
+            )
+            + &if clearing.rows.is_empty() {
+                String::new()
+            } else {
+                clearing.print(cfg.lang == Lang::En)
+            },
     };
     std::thread::spawn(move || drop((rejects, inputs, prior, summary)));
     Ok(report)
@@ -145,6 +170,11 @@ struct Decided {
     tally: Tally,
     summary: Summary,
     leads: Leads,
+    /// POLICY §10: declared against adjudicated (platform layout only).
+    clearing: Clearing,
+    /// What PRICE_CAP and SUPPLY_DAYS cut off, per claim (`--columns
+    /// platform`).
+    overlimit: HashMap<String, Decimal>,
     /// Each personal account's movements (POLICY.md §6a), for accounts.csv.
     accounts: Accounts,
     /// The output directory, once payments.csv and audit.csv are in it
@@ -156,11 +186,18 @@ struct Decided {
     write: Duration,
 }
 
+/// Where the claim lines came from: the claim files (the platform layout's
+/// fee files among them) and the platform layout, when read.
+struct ClaimSources<'a> {
+    files: &'a [CsvFile],
+    platform: Option<&'a Platform>,
+}
+
 /// Group, adjudicate and write each partition in turn.
 fn partitions(
     cfg: &RunConfig,
     cx: &Context<'_>,
-    files: &[CsvFile],
+    ClaimSources { files, platform }: ClaimSources<'_>,
     ledger: &mut Ledger,
     scanned: &mut scan::Scanned,
     out_dir: &Path,
@@ -171,6 +208,7 @@ fn partitions(
     let lines_read: u64 = scanned.scan.files.iter().map(|f| f.lines).sum();
     progress.stage("adjudicating", lines_read);
     let mut freeing: Option<std::thread::JoinHandle<()>> = None;
+    let no_keys = LineKeys::new();
     for p in 0..scanned.lines.parts() {
         // The previous partition is freed before this one is read, so at
         // most one partition is in memory.
@@ -187,7 +225,16 @@ fn partitions(
                 &mut scanned.rejects,
             )));
         }
-        let decisions = adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
+        let mut decisions =
+            adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
+        adjudicate::clear(
+            platform,
+            cfg.lang,
+            cfg.platform_columns,
+            &mut decisions,
+            &mut decided.clearing,
+            &mut decided.overlimit,
+        );
         decided.tally.add(&grouped, &decisions)?;
         decided.tally.note(&decisions, period);
         decided
@@ -198,14 +245,18 @@ fn partitions(
         decided.adjudicate += t1.elapsed();
 
         let t2 = Instant::now();
-        let area = scanned.lines.area();
+        let spill = scanned.lines.area().map(|a| (a, p));
         write::partition(
             cfg,
             &mut decided.out,
             out_dir,
-            area,
-            p,
+            spill,
             &decisions,
+            &write::Naming {
+                platform_columns: cfg.platform_columns,
+                overlimit: &decided.overlimit,
+                line_keys: platform.map_or(&no_keys, |p| &p.line_keys),
+            },
             &mut decided.parts_written,
         )?;
         decided.write += t2.elapsed();

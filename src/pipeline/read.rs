@@ -69,6 +69,8 @@ pub struct ReferenceRead {
     pub files: Vec<(&'static str, InputFile)>,
     pub ledger: Ledger,
     pub warnings: Vec<String>,
+    /// The rule files' code tables (the platform layout's).
+    pub codes: input::platform::Codes,
 }
 
 /// Read the reference files and the ledger, under the rules `rules`.
@@ -77,11 +79,16 @@ pub fn read_reference(
     rules: RuleBook,
 ) -> Result<ReferenceRead, InputError> {
     let cities: Vec<String> = rules.cities.keys().cloned().collect();
+    // The rule files' code tables: a reference file under the platform's
+    // names may name a city by its 6-digit 医保区划 code.
+    let rule_files: Vec<PathBuf> = rules.cities.values().map(|c| c.file.clone()).collect();
+    let codes = input::platform::read_codes_of(&rule_files)?;
+    let admdvs = codes.admdvs_cities();
     let (m, i, c) = (&src.members, &src.institutions, &src.catalogue);
     // The members and the ledger are the big ones: read them alongside
     // the rest, then report errors in the order the files are named.
     let (members, (ledger, (institutions, (catalogue, stays)))) = rayon::join(
-        || reference::read_members(&m.path, &m.encoding, &cities),
+        || reference::read_members(&m.path, &m.encoding, &cities, &admdvs),
         || {
             rayon::join(
                 || {
@@ -91,10 +98,10 @@ pub fn read_reference(
                 },
                 || {
                     rayon::join(
-                        || reference::read_institutions(&i.path, &i.encoding),
+                        || reference::read_institutions(&i.path, &i.encoding, &admdvs),
                         || {
                             (
-                                reference::read_catalogue(&c.path, &c.encoding),
+                                reference::read_catalogue(&c.path, &c.encoding, &admdvs),
                                 src.stays
                                     .as_ref()
                                     .map(|s| reference::read_stays(&s.path, &s.encoding)),
@@ -174,6 +181,7 @@ pub fn read_reference(
         files,
         ledger,
         warnings,
+        codes,
     })
 }
 
@@ -187,6 +195,9 @@ pub struct Inputs {
     pub files: Vec<CsvFile>,
     /// What the claims directory held that is not read.
     pub skipped_in_claims_dir: Vec<String>,
+    /// The platform layout, when the data directory holds it: what it held
+    /// back and what its settlements declared.
+    pub platform: Option<input::platform::Platform>,
 }
 
 /// Read the rules, the reference files and the claim files' headers.
@@ -201,21 +212,38 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
     if let Some(months) = cfg.period {
         check_ledger(cfg, &read.ledger, months)?;
     }
-    let (claim_paths, skipped_in_claims_dir) = claim_paths(cfg)?;
+    // The platform layout (settlements/ and fee_details/) may stand beside
+    // or instead of claims/.
+    let platform_here = cfg.claims.is_empty() && input::platform::present(&cfg.data);
+    let (claim_paths, skipped_in_claims_dir) = if platform_here && !cfg.data.join("claims").exists()
+    {
+        (Vec::new(), Vec::new())
+    } else {
+        claim_paths(cfg)?
+    };
     if !skipped_in_claims_dir.is_empty() {
         warnings.push(format!(
             "not read from the claims directory (only *.csv files are claim files; sub-folders are not searched): {}",
             skipped_in_claims_dir.join(", ")
         ));
     }
-    let (files, claim_warnings) = claims::read_claims(&claim_paths, &cfg.encoding)?;
+    let (mut files, claim_warnings) = claims::read_claims(&claim_paths, &cfg.encoding)?;
     warnings.extend(claim_warnings);
+    // The platform layout's fee lines join the claim files.
+    let mut platform = None;
+    if platform_here {
+        let mut p = input::platform::read(&cfg.data, &read.codes, &read.reference, &cfg.encoding)?;
+        warnings.append(&mut p.warnings);
+        files.append(&mut p.files);
+        platform = Some(p);
+    }
     Ok(Inputs {
         reference: read.reference,
         ref_files: read.files,
         ledger: read.ledger,
         files,
         skipped_in_claims_dir,
+        platform,
     })
 }
 

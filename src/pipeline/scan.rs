@@ -36,7 +36,7 @@ pub fn spill_err(source: std::io::Error) -> RunError {
 /// Scan every claim file into partitions.
 pub fn scan(
     cfg: &RunConfig,
-    inputs: &Inputs,
+    inputs: &mut Inputs,
     progress: &Progress,
     warnings: &mut Vec<String>,
 ) -> Result<Scanned, RunError> {
@@ -66,6 +66,10 @@ pub fn scan(
         })
         .map_err(spill_err)?;
     warnings.append(&mut scan.warnings);
+    // The settlements the platform layout held back.
+    if let Some(p) = &mut inputs.platform {
+        p.add_held(&mut scan);
+    }
     let Some(period) = claims::period_of(cfg.period, &scan) else {
         return Err(RunError::Usage(
             "no claim line has a readable service_time: give --period".into(),

@@ -3,18 +3,22 @@
 //! size and SHA-256 are known once written, for the manifest, without
 //! reading it back.
 
+use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::ClaimDecision;
 use crate::core::date::Months;
 use crate::core::model::{Institution, LedgerEntry};
 use crate::input::{IdMap, Ledger, Reference, Reject};
 use crate::output::accounts::AccountRow;
 use crate::output::merge::PartWriter;
+use crate::output::platform_columns::PlatformColumns;
 use crate::output::staging::{Staging, StagingError, Written};
-use crate::output::{self, Leads, Summary};
+use crate::output::{self, Leads, LineKeys, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError};
 use rayon::prelude::*;
+use rust_decimal::Decimal;
 use sha2::Digest;
+use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -146,30 +150,50 @@ pub fn precheck(cfg: &RunConfig) -> Result<(), RunError> {
     Ok(())
 }
 
+/// How payments.csv and audit.csv name what they write: payments.csv's
+/// columns under the platform's names (`--columns platform`, whose
+/// `overlmt_selfpay` is `overlimit`), audit.csv's lines by `line_keys`.
+pub struct Naming<'a> {
+    pub platform_columns: bool,
+    pub overlimit: &'a HashMap<String, Decimal>,
+    pub line_keys: &'a LineKeys,
+}
+
 /// Write partition `p`'s decisions in claim_id order: straight into the
-/// output when the month is one partition (no spill `area`), else into
-/// part files, listed in `parts`, that [`merge_parts`] merges.
+/// output when the month is one partition (no `spill` area), else into
+/// part files of the spill area (`spill` is the area and `p`), listed in
+/// `parts`, that [`merge_parts`] merges.
 pub fn partition(
     cfg: &RunConfig,
     out: &mut Option<Outputs>,
     out_dir: &Path,
-    area: Option<&Path>,
-    p: usize,
+    spill: Option<(&Path, usize)>,
     decisions: &[ClaimDecision],
+    naming: &Naming<'_>,
     parts: &mut Vec<(PathBuf, PathBuf)>,
 ) -> Result<(), RunError> {
     let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
     ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
-    match area {
+    match spill {
         None => {
             let o = match out {
                 Some(o) => o,
                 None => out.insert(Outputs::create(cfg, out_dir)?),
             };
-            o.stage("payments.csv", &|w| output::write_payments(w, &ordered))?;
-            o.stage("audit.csv", &|w| output::write_audit(w, &ordered))?;
+            o.stage("payments.csv", &|w| {
+                // `--columns platform`: renamed on the way out.
+                if naming.platform_columns {
+                    let mut pw = PlatformColumns::new(w, naming.overlimit);
+                    output::write_payments(&mut pw, &ordered)?;
+                    return pw.finish();
+                }
+                output::write_payments(w, &ordered)
+            })?;
+            o.stage("audit.csv", &|w| {
+                output::write_audit(w, &ordered, naming.line_keys)
+            })?;
         }
-        Some(area) => {
+        Some((area, p)) => {
             let pay = area.join(format!("payments-{p:04}.part"));
             let aud = area.join(format!("audit-{p:04}.part"));
             let part_err = |path: &Path| {
@@ -183,7 +207,7 @@ pub fn partition(
             output::spill_payments(&mut w, &ordered).map_err(part_err(&pay))?;
             w.finish().map_err(part_err(&pay))?;
             let mut w = PartWriter::create(&aud).map_err(part_err(&aud))?;
-            output::spill_audit(&mut w, &ordered).map_err(part_err(&aud))?;
+            output::spill_audit(&mut w, &ordered, naming.line_keys).map_err(part_err(&aud))?;
             w.finish().map_err(part_err(&aud))?;
             parts.push((pay, aud));
         }
@@ -192,12 +216,23 @@ pub fn partition(
 }
 
 /// Merge the partitions' part files into payments.csv and audit.csv.
-pub fn merge_parts(out: &mut Outputs, parts: Vec<(PathBuf, PathBuf)>) -> Result<(), RunError> {
+pub fn merge_parts(
+    naming: &Naming<'_>,
+    out: &mut Outputs,
+    parts: Vec<(PathBuf, PathBuf)>,
+) -> Result<(), RunError> {
     if parts.is_empty() {
         return Ok(());
     }
     let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts.into_iter().unzip();
     out.stage("payments.csv", &|w| {
+        // `--columns platform`: renamed on the way out.
+        if naming.platform_columns {
+            let mut pw = PlatformColumns::new(w, naming.overlimit);
+            output::write_header(&mut pw, &output::PAYMENTS_HEADER)?;
+            output::merge::merge(&mut pw, &pay)?;
+            return pw.finish();
+        }
         output::write_header(&mut *w, &output::PAYMENTS_HEADER)?;
         output::merge::merge(w, &pay)
     })?;
@@ -214,6 +249,7 @@ pub struct Month<'a> {
     pub ledger: &'a Ledger,
     pub summary: &'a Summary,
     pub leads: &'a Leads,
+    pub clearing: &'a Clearing,
     /// accounts.csv's rows, when it is written (POLICY.md §6a).
     pub accounts: Option<&'a [AccountRow]>,
     pub institutions: &'a IdMap<Institution>,
@@ -233,9 +269,21 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
     write("ledger.csv", &|w| {
         output::write_ledger(w, &ledger_out, m.period.last)
     })?;
-    write("summary.csv", &|w| m.summary.write_csv(w))?;
+    write("summary.csv", &|w| {
+        // Clearing's figures as optional columns.
+        if m.clearing.rows.is_empty() {
+            return m.summary.write_csv(w);
+        }
+        let mut text = Vec::new();
+        m.summary.write_csv(&mut text)?;
+        w.write_all(&m.clearing.extend_summary_csv(&text)?)
+    })?;
     write("settlement.csv", &|w| m.summary.write_settlement(w))?;
     write("leads.csv", &|w| m.leads.write_csv(w, m.institutions))?;
+    // clearing.csv when any settlement declared what it settled.
+    if !m.clearing.rows.is_empty() {
+        write("clearing.csv", &|w| m.clearing.write_csv(w, m.institutions))?;
+    }
     if let Some(rows) = m.accounts {
         write("accounts.csv", &|w| {
             output::accounts::write_accounts(w, rows)
@@ -244,6 +292,9 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
     write("summary.json", &|w| {
         let mut doc = m.summary.to_doc(&m.period.to_string());
         doc.flags = Some(m.leads.totals());
+        if !m.clearing.rows.is_empty() {
+            doc.clearing = Some(m.clearing.to_doc());
+        }
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         w.write_all(b"\n")
     })

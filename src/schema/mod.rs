@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod manifest;
 pub mod outputs;
 pub mod payments;
+pub mod platform;
 pub mod reference;
 pub mod summary;
 

@@ -14,6 +14,30 @@ pub struct SummaryDoc {
     /// The §7 pattern flags (leads.csv's totals).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flags: Option<FlagsDoc>,
+    /// POLICY §10 clearing, when any settlement declared what it settled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clearing: Option<ClearingDoc>,
+}
+
+/// POLICY §10 clearing (clearing.csv's figures): per city and in total.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClearingDoc {
+    /// An object keyed by city, in city order.
+    #[serde(serialize_with = "in_order")]
+    pub by_city: Vec<(String, ClearingFiguresDoc)>,
+    pub total: ClearingFiguresDoc,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClearingFiguresDoc {
+    pub claims: u64,
+    pub declared_fund: String,
+    pub adjudicated_fund: String,
+    pub deduction: String,
+    pub shortfall: String,
+    pub declared_account: String,
+    pub adjudicated_account: String,
+    pub mismatched_claims: u64,
 }
 
 /// The figures of a city, an institution or the whole run.

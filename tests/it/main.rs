@@ -32,6 +32,8 @@ mod own_files;
 mod paid_once;
 mod people_files;
 mod pipeline;
+mod platform;
+mod platform_runs;
 mod policy;
 mod rule_files;
 mod schema;

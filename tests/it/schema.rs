@@ -6,10 +6,12 @@ use crate::workdir::{repo, Workdir};
 use std::path::Path;
 use tongchou::rules::params::PARAMS;
 
-/// The parameter paths `rules show CITY` prints, in order.
+/// The parameter paths `rules show CITY` prints, in order (the code
+/// tables of the platform layout follow them).
 fn shown_paths(out: &str) -> Vec<String> {
     out.lines()
         .skip(1)
+        .take_while(|l| l.trim() != "codes (platform layout):")
         .filter_map(|l| l.split_whitespace().next().map(String::from))
         .collect()
 }

@@ -8,6 +8,7 @@
 
 pub mod benefit;
 pub mod checks;
+pub mod clearing;
 pub mod decision;
 mod family;
 pub mod flags;

@@ -93,6 +93,9 @@ rules! {
     SPLIT_VISIT => Flag, "湖北医保问答 Q42 (分解收费)";
     EARLY_REFILL => Flag, "重复开药 / 超量开药";
     VISIT_FREQUENCY => Flag, "医保智能审核 (就诊频次)";
+    // §10 clearing: a finding, never a reason; its severity is set per
+    // claim (adjust when the institution settled more fund money).
+    DECLARED_MISMATCH => Info, "湖北医保问答 Q37 3. (将应由个人负担的医疗费用记入医疗保障基金支付范围)";
 }
 
 impl fmt::Display for RuleId {

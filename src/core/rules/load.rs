@@ -85,6 +85,9 @@ pub fn parse(src: &str, path: &Path) -> Result<CityRules, RuleError> {
         };
         versions.push(read_version(&mut Table::new(&cx, "", t, v.span()))?);
     }
+    // `[codes]` (the platform layout's code tables) is read outside the
+    // core, with the platform layout's files.
+    top.taken.insert("codes".into());
     top.finish()?;
     if versions.is_empty() {
         return Err(cx.error(
