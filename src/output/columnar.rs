@@ -102,7 +102,7 @@ fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-fn schema(name: &str, cols: &[(&str, Kind)]) -> String {
+fn schema(name: &str, cols: &[(String, Kind)]) -> String {
     let mut s = format!("message {name} {{\n");
     for (c, k) in cols {
         let t = match k {
@@ -123,6 +123,32 @@ fn convert<W: Write + Send>(
     cols: &[(&str, Kind)],
     w: W,
 ) -> io::Result<()> {
+    let mut reader = csv::Reader::from_path(csv_path).map_err(other)?;
+    let head = reader.headers().map_err(other)?.clone();
+    // payments.csv under the platform's names (`--columns platform`): its
+    // own columns, each of the kind of the column it renames.
+    let named: Vec<(String, Kind)> = if name == "payments" && !head.iter().any(|h| h == "claim_id")
+    {
+        head.iter()
+            .map(|h| {
+                let own = crate::schema::platform::own_name(h);
+                let kind = match cols.iter().find(|(c, _)| *c == own) {
+                    Some((_, k)) => *k,
+                    // The split `excluded` and the joined selfpay columns.
+                    None if ["fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"]
+                        .contains(&h) =>
+                    {
+                        Kind::Decimal(2)
+                    }
+                    None => Kind::Text,
+                };
+                (h.to_string(), kind)
+            })
+            .collect()
+    } else {
+        cols.iter().map(|(c, k)| (c.to_string(), *k)).collect()
+    };
+    let cols = &named;
     let schema = Arc::new(parse_message_type(&schema(name, cols)).map_err(other)?);
     let props = Arc::new(
         WriterProperties::builder()
@@ -131,8 +157,6 @@ fn convert<W: Write + Send>(
             .build(),
     );
     let mut writer = SerializedFileWriter::new(w, schema, props).map_err(other)?;
-    let mut reader = csv::Reader::from_path(csv_path).map_err(other)?;
-    let head = reader.headers().map_err(other)?.clone();
     let mut columns: Vec<Column> = cols
         .iter()
         .map(|(c, k)| {

@@ -58,7 +58,8 @@ fn each_row(path: &Path, mut f: impl FnMut(&dyn Fn(&str) -> String)) -> io::Resu
         .map_err(|e| read_err(path, e))?
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.to_string(), i))
+        // payments.csv may be under the platform's names.
+        .map(|(i, h)| (crate::schema::platform::own_name(h).to_string(), i))
         .collect();
     let mut rec = csv::StringRecord::new();
     while r.read_record(&mut rec).map_err(|e| read_err(path, e))? {

@@ -485,7 +485,8 @@ impl Csv {
             .map_err(|e| XlsxError::IoError(io::Error::other(e.to_string())))?
             .iter()
             .enumerate()
-            .map(|(i, h)| (h.to_string(), i))
+            // payments.csv may be under the platform's names.
+            .map(|(i, h)| (crate::schema::platform::own_name(h).to_string(), i))
             .collect();
         Ok(Csv {
             reader,

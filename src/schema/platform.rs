@@ -102,3 +102,13 @@ pub const PAYMENTS_PLATFORM_NAMES: &[(&str, &str)] = &[
     ("family_account_pay", "acct_mulaid_pay"),
     ("cash_pay", "psn_cash_pay"),
 ];
+
+/// A payments column's own name when `column` is its platform name (the
+/// columns renamed one for one; any other name is returned as it is), so
+/// that readers of a staged payments.csv take either naming.
+pub fn own_name(column: &str) -> &str {
+    PAYMENTS_PLATFORM_NAMES
+        .iter()
+        .find(|(_, platform)| *platform == column)
+        .map_or(column, |(own, _)| own)
+}

@@ -998,3 +998,48 @@ fn month_wide_warnings_and_the_quarantine_line_follow_lang() {
     assert_eq!(warnings("zh"), warnings("en"));
     assert!(warnings("zh").to_string().contains("holds none"));
 }
+
+#[test]
+fn platform_column_names_give_the_same_workbook_and_report_and_a_parquet_under_those_names() {
+    let wd = Workdir::new().with_sample();
+    let args = [
+        "run",
+        "--data",
+        "samples/platform",
+        "--no-ledger",
+        "--quiet",
+    ];
+    wd.run(&[&args[..], &["--out", "own"]].concat())
+        .expect_code(0);
+    wd.run(
+        &[
+            &args[..],
+            &["--out", "plat", "--columns", "platform", "--parquet"],
+        ]
+        .concat(),
+    )
+    .expect_code(0);
+    // The files for people read payments.csv under either naming.
+    for f in ["settlement.xlsx", "report.html"] {
+        let (own, plat) = (wd.join(&format!("own/{f}")), wd.join(&format!("plat/{f}")));
+        assert!(
+            std::fs::read(own).expect("own") == std::fs::read(plat).expect("platform"),
+            "{f} differs with --columns platform"
+        );
+    }
+    // Parquet has the CSV's columns and rows, typed.
+    let (names, rows) = read_parquet(&wd.join("plat/payments.parquet"));
+    let csv = wd.read("plat/payments.csv");
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    assert_eq!(names, header);
+    assert!(names.iter().any(|n| n == "hifp_pay"));
+    assert_eq!(rows.len(), csv.lines().count() - 1);
+    let types = parquet_types(&wd.join("plat/payments.parquet"));
+    for money in ["hifp_pay", "fulamt_ownpay_amt", "preselfpay_amt"] {
+        let (_, t) = types
+            .iter()
+            .find(|(n, _)| n == money)
+            .unwrap_or_else(|| panic!("{money} in {types:?}"));
+        assert!(t.contains("Decimal"), "{money}: {t}");
+    }
+}
