@@ -11,6 +11,7 @@ pub mod compare;
 // Issue 15: the config file for unattended runs.
 pub mod config;
 pub mod core;
+pub mod digest;
 pub mod error;
 pub mod explain;
 pub mod input;

@@ -74,7 +74,7 @@ impl Manifest<'_> {
                 description: s.description.clone(),
                 file: s.file.display().to_string(),
                 sha256: std::fs::read(&s.file)
-                    .map(|b| crate::input::csvsrc::sha256_hex(&b))
+                    .map(|b| crate::digest::sha256_hex(&b))
                     .unwrap_or_default(),
             }),
             rules: self

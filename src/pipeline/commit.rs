@@ -67,7 +67,7 @@ pub fn commit(cfg: &RunConfig, mut out: Outputs, r: Record<'_>) -> Result<(), Ru
         .values()
         .map(|c| {
             let hash = std::fs::read(&c.file)
-                .map(|b| crate::input::csvsrc::sha256_hex(&b))
+                .map(|b| crate::digest::sha256_hex(&b))
                 .unwrap_or_default();
             (c.file.display().to_string(), hash)
         })

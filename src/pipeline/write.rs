@@ -40,10 +40,7 @@ impl<W: Write> Hashing<W> {
 
     /// The bytes written and their SHA-256 (hex).
     pub fn finish(self) -> (u64, String) {
-        (
-            self.bytes,
-            crate::input::csvsrc::hex(&self.hasher.finalize()),
-        )
+        (self.bytes, crate::digest::hex(&self.hasher.finalize()))
     }
 }
 
