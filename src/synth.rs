@@ -14,6 +14,8 @@
 //! left to be read with the new month). A run's output directory is never
 //! written into.
 
+pub mod platform;
+
 use crate::cli::SynthArgs;
 use crate::core::date::{days_in_month, Period};
 use crate::schema::reference::{CATALOGUE, INSTITUTIONS, MEMBERS, STAYS};

@@ -9,7 +9,6 @@ pub mod claims;
 pub mod csvsrc;
 pub mod family;
 pub mod platform;
-pub mod platform_ref;
 pub mod prior;
 pub mod reference;
 pub mod rule_files;
@@ -17,6 +16,8 @@ pub(crate) mod spill;
 
 pub use claims::{ClaimFileStat, Grouped, Reject, Scan};
 pub use csvsrc::{Encoding, Encodings};
+// Reference files under the platform's names, where callers have always named them.
+pub use platform::reference as platform_ref;
 // The core's types the readers build, where callers have always named them.
 pub use crate::core::prior::{Prior, PriorPayment};
 pub use crate::core::reference::{Catalogue, IdMap, Ledger, Reference};

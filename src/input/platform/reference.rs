@@ -8,7 +8,7 @@
 //! own value wins, else the platform's is decoded. Where both share a
 //! Chinese header (人员类别, 医院等级) the value decides: a 4-digit code is a
 //! `psn_type`, a 2-digit one a `hosp_lv`. City codes (`admdvs`) are decoded
-//! where any city is read (see [`super::platform::city_of_admdvs`]).
+//! where any city is read (see [`super::city_of_admdvs`]).
 
 /// (platform name, its Chinese header, own column).
 type Pair = (&'static str, &'static str, &'static str);
