@@ -25,19 +25,7 @@ pub fn form_groups<'c>(claims: &'c [Claim], family: &'c Family) -> Vec<Unit<'c>>
     if family.is_empty() {
         return form_units(claims);
     }
-    let mut by_key: FxHashMap<&str, Vec<&Claim>> = FxHashMap::default();
-    for c in claims {
-        by_key
-            .entry(family.group_key(&c.person_id))
-            .or_default()
-            .push(c);
-    }
-    let mut units: Vec<Unit<'_>> = by_key
-        .into_iter()
-        .map(|(key, claims)| Unit::new(key, claims))
-        .collect();
-    units.sort_unstable_by_key(|u| u.key);
-    units
+    group_by(claims, |person| family.group_key(person))
 }
 
 /// The claims settled together, in §1 order.
@@ -68,9 +56,14 @@ impl<'c> Unit<'c> {
 /// Group claims into their units, by key. Deterministic whatever the
 /// order of `claims`: the units come sorted by key, each in §1 order.
 pub fn form_units(claims: &[Claim]) -> Vec<Unit<'_>> {
+    group_by(claims, key_of)
+}
+
+/// Claims grouped by their unit's key, the units sorted by key.
+fn group_by<'c>(claims: &'c [Claim], key: impl Fn(&'c str) -> &'c str) -> Vec<Unit<'c>> {
     let mut by_key: FxHashMap<&str, Vec<&Claim>> = FxHashMap::default();
     for c in claims {
-        by_key.entry(key_of(&c.person_id)).or_default().push(c);
+        by_key.entry(key(&c.person_id)).or_default().push(c);
     }
     let mut units: Vec<Unit<'_>> = by_key
         .into_iter()

@@ -276,26 +276,24 @@ fn check_steps(
                 .iter()
                 .find(|f| f.line_no.is_none() && f.rule == RuleId::REVERSAL_UNKNOWN)
         });
+    // Where it stands in the list (REVERSAL_UNKNOWN in the pairing's place).
     let decided_at = decided.map(|f| match f.rule {
-        RuleId::REVERSAL_UNKNOWN => 0,
-        rule => CHECKS.iter().position(|x| *x == rule).unwrap_or(0),
+        RuleId::REVERSAL_UNKNOWN => (0, f),
+        rule => (CHECKS.iter().position(|x| *x == rule).unwrap_or(0), f),
     });
     let mut checks = Vec::new();
     for (i, rule) in CHECKS.iter().enumerate() {
         let (outcome, text, art) = match decided_at {
-            Some(k) if i == k => {
-                let f = decided.expect("decided_at comes from decided");
-                ("decided", f.detail.clone(), article(f))
-            }
-            Some(k) if i > k => ("not_reached", String::new(), rule.basis().to_string()),
+            Some((k, f)) if i == k => ("decided", f.detail.clone(), article(f)),
+            Some((k, _)) if i > k => ("not_reached", String::new(), rule.basis().to_string()),
             _ => (
                 "passed",
                 compared(*rule, r, c, member, inst, version, lang),
                 rule.basis().to_string(),
             ),
         };
-        let rule_shown = match (i, decided) {
-            (0, Some(f)) if decided_at == Some(0) => f.rule,
+        let rule_shown = match decided_at {
+            Some((0, f)) if i == 0 => f.rule,
             _ => *rule,
         };
         checks.push(CheckStep {

@@ -23,7 +23,7 @@
 use crate::lockfile::LockFile;
 use crate::schema::manifest::{ManifestDoc, TOOL};
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// An output file once written.
@@ -407,9 +407,4 @@ fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
-}
-
-/// Flush a writer and surface the error (a full disk must fail the run).
-pub fn finish<W: Write>(mut w: W) -> io::Result<()> {
-    w.flush()
 }
