@@ -115,7 +115,15 @@ fn usage_errors_exit_2() {
 #[test]
 fn a_later_claim_than_the_period_is_quarantined() {
     let wd = Workdir::new().with_sample();
-    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet", "--period", "2024-02"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--period",
+        "2024-02",
+    ]);
     run.expect_code(3);
     let rejects = wd.read("out/2024-02/rejects.csv");
     assert!(

@@ -350,8 +350,16 @@ fn the_policy_example_explained_in_chinese_and_english() {
 #[test]
 fn explain_shows_the_deciding_check_line_rules_and_flags() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--lang", "en", "--quiet", "--no-ledger", "--out", "o"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--quiet",
+        "--no-ledger",
+        "--out",
+        "o",
+    ])
+    .expect_code(0);
     let json = |args: &[&str]| -> serde_json::Value {
         let mut a = vec!["explain", "--run", "o", "--format", "json", "--lang", "en"];
         a.extend(args);

@@ -372,7 +372,9 @@ fn a_broken_family_file_is_refused_with_its_line() {
         let wd = Workdir::new().with_sample();
         data(&wd, "d", &members, rows, &claim);
         let r = wd.run(&[
-            "run", "--lang", "en",
+            "run",
+            "--lang",
+            "en",
             "--no-ledger",
             "--quiet",
             "--data",
@@ -411,7 +413,9 @@ fn bindings_naming_strangers_are_warned_about_and_the_flag_names_the_file() {
         "授权人个人编号,共济人个人编号,关系,绑定开始日期,绑定结束日期\nX1,S,子女,2024-01-01,\nS,X2,配偶,2024-01-01,\n",
     );
     let r = wd.run(&[
-        "run", "--lang", "en",
+        "run",
+        "--lang",
+        "en",
         "--no-ledger",
         "--data",
         "d",
@@ -700,7 +704,9 @@ fn compare_reports_the_change_in_family_draws() {
     );
     run(&wd, "d", &[]);
     let args = [
-        "run", "--lang", "en",
+        "run",
+        "--lang",
+        "en",
         "--no-ledger",
         "--quiet",
         "--data",
@@ -710,7 +716,15 @@ fn compare_reports_the_change_in_family_draws() {
     ];
     wd.run(&[&args[..], &["--set", "wuhan.family_sharing_remote=true"]].concat())
         .expect_code(0);
-    let c = wd.run(&["compare", "--lang", "en", "out/d", "out/remote", "--out", "cmp.csv"]);
+    let c = wd.run(&[
+        "compare",
+        "--lang",
+        "en",
+        "out/d",
+        "out/remote",
+        "--out",
+        "cmp.csv",
+    ]);
     c.expect_code(0);
     let out = c.stdout();
     assert!(

@@ -56,7 +56,15 @@ fn sample_unchanged(wd: &Workdir) {
 
 fn check(files: &[&str], expect: &[Expect], ok_claims: &[&str]) {
     let wd = with_corpus(files);
-    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet", "--period", "2024-03"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--period",
+        "2024-03",
+    ]);
     run.expect_code(3);
     let got = rejects(&wd);
     assert_eq!(got.len(), expect.len(), "{files:?}: {got:#?}");
@@ -379,7 +387,8 @@ fn strict_turns_quarantine_into_failure() {
         run.stderr()
     );
     assert!(!wd.join("out").exists(), "nothing written");
-    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]).expect_code(3);
+    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"])
+        .expect_code(3);
 }
 
 #[test]
@@ -400,7 +409,8 @@ fn formula_like_cells_are_neutralised_for_spreadsheets() {
 #[test]
 fn existing_output_needs_force_and_is_replaced_whole() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]).expect_code(0);
+    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"])
+        .expect_code(0);
     wd.write("out/2024-03/payments.csv", "from an older run");
     let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]);
     run.expect_code(2);
@@ -639,7 +649,8 @@ fn a_corrupt_byte_in_a_chinese_utf8_export_holds_back_only_its_claim() {
         - 3;
     bytes.insert(at, 0xff);
     wd.write(p, bytes);
-    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]).expect_code(3);
+    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"])
+        .expect_code(3);
     let r = rejects(&wd);
     assert!(
         r.iter().all(|x| x.3 == claim),

@@ -402,7 +402,8 @@ fn a_lock_held_by_another_process_refuses_and_spares_its_staging() {
     // Once that process is gone (its lock released), the run proceeds and
     // clears the dead run's leftovers.
     drop(lock);
-    wd.run(&["run", "--lang", "en", "--quiet", "--no-ledger"]).expect_code(0);
+    wd.run(&["run", "--lang", "en", "--quiet", "--no-ledger"])
+        .expect_code(0);
     assert!(
         hidden(&wd.join("out")).is_empty(),
         "{:?}",
