@@ -381,7 +381,7 @@ fn parse_file(
                     line: e.line,
                     column: String::new(),
                     claim_id: String::new(),
-                    reason: e.message,
+                    reason: *e.message,
                     raw: String::new(),
                     amount: None,
                 });

@@ -35,7 +35,9 @@ pub struct InputError {
     pub file: PathBuf,
     pub line: u64,
     pub column: String,
-    pub message: Reason,
+    /// Boxed: every fatal error passes through `Result`s that should stay
+    /// small.
+    pub message: Box<Reason>,
 }
 
 impl InputError {
@@ -44,7 +46,7 @@ impl InputError {
             file: file.to_path_buf(),
             line,
             column: column.to_string(),
-            message: message.into(),
+            message: Box::new(message.into()),
         }
     }
 

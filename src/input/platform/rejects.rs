@@ -35,7 +35,7 @@ pub(super) fn broken(file: &CsvFile, e: InputError) -> Reject {
         line: e.line,
         column: String::new(),
         claim_id: String::new(),
-        reason: e.message,
+        reason: *e.message,
         raw: String::new(),
         amount: None,
     }
