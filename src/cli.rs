@@ -134,6 +134,31 @@ pub struct CompareArgs {
     /// Compare runs over different inputs (their manifests' input hashes differ).
     #[arg(long)]
     pub allow_different_inputs: bool,
+    /// Language of compare.html and the printed comparison: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+}
+
+impl CompareArgs {
+    /// The language asked for, or why it is not one.
+    pub fn lang(&self) -> Result<Lang, UsageError> {
+        Lang::parse(&self.lang)
+            .ok_or_else(|| UsageError(format!("--lang `{}` is not zh or en", self.lang)))
+    }
+}
+
+impl Command {
+    /// The language its errors are printed in: its `--lang`, else (a
+    /// command without one, or a value that is not a language) Chinese.
+    pub fn lang(&self) -> Lang {
+        let given = match self {
+            Command::Run(a) => Some(&a.lang),
+            Command::Explain(a) => Some(&a.lang),
+            Command::Compare(a) => Some(&a.lang),
+            _ => None,
+        };
+        given.and_then(|l| Lang::parse(l)).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Args)]

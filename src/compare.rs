@@ -12,7 +12,10 @@
 //! manifest.json lists exactly what it wrote. It is written beside its
 //! final name and renamed into place, so it is complete or absent.
 
+use crate::core::adjudicate::Lang;
 use crate::core::money::fmt2;
+use crate::output::compare_page::GroupBy;
+use crate::say;
 use crate::schema::manifest::ManifestDoc;
 use crate::schema::PAYMENTS;
 use rust_decimal::Decimal;
@@ -151,14 +154,16 @@ struct Delta {
     scenario: Decimal,
 }
 
-/// Compare two output directories; write compare.csv to `out`; return the
-/// printed report.
+/// Compare two output directories; write compare.csv to `out` (and
+/// compare.html beside it, in `lang`); return the printed report, in
+/// `lang`.
 pub fn compare(
     base: &Path,
     scenario: &Path,
     out: &Path,
     allow_different_inputs: bool,
     force: bool,
+    lang: Lang,
 ) -> Result<String, CompareError> {
     check_out(out, force, [base, scenario])?;
     // compare.html beside it is refused for the same reasons.
@@ -306,48 +311,50 @@ pub fn compare(
         message: e.to_string(),
     })?;
     // Issue 15: compare.html beside the CSV.
-    write_html(
-        out,
-        base,
-        scenario,
-        [
-            ("by insuring city", &by_city),
-            ("by member category", &by_category),
-            ("by institution level", &by_level),
-        ],
-        &per_person,
-    )?;
+    let groups = [
+        (GroupBy::City, &by_city),
+        (GroupBy::Category, &by_category),
+        (GroupBy::Level, &by_level),
+    ];
+    write_html(out, base, scenario, groups, &per_person, lang)?;
 
     let mut r = String::new();
+    let (b, s, n, o) = (base.display(), scenario.display(), ids.len(), out.display());
     let _ = writeln!(
         r,
-        "compare {} → {}: {differ} of {} claims differ (written to {})",
-        base.display(),
-        scenario.display(),
-        ids.len(),
-        out.display()
+        "{}",
+        say!(
+            lang,
+            "对比 {b} → {s}: {n} 笔结算单中 {differ} 笔不同 (已写入 {o})",
+            "compare {b} → {s}: {differ} of {n} claims differ (written to {o})"
+        )
     );
     if differ == 0 {
-        let _ = writeln!(r, "no difference");
+        let _ = writeln!(r, "{}", say!(lang, "没有差异", "no difference"));
         return Ok(r);
     }
-    let _ = writeln!(
-        r,
-        "fund_pay: {} → {} (change {})",
+    let (fb, fs, fc) = (
         fmt2(fund_base),
         fmt2(fund_scenario),
-        signed(fund_scenario - fund_base)
+        signed(fund_scenario - fund_base),
     );
-    for (title, map) in [
-        ("by insuring city", &by_city),
-        ("by member category", &by_category),
-        ("by institution level", &by_level),
-    ] {
-        let _ = writeln!(r, "{title}:");
+    let _ = writeln!(
+        r,
+        "{}",
+        say!(
+            lang,
+            "统筹基金支付 fund_pay: {fb} → {fs} (变化 {fc})",
+            "fund_pay: {fb} → {fs} (change {fc})"
+        )
+    );
+    let change = say!(lang, "变化", "change");
+    for (by, map) in groups {
+        let _ = writeln!(r, "{}:", by.title(lang));
         for (k, d) in map.iter().filter(|(_, d)| d.base != d.scenario) {
+            let k = by.label(k, lang);
             let _ = writeln!(
                 r,
-                "  {k:<12} {:>14} → {:>14}  change {:>12}",
+                "  {k:<12} {:>14} → {:>14}  {change} {:>12}",
                 fmt2(d.base),
                 fmt2(d.scenario),
                 signed(d.scenario - d.base)
@@ -361,17 +368,20 @@ pub fn compare(
             .fold((Decimal::ZERO, Decimal::ZERO), |(b, s), d| {
                 (b + d.base, s + d.scenario)
             });
+        let (fc, fb, fs) = (signed(fs - fb), fmt2(fb), fmt2(fs));
         let _ = writeln!(
             r,
-            "drawn from family accounts (family_account_pay): {} → {} (change {})",
-            fmt2(fb),
-            fmt2(fs),
-            signed(fs - fb)
+            "{}",
+            say!(
+                lang,
+                "家庭共济账户支付 (family_account_pay): {fb} → {fs} (变化 {fc})",
+                "drawn from family accounts (family_account_pay): {fb} → {fs} (change {fc})"
+            )
         );
         for (k, d) in family.iter().filter(|(_, d)| d.base != d.scenario) {
             let _ = writeln!(
                 r,
-                "  {k:<12} {:>14} → {:>14}  change {:>12}",
+                "  {k:<12} {:>14} → {:>14}  {change} {:>12}",
                 fmt2(d.base),
                 fmt2(d.scenario),
                 signed(d.scenario - d.base)
@@ -386,25 +396,38 @@ pub fn compare(
         .iter()
         .filter(|(_, d)| **d < Decimal::ZERO)
         .collect();
-    for (label, group) in [("pay more", &more), ("pay less", &less)] {
+    for (more_or_less, group) in [(true, &more), (false, &less)] {
         let total: Decimal = group.iter().map(|(_, d)| **d).sum();
         let mean = if group.is_empty() {
             Decimal::ZERO
         } else {
             total / Decimal::from(group.len() as u64)
         };
-        let _ = writeln!(
-            r,
-            "persons who {label} (account + cash): {}, total {}, mean {}",
-            group.len(),
-            signed(total),
-            signed(mean)
-        );
+        let (count, total, mean) = (group.len(), signed(total), signed(mean));
+        let line = match (more_or_less, lang) {
+            (true, Lang::Zh) => {
+                format!("多付的参保人 (个人账户 + 现金): {count} 人, 合计 {total}, 平均 {mean}")
+            }
+            (false, Lang::Zh) => {
+                format!("少付的参保人 (个人账户 + 现金): {count} 人, 合计 {total}, 平均 {mean}")
+            }
+            (true, Lang::En) => format!(
+                "persons who pay more (account + cash): {count}, total {total}, mean {mean}"
+            ),
+            (false, Lang::En) => format!(
+                "persons who pay less (account + cash): {count}, total {total}, mean {mean}"
+            ),
+        };
+        let _ = writeln!(r, "{line}");
     }
     if !more.is_empty() {
         let mut top = more.clone();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let _ = writeln!(r, "the 10 largest increases:");
+        let _ = writeln!(
+            r,
+            "{}",
+            say!(lang, "增加最多的 10 人:", "the 10 largest increases:")
+        );
         for (p, d) in top.iter().take(10) {
             let _ = writeln!(r, "  {p:<12} {:>10}", signed(**d));
         }
@@ -453,8 +476,9 @@ fn write_html(
     out: &Path,
     base: &Path,
     scenario: &Path,
-    groups: [(&'static str, &BTreeMap<String, Delta>); 3],
+    groups: [(GroupBy, &BTreeMap<String, Delta>); 3],
     per_person: &BTreeMap<String, Decimal>,
+    lang: Lang,
 ) -> Result<(), CompareError> {
     let html = html_path(out);
     let err = |e: std::io::Error| CompareError::Read {
@@ -462,7 +486,7 @@ fn write_html(
         message: e.to_string(),
     };
     let (b, s) = (base.display().to_string(), scenario.display().to_string());
-    let c = crate::output::report::Comparison {
+    let c = crate::output::compare_page::Comparison {
         base: &b,
         scenario: &s,
         groups: groups
@@ -476,10 +500,11 @@ fn write_html(
             })
             .collect(),
         per_person: per_person.values().copied().collect(),
+        lang,
     };
     let tmp = Staged::new(&html);
     let file = std::fs::File::create(&tmp.0).map_err(err)?;
-    crate::output::report::write_compare(&c, std::io::BufWriter::new(file)).map_err(err)?;
+    crate::output::compare_page::write_compare(&c, std::io::BufWriter::new(file)).map_err(err)?;
     tmp.commit(&html).map_err(err)
 }
 

@@ -13,6 +13,7 @@ pub mod config;
 pub mod core;
 pub mod digest;
 pub mod error;
+mod error_words;
 pub mod explain;
 pub mod input;
 pub(crate) mod lockfile;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
+    let lang = cli.command.lang();
     let outcome: Result<Outcome, Error> = match cli.command {
         Command::Run(a) => cmd::run::run(a).map_err(Error::from),
         Command::Synth(a) => cmd::synth::run(a).map_err(Error::from),
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
             })
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", e.render(lang));
             ExitCode::from(e.exit_code())
         }
     }

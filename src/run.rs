@@ -164,8 +164,11 @@ pub enum RunError {
     },
     #[error("{0}")]
     Staging(#[from] output::staging::StagingError),
-    #[error("--strict: {count} claim lines would be quarantined; nothing written. First: {first}")]
-    Strict { count: usize, first: String },
+    #[error("--strict: {count} claim lines would be quarantined; nothing written. First: {}", .first.located(Lang::En))]
+    Strict {
+        count: usize,
+        first: Box<crate::input::Reject>,
+    },
     #[error("reconciliation failed: {0}")]
     Reconciliation(String),
 }

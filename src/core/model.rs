@@ -20,6 +20,12 @@ macro_rules! contract_enum {
                 match self { $($name::$variant => $id),+ }
             }
 
+            /// Its Chinese name (the first alias; the id when it has none),
+            /// for what a person reads.
+            pub fn zh(self) -> &'static str {
+                match self { $($name::$variant => [$($alias,)* $id][0]),+ }
+            }
+
             /// Parse the English id (case-insensitive) or a Chinese alias.
             pub fn parse(s: &str) -> Option<Self> {
                 let t = s.trim();

@@ -80,6 +80,7 @@ pub struct Request {
 }
 
 mod doc;
+mod names;
 mod reload;
 mod render;
 mod trace;
@@ -126,17 +127,28 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
     for id in &req.claim_ids {
         let Some(c) = by_id.get(id.as_str()) else {
             return Err(ExplainError::Usage(match run.quarantined.get(id) {
-                Some(why) => {
-                    format!("claim {id} was quarantined, not adjudicated (see rejects.csv): {why}")
+                Some(r) => {
+                    let why = r.located(req.lang);
+                    say!(
+                        req.lang,
+                        "结算单 {id} 已暂扣, 未结算 (见 rejects.csv): {why}",
+                        "claim {id} was quarantined, not adjudicated (see rejects.csv): {why}"
+                    )
                 }
-                None => format!("no claim {id} in this run"),
+                None => say!(
+                    req.lang,
+                    "本次运行中没有结算单 {id}",
+                    "no claim {id} in this run"
+                ),
             }));
         };
         wanted.push((c.person_id.clone(), Some(id.clone())));
     }
     for p in &req.persons {
         if !run.claims.iter().any(|c| &c.person_id == p) {
-            return Err(ExplainError::Usage(format!(
+            return Err(ExplainError::Usage(say!(
+                req.lang,
+                "参保人 {p} 在本次运行中没有结算单",
                 "person {p} has no claim in this run"
             )));
         }

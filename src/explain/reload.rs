@@ -13,7 +13,8 @@ pub(super) struct Reloaded {
     pub(super) prior: input::Prior,
     pub(super) ledger: input::Ledger,
     pub(super) claims: Vec<Claim>,
-    pub(super) quarantined: BTreeMap<String, String>,
+    /// A quarantined claim's first rejected line, worded when explained.
+    pub(super) quarantined: BTreeMap<String, input::Reject>,
     pub(super) period: Months,
     pub(super) overrides: Vec<Override>,
 }
@@ -190,7 +191,7 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
         if !r.claim_id.is_empty() {
             quarantined
                 .entry(r.claim_id.clone())
-                .or_insert_with(|| format!("{}:{}: {} {}", r.file, r.line, r.column, r.reason));
+                .or_insert_with(|| r.clone());
         }
     }
     Ok(Reloaded {

@@ -93,7 +93,12 @@ fn head_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             "Claim {id} — person {p}, institution {i}, {t}"
         ),
     );
-    let (v, m, st, payee) = (&c.visit_type, &c.settlement_mode, &c.status, &c.payee);
+    let (v, m, st, payee) = (
+        names::name_of(lang, &c.visit_type, VisitType::parse),
+        names::name_of(lang, &c.settlement_mode, SettlementMode::parse),
+        names::status(lang, &c.status),
+        names::payee(lang, &c.payee),
+    );
     let reasons = if c.reasons.is_empty() {
         "—".to_string()
     } else {
@@ -175,6 +180,7 @@ fn lines_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             e => {
                 let region = l.catalogue.region.as_deref().unwrap_or_default();
                 let kind = l.catalogue.kind.as_deref().unwrap_or_default();
+                let kind = names::name_of(lang, kind, ItemKind::parse);
                 let class = l.catalogue.class.as_deref().unwrap_or_default();
                 match (e, lang) {
                     ("local", Lang::Zh) => {
@@ -319,7 +325,7 @@ fn account_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
             &say!(lang, "五、个人账户与现金", "5. Personal account and cash"),
         );
         let (ty, sv, smk, sart, bb, ap, ba, cash) = (
-            &a.account_type,
+            &names::name_of(lang, &a.account_type, AccountType::parse),
             &a.scope.value,
             marks(&a.scope, lang),
             &a.scope.article,

@@ -1,5 +1,6 @@
 //! Building a claim's trace from the core's decision and running state.
 
+use super::names::name;
 use super::*;
 
 pub(super) fn article(f: &Finding) -> String {
@@ -81,7 +82,7 @@ pub(super) fn compared(
         },
         RuleId::MEMBER_UNKNOWN => match member {
             Some(m) => {
-                let (city, cat) = (&m.city, m.category.as_str());
+                let (city, cat) = (&m.city, name(lang, m.category));
                 say!(
                     lang,
                     "参保人 {pid} 在名单中: 参保地 {city}, {cat}",
@@ -98,7 +99,7 @@ pub(super) fn compared(
             Some(i) => {
                 let (city, kind, level) = (
                     &i.city,
-                    i.kind.as_str(),
+                    name(lang, i.kind),
                     i.level.map(|l| l.to_string()).unwrap_or_else(|| "—".into()),
                 );
                 say!(
@@ -144,11 +145,11 @@ pub(super) fn compared(
             None => String::new(),
         },
         RuleId::EXCLUDED_CAUSE => {
-            let x = c.exclusion.map(|x| x.as_str()).unwrap_or("—");
+            let x = c.exclusion.map(|x| name(lang, x)).unwrap_or("—");
             say!(lang, "除外情形: {x}", "excluded cause: {x}")
         }
         RuleId::MANUAL_LATE => {
-            let mode = c.settlement_mode.as_str();
+            let mode = name(lang, c.settlement_mode);
             let remote = match (member, inst) {
                 (Some(m), Some(i)) => yes(lang, m.city != i.city),
                 _ => "—",
@@ -176,7 +177,7 @@ pub(super) fn compared(
             None => String::new(),
         },
         RuleId::OTHER_BENEFIT => {
-            let v = c.visit_type.as_str();
+            let v = name(lang, c.visit_type);
             say!(lang, "就诊类型 {v}", "visit type {v}")
         }
         RuleId::INSTITUTION_NOT_POOLING => match inst {
@@ -219,9 +220,9 @@ pub(super) fn compared(
                 let (ic, mc, kind, net, mode) = (
                     &i.city,
                     &m.city,
-                    i.kind.as_str(),
+                    name(lang, i.kind),
                     yes(lang, i.remote_settlement),
-                    c.settlement_mode.as_str(),
+                    name(lang, c.settlement_mode),
                 );
                 say!(
                     lang,
@@ -241,9 +242,9 @@ pub(super) fn compared(
             let kind = c
                 .prescriber_id()
                 .and_then(|p| r.institutions.get(p))
-                .map(|i| i.kind.as_str())
+                .map(|i| name(lang, i.kind))
                 .unwrap_or("—");
-            let at = inst.map(|i| i.kind.as_str()).unwrap_or("—");
+            let at = inst.map(|i| name(lang, i.kind)).unwrap_or("—");
             say!(
                 lang,
                 "机构类型 {at}, 药店支付方式 {mode}, 开方机构 {p} ({kind})",
@@ -409,7 +410,7 @@ fn remote_trace(
     let registration = m.remote.as_ref().map(|x| {
         format!(
             "{} {} [{}, {}]",
-            x.remote_type.as_str(),
+            name(lang, x.remote_type),
             x.city,
             opt_date(x.from),
             opt_date(x.to)
@@ -470,7 +471,7 @@ fn benefit_trace(
     lang: Lang,
 ) -> BenefitTrace {
     let cat = m.category;
-    let cat_s = cat.as_str();
+    let cat_s = name(lang, cat);
     let deductible = v.deductible.get(cat);
     let prescriber = c.prescriber_id().and_then(|p| r.institutions.get(p));
     let ratio = benefit::ratio_for(m, i, prescriber, v);
@@ -493,7 +494,7 @@ fn benefit_trace(
             )
         }
         _ => {
-            let kind = i.kind.as_str();
+            let kind = name(lang, i.kind);
             let level = i
                 .ratio_level()
                 .map(|l| l.to_string())

@@ -7,7 +7,7 @@
 //! line read is either in a claim or in the rejects.
 
 use super::csvsrc::{cell, id_key, open, CellError, Encodings, Row};
-use super::{InputError, InputFile};
+use super::{InputError, InputFile, Reason};
 use crate::core::date::{Date, DateTime, Months, Period};
 use crate::core::model::*;
 pub(crate) use crate::schema::CLAIMS;
@@ -51,7 +51,7 @@ pub struct Reject {
     pub line: u64,
     pub column: String,
     pub claim_id: String,
-    pub reason: String,
+    pub reason: Reason,
     pub raw: String,
     pub amount: Option<Decimal>,
 }
@@ -124,11 +124,13 @@ pub fn read_claims(
     for (p, f) in paths.iter().zip(opened) {
         let f = f?;
         if !f.unknown_columns.is_empty() {
-            warnings.push(format!(
-                "{}: unknown columns ignored: {}",
-                p.display(),
-                f.unknown_columns.join(", ")
-            ));
+            warnings.push(
+                crate::input::reason::Warning::UnknownColumns {
+                    file: p.display().to_string(),
+                    columns: f.unknown_columns.join(", "),
+                }
+                .to_string(),
+            );
         }
         files.push(f);
     }
@@ -267,12 +269,12 @@ pub(crate) fn group(
                         let c = &lines[culprit].src;
                         (
                             "",
-                            format!(
-                                "held back with claim `{id}`: {}:{} {}",
-                                files[c.file].path.display(),
-                                c.line,
-                                reason
-                            ),
+                            Reason::HeldWithClaim {
+                                claim: id.clone(),
+                                file: files[c.file].path.display().to_string(),
+                                line: c.line,
+                                cause: Box::new(reason.clone()),
+                            },
                         )
                     };
                     out.rejects
@@ -366,14 +368,9 @@ fn parse_file(
                             parsed,
                         },
                     )?,
-                    None => rejects.push(reject(
-                        files,
-                        src,
-                        "claim_id",
-                        "",
-                        "required value is missing: the line belongs to no claim".into(),
-                        amount,
-                    )),
+                    None => {
+                        rejects.push(reject(files, src, "claim_id", "", Reason::NoClaim, amount))
+                    }
                 }
             }
             Err(e) => {
@@ -384,7 +381,7 @@ fn parse_file(
                     line: e.line,
                     column: String::new(),
                     claim_id: String::new(),
-                    reason: e.message,
+                    reason: *e.message,
                     raw: String::new(),
                     amount: None,
                 });
@@ -401,7 +398,7 @@ fn reject(
     src: Source,
     column: &str,
     claim_id: &str,
-    reason: String,
+    reason: Reason,
     amount: Option<Decimal>,
 ) -> Reject {
     let f = &files[src.file];
@@ -451,10 +448,7 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
     if spans > 0 {
         return Err(CellError {
             column: "",
-            message: format!(
-                "a quote is not closed: this record runs over {} lines",
-                spans + 1
-            ),
+            message: Reason::QuoteNotClosed { lines: spans + 1 },
         });
     }
     if let Some((col, len)) = &row.oversized {
@@ -465,16 +459,20 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
             .unwrap_or("");
         return Err(CellError {
             column,
-            message: format!(
-                "a cell of {len} bytes in column {col}, more than {} (a broken export?)",
-                super::csvsrc::MAX_FIELD_BYTES
-            ),
+            message: Reason::OversizedCell {
+                bytes: *len,
+                column: col.clone(),
+                most: super::csvsrc::MAX_FIELD_BYTES,
+            },
         });
     }
     if let Some((n, h)) = row.width_mismatch {
         return Err(CellError {
             column: "",
-            message: format!("{n} fields where the header has {h}"),
+            message: Reason::WidthMismatch {
+                fields: n,
+                header: h,
+            },
         });
     }
     row.id_at(col::CLAIM_ID)?;
@@ -498,7 +496,9 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
     let line = ClaimLine {
         line_no: row.parse_req_at(col::LINE_NO, |s| match s.parse::<u32>() {
             Ok(n) if n >= 1 => Ok(n),
-            _ => Err(format!("`{s}` is not a line number ≥ 1")),
+            _ => Err(Reason::NotLineNo {
+                value: s.to_string(),
+            }),
         })?,
         item_code: row.need_id_at(col::ITEM_CODE)?.to_string(),
         quantity: row.parse_req_at(col::QUANTITY, cell::decimal)?,
@@ -522,10 +522,10 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
     {
         return Err(CellError {
             column: "amount",
-            message: format!(
-                "quantity {} and amount {} have opposite signs",
-                line.quantity, line.amount
-            ),
+            message: Reason::OppositeSigns {
+                quantity: line.quantity.to_string(),
+                amount: line.amount.to_string(),
+            },
         });
     }
     let is_reversal = head.reverses_claim_id.is_some();
@@ -533,20 +533,20 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
         if line.quantity.is_sign_negative() && !line.quantity.is_zero() {
             return Err(CellError {
                 column: "quantity",
-                message: "negative quantity on a claim that reverses nothing".into(),
+                message: Reason::NegativeQuantity,
             });
         }
         if line.amount.is_sign_negative() && !line.amount.is_zero() {
             return Err(CellError {
                 column: "amount",
-                message: "negative amount on a claim that reverses nothing".into(),
+                message: Reason::NegativeAmount,
             });
         }
     }
     if line.unit_price.is_sign_negative() && !line.unit_price.is_zero() {
         return Err(CellError {
             column: "unit_price",
-            message: "a unit price cannot be negative".into(),
+            message: Reason::NegativePrice,
         });
     }
     Ok(Parsed {
@@ -566,7 +566,7 @@ fn check_claim(
     lines: &[Pending],
     period_end: Option<Date>,
     files: &[super::csvsrc::CsvFile],
-) -> Result<(), (usize, &'static str, String)> {
+) -> Result<(), (usize, &'static str, Reason)> {
     for (i, p) in lines.iter().enumerate() {
         if let Err(e) = &p.parsed {
             return Err((i, e.column, e.message.clone()));
@@ -580,10 +580,11 @@ fn check_claim(
         return Err((
             MAX_LINES_PER_CLAIM,
             "claim_id",
-            format!(
-                "claim `{id}` has {} lines, more than the {MAX_LINES_PER_CLAIM} one claim may have",
-                lines.len()
-            ),
+            Reason::TooManyLines {
+                claim: id.to_string(),
+                lines: lines.len(),
+                most: MAX_LINES_PER_CLAIM,
+            },
         ));
     }
     let first_file = lines[0].src.file;
@@ -591,16 +592,12 @@ fn check_claim(
         return Err((
             i,
             "claim_id",
-            format!(
-                "claim id `{id}` appears in two files ({} and {}){}",
-                files[first_file].path.display(),
-                files[lines[i].src.file].path.display(),
-                if files[first_file].sha256 == files[lines[i].src.file].sha256 {
-                    ", which are byte-identical: the same export loaded twice?"
-                } else {
-                    ""
-                }
-            ),
+            Reason::TwoFiles {
+                claim: id.to_string(),
+                first: files[first_file].path.display().to_string(),
+                second: files[lines[i].src.file].path.display().to_string(),
+                identical: files[first_file].sha256 == files[lines[i].src.file].sha256,
+            },
         ));
     }
     let head = &parsed[0].head;
@@ -622,7 +619,10 @@ fn check_claim(
             return Err((
                 i,
                 col,
-                format!("the lines of claim `{id}` disagree on {col}"),
+                Reason::LinesDisagree {
+                    claim: id.to_string(),
+                    column: col.to_string(),
+                },
             ));
         }
     }
@@ -644,7 +644,10 @@ fn check_claim(
         return Err((
             i,
             "line_no",
-            format!("line_no {n} appears twice in claim `{id}`"),
+            Reason::LineNoTwice {
+                claim: id.to_string(),
+                line_no: n,
+            },
         ));
     }
     if let Some(end) = period_end {
@@ -652,10 +655,10 @@ fn check_claim(
             return Err((
                 0,
                 "service_time",
-                format!(
-                    "service date {} is after the period's end {end}",
-                    head.service_time.date
-                ),
+                Reason::AfterPeriod {
+                    date: head.service_time.date.to_string(),
+                    end: end.to_string(),
+                },
             ));
         }
     }

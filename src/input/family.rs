@@ -46,13 +46,13 @@ pub fn read_family(
         if b.grantor_id == b.beneficiary_id {
             return Err((
                 "beneficiary_id".into(),
-                format!("`{}` is bound to itself", b.grantor_id),
+                format!("`{}` is bound to itself", b.grantor_id).into(),
             ));
         }
         if let Some(to) = b.valid_to.filter(|to| *to < b.valid_from) {
             return Err((
                 "valid_to".into(),
-                format!("valid_to {to} is before valid_from {}", b.valid_from),
+                format!("valid_to {to} is before valid_from {}", b.valid_from).into(),
             ));
         }
         let key = (b.grantor_id.clone(), b.beneficiary_id.clone());
@@ -63,7 +63,8 @@ pub fn read_family(
                 format!(
                     "`{}` is already bound to `{}` over overlapping dates (line {line})",
                     b.beneficiary_id, b.grantor_id
-                ),
+                )
+                .into(),
             ));
         }
         earlier.push((bindings.len(), row.line));
@@ -75,10 +76,14 @@ pub fn read_family(
         Ok(())
     })?;
     if let Some(first) = first_stranger {
-        warnings.push(format!(
-            "{}: {strangers} binding(s) name a person not in members.csv (first: {first}); a grantor who is not a member pays nothing",
-            path.display()
-        ));
+        warnings.push(
+            super::reason::Warning::FamilyStrangers {
+                file: path.display().to_string(),
+                bindings: strangers,
+                first,
+            }
+            .to_string(),
+        );
     }
     Ok(Loaded {
         value: Family::new(bindings),

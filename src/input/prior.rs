@@ -30,7 +30,11 @@ fn id(s: &str) -> String {
 }
 
 fn status(s: &str) -> Result<Status, cell::BadValue> {
-    Status::parse(s).ok_or_else(|| cell::BadValue(format!("`{s}` is not a payment status")))
+    Status::parse(s).ok_or_else(|| {
+        cell::BadValue(super::Reason::NotPaymentStatus {
+            value: s.to_string(),
+        })
+    })
 }
 
 /// The payments files `--prior` names: a file as given; a directory
@@ -70,7 +74,7 @@ pub fn prior_files(given: &[PathBuf], own_out: &Path) -> Result<Vec<PathBuf>, In
                 p,
                 0,
                 "",
-                "--prior: no payments.csv in this directory or in its sub-directories".into(),
+                "--prior: no payments.csv in this directory or in its sub-directories",
             ));
         }
         found.sort();
@@ -297,12 +301,7 @@ pub fn read_prior(
             None => f,
         };
         if let Some(c) = f.missing_columns.first() {
-            return Err(InputError::new(
-                path,
-                1,
-                c,
-                "required column is missing from the header".into(),
-            ));
+            return Err(InputError::new(path, 1, c, super::Reason::ColumnMissing));
         }
         let source = prior.sources.len();
         prior.sources.push(PriorSource {
@@ -312,10 +311,14 @@ pub fn read_prior(
         let mut rows = f.records();
         while let Some(row) = rows.next_row() {
             let row = row?;
-            let fail =
-                |column: &str, message: String| InputError::new(path, row.line, column, message);
+            let fail = |column: &str, message: super::Reason| {
+                InputError::new(path, row.line, column, message)
+            };
             if let Some((n, h)) = row.width_mismatch {
-                return Err(fail("", format!("{n} fields where the header has {h}")));
+                return Err(fail(
+                    "",
+                    format!("{n} fields where the header has {h}").into(),
+                ));
             }
             let money = |c: &'static str| {
                 row.parse_req(c, cell::money)
@@ -392,7 +395,8 @@ pub fn read_prior(
                     column,
                     format!(
                         "{why}: not as a run wrote it (edited by hand?); refusing to use this file"
-                    ),
+                    )
+                    .into(),
                 )
             })?;
             if let Some(original) = row.get("reverses_claim_id").map(id) {
@@ -404,7 +408,7 @@ pub fn read_prior(
             if let Some(before) = seen_in.insert(claim_id.clone(), here) {
                 return Err(fail(
                     "claim_id",
-                    format!("claim `{claim_id}` is also in {before}: the same period given twice to --prior?"),
+                    format!("claim `{claim_id}` is also in {before}: the same period given twice to --prior?").into(),
                 ));
             }
             prior.payments.insert(claim_id, p);

@@ -24,7 +24,7 @@ pub(super) fn read_all(
     path: &Path,
     (role, schema): (&str, &'static [Column]),
     encoding: &Encodings,
-    mut each: impl FnMut(&super::csvsrc::Row<'_>) -> Result<(), (String, String)>,
+    mut each: impl FnMut(&super::csvsrc::Row<'_>) -> Result<(), (String, super::Reason)>,
 ) -> Result<(InputFile, Vec<String>), InputError> {
     let f: CsvFile = open_lenient(path, schema, encoding.for_file(role, path))?;
     // Hook (platform names): a file under the platform's names is read
@@ -40,20 +40,17 @@ pub(super) fn read_all(
         None => f,
     };
     if let Some(c) = f.missing_columns.first() {
-        return Err(InputError::new(
-            path,
-            1,
-            c,
-            "required column is missing from the header".into(),
-        ));
+        return Err(InputError::new(path, 1, c, super::Reason::ColumnMissing));
     }
     let mut warnings = Vec::new();
     if !f.unknown_columns.is_empty() {
-        warnings.push(format!(
-            "{}: unknown columns ignored: {}",
-            path.display(),
-            f.unknown_columns.join(", ")
-        ));
+        warnings.push(
+            super::reason::Warning::UnknownColumns {
+                file: path.display().to_string(),
+                columns: f.unknown_columns.join(", "),
+            }
+            .to_string(),
+        );
     }
     let mut rows = f.records();
     while let Some(row) = rows.next_row() {
@@ -63,7 +60,10 @@ pub(super) fn read_all(
                 path,
                 row.line,
                 "",
-                format!("{n} fields where the header has {h}"),
+                super::Reason::WidthMismatch {
+                    fields: n,
+                    header: h,
+                },
             ));
         }
         each(&row)
@@ -74,7 +74,7 @@ pub(super) fn read_all(
 }
 
 /// Turn a cell error into the (column, message) pair `read_all` expects.
-pub(super) fn at(e: super::csvsrc::CellError) -> (String, String) {
+pub(super) fn at(e: super::csvsrc::CellError) -> (String, super::Reason) {
     (e.column.to_string(), e.message)
 }
 
@@ -141,13 +141,14 @@ pub fn read_members(
                     "insuring city `{}` has no rule file (known cities: {})",
                     m.city,
                     cities.join(", ")
-                ),
+                )
+                .into(),
             ));
         }
         if let Some(to) = m.benefit_to.filter(|to| *to < m.benefit_from) {
             return Err((
                 "benefit_to".into(),
-                format!("benefit_to {to} is before benefit_from {}", m.benefit_from),
+                format!("benefit_to {to} is before benefit_from {}", m.benefit_from).into(),
             ));
         }
         if let Some(r) = &m.remote {
@@ -155,7 +156,7 @@ pub fn read_members(
                 if to < from {
                     return Err((
                         "remote_to".into(),
-                        format!("remote_to {to} is before remote_from {from}"),
+                        format!("remote_to {to} is before remote_from {from}").into(),
                     ));
                 }
             }
@@ -169,7 +170,7 @@ pub fn read_members(
         if members.insert(person_id.clone(), m).is_some() {
             return Err((
                 "person_id".into(),
-                format!("person `{person_id}` appears twice"),
+                format!("person `{person_id}` appears twice").into(),
             ));
         }
         Ok(())
@@ -215,7 +216,7 @@ pub fn read_institutions(
         {
             return Err((
                 "level".into(),
-                format!("a {} needs its level (1, 2 or 3)", kind.as_str()),
+                format!("a {} needs its level (1, 2 or 3)", kind.as_str()).into(),
             ));
         }
         let inst = Institution {
@@ -240,14 +241,14 @@ pub fn read_institutions(
             if to < from {
                 return Err((
                     "valid_to".into(),
-                    format!("valid_to {to} is before valid_from {from}"),
+                    format!("valid_to {to} is before valid_from {from}").into(),
                 ));
             }
         }
         if out.insert(id.clone(), inst).is_some() {
             return Err((
                 "institution_id".into(),
-                format!("institution `{id}` appears twice"),
+                format!("institution `{id}` appears twice").into(),
             ));
         }
         Ok(())
@@ -310,7 +311,8 @@ pub fn read_catalogue(
                 format!(
                     "item `{code}` appears twice for region `{}`",
                     region.unwrap_or_default()
-                ),
+                )
+                .into(),
             ));
         }
         Ok(())
@@ -391,7 +393,7 @@ pub fn read_ledger(path: &Path, encoding: &Encodings) -> Result<Loaded<Ledger>, 
                 let (id, year) = (&e.person_id, e.year);
                 return Err((
                     "year".into(),
-                    format!("person `{id}` has two rows for {year} in the ledger"),
+                    format!("person `{id}` has two rows for {year} in the ledger").into(),
                 ));
             }
             Err(i) => years.insert(i, e),

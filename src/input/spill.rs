@@ -134,7 +134,8 @@ fn encode(p: &Pending, b: &mut Vec<u8>) {
         Err(e) => {
             b.push(0);
             b.push(column_code(e.column));
-            put_str(b, &e.message);
+            // The reason's code and arguments, worded when written.
+            put_str(b, &serde_json::to_string(&e.message).unwrap_or_default());
         }
         Ok(x) => {
             b.push(1);
@@ -233,7 +234,10 @@ fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
             let column = CLAIMS.get(r.u8()? as usize).map_or("", |c| c.name);
             Err(CellError {
                 column,
-                message: r.string()?,
+                message: {
+                    let s = r.string()?;
+                    serde_json::from_str(&s).unwrap_or(super::Reason::Text(s))
+                },
             })
         }
         _ => {

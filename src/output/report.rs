@@ -1,5 +1,5 @@
-//! report.html: the fund report written with every run, and compare.html
-//! beside `compare`'s CSV. Self-contained pages (inline CSS and SVG, no
+//! report.html: the fund report written with every run (compare.html, in
+//! `compare_page`, shares its page and table). Self-contained pages (inline CSS and SVG, no
 //! script, no network): each chart is drawn by [`super::chart`] and followed
 //! by its exact figures.
 //!
@@ -93,7 +93,7 @@ h1{font-size:22px}h2{font-size:17px;margin-top:32px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;font-size:12px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f4}.note{color:#666;font-size:12px}";
 
-fn page(title: &str, lang: Lang, body: &str) -> String {
+pub(super) fn page(title: &str, lang: Lang, body: &str) -> String {
     let l = t(lang, "zh-CN", "en");
     format!(
         "<!DOCTYPE html>\n<html lang=\"{l}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n{body}</body></html>\n",
@@ -102,7 +102,7 @@ fn page(title: &str, lang: Lang, body: &str) -> String {
     )
 }
 
-fn table(head: &[&str], rows: &[Vec<String>], numeric_from: usize) -> String {
+pub(super) fn table(head: &[&str], rows: &[Vec<String>], numeric_from: usize) -> String {
     let mut s = String::from("<table><tr>");
     for h in head {
         let _ = write!(s, "<th>{}</th>", esc(h));
@@ -471,111 +471,5 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
         src.period
     );
     w.write_all(page(&title, lang, &body).as_bytes())?;
-    w.flush()
-}
-
-/// One group's rows: (key, base fund, scenario fund).
-pub type FundRows = Vec<(String, Decimal, Decimal)>;
-
-/// The figures of compare.html: fund change by city, category and level,
-/// and each person's change in out-of-pocket (account + cash).
-pub struct Comparison<'a> {
-    pub base: &'a str,
-    pub scenario: &'a str,
-    /// (title, its rows).
-    pub groups: Vec<(&'static str, FundRows)>,
-    pub per_person: Vec<Decimal>,
-}
-
-/// Write compare.html.
-pub fn write_compare<W: Write>(c: &Comparison, mut w: W) -> io::Result<()> {
-    let money = |d: Decimal| fmt2(d);
-    let mut body = String::new();
-    let _ = writeln!(
-        body,
-        "<p class=\"note\">{} → {}</p>",
-        esc(c.base),
-        esc(c.scenario)
-    );
-    for (i, (title, rows)) in c.groups.iter().enumerate() {
-        let _ = writeln!(body, "<h2>Fund change {}</h2>", esc(title));
-        let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-        body.push_str(&bars(
-            &format!("chart-fund-{i}"),
-            &labels,
-            &[
-                Series {
-                    name: "base".into(),
-                    color: COLORS[0],
-                    values: rows.iter().map(|r| r.1).collect(),
-                },
-                Series {
-                    name: "scenario".into(),
-                    color: COLORS[1],
-                    values: rows.iter().map(|r| r.2).collect(),
-                },
-                Series {
-                    name: "change".into(),
-                    color: COLORS[3],
-                    values: rows.iter().map(|r| r.2 - r.1).collect(),
-                },
-            ],
-            false,
-            &money,
-        ));
-    }
-    // Persons whose out-of-pocket changed, sorted by the change, in ten
-    // groups of (nearly) equal size: the mean change of each.
-    let mut changes = c.per_person.clone();
-    changes.sort();
-    let n = changes.len();
-    let mut labels = Vec::new();
-    let mut means = Vec::new();
-    let mut rows = Vec::new();
-    if n > 0 {
-        for d in 0..10 {
-            let (a, b) = (d * n / 10, (d + 1) * n / 10);
-            if a == b {
-                continue;
-            }
-            let part = &changes[a..b];
-            let sum: Decimal = part.iter().sum();
-            let mean = (sum / Decimal::from(part.len() as u64)).round_dp(2);
-            labels.push(format!("D{} ({})", d + 1, part.len()));
-            means.push(mean);
-            rows.push(vec![
-                format!("D{}", d + 1),
-                part.len().to_string(),
-                money(part[0]),
-                money(part[part.len() - 1]),
-                money(mean),
-            ]);
-        }
-    }
-    let (more, less) = (
-        changes.iter().filter(|d| **d > Decimal::ZERO).count(),
-        changes.iter().filter(|d| **d < Decimal::ZERO).count(),
-    );
-    let _ = writeln!(
-        body,
-        "<h2>Change in members' out-of-pocket (account + cash), by decile</h2>\n<p class=\"note\">{more} persons pay more, {less} pay less.</p>"
-    );
-    body.push_str(&bars(
-        "chart-deciles",
-        &labels,
-        &[Series {
-            name: "mean change".into(),
-            color: COLORS[5],
-            values: means,
-        }],
-        false,
-        &money,
-    ));
-    body.push_str(&table(
-        &["decile", "persons", "smallest", "largest", "mean"],
-        &rows,
-        1,
-    ));
-    w.write_all(page("tongchou compare", Lang::En, &body).as_bytes())?;
     w.flush()
 }

@@ -3,7 +3,7 @@
 
 use super::merge::PartWriter;
 use super::{csv_writer, text, visible};
-use crate::core::adjudicate::ClaimDecision;
+use crate::core::adjudicate::{ClaimDecision, Lang};
 use crate::core::date::Period;
 use crate::core::model::LedgerEntry;
 use crate::core::money::fmt2;
@@ -255,8 +255,8 @@ fn audit_rows(
     }
 }
 
-/// One row per quarantined input line.
-pub fn write_rejects<W: Write>(w: W, rejects: &[Reject]) -> io::Result<()> {
+/// One row per quarantined input line, its reason worded in `lang`.
+pub fn write_rejects<W: Write>(w: W, rejects: &[Reject], lang: Lang) -> io::Result<()> {
     let mut out = csv_writer(w);
     out.write_record(REJECTS_HEADER)?;
     for r in rejects {
@@ -265,7 +265,7 @@ pub fn write_rejects<W: Write>(w: W, rejects: &[Reject]) -> io::Result<()> {
             &r.line.to_string(),
             &*visible(&r.column),
             &*visible(&r.claim_id),
-            &*visible(&r.reason),
+            &*visible(&r.reason.render(lang)),
             &*visible(&r.raw),
         ])?;
     }

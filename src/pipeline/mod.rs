@@ -113,6 +113,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         clearing: &clearing,
         accounts: accounts.as_deref(),
         institutions: &inputs.reference.institutions,
+        lang: cfg.lang,
     };
     write::month(&mut out, &month, progress)?;
     write::for_people(cfg, &mut out, &month, &inputs.reference)?;
@@ -301,7 +302,7 @@ fn printed_warnings(
         .filter(|w| !provisional.contains(w))
         .map(|w| match said.iter().find(|(en, _)| *en == w) {
             Some((_, said)) => said.clone(),
-            None => w,
+            None => crate::input::reason::Warning::say(&w, lang),
         })
         .chain(crate::messages::provisional_lines(
             &reference.rules,

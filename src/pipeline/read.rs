@@ -125,7 +125,7 @@ pub fn read_reference(
                 &f.path,
                 0,
                 "",
-                "no data rows (only a header?): every claim would be denied".into(),
+                "no data rows (only a header?): every claim would be denied",
             ));
         }
     }
@@ -222,10 +222,12 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
         claim_paths(cfg)?
     };
     if !skipped_in_claims_dir.is_empty() {
-        warnings.push(format!(
-            "not read from the claims directory (only *.csv files are claim files; sub-folders are not searched): {}",
-            skipped_in_claims_dir.join(", ")
-        ));
+        warnings.push(
+            input::reason::Warning::NotClaimFiles {
+                names: skipped_in_claims_dir.join(", "),
+            }
+            .to_string(),
+        );
     }
     let (mut files, claim_warnings) = claims::read_claims(&claim_paths, &cfg.encoding)?;
     warnings.extend(claim_warnings);
@@ -380,9 +382,7 @@ fn claim_paths(cfg: &RunConfig) -> Result<(Vec<PathBuf>, Vec<String>), RunError>
         } else if p.exists() {
             out.push(p);
         } else {
-            return Err(
-                InputError::new(&p, 0, "", "no such claim file or directory".into()).into(),
-            );
+            return Err(InputError::new(&p, 0, "", "no such claim file or directory").into());
         }
     }
     out.sort();

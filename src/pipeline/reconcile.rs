@@ -19,7 +19,7 @@ pub fn strict_error(mut rejects: Vec<Reject>) -> RunError {
     let r = &rejects[0];
     RunError::Strict {
         count: rejects.len(),
-        first: format!("{}:{}: {} {}", r.file, r.line, r.column, r.reason),
+        first: Box::new(r.clone()),
     }
 }
 

@@ -4,7 +4,7 @@
 //! reading it back.
 
 use crate::core::adjudicate::clearing::Clearing;
-use crate::core::adjudicate::ClaimDecision;
+use crate::core::adjudicate::{ClaimDecision, Lang};
 use crate::core::date::Months;
 use crate::core::model::{Institution, LedgerEntry};
 use crate::input::{IdMap, Ledger, Reference, Reject};
@@ -250,6 +250,8 @@ pub struct Month<'a> {
     /// accounts.csv's rows, when it is written (POLICY.md §6a).
     pub accounts: Option<&'a [AccountRow]>,
     pub institutions: &'a IdMap<Institution>,
+    /// The language of rejects.csv's reasons.
+    pub lang: Lang,
 }
 
 /// Write rejects, ledger, summary (CSV and JSON), settlement, leads and
@@ -262,7 +264,9 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
         progress.inc(1);
         Ok::<(), RunError>(())
     };
-    write("rejects.csv", &|w| output::write_rejects(w, m.rejects))?;
+    write("rejects.csv", &|w| {
+        output::write_rejects(w, m.rejects, m.lang)
+    })?;
     write("ledger.csv", &|w| {
         output::write_ledger(w, &ledger_out, m.period.last)
     })?;

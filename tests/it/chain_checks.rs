@@ -268,7 +268,15 @@ fn a_member_of_a_city_without_a_rule_file_is_fatal() {
         "samples/data/members.csv",
         members.replace("SY0002,shiyan,", "SY0002,shiyna,"),
     );
-    let run = wd.run(&["run", "--quiet", "--no-ledger", "--out", "o"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--quiet",
+        "--no-ledger",
+        "--out",
+        "o",
+    ]);
     run.expect_code(1);
     assert_err(&run, &format!("members.csv:{line}: column `city`"));
     assert_err(
@@ -354,7 +362,15 @@ fn inverted_date_ranges_are_fatal_with_file_line_and_column() {
             .unwrap_or_else(|| panic!("{row} in {file}"))
             + 1;
         wd.write(&path, text.replace(row, inverted));
-        let run = wd.run(&["run", "--quiet", "--no-ledger", "--out", "o"]);
+        let run = wd.run(&[
+            "run",
+            "--lang",
+            "en",
+            "--quiet",
+            "--no-ledger",
+            "--out",
+            "o",
+        ]);
         run.expect_code(1);
         assert_err(&run, &format!("{file}:{line}: {message}"));
         assert!(!wd.join("o").exists(), "nothing written");
@@ -367,7 +383,15 @@ fn files_in_claims_that_are_not_read_are_named() {
     wd.write("samples/data/claims/hospital-export.xlsx", b"PK\x03\x04");
     let moved = wd.read("samples/data/claims/ezhou_2024-03.csv");
     wd.write("samples/data/claims/resent/ezhou_2024-03.csv", moved);
-    let run = wd.run(&["run", "--quiet", "--no-ledger", "--out", "o"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--quiet",
+        "--no-ledger",
+        "--out",
+        "o",
+    ]);
     run.expect_code(0);
     let xlsx = "samples/data/claims/hospital-export.xlsx";
     let folder = "samples/data/claims/resent/";
@@ -389,6 +413,8 @@ fn files_in_claims_that_are_not_read_are_named() {
     // A clean directory records an empty list.
     wd.run(&[
         "run",
+        "--lang",
+        "en",
         "--quiet",
         "--no-ledger",
         "--out",

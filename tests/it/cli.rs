@@ -93,7 +93,7 @@ fn broken_reference_file_is_fatal_with_its_location() {
     let wd = Workdir::new().with_sample();
     let p = "samples/data/members.csv";
     wd.write(p, wd.read(p).replacen("2015-01-01", "2015-13-01", 1));
-    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
+    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]);
     run.expect_code(1);
     assert!(run.stderr().contains("samples/data/members.csv:2: column `benefit_from`: `2015-13-01` is not a date YYYY-MM-DD"), "{}", run.stderr());
     assert!(
@@ -115,7 +115,15 @@ fn usage_errors_exit_2() {
 #[test]
 fn a_later_claim_than_the_period_is_quarantined() {
     let wd = Workdir::new().with_sample();
-    let run = wd.run(&["run", "--no-ledger", "--quiet", "--period", "2024-02"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--period",
+        "2024-02",
+    ]);
     run.expect_code(3);
     let rejects = wd.read("out/2024-02/rejects.csv");
     assert!(
@@ -159,7 +167,7 @@ fn unknown_columns_are_warned_about_once_per_file() {
     let mut lines: Vec<String> = text.lines().map(|l| format!("{l},x")).collect();
     lines[0] = lines[0].replace(",x", ",contact_phone");
     wd.write(p, lines.join("\n") + "\n");
-    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
+    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]);
     run.expect_code(0);
     assert_eq!(
         run.stderr()
@@ -242,7 +250,7 @@ fn absurd_values_are_settled_or_quarantined_never_a_panic() {
              \"A7,1,SY0001,SY-H2,2024-03-29 09:00:00,general,S001,1,10.00,10.00,\n"
         ),
     );
-    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
+    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]);
     run.expect_code(3);
     assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
     let payments = wd.read("out/2024-03/payments.csv");

@@ -314,7 +314,11 @@ fn the_policy_example_explained_in_chinese_and_english() {
         "结算 SC-EXAMPLE — 参保人 SY0001, 机构 SY-H2",
         "[通过] OUTSIDE_BENEFIT_PERIOD: 就诊日期 2024-03-04, 待遇享受期 [2015-01-01, —]",
         "可报费用 800.00; 起付标准 500.00, 本次计入 500.00 (十政办发〔2022〕61号 第五条 1.)",
-        "支付比例 0.75: retired × 等级 2 (hospital) (十政办发〔2022〕61号 第五条 2.)",
+        // The contract's values by their Chinese names (issue 15).
+        "支付比例 0.75: 退休 × 等级 2 (医院) (十政办发〔2022〕61号 第五条 2.)",
+        "参保地 shiyan, 退休",
+        "就诊类型 普通门诊, 结算方式 直接结算; 结果 已支付",
+        "支付对象 定点机构",
         "(800.00 − 500.00) × 0.75 = 225.00",
         "余额 600.00 → 账户支付 575.00 → 余额 25.00; 现金 0.00",
         "统筹支付 225.00 + 个人账户 575.00 + 现金 0.00 = 800.00",
@@ -346,8 +350,16 @@ fn the_policy_example_explained_in_chinese_and_english() {
 #[test]
 fn explain_shows_the_deciding_check_line_rules_and_flags() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--no-ledger", "--out", "o"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--quiet",
+        "--no-ledger",
+        "--out",
+        "o",
+    ])
+    .expect_code(0);
     let json = |args: &[&str]| -> serde_json::Value {
         let mut a = vec!["explain", "--run", "o", "--format", "json", "--lang", "en"];
         a.extend(args);
@@ -398,7 +410,7 @@ fn explain_shows_the_deciding_check_line_rules_and_flags() {
     assert_eq!(b["deductible"]["provisional"], true);
     assert_eq!(t["claims"][0]["remote"]["prepay"], "74.20");
     // Unknown claims and a quarantine-free run: exit 2 with a message.
-    let r = wd.run(&["explain", "NOPE", "--run", "o"]);
+    let r = wd.run(&["explain", "--lang", "en", "NOPE", "--run", "o"]);
     r.expect_code(2);
     assert!(
         r.stderr().contains("no claim NOPE in this run"),

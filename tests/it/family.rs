@@ -373,6 +373,8 @@ fn a_broken_family_file_is_refused_with_its_line() {
         data(&wd, "d", &members, rows, &claim);
         let r = wd.run(&[
             "run",
+            "--lang",
+            "en",
             "--no-ledger",
             "--quiet",
             "--data",
@@ -412,6 +414,8 @@ fn bindings_naming_strangers_are_warned_about_and_the_flag_names_the_file() {
     );
     let r = wd.run(&[
         "run",
+        "--lang",
+        "en",
         "--no-ledger",
         "--data",
         "d",
@@ -701,6 +705,8 @@ fn compare_reports_the_change_in_family_draws() {
     run(&wd, "d", &[]);
     let args = [
         "run",
+        "--lang",
+        "en",
         "--no-ledger",
         "--quiet",
         "--data",
@@ -710,7 +716,15 @@ fn compare_reports_the_change_in_family_draws() {
     ];
     wd.run(&[&args[..], &["--set", "wuhan.family_sharing_remote=true"]].concat())
         .expect_code(0);
-    let c = wd.run(&["compare", "out/d", "out/remote", "--out", "cmp.csv"]);
+    let c = wd.run(&[
+        "compare",
+        "--lang",
+        "en",
+        "out/d",
+        "out/remote",
+        "--out",
+        "cmp.csv",
+    ]);
     c.expect_code(0);
     let out = c.stdout();
     assert!(

@@ -56,7 +56,15 @@ fn sample_unchanged(wd: &Workdir) {
 
 fn check(files: &[&str], expect: &[Expect], ok_claims: &[&str]) {
     let wd = with_corpus(files);
-    let run = wd.run(&["run", "--no-ledger", "--quiet", "--period", "2024-03"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--period",
+        "2024-03",
+    ]);
     run.expect_code(3);
     let got = rejects(&wd);
     assert_eq!(got.len(), expect.len(), "{files:?}: {got:#?}");
@@ -288,7 +296,7 @@ fn unclosed_quote_and_short_row() {
 #[test]
 fn claim_file_without_a_required_column_is_fatal() {
     let wd = with_corpus(&["missing_column.csv"]);
-    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
+    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]);
     run.expect_code(1);
     assert!(
         run.stderr().contains(
@@ -305,7 +313,7 @@ fn a_file_loaded_twice_holds_its_claims_back_and_says_so() {
     let wd = Workdir::new().with_sample();
     let text = wd.read("samples/data/claims/remote_2024-03.csv");
     wd.write("samples/data/claims/remote_2024-03 (copy).csv", &text);
-    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
+    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]);
     run.expect_code(3);
     let r = rejects(&wd);
     assert_eq!(
@@ -344,7 +352,7 @@ fn oversized_cell_and_oversized_claim() {
         ));
     }
     wd.write("samples/data/claims/zz_huge.csv", text);
-    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
+    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]);
     run.expect_code(3);
     let r = rejects(&wd);
     assert_eq!(r.len(), 10_002, "every line accounted for");
@@ -370,7 +378,7 @@ fn oversized_cell_and_oversized_claim() {
 #[test]
 fn strict_turns_quarantine_into_failure() {
     let wd = with_corpus(&["missing_field.csv"]);
-    let run = wd.run(&["run", "--no-ledger", "--quiet", "--strict"]);
+    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet", "--strict"]);
     run.expect_code(1);
     assert!(
         run.stderr()
@@ -379,7 +387,8 @@ fn strict_turns_quarantine_into_failure() {
         run.stderr()
     );
     assert!(!wd.join("out").exists(), "nothing written");
-    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(3);
+    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"])
+        .expect_code(3);
 }
 
 #[test]
@@ -400,9 +409,10 @@ fn formula_like_cells_are_neutralised_for_spreadsheets() {
 #[test]
 fn existing_output_needs_force_and_is_replaced_whole() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(0);
+    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"])
+        .expect_code(0);
     wd.write("out/2024-03/payments.csv", "from an older run");
-    let run = wd.run(&["run", "--no-ledger", "--quiet"]);
+    let run = wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"]);
     run.expect_code(2);
     assert!(
         run.stderr()
@@ -410,7 +420,7 @@ fn existing_output_needs_force_and_is_replaced_whole() {
         "{}",
         run.stderr()
     );
-    wd.run(&["run", "--no-ledger", "--quiet", "--force"])
+    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet", "--force"])
         .expect_code(0);
     assert!(
         wd.read("out/2024-03/payments.csv").starts_with("claim_id,"),
@@ -639,7 +649,8 @@ fn a_corrupt_byte_in_a_chinese_utf8_export_holds_back_only_its_claim() {
         - 3;
     bytes.insert(at, 0xff);
     wd.write(p, bytes);
-    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(3);
+    wd.run(&["run", "--lang", "en", "--no-ledger", "--quiet"])
+        .expect_code(3);
     let r = rejects(&wd);
     assert!(
         r.iter().all(|x| x.3 == claim),

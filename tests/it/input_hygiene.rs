@@ -51,8 +51,16 @@ fn output_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn invisible_characters_in_ids_do_not_split_a_claim() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--quiet", "--no-ledger", "--out", "clean"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--quiet",
+        "--no-ledger",
+        "--out",
+        "clean",
+    ])
+    .expect_code(0);
     // SC-EXAMPLE has several lines: a zero-width space after the id of its
     // second line, and a byte-order mark in mid-file at the start of its
     // third (two exports joined), and a word joiner before a person id.
@@ -69,7 +77,15 @@ fn invisible_characters_in_ids_do_not_split_a_claim() {
         "samples/data/members.csv",
         members.replacen("SY0001,", "SY0001\u{200B},", 1),
     );
-    let run = wd.run(&["run", "--quiet", "--no-ledger", "--out", "dirty"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--quiet",
+        "--no-ledger",
+        "--out",
+        "dirty",
+    ]);
     run.expect_code(0);
     wd.assert_same_outputs("clean", "dirty");
     let err = run.stderr();
@@ -96,7 +112,8 @@ fn a_control_character_in_an_id_holds_back_its_claim_and_never_reaches_an_output
     let other_id = lines[other].split(',').next().expect("id").to_string();
     lines[other] = lines[other].replacen(",SY0002,", ",SY\x0002,", 1);
     wd.write(SHIYAN, lines.join("\n") + "\n");
-    wd.run(&["run", "--quiet", "--no-ledger"]).expect_code(3);
+    wd.run(&["run", "--lang", "en", "--quiet", "--no-ledger"])
+        .expect_code(3);
     let r = rejects(&wd, "out/2024-03");
     let example: Vec<&RejectRow> = r.iter().filter(|x| x.3 == "SC-EXAMPLE").collect();
     let example_lines = lines.iter().filter(|l| l.starts_with("SC-EXAMPLE")).count();
@@ -131,7 +148,7 @@ fn a_control_character_in_a_reference_id_is_fatal_and_located() {
         "samples/data/members.csv",
         members.replacen("SY0002,", "SY0002\x07,", 1),
     );
-    let run = wd.run(&["run", "--quiet", "--no-ledger"]);
+    let run = wd.run(&["run", "--lang", "en", "--quiet", "--no-ledger"]);
     run.expect_code(1);
     assert!(
         run.stderr()
@@ -313,8 +330,16 @@ fn lf_crlf_and_mixed_line_ends_locate_a_broken_line_alike() {
     ] {
         let (bytes, broken) = broken_shiyan(&wd, ends);
         wd.write(SHIYAN, bytes);
-        wd.run(&["run", "--quiet", "--no-ledger", "--out", name])
-            .expect_code(3);
+        wd.run(&[
+            "run",
+            "--lang",
+            "en",
+            "--quiet",
+            "--no-ledger",
+            "--out",
+            name,
+        ])
+        .expect_code(3);
         let r = rejects(&wd, name);
         let culprit: Vec<&RejectRow> = r.iter().filter(|x| x.2 == "quantity").collect();
         assert_eq!(culprit.len(), 1, "{name}: {r:#?}");
@@ -338,6 +363,8 @@ fn lf_crlf_and_mixed_line_ends_locate_a_broken_line_alike() {
         wd.write("samples/data/members.csv", m.join(end) + end);
         let run = wd.run(&[
             "run",
+            "--lang",
+            "en",
             "--quiet",
             "--no-ledger",
             "--out",

@@ -27,6 +27,7 @@ mod flags_more;
 mod golden;
 mod input_hygiene;
 mod invariants;
+mod lang;
 mod months;
 mod own_files;
 mod paid_once;

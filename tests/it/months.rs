@@ -459,11 +459,21 @@ fn a_reversal_months_later_takes_back_exactly_what_was_paid() {
 #[test]
 fn the_wrong_ledger_is_refused() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--no-ledger", "--quiet", "--out", "out/mar"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "out/mar",
+    ])
+    .expect_code(0);
     // March on March's own output ledger.
     let run = wd.run(&[
         "run",
+        "--lang",
+        "en",
         "--quiet",
         "--ledger",
         "out/mar/ledger.csv",
@@ -480,6 +490,8 @@ fn the_wrong_ledger_is_refused() {
     // February on March's ledger.
     let run = wd.run(&[
         "run",
+        "--lang",
+        "en",
         "--quiet",
         "--period",
         "2024-02",
@@ -494,7 +506,16 @@ fn the_wrong_ledger_is_refused() {
         "y2025.csv",
         "person_id,year,deductible_met,pool_paid,claims\nSY0001,2025,0.00,0.00,1\n",
     );
-    let run = wd.run(&["run", "--quiet", "--ledger", "y2025.csv", "--out", "out/y"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--quiet",
+        "--ledger",
+        "y2025.csv",
+        "--out",
+        "out/y",
+    ]);
     run.expect_code(2);
     assert!(
         run.stderr().contains("holds totals of 2025"),
@@ -506,7 +527,9 @@ fn the_wrong_ledger_is_refused() {
         "bad.csv",
         "person_id,year,deductible_met,pool_paid,claims\nSY0001,2024,five hundred,0.00,1\n",
     );
-    let run = wd.run(&["run", "--quiet", "--ledger", "bad.csv", "--out", "out/b"]);
+    let run = wd.run(&[
+        "run", "--lang", "en", "--quiet", "--ledger", "bad.csv", "--out", "out/b",
+    ]);
     run.expect_code(1);
     assert!(
         run.stderr().contains("bad.csv:2: column `deductible_met`"),

@@ -385,7 +385,7 @@ fn a_lock_held_by_another_process_refuses_and_spares_its_staging() {
     wd.write("out/.2024-03.staging-4242/payments.csv", "being written");
     let lock = std::fs::File::open(wd.join("out/.2024-03.lock")).expect("open lock");
     FileExt::try_lock(&lock).expect("the test holds the lock");
-    let run = wd.run(&["run", "--quiet", "--no-ledger"]);
+    let run = wd.run(&["run", "--lang", "en", "--quiet", "--no-ledger"]);
     run.expect_code(1);
     assert!(
         run.stderr()
@@ -402,7 +402,8 @@ fn a_lock_held_by_another_process_refuses_and_spares_its_staging() {
     // Once that process is gone (its lock released), the run proceeds and
     // clears the dead run's leftovers.
     drop(lock);
-    wd.run(&["run", "--quiet", "--no-ledger"]).expect_code(0);
+    wd.run(&["run", "--lang", "en", "--quiet", "--no-ledger"])
+        .expect_code(0);
     assert!(
         hidden(&wd.join("out")).is_empty(),
         "{:?}",

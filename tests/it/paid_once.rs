@@ -360,6 +360,8 @@ fn february_on(wd: &Workdir, prior: &str) -> crate::workdir::Run {
     );
     wd.run(&[
         "run",
+        "--lang",
+        "en",
         "--quiet",
         "--allow-ledger-gap",
         "--data",
@@ -634,7 +636,16 @@ fn a_ledger_with_two_rows_of_one_year_for_a_person_is_refused() {
          SY0002,2024,100.00,0.00,1,2024-02\n\
          SY0002,2024,200.00,0.00,2,2024-02\n",
     );
-    let run = wd.run(&["run", "--quiet", "--ledger", "ledger.csv", "--out", "out"]);
+    let run = wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--quiet",
+        "--ledger",
+        "ledger.csv",
+        "--out",
+        "out",
+    ]);
     run.expect_code(1);
     assert!(
         run.stderr().contains(

@@ -265,10 +265,27 @@ fn settlement_workbook_is_the_same_when_the_month_spills() {
 #[test]
 fn csv_bom_marks_every_csv_output_and_changes_nothing_else() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--no-ledger", "--quiet", "--out", "plain"])
-        .expect_code(0);
-    wd.run(&["run", "--no-ledger", "--quiet", "--csv-bom", "--out", "bom"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "plain",
+    ])
+    .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--csv-bom",
+        "--out",
+        "bom",
+    ])
+    .expect_code(0);
     for f in crate::workdir::OUTPUTS
         .iter()
         .filter(|f| f.ends_with(".csv"))
@@ -286,7 +303,7 @@ fn csv_bom_marks_every_csv_output_and_changes_nothing_else() {
         "the workbook reads the CSVs past the BOM"
     );
     // tongchou reads its own BOM-marked outputs back.
-    let cmp = wd.run(&["compare", "plain", "bom", "--out", "c.csv"]);
+    let cmp = wd.run(&["compare", "--lang", "en", "plain", "bom", "--out", "c.csv"]);
     cmp.expect_code(0);
     assert!(
         cmp.stdout().contains("0 of 191 claims differ"),

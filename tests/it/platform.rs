@@ -32,6 +32,8 @@ fn platform_with(settlements: &str, fees: &str) -> Workdir {
 fn run_platform(wd: &Workdir) -> crate::workdir::Run {
     wd.run(&[
         "run",
+        "--lang",
+        "en",
         "--data",
         "samples/platform",
         "--no-ledger",

@@ -171,7 +171,7 @@ fn compare_names_a_missing_required_payments_column_as_every_reader_does() {
         "alt/payments.csv",
         format!("{}\n{body}", head.replace("cash_pay", "cash")),
     );
-    let run = wd.run(&["compare", "base", "alt", "--out", "c.csv"]);
+    let run = wd.run(&["compare", "--lang", "en", "base", "alt", "--out", "c.csv"]);
     run.expect_code(1);
     assert!(
         run.stderr().contains(

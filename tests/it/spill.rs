@@ -40,6 +40,8 @@ fn month_with_broken_claims() -> Workdir {
 fn run(wd: &Workdir, out: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec![
         "run",
+        "--lang",
+        "en",
         "--quiet",
         "--data",
         "gen",

@@ -19,8 +19,16 @@ fn raising_the_shiyan_deductible_to_800_moves_exactly_the_right_amounts() {
     // SC-CAP-1 (employed, clinic, 2500): round2((2500 − 800) × 0.80) = 1360.00.
     // SC-CAP-2 (2000): 1600.00, and 1360 + 1600 = 2960 stays under the cap.
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--no-ledger", "--quiet", "--out", "base"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "base",
+    ])
+    .expect_code(0);
     let run = wd.run(&[
         "run",
         "--no-ledger",
@@ -35,7 +43,15 @@ fn raising_the_shiyan_deductible_to_800_moves_exactly_the_right_amounts() {
     ]);
     run.expect_code(0);
     assert!(run.stdout().starts_with("what-if: shiyan.deductible.employed = 800 (--set)\nwhat-if: shiyan.deductible.retired = 800 (--set)\n"), "{}", run.stdout());
-    let cmp = wd.run(&["compare", "base", "ded800", "--out", "compare.csv"]);
+    let cmp = wd.run(&[
+        "compare",
+        "--lang",
+        "en",
+        "base",
+        "ded800",
+        "--out",
+        "compare.csv",
+    ]);
     cmp.expect_code(0);
     let diff = rows(&wd.read("compare.csv"));
     let find = |id: &str| {
@@ -93,11 +109,27 @@ fn raising_the_shiyan_deductible_to_800_moves_exactly_the_right_amounts() {
 #[test]
 fn comparing_a_run_with_itself_finds_no_difference() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--no-ledger", "--quiet", "--out", "a"])
-        .expect_code(0);
-    wd.run(&["run", "--no-ledger", "--quiet", "--out", "b"])
-        .expect_code(0);
-    let cmp = wd.run(&["compare", "a", "b"]);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "a",
+    ])
+    .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "b",
+    ])
+    .expect_code(0);
+    let cmp = wd.run(&["compare", "--lang", "en", "a", "b"]);
     cmp.expect_code(0);
     assert!(
         cmp.stdout().contains("0 of 191 claims differ") && cmp.stdout().contains("no difference"),
@@ -235,8 +267,16 @@ fn invalid_overrides_are_refused_with_exit_2() {
 #[test]
 fn compare_refuses_runs_over_different_inputs_unless_told() {
     let wd = Workdir::new().with_sample();
-    wd.run(&["run", "--no-ledger", "--quiet", "--out", "a"])
-        .expect_code(0);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "a",
+    ])
+    .expect_code(0);
     let p = "samples/data/members.csv";
     wd.write(
         p,
@@ -245,16 +285,31 @@ fn compare_refuses_runs_over_different_inputs_unless_told() {
             "SY0001,shiyan,retired,with_account,900.00",
         ),
     );
-    wd.run(&["run", "--no-ledger", "--quiet", "--out", "b"])
-        .expect_code(0);
-    let cmp = wd.run(&["compare", "a", "b"]);
+    wd.run(&[
+        "run",
+        "--lang",
+        "en",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "b",
+    ])
+    .expect_code(0);
+    let cmp = wd.run(&["compare", "--lang", "en", "a", "b"]);
     cmp.expect_code(2);
     assert!(
         cmp.stderr().contains("read different inputs (members"),
         "{}",
         cmp.stderr()
     );
-    let cmp = wd.run(&["compare", "a", "b", "--allow-different-inputs"]);
+    let cmp = wd.run(&[
+        "compare",
+        "--lang",
+        "en",
+        "a",
+        "b",
+        "--allow-different-inputs",
+    ]);
     cmp.expect_code(0);
     // Only SY0001's balance changed: its account pays more of the same
     // burden, so account and cash move but nobody pays more or less.

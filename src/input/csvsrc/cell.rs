@@ -3,57 +3,83 @@
 
 use crate::core::date::{Date, DateTime};
 use crate::core::money::{parse_decimal, parse_money};
+use crate::input::reason::Reason;
 use rust_decimal::Decimal;
 
-/// What is wrong with a cell's value, in one sentence.
+/// What is wrong with a cell's value, as a reason worded when written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct BadValue(pub String);
+pub struct BadValue(pub Reason);
 
 /// Readers' own checks write their sentence as text and use `?` on
-/// these parsers inside them.
+/// these parsers inside them (in English: such sentences are not worded
+/// per language).
 impl From<BadValue> for String {
     fn from(e: BadValue) -> String {
+        e.0.to_string()
+    }
+}
+
+impl From<BadValue> for Reason {
+    fn from(e: BadValue) -> Reason {
         e.0
     }
 }
 
 pub fn money(s: &str) -> Result<Decimal, BadValue> {
-    parse_money(s).map_err(|e| BadValue(format!("`{s}` is not an amount in yuan: {e}")))
+    parse_money(s).map_err(|e| {
+        BadValue(Reason::NotMoney {
+            value: s.to_string(),
+            why: e.into(),
+        })
+    })
 }
 
 /// A unit price of the platform layout (`pric`): up to 6 decimals.
 pub fn fine_price(s: &str) -> Result<Decimal, BadValue> {
     match parse_decimal(s) {
         Ok(d) if d.scale() <= 6 => Ok(d),
-        Ok(_) => Err(BadValue(format!(
-            "`{s}` is not a price in yuan: more than 6 decimals"
-        ))),
-        Err(e) => Err(BadValue(format!("`{s}` is not a price in yuan: {e}"))),
+        Ok(_) => Err(BadValue(Reason::NotPrice {
+            value: s.to_string(),
+            why: None,
+        })),
+        Err(e) => Err(BadValue(Reason::NotPrice {
+            value: s.to_string(),
+            why: Some(e.into()),
+        })),
     }
 }
 
 pub fn decimal(s: &str) -> Result<Decimal, BadValue> {
-    parse_decimal(s).map_err(|e| BadValue(format!("`{s}` is not a number: {e}")))
+    parse_decimal(s).map_err(|e| {
+        BadValue(Reason::NotNumber {
+            value: s.to_string(),
+            why: e.into(),
+        })
+    })
 }
 
 pub fn date(s: &str) -> Result<Date, BadValue> {
-    Date::parse(s).ok_or_else(|| BadValue(format!("`{s}` is not a date YYYY-MM-DD")))
+    Date::parse(s).ok_or_else(|| {
+        BadValue(Reason::NotDate {
+            value: s.to_string(),
+        })
+    })
 }
 
 pub fn time(s: &str) -> Result<DateTime, BadValue> {
     DateTime::parse(s).ok_or_else(|| {
-        BadValue(format!(
-            "`{s}` is not a date YYYY-MM-DD or time YYYY-MM-DD HH:MM:SS"
-        ))
+        BadValue(Reason::NotTime {
+            value: s.to_string(),
+        })
     })
 }
 
 pub fn boolean(s: &str) -> Result<bool, BadValue> {
     crate::core::model::parse_bool(s).ok_or_else(|| {
-        BadValue(format!(
-            "`{s}` is not a boolean (true/false, 1/0, Y/N, 是/否)"
-        ))
+        BadValue(Reason::NotBoolean {
+            value: s.to_string(),
+        })
     })
 }
 
@@ -72,15 +98,18 @@ pub fn city(s: &str) -> Result<String, BadValue> {
     if c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         Ok(c)
     } else {
-        Err(BadValue(format!(
-            "`{s}` is not a city code such as `wuhan`"
-        )))
+        Err(BadValue(Reason::NotCity {
+            value: s.to_string(),
+        }))
     }
 }
 
 pub fn count(s: &str) -> Result<u32, BadValue> {
-    s.parse::<u32>()
-        .map_err(|_| BadValue(format!("`{s}` is not a whole number ≥ 0")))
+    s.parse::<u32>().map_err(|_| {
+        BadValue(Reason::NotCount {
+            value: s.to_string(),
+        })
+    })
 }
 
 /// An enum of the model, with its accepted ids in the message.
@@ -88,5 +117,12 @@ pub fn choice<T: 'static>(
     parse: fn(&str) -> Option<T>,
     expected: &'static str,
 ) -> impl Fn(&str) -> Result<T, BadValue> {
-    move |s| parse(s).ok_or_else(|| BadValue(format!("`{s}` is not one of: {}", expected.trim())))
+    move |s| {
+        parse(s).ok_or_else(|| {
+            BadValue(Reason::NotOneOf {
+                value: s.to_string(),
+                expected: expected.trim().to_string(),
+            })
+        })
+    }
 }

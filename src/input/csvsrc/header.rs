@@ -3,6 +3,7 @@
 
 use super::clean::ID_COLUMNS;
 use super::{Body, Column, CsvFile, InputError};
+use crate::input::reason::Reason;
 use std::io::Read;
 use std::path::Path;
 
@@ -11,15 +12,13 @@ pub(super) fn header_of<R: Read>(path: &Path, input: R) -> Result<csv::ByteRecor
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let header = rdr
         .byte_headers()
-        .map_err(|e| InputError::new(path, 1, "", format!("cannot read the header row: {e}")))?
+        .map_err(|e| {
+            let detail = e.to_string();
+            InputError::new(path, 1, "", Reason::HeaderUnreadable { detail })
+        })?
         .clone();
     if header.iter().all(|h| h.iter().all(u8::is_ascii_whitespace)) {
-        return Err(InputError::new(
-            path,
-            1,
-            "",
-            "the header row is missing or empty".into(),
-        ));
+        return Err(InputError::new(path, 1, "", Reason::HeaderMissing));
     }
     Ok(header)
 }
@@ -45,12 +44,7 @@ fn map_header(
         }) {
             Some(k) if index[k].is_none() => index[k] = Some(i),
             Some(_) => {
-                return Err(InputError::new(
-                    path,
-                    1,
-                    name,
-                    "column appears twice in the header".into(),
-                ));
+                return Err(InputError::new(path, 1, name, Reason::ColumnTwice));
             }
             None => unknown_columns.push(name.to_string()),
         }
@@ -62,12 +56,7 @@ fn map_header(
         .map(|(c, _)| c.name)
         .collect();
     if let (true, Some(c)) = (require, missing.first()) {
-        return Err(InputError::new(
-            path,
-            1,
-            c,
-            "required column is missing from the header".into(),
-        ));
+        return Err(InputError::new(path, 1, c, Reason::ColumnMissing));
     }
     Ok((index, unknown_columns, missing))
 }

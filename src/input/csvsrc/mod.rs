@@ -113,7 +113,10 @@ fn open_as(
     if encoding == Encoding::Gb18030 {
         return open_whole(path, schema, encoding, require);
     }
-    let cannot = |e: std::io::Error| InputError::new(path, 0, "", format!("cannot read: {e}"));
+    let cannot = |e: std::io::Error| {
+        let detail = e.to_string();
+        InputError::new(path, 0, "", super::Reason::CannotRead { detail })
+    };
     let scanned = {
         // Closed before the header is read: one handle at a time.
         let mut file = File::open(path).map_err(cannot)?;
@@ -148,8 +151,10 @@ fn open_whole(
     encoding: Encoding,
     require: bool,
 ) -> Result<CsvFile, InputError> {
-    let raw = std::fs::read(path)
-        .map_err(|e| InputError::new(path, 0, "", format!("cannot read: {e}")))?;
+    let raw = std::fs::read(path).map_err(|e| {
+        let detail = e.to_string();
+        InputError::new(path, 0, "", super::Reason::CannotRead { detail })
+    })?;
     let bytes = raw.len() as u64;
     let sha256 = sha256_hex(&raw);
     let (text, used, lossy) = decode(raw, encoding);

@@ -174,7 +174,9 @@ impl<'f> Records<'f> {
                     &self.file.path,
                     line,
                     "",
-                    format!("malformed CSV: {e}"),
+                    crate::input::reason::Reason::MalformedCsv {
+                        detail: e.to_string(),
+                    },
                 )))
             }
         }
@@ -192,9 +194,10 @@ impl Records<'_> {
 /// A warning for a file whose ids had invisible characters stripped.
 pub fn stripped_warning(path: &Path, n: u64) -> Option<String> {
     (n > 0).then(|| {
-        format!(
-            "{}: {n} ids had invisible characters stripped (byte-order marks or zero-width spaces at their start or end)",
-            path.display()
-        )
+        crate::input::reason::Warning::StrippedIds {
+            file: path.display().to_string(),
+            ids: n,
+        }
+        .to_string()
     })
 }

@@ -3,6 +3,7 @@
 
 use super::clean::{has_control, trim_cell};
 use super::CsvFile;
+use crate::input::reason::Reason;
 
 /// One record: its line number, raw bytes, and cells by schema column.
 pub struct Row<'r> {
@@ -34,12 +35,9 @@ impl<'r> Row<'r> {
 
     /// Why this record cannot be trusted as text, if it holds bytes that
     /// are not text in the file's encoding.
-    pub fn undecodable(&self) -> Option<String> {
-        (self.file.lossy && self.raw().contains('\u{FFFD}')).then(|| {
-            format!(
-                "holds bytes that are not {} text (shown as \u{FFFD}; try --encoding)",
-                self.file.encoding
-            )
+    pub fn undecodable(&self) -> Option<Reason> {
+        (self.file.lossy && self.raw().contains('\u{FFFD}')).then(|| Reason::Undecodable {
+            encoding: self.file.encoding.to_string(),
         })
     }
 
@@ -72,10 +70,7 @@ impl<'r> Row<'r> {
             None => Ok(Some(s)),
             Some(c) => Err(CellError {
                 column: self.name_at(k),
-                message: format!(
-                    "holds the control character U+{:04X}, which no id may contain",
-                    c as u32
-                ),
+                message: Reason::ControlCharacter { code: c as u32 },
             }),
         }
     }
@@ -84,7 +79,7 @@ impl<'r> Row<'r> {
     pub fn need_id_at(&self, k: usize) -> Result<&'r str, CellError> {
         self.id_at(k)?.ok_or(CellError {
             column: self.name_at(k),
-            message: "required value is missing".into(),
+            message: Reason::Missing,
         })
     }
 
@@ -94,7 +89,7 @@ impl<'r> Row<'r> {
             Some(k) => self.need_id_at(k),
             None => Err(CellError {
                 column: name,
-                message: "required value is missing".into(),
+                message: Reason::Missing,
             }),
         }
     }
@@ -107,12 +102,12 @@ impl<'r> Row<'r> {
     pub fn need_at(&self, k: usize) -> Result<&'r str, CellError> {
         self.get_at(k).ok_or(CellError {
             column: self.name_at(k),
-            message: "required value is missing".into(),
+            message: Reason::Missing,
         })
     }
 
     /// [`Row::parse`] by column index.
-    pub fn parse_at<T, E: std::fmt::Display>(
+    pub fn parse_at<T, E: Into<Reason>>(
         &self,
         k: usize,
         f: impl FnOnce(&str) -> Result<T, E>,
@@ -121,13 +116,13 @@ impl<'r> Row<'r> {
             None => Ok(None),
             Some(s) => f(s).map(Some).map_err(|message| CellError {
                 column: self.name_at(k),
-                message: message.to_string(),
+                message: message.into(),
             }),
         }
     }
 
     /// [`Row::parse_req`] by column index.
-    pub fn parse_req_at<T, E: std::fmt::Display>(
+    pub fn parse_req_at<T, E: Into<Reason>>(
         &self,
         k: usize,
         f: impl FnOnce(&str) -> Result<T, E>,
@@ -135,7 +130,7 @@ impl<'r> Row<'r> {
         let s = self.need_at(k)?;
         f(s).map_err(|message| CellError {
             column: self.name_at(k),
-            message: message.to_string(),
+            message: message.into(),
         })
     }
 
@@ -143,12 +138,12 @@ impl<'r> Row<'r> {
     pub fn need(&self, name: &'static str) -> Result<&'r str, CellError> {
         self.get(name).ok_or(CellError {
             column: name,
-            message: "required value is missing".into(),
+            message: Reason::Missing,
         })
     }
 
     /// Parse an optional cell; a present but malformed value is an error.
-    pub fn parse<T, E: std::fmt::Display>(
+    pub fn parse<T, E: Into<Reason>>(
         &self,
         name: &'static str,
         f: impl FnOnce(&str) -> Result<T, E>,
@@ -157,13 +152,13 @@ impl<'r> Row<'r> {
             None => Ok(None),
             Some(s) => f(s).map(Some).map_err(|message| CellError {
                 column: name,
-                message: message.to_string(),
+                message: message.into(),
             }),
         }
     }
 
     /// Parse a required cell.
-    pub fn parse_req<T, E: std::fmt::Display>(
+    pub fn parse_req<T, E: Into<Reason>>(
         &self,
         name: &'static str,
         f: impl FnOnce(&str) -> Result<T, E>,
@@ -171,14 +166,14 @@ impl<'r> Row<'r> {
         let s = self.need(name)?;
         f(s).map_err(|message| CellError {
             column: name,
-            message: message.to_string(),
+            message: message.into(),
         })
     }
 }
 
-/// A cell that breaks the contract.
+/// A cell that breaks the contract: its column, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellError {
     pub column: &'static str,
-    pub message: String,
+    pub message: Reason,
 }

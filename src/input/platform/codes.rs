@@ -5,6 +5,7 @@
 
 use super::super::InputError;
 use crate::core::model::VisitType;
+use crate::input::Reason;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -160,7 +161,7 @@ impl Codes {
     /// The visit type a `med_type` code means at an institution of `city`
     /// (`None` for an institution outside the rule files): the national
     /// codes, then the city's local ones. `Err` says why not.
-    pub fn visit_type(&self, code: &str, city: Option<&str>) -> Result<&str, String> {
+    pub fn visit_type(&self, code: &str, city: Option<&str>) -> Result<&str, Reason> {
         if let Some((_, _, v)) = NATIONAL_MED_TYPES.iter().find(|(c, _, _)| *c == code) {
             return Ok(v);
         }
@@ -170,15 +171,15 @@ impl Codes {
             }
         }
         if matches!(code.parse::<u32>(), Ok(21..=28)) && code.len() == 2 {
-            return Err(format!(
-                "med_type {code} is a national inpatient code (住院): not outpatient care"
-            ));
+            return Err(Reason::InpatientMedType {
+                code: code.to_string(),
+            });
         }
-        Err(match city.filter(|c| self.cities.contains_key(*c)) {
-            Some(c) => format!(
-                "med_type {code} is in neither the national code table nor the local codes of {c}"
-            ),
-            None => format!("med_type {code} is not in the national code table"),
+        Err(Reason::UnknownMedType {
+            code: code.to_string(),
+            city: city
+                .filter(|c| self.cities.contains_key(*c))
+                .map(str::to_string),
         })
     }
 

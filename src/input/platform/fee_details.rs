@@ -9,6 +9,7 @@ use super::columns::{cell_of, f};
 use super::rejects::{broken, reject_at};
 use super::settlements::Setl;
 use crate::core::date::DateTime;
+use crate::input::Reason;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -22,7 +23,7 @@ pub(super) struct Fee {
     pub(super) sn: String,
     pub(super) amount: Option<Decimal>,
     /// The first problem of the row itself: (column, reason).
-    pub(super) problem: Option<(&'static str, String)>,
+    pub(super) problem: Option<(&'static str, Reason)>,
     /// Its place in the claim's line order, once the claim passes.
     pub(super) ordinal: u32,
 }
@@ -55,18 +56,13 @@ pub(super) fn read_rows(
             let sn = cell_of(&row, f::FEEDETL_SN);
             let mut problem = None;
             if sn.is_empty() {
-                problem = Some(("feedetl_sn", "required value is missing".to_string()));
+                problem = Some(("feedetl_sn", Reason::Missing));
             }
             let prd = cell_of(&row, f::PRD_DAYS);
             if problem.is_none() && !prd.is_empty() {
                 if let Ok(d) = crate::core::money::parse_decimal(&prd) {
                     if !d.fract().is_zero() {
-                        problem = Some((
-                            "prd_days",
-                            format!(
-                                "prd_days {prd} has a fraction: a supply is a whole number of days"
-                            ),
-                        ));
+                        problem = Some(("prd_days", Reason::FractionalDays { days: prd.clone() }));
                     }
                 }
             }
@@ -90,7 +86,11 @@ pub(super) fn read_rows(
                     if differs {
                         problem = Some((
                             name,
-                            format!("{name} `{v}` of this fee line contradicts its settlement's `{own}`"),
+                            Reason::ContradictsSettlement {
+                                column: name.to_string(),
+                                value: v.clone(),
+                                own: own.clone(),
+                            },
                         ));
                         break;
                     }
@@ -100,11 +100,11 @@ pub(super) fn read_rows(
                 held_stats[fi].0 += 1;
                 held_stats[fi].1 += amount.unwrap_or_default();
                 let why = if setl_id.is_empty() {
-                    "required value is missing: the fee line belongs to no settlement".to_string()
+                    Reason::FeeWithoutSettlementId
                 } else {
-                    format!(
-                        "a fee line without a settlement: no row of settlements/ has setl_id `{setl_id}`"
-                    )
+                    Reason::FeeWithoutSettlement {
+                        setl_id: setl_id.clone(),
+                    }
                 };
                 held.push(reject_at(
                     file,

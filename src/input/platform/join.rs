@@ -13,6 +13,7 @@ use super::fee_details::Fee;
 use super::rejects::reject_at;
 use super::settlements::Setl;
 use super::Declared;
+use crate::input::Reason;
 use crate::output::LineKeys;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -80,7 +81,7 @@ pub(super) fn decide(
         });
         // The culprit: Ok(settlement row index) or Err(fee index), with
         // the column and the reason.
-        type Culprit = (Result<usize, usize>, &'static str, String);
+        type Culprit = (Result<usize, usize>, &'static str, Reason);
         let verdict: Option<Culprit> = (|| {
             if rows.len() > 1 {
                 let a = &setls[rows[0]];
@@ -88,27 +89,24 @@ pub(super) fn decide(
                 return Some((
                     Ok(rows[1]),
                     "setl_id",
-                    format!(
-                        "setl_id `{id}` is on two settlement rows ({}:{} and {}:{})",
-                        settlement_files[a.file].path.display(),
-                        a.line,
-                        settlement_files[b.file].path.display(),
-                        b.line
-                    ),
+                    Reason::SettlementTwice {
+                        setl_id: id.to_string(),
+                        first: format!("{}:{}", settlement_files[a.file].path.display(), a.line),
+                        second: format!("{}:{}", settlement_files[b.file].path.display(), b.line),
+                    },
                 ));
             }
             if !s.insutype.is_empty() && s.insutype != "310" {
                 return Some((
                     Ok(rows[0]),
                     "insutype",
-                    format!(
-                        "insutype {} is not 310 (职工基本医疗保险): only employee medical insurance is adjudicated",
-                        s.insutype
-                    ),
+                    Reason::NotEmployeeInsurance {
+                        insutype: s.insutype.clone(),
+                    },
                 ));
             }
             if s.med_type.is_empty() {
-                return Some((Ok(rows[0]), "med_type", "required value is missing".into()));
+                return Some((Ok(rows[0]), "med_type", Reason::Missing));
             }
             if let Err(why) = codes.visit_type(&s.med_type, city) {
                 return Some((Ok(rows[0]), "med_type", why));
@@ -117,11 +115,16 @@ pub(super) fn decide(
                 return Some((
                     Ok(rows[0]),
                     "setl_id",
-                    format!("settlement `{id}` has no fee lines in fee_details/"),
+                    Reason::NoFeeLines {
+                        setl_id: id.to_string(),
+                    },
                 ));
             }
             if let Some(&i) = lines.iter().find(|&&i| fees[i].problem.is_some()) {
-                let (c, why) = fees[i].problem.clone().unwrap_or_default();
+                let (c, why) = fees[i]
+                    .problem
+                    .clone()
+                    .unwrap_or(("", Reason::Text(String::new())));
                 return Some((Err(i), c, why));
             }
             if let Some(w) = order.windows(2).find(|w| fees[w[0]].sn == fees[w[1]].sn) {
@@ -129,10 +132,10 @@ pub(super) fn decide(
                 return Some((
                     Err(later),
                     "feedetl_sn",
-                    format!(
-                        "feedetl_sn `{}` appears twice in settlement `{id}`",
-                        fees[later].sn
-                    ),
+                    Reason::FeeSnTwice {
+                        sn: fees[later].sn.clone(),
+                        setl_id: id.to_string(),
+                    },
                 ));
             }
             let sum = match cell::money(&s.sumamt) {
@@ -145,9 +148,11 @@ pub(super) fn decide(
                     return Some((
                         Ok(rows[0]),
                         "medfee_sumamt",
-                        format!(
-                            "the fee lines of settlement `{id}` add up to {total:.2}, not its medfee_sumamt {sum:.2}"
-                        ),
+                        Reason::SumMismatch {
+                            setl_id: id.to_string(),
+                            total: format!("{total:.2}"),
+                            sum: format!("{sum:.2}"),
+                        },
                     ));
                 }
             }
@@ -185,11 +190,12 @@ pub(super) fn decide(
                     Ok(r) => (&settlement_files[setls[r].file], setls[r].line),
                     Err(i) => (&fee_files[fees[i].file], fees[i].line),
                 };
-                let also = format!(
-                    "held back with settlement `{id}`: {}:{} {reason}",
-                    cfile.path.display(),
-                    cline
-                );
+                let also = Reason::HeldWithSettlement {
+                    setl_id: id.to_string(),
+                    file: cfile.path.display().to_string(),
+                    line: cline,
+                    cause: Box::new(reason.clone()),
+                };
                 for &r in rows {
                     let st = &setls[r];
                     let (c, why) = if culprit == Ok(r) {

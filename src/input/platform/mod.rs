@@ -104,15 +104,17 @@ fn open_all(
                 p,
                 1,
                 c,
-                "required column is missing from the header".into(),
+                crate::input::Reason::ColumnMissing,
             ));
         }
         if !f.unknown_columns.is_empty() {
-            warnings.push(format!(
-                "{}: unknown columns ignored: {}",
-                p.display(),
-                f.unknown_columns.join(", ")
-            ));
+            warnings.push(
+                crate::input::reason::Warning::UnknownColumns {
+                    file: p.display().to_string(),
+                    columns: f.unknown_columns.join(", "),
+                }
+                .to_string(),
+            );
         }
         out.push(f);
     }
@@ -148,7 +150,7 @@ pub fn read(
                 &f.path,
                 1,
                 "hilist_code",
-                "required column is missing from the header (hilist_code or med_list_codg)".into(),
+                "required column is missing from the header (hilist_code or med_list_codg)",
             ));
         }
     }

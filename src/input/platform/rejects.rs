@@ -4,7 +4,7 @@
 
 use super::super::claims::Reject;
 use super::super::csvsrc::CsvFile;
-use super::super::InputError;
+use super::super::{InputError, Reason};
 use super::Platform;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ pub(super) fn broken(file: &CsvFile, e: InputError) -> Reject {
         line: e.line,
         column: String::new(),
         claim_id: String::new(),
-        reason: e.message,
+        reason: *e.message,
         raw: String::new(),
         amount: None,
     }
@@ -47,7 +47,7 @@ pub(super) fn reject_at(
     range: (usize, usize),
     column: &str,
     claim_id: &str,
-    reason: String,
+    reason: Reason,
     amount: Option<Decimal>,
 ) -> Reject {
     let text = file.raw_text(range);
@@ -79,7 +79,7 @@ impl Platform {
     /// reader held back: each fee row's own text and column names, and the
     /// settlement row beside its lines.
     pub fn finish_rejects(&self, rejects: &mut Vec<Reject>) {
-        let mut culprits: BTreeMap<String, (bool, String)> = BTreeMap::new();
+        let mut culprits: BTreeMap<String, (bool, Reason)> = BTreeMap::new();
         for r in rejects.iter_mut() {
             let Some(fi) = self
                 .fee_files
@@ -95,20 +95,23 @@ impl Platform {
             r.raw = text.trim_end_matches(['\r', '\n']).to_string();
             r.column = platform_column(&r.column).to_string();
             if self.sent_settlements.contains_key(&r.claim_id) {
-                let culprit = !r.reason.starts_with("held back with");
+                let culprit = !r.reason.is_held_back();
                 let text = if culprit {
-                    format!(
-                        "held back with claim `{}`: {}:{} {}",
-                        r.claim_id, r.file, r.line, r.reason
-                    )
+                    Reason::HeldWithClaim {
+                        claim: r.claim_id.clone(),
+                        file: r.file.clone(),
+                        line: r.line,
+                        cause: Box::new(r.reason.clone()),
+                    }
                 } else {
                     r.reason.clone()
                 };
-                let e = culprits
-                    .entry(r.claim_id.clone())
-                    .or_insert((false, String::new()));
-                if e.1.is_empty() || (culprit && !e.0) {
-                    *e = (culprit, text);
+                match culprits.get_mut(&r.claim_id) {
+                    Some(e) if culprit && !e.0 => *e = (culprit, text),
+                    Some(_) => {}
+                    None => {
+                        culprits.insert(r.claim_id.clone(), (culprit, text));
+                    }
                 }
             }
         }

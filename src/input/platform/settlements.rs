@@ -50,7 +50,7 @@ pub(super) fn read_rows(settlement_files: &[CsvFile], held: &mut Vec<Reject>) ->
                     range,
                     "setl_id",
                     "",
-                    "required value is missing: the settlement belongs to no claim".into(),
+                    crate::input::Reason::NoSettlement,
                     None,
                 ));
                 continue;
