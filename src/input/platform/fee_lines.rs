@@ -35,6 +35,16 @@ pub(super) struct Agg {
     pub sum: Decimal,
 }
 
+/// A fee row whose `setl_id` leaves no claim id once cleaned of control
+/// characters.
+#[derive(Debug)]
+pub(super) struct NoClaim {
+    pub setl: u32,
+    pub line: u64,
+    pub range: (usize, usize),
+    pub amount: Option<Decimal>,
+}
+
 /// What scanning one fee file noted for the join.
 #[derive(Debug)]
 pub struct FeeNotes {
@@ -50,9 +60,8 @@ pub struct FeeNotes {
     /// (line, settlement) of rows whose claim id is not their `setl_id`
     /// as written (it held control characters).
     pub(super) odd_ids: Vec<(u64, u32)>,
-    /// Rows whose `setl_id` leaves no claim id once cleaned: (settlement,
-    /// line, byte range, amount).
-    pub(super) no_claim: Vec<(u32, u64, (usize, usize), Option<Decimal>)>,
+    /// Rows whose `setl_id` leaves no claim id once cleaned.
+    pub(super) no_claim: Vec<NoClaim>,
     /// (line, byte range) of rows longer than rejects.csv quotes of a
     /// claim line.
     pub(super) long_rows: Vec<(u64, (usize, usize))>,
@@ -202,9 +211,9 @@ impl Platform {
             }
             let sn = get(&row, f::FEEDETL_SN);
             let prd = get(&row, f::PRD_DAYS);
-            if !notes.problems.contains_key(&idx) {
+            if let std::collections::hash_map::Entry::Vacant(e) = notes.problems.entry(idx) {
                 if let Some((column, reason)) = problem(&row, t, idx, sn, prd) {
-                    notes.problems.insert(idx, (row.line, column, reason));
+                    e.insert((row.line, column, reason));
                 }
             }
             let line_no = if agg.regular && number.format(agg.k + 1) == sn {
@@ -245,7 +254,12 @@ impl Platform {
                 notes.long_rows.push((row.line, row.byte_range));
             }
             if cu.part.claim_id.is_empty() {
-                notes.no_claim.push((idx, row.line, row.byte_range, amount));
+                notes.no_claim.push(NoClaim {
+                    setl: idx,
+                    line: row.line,
+                    range: row.byte_range,
+                    amount,
+                });
                 continue;
             }
             if cu.part.claim_id != setl_id {

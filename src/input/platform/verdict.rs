@@ -27,6 +27,13 @@ struct Total {
     sum: Decimal,
 }
 
+/// A fee row: (claim file, line).
+type At = (usize, u64);
+
+/// A settlement's verdict: `None` when it passes, else the culprit (a fee
+/// row, or the settlement row), its column and the reason.
+type Verdict = Option<(Option<At>, &'static str, String)>;
+
 /// `feedetl_sn` order: shorter first, then by text (so `2` before `10`).
 fn sn_order(a: &str, b: &str) -> std::cmp::Ordering {
     (a.len(), a).cmp(&(b.len(), b))
@@ -71,8 +78,8 @@ impl Platform {
             for (line, range) in note.long_rows {
                 self.long_rows.insert((note.file, line), range);
             }
-            for (i, line, range, amount) in note.no_claim {
-                no_claim.push((i, note.file, line, range, amount));
+            for n in note.no_claim {
+                no_claim.push((note.file, n));
             }
         }
         // A settlement over several fee files: its numbers read again,
@@ -95,7 +102,7 @@ impl Platform {
             let setl_file = &self.settlement_files[row.file as usize];
             // The numbers in reading order, with where each row is (none
             // for the plain `1..=k` at the start of a single file).
-            let mut sns: Vec<(Box<str>, Option<(usize, u64)>)> = match exact.get(&i) {
+            let mut sns: Vec<(Box<str>, Option<At>)> = match exact.get(&i) {
                 Some(all) => all
                     .iter()
                     .map(|(fi, line, sn)| (sn.clone(), Some((*fi, *line))))
@@ -117,7 +124,7 @@ impl Platform {
                 sns.sort_by(|a, b| sn_order(&a.0, &b.0));
             }
             // (culprit: a fee row or the settlement row, column, reason)
-            let verdict: Option<(Option<(usize, u64)>, &'static str, String)> = if g.n == 0 {
+            let verdict: Verdict = if g.n == 0 {
                 Some((
                     None,
                     "setl_id",
@@ -200,7 +207,8 @@ impl Platform {
         }
         // Rows whose claim id is nothing once cleaned: held back with
         // their settlement, or alone.
-        for (i, fi, line, range, amount) in no_claim {
+        for (fi, n) in no_claim {
+            let (i, line, range, amount) = (n.setl, n.line, n.range, n.amount);
             let file = &files[fi];
             match self.holds.get(&i) {
                 Some(h) => {
