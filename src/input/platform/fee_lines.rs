@@ -250,7 +250,7 @@ impl Platform {
             if let Ok(p) = &parsed {
                 latest = latest.max(Some(p.head.service_time.date));
             }
-            if row.byte_range.1 - row.byte_range.0 > MAX_RAW_BYTES {
+            if row.byte_range.1.saturating_sub(row.byte_range.0) > MAX_RAW_BYTES {
                 notes.long_rows.push((row.line, row.byte_range));
             }
             if cu.part.claim_id.is_empty() {
