@@ -177,14 +177,31 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
     } else {
         claims::read_claims(&paths, &claim_enc.into()).map_err(input_err)?
     };
-    if let Some(mut pl) = platform {
-        files.append(&mut pl.files);
+    let mut platform = platform;
+    if let Some(pl) = &mut platform {
+        pl.attach(&mut files);
     }
-    let (mut scan, mut lines) = partition::scan(&files, 1, None, &Default::default(), &|_| {})
-        .map_err(|e| run_err(format!("reading the claims again: {e}")))?;
-    let pending = lines
+    let (mut scan, mut lines) = partition::scan(
+        &files,
+        platform.as_ref(),
+        1,
+        None,
+        &Default::default(),
+        &|_| {},
+    )
+    .map_err(|e| run_err(format!("reading the claims again: {e}")))?;
+    let mut pending = lines
         .take(0)
         .map_err(|e| run_err(format!("reading the claims again: {e}")))?;
+    // The platform layout's join, as the run made it; like the run's
+    // claim lines, only the claims the join passed are traced.
+    if let Some(pl) = &mut platform {
+        let notes = std::mem::take(&mut scan.fee_notes);
+        drop(pl.decide(&files, notes));
+        scan.rejects
+            .retain(|r| !pl.is_fee_path(&files, &r.file) || pl.passes(&r.claim_id));
+        pending = pl.join(&files, pending, &mut Vec::new());
+    }
     let grouped = claims::group(&files, pending, Some(period.last_day()), &mut scan.files);
     let mut quarantined = BTreeMap::new();
     for r in scan.rejects.iter().chain(grouped.rejects.iter()) {

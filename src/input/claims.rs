@@ -42,7 +42,7 @@ mod col {
 pub const MAX_LINES_PER_CLAIM: usize = 10_000;
 
 /// The most bytes of a raw line copied into rejects.csv.
-const MAX_RAW_BYTES: usize = 4096;
+pub(crate) const MAX_RAW_BYTES: usize = 4096;
 
 /// A quarantined input line (rejects.csv).
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +146,9 @@ pub struct Scan {
     pub latest: Option<Date>,
     /// One per file whose ids had invisible characters stripped.
     pub warnings: Vec<String>,
+    /// What scanning the platform layout's fee files noted for the join,
+    /// a part per fee file, in file order.
+    pub(crate) fee_notes: Vec<super::platform::FeeNotes>,
 }
 
 /// Where scanning sends each line of a claim, with the line's person cell
@@ -159,34 +162,52 @@ pub(crate) type Sink<'s> = dyn FnMut(&str, Pending) -> std::io::Result<()> + 's;
 /// what it holds open: a month may have more files than a process may
 /// open at once). `read` is told, as the files are read, how many more of
 /// their bytes were (a file's size in all, once it is done).
+/// The platform layout's fee files among `files` are read by `platform`
+/// (joined with their settlements) instead of as claim files.
 pub(crate) fn scan<S: Send>(
     files: &[super::csvsrc::CsvFile],
+    platform: Option<&super::platform::Platform>,
     sink_of: impl Fn(usize) -> S + Sync,
     feed: impl Fn(&mut S, &str, Pending) -> std::io::Result<()> + Sync,
     done: impl Fn(usize, &mut S) -> std::io::Result<()> + Sync,
     read: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(Scan, Vec<S>)> {
-    type FileScan<S> = (ClaimFileStat, Vec<Reject>, Option<Date>, S, u64);
+    type FileScan<S> = (
+        ClaimFileStat,
+        Vec<Reject>,
+        Option<Date>,
+        S,
+        u64,
+        Option<super::platform::FeeNotes>,
+    );
     let parsed: Vec<std::io::Result<FileScan<S>>> = files
         .par_iter()
         .enumerate()
         .map(|(fi, f)| {
             let mut sink = sink_of(fi);
-            let (stat, rejects, latest, stripped) = parse_file(
-                files,
-                fi,
-                f,
-                &mut |person, p| feed(&mut sink, person, p),
-                read,
-            )?;
+            let mut to_sink = |person: &str, p| feed(&mut sink, person, p);
+            let (stat, rejects, latest, stripped, notes) =
+                match platform.filter(|p| p.is_fee_file(fi)) {
+                    Some(p) => {
+                        let (stat, rejects, latest, notes) =
+                            p.scan_file(files, fi, &mut to_sink, read)?;
+                        (stat, rejects, latest, 0, Some(notes))
+                    }
+                    None => {
+                        let (stat, rejects, latest, stripped) =
+                            parse_file(files, fi, f, &mut to_sink, read)?;
+                        (stat, rejects, latest, stripped, None)
+                    }
+                };
             done(fi, &mut sink)?;
-            Ok((stat, rejects, latest, sink, stripped))
+            Ok((stat, rejects, latest, sink, stripped, notes))
         })
         .collect();
     let mut scan = Scan::default();
     let mut sinks = Vec::with_capacity(files.len());
     for r in parsed {
-        let (stat, rejects, latest, sink, stripped) = r?;
+        let (stat, rejects, latest, sink, stripped, notes) = r?;
+        scan.fee_notes.extend(notes);
         scan.warnings
             .extend(super::csvsrc::stripped_warning(&stat.file.path, stripped));
         scan.files.push(stat);
@@ -516,6 +537,20 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
         prescriber_id: row.id_at(col::PRESCRIBER_ID)?.map(str::to_string),
         supply_days: row.parse_at(col::SUPPLY_DAYS, cell::count)?,
     };
+    check_signs(&line, head.reverses_claim_id.is_some())?;
+    Ok(Parsed {
+        head,
+        exclusion: row.parse_at(
+            col::EXCLUSION,
+            cell::choice(Exclusion::parse, Exclusion::expected()),
+        )?,
+        line,
+    })
+}
+
+/// The signs of a line's quantity, amount and unit price: only a reversal
+/// is negative, and quantity and amount agree.
+pub(crate) fn check_signs(line: &ClaimLine, is_reversal: bool) -> Result<(), CellError> {
     if !line.quantity.is_zero()
         && !line.amount.is_zero()
         && line.quantity.is_sign_negative() != line.amount.is_sign_negative()
@@ -528,7 +563,6 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
             },
         });
     }
-    let is_reversal = head.reverses_claim_id.is_some();
     if !is_reversal {
         if line.quantity.is_sign_negative() && !line.quantity.is_zero() {
             return Err(CellError {
@@ -549,14 +583,7 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
             message: Reason::NegativePrice,
         });
     }
-    Ok(Parsed {
-        head,
-        exclusion: row.parse_at(
-            col::EXCLUSION,
-            cell::choice(Exclusion::parse, Exclusion::expected()),
-        )?,
-        line,
-    })
+    Ok(())
 }
 
 /// Check that a claim's lines make one claim, or say which line breaks it,

@@ -74,10 +74,6 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     timings.adjudicate = decided.adjudicate;
     timings.write = decided.write;
     let mut rejects = std::mem::take(&mut scanned.rejects);
-    // Rejects of the platform layout show the platform's rows.
-    if let Some(p) = &inputs.platform {
-        p.finish_rejects(&mut rejects);
-    }
     reconcile::month(
         cfg,
         &tally,
@@ -217,9 +213,13 @@ fn partitions(
             let _ = h.join();
         }
         let t1 = Instant::now();
-        let pending = scanned.lines.take(p).map_err(scan::spill_err)?;
+        let pending = scan::take(scanned, platform, files, p)?;
         let n = pending.len() as u64;
         let mut grouped = adjudicate::group(files, pending, period, &mut scanned.scan.files);
+        // Rejects of the platform layout show the platform's rows.
+        if let Some(pl) = platform {
+            pl.finish_rejects(files, &mut grouped.rejects);
+        }
         scanned.rejects.append(&mut grouped.rejects);
         if cfg.strict && !scanned.rejects.is_empty() {
             return Err(reconcile::strict_error(std::mem::take(

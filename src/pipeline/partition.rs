@@ -13,6 +13,7 @@ use crate::core::family::Family;
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
+use crate::input::platform::Platform;
 use crate::input::spill::{self, SpillWriter};
 use crate::input::Scan;
 use crate::lockfile::LockFile;
@@ -50,9 +51,11 @@ pub enum Lines {
 }
 
 /// Scan the claim files into `parts` partitions (spilled under `area` when
-/// more than one), telling `read` the bytes read as they are.
+/// more than one), telling `read` the bytes read as they are. The platform
+/// layout's fee files among them are read joined with their settlements.
 pub fn scan(
     files: &[CsvFile],
+    platform: Option<&Platform>,
     parts: usize,
     area: Option<SpillArea>,
     family: &Family,
@@ -62,6 +65,7 @@ pub fn scan(
         (0 | 1, _) | (_, None) => {
             let (scan, sinks) = claims::scan(
                 files,
+                platform,
                 |_| Vec::new(),
                 |v: &mut Vec<Pending>, _, p| {
                     v.push(p);
@@ -93,6 +97,7 @@ pub fn scan(
     };
     let (scan, sinks) = claims::scan(
         files,
+        platform,
         |_| Sink {
             writers: (0..parts).map(|_| None).collect(),
             seen: Vec::new(),

@@ -195,8 +195,9 @@ pub struct Inputs {
     pub files: Vec<CsvFile>,
     /// What the claims directory held that is not read.
     pub skipped_in_claims_dir: Vec<String>,
-    /// The platform layout, when the data directory holds it: what it held
-    /// back and what its settlements declared.
+    /// The platform layout, when the data directory holds it: its
+    /// settlements, and once scanned what it held back and what its
+    /// settlements declared.
     pub platform: Option<input::platform::Platform>,
 }
 
@@ -236,7 +237,7 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
     if platform_here {
         let mut p = input::platform::read(&cfg.data, &read.codes, &read.reference, &cfg.encoding)?;
         warnings.append(&mut p.warnings);
-        files.append(&mut p.files);
+        p.attach(&mut files);
         platform = Some(p);
     }
     Ok(Inputs {

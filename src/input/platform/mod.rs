@@ -2,31 +2,36 @@
 //! `<data>/settlements/*.csv` (one row per settlement) joined on `setl_id`
 //! with `<data>/fee_details/*.csv` (one row per fee line).
 //!
-//! The join is checked here, and every settlement the contract holds back
-//! (another insurance type, an unknown or inpatient `med_type`, lines that
-//! do not add up, a contradicting fee row, a fractional `prd_days`, ...)
-//! goes to rejects.csv whole, a row per input row. What passes is written
-//! as claim lines of `claims/*.csv`, in memory, one fee file each, keeping
-//! every fee row on its own line number: from there the claims reader
-//! checks, groups, partitions and adjudicates them exactly as it does a
+//! The settlements are read first, into a compact table. The fee files
+//! are then scanned once, beside the claim files, each fee row joined with
+//! its settlement and parsed straight into the claim line it stands for:
+//! from there lines are partitioned, grouped and adjudicated exactly as a
 //! month written in `claims/`, which is what makes the two layouts give
-//! the same results.
+//! the same results. Every settlement the contract holds back (another
+//! insurance type, an unknown or inpatient `med_type`, lines that do not
+//! add up, a contradicting fee row, a fractional `prd_days`, ...) goes to
+//! rejects.csv whole, a row per input row.
 //!
 //! Its parts: [`codes`] (the `med_type` code tables and city codes),
-//! [`settlements`] and [`fee_details`] (reading each kind of row),
-//! [`join`] (the join and what it holds back), [`claim_lines`] (the
-//! rewrite into claim lines), [`rejects`] (held-back rows as rejects.csv
-//! rows), [`columns`] (the schemas' column indexes) and [`reference`]
-//! (reference files under the platform's names).
+//! [`settlements`] (the settlement table and the checks of a settlement
+//! alone) with [`index`] (finding a settlement by `setl_id`),
+//! [`fee_lines`] (scanning a fee file), [`claim_line`] (a fee row and its
+//! settlement parsed as a claim line), [`verdict`] (each settlement's
+//! verdict once every fee row is read), [`join`] (the verdicts applied to
+//! a partition's lines), [`rejects`] (held-back rows as rejects.csv rows),
+//! [`columns`] (the schemas' column indexes) and [`reference`] (reference
+//! files under the platform's names).
 
-mod claim_lines;
+mod claim_line;
 mod codes;
 mod columns;
-mod fee_details;
+mod fee_lines;
+mod index;
 mod join;
 pub mod reference;
 mod rejects;
 mod settlements;
+mod verdict;
 
 use super::claims::Reject;
 use super::csvsrc::{open, Column, CsvFile, Encodings};
@@ -38,33 +43,47 @@ pub use codes::{
     NATIONAL_MED_TYPES,
 };
 use columns::{f, has_column};
-use join::{Decided, Layout};
-use rust_decimal::Decimal;
+pub use fee_lines::FeeNotes;
+use rustc_hash::FxHashMap;
+use settlements::{Hold, Table};
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use crate::core::adjudicate::clearing::Declared;
 
-/// The platform layout of a data directory, read and joined.
+/// The platform layout of a data directory: its settlements read, its fee
+/// files to scan, and, once scanned, each settlement's verdict.
 pub struct Platform {
-    /// The fee files rewritten as claim files (same path, size, hash).
+    /// The fee files, until [`Platform::attach`] puts them among the claim
+    /// files.
     pub files: Vec<CsvFile>,
-    /// Rows held back here, with the fee files' count and amount of them.
-    held: Vec<Reject>,
-    held_stats: Vec<(u64, Decimal)>,
+    /// Where the fee files are among the claim files.
+    fee_files: Range<usize>,
+    /// Their size, for the memory budget.
+    fee_bytes: u64,
     settlement_files: Vec<CsvFile>,
-    fee_files: Vec<CsvFile>,
-    /// Per fee file: (line, original byte range) of every row sent on.
-    sent: Vec<Vec<(u64, (usize, usize))>>,
-    /// Settlements sent on: claim id → (file, line, byte range).
-    sent_settlements: HashMap<String, (usize, u64, (usize, usize))>,
+    table: Table,
+    /// Settlement rows rejected while reading, until [`Platform::decide`].
+    read_rejects: Vec<Reject>,
+    /// Settlements held back once their fee rows were read.
+    holds: FxHashMap<u32, Hold>,
+    /// Settlements that passed whose lines are numbered by `feedetl_sn`
+    /// order: their numbers in that order.
+    renumber: FxHashMap<u32, Vec<Box<str>>>,
+    /// The `feedetl_sn` of their rows not numbered `1, 2, 3, ...` in
+    /// reading order, by (claim file, line).
+    recorded: FxHashMap<(usize, u64), Box<str>>,
+    /// Rows whose claim id is not their `setl_id` as written.
+    odd_ids: FxHashMap<(usize, u64), u32>,
+    /// Rows longer than a claim line's raw text in rejects.csv.
+    long_rows: FxHashMap<(usize, u64), (usize, usize)>,
     pub declared: HashMap<String, Declared>,
     pub warnings: Vec<String>,
     /// The line keys (`feedetl_sn`) of claims whose keys are not simply
     /// 1, 2, 3, ...: audit.csv names their lines by them.
     pub line_keys: LineKeys,
 }
-
 /// The `*.csv` files of a directory, sorted (none when it does not exist).
 fn csv_files(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
     if !dir.is_dir() {
@@ -154,61 +173,66 @@ pub fn read(
             ));
         }
     }
-    let mut held = Vec::new();
-    let mut held_stats = vec![(0u64, Decimal::ZERO); fee_files.len()];
-
-    // Settlement rows.
-    let setls = settlements::read_rows(&settlement_files, &mut held);
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, s) in setls.iter().enumerate() {
-        by_id.entry(s.id.as_str()).or_default().push(i);
-    }
-
-    // Fee rows.
-    let mut fees = fee_details::read_rows(&fee_files, &setls, &by_id, &mut held, &mut held_stats);
-
-    // Decide each settlement.
-    let Decided {
-        passed,
-        sent_settlements,
-        declared,
-        keys,
-        ordinals,
-    } = join::decide(
-        Layout {
-            settlement_files: &settlement_files,
-            fee_files: &fee_files,
-            setls: &setls,
-            fees: &fees,
-        },
-        &by_id,
-        codes,
-        reference,
-        &mut held,
-        &mut held_stats,
-    );
-    for (i, n) in ordinals {
-        fees[i].ordinal = n;
-    }
-
-    // Write what passed as claim lines, each on its own line number.
-    let claim_lines::Rewritten { files, sent } =
-        claim_lines::rewrite(&fee_files, &fees, &setls, &passed)?;
+    let mut read_rejects = Vec::new();
+    let table = settlements::read_table(&settlement_files, codes, reference, &mut read_rejects);
     Ok(Platform {
-        files,
-        held,
-        held_stats,
+        fee_files: 0..fee_files.len(),
+        fee_bytes: fee_files.iter().map(|f| f.bytes).sum(),
+        files: fee_files,
         settlement_files,
-        fee_files,
-        sent,
-        sent_settlements,
-        declared,
+        table,
+        read_rejects,
+        holds: FxHashMap::default(),
+        renumber: FxHashMap::default(),
+        recorded: FxHashMap::default(),
+        odd_ids: FxHashMap::default(),
+        long_rows: FxHashMap::default(),
+        declared: HashMap::new(),
         warnings,
-        line_keys: keys,
+        line_keys: LineKeys::new(),
     })
 }
 
 impl Platform {
+    /// Put the fee files at the end of the run's claim files, which is
+    /// where the scan reads them.
+    pub fn attach(&mut self, files: &mut Vec<CsvFile>) {
+        self.fee_files = files.len()..files.len() + self.files.len();
+        files.append(&mut self.files);
+    }
+
+    /// Whether claim file `fi` is a fee file.
+    pub(crate) fn is_fee_file(&self, fi: usize) -> bool {
+        self.fee_files.contains(&fi)
+    }
+
+    /// Whether `path` (as rejects.csv names files) is a fee file.
+    pub(crate) fn is_fee_path(&self, files: &[CsvFile], path: &str) -> bool {
+        self.fee_files
+            .clone()
+            .any(|fi| files[fi].path.display().to_string() == path)
+    }
+
+    /// Whether the settlement of a claim id passed the join.
+    pub(crate) fn passes(&self, id: &str) -> bool {
+        self.passed(id).is_some()
+    }
+
+    /// The settlement of a claim id, when it passed the join.
+    fn passed(&self, id: &str) -> Option<u32> {
+        self.table
+            .find(id)
+            .filter(|i| !self.table.held.contains_key(i) && !self.holds.contains_key(i))
+    }
+
+    /// The fee files' bytes as claim-file bytes, for the memory budget: a
+    /// fee row carries about half of a claim line's cells, its settlement
+    /// row the rest.
+    pub fn scan_bytes(&self) -> u64 {
+        let settlements: u64 = self.settlement_files.iter().map(|f| f.bytes).sum();
+        self.fee_bytes * 2 + settlements
+    }
+
     /// The settlement files, as the manifest records its inputs (the fee
     /// files are recorded as claim files).
     pub fn settlement_inputs(&self) -> Vec<super::InputFile> {

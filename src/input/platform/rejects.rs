@@ -4,8 +4,9 @@
 
 use super::super::claims::Reject;
 use super::super::csvsrc::CsvFile;
-use super::super::{InputError, Reason};
+use super::super::InputError;
 use super::Platform;
+use crate::input::Reason;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -63,38 +64,26 @@ pub(super) fn reject_at(
 }
 
 impl Platform {
-    /// Count the rows held back here into the scan: they were read from
-    /// the fee files, and are quarantined.
-    pub fn add_held(&mut self, scan: &mut super::super::Scan) {
-        for (f, (lines, amount)) in self.fee_files.iter().zip(&self.held_stats) {
-            if let Some(stat) = scan.files.iter_mut().find(|s| s.file.path == f.path) {
-                stat.lines += lines;
-                stat.amount += amount;
-            }
-        }
-        scan.rejects.append(&mut self.held);
-    }
-
-    /// Put the platform's rows back into rejects of claims the claims
-    /// reader held back: each fee row's own text and column names, and the
+    /// Put the platform's names and rows into the rejects the claims
+    /// reader made of fee lines (grouping them into claims): the fee
+    /// row's whole text and the platform's column names, and the
     /// settlement row beside its lines.
-    pub fn finish_rejects(&self, rejects: &mut Vec<Reject>) {
+    pub fn finish_rejects(&self, files: &[CsvFile], rejects: &mut Vec<Reject>) {
         let mut culprits: BTreeMap<String, (bool, Reason)> = BTreeMap::new();
         for r in rejects.iter_mut() {
             let Some(fi) = self
                 .fee_files
-                .iter()
-                .position(|f| f.path.display().to_string() == r.file)
+                .clone()
+                .find(|&fi| files[fi].path.display().to_string() == r.file)
             else {
                 continue;
             };
-            let Ok(k) = self.sent[fi].binary_search_by_key(&r.line, |(l, _)| *l) else {
-                continue;
-            };
-            let text = self.fee_files[fi].raw_text(self.sent[fi][k].1);
-            r.raw = text.trim_end_matches(['\r', '\n']).to_string();
+            if let Some(range) = self.long_rows.get(&(fi, r.line)) {
+                let text = files[fi].raw_text(*range);
+                r.raw = text.trim_end_matches(['\r', '\n']).to_string();
+            }
             r.column = platform_column(&r.column).to_string();
-            if self.sent_settlements.contains_key(&r.claim_id) {
+            if self.passed(&r.claim_id).is_some() {
                 let culprit = !r.reason.is_held_back();
                 let text = if culprit {
                     Reason::HeldWithClaim {
@@ -116,11 +105,12 @@ impl Platform {
             }
         }
         for (id, (_, reason)) in culprits {
-            if let Some((fi, line, range)) = self.sent_settlements.get(&id) {
+            if let Some(i) = self.passed(&id) {
+                let row = &self.table.rows[i as usize];
                 rejects.push(reject_at(
-                    &self.settlement_files[*fi],
-                    *line,
-                    *range,
+                    &self.settlement_files[row.file as usize],
+                    row.line,
+                    row.range,
                     "",
                     &id,
                     reason,
