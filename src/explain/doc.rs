@@ -50,6 +50,35 @@ pub struct ClaimTrace {
     pub flags: Vec<FindingView>,
     /// The payments.csv figures of the claim.
     pub figures: Figures,
+    /// POLICY §10: what the settlement declared against what the rules
+    /// allow (a run on the platform layout whose settlement declared
+    /// amounts).
+    pub clearing: Option<ClearingTrace>,
+}
+
+/// Clearing (POLICY.md §10): each declared field beside the payment
+/// column it is compared with, and the `DECLARED_MISMATCH` finding.
+#[derive(Debug, Serialize)]
+pub struct ClearingTrace {
+    pub fields: Vec<ClearingField>,
+    /// `max(hifp_pay − fund_pay, 0)`: what audit takes back.
+    pub deduction: Option<String>,
+    /// `max(fund_pay − hifp_pay, 0)`: what the fund still owes.
+    pub shortfall: Option<String>,
+    pub finding: Option<FindingView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClearingField {
+    /// The platform's field (`hifp_pay`, ...).
+    pub declared_field: String,
+    /// The payments.csv column it is compared with (`fund_pay`, ...).
+    pub column: String,
+    /// As declared; `None` when the settlement left the field empty (not
+    /// compared).
+    pub declared: Option<String>,
+    pub adjudicated: String,
+    pub differs: bool,
 }
 
 #[derive(Debug, Serialize)]

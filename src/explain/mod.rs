@@ -174,11 +174,18 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
                 .filter(|c| family.group_key(&c.person_id) == key)
                 .collect();
             let mut states = Vec::new();
-            let outcome = adjudicate::adjudicate_unit_traced(
+            let mut outcome = adjudicate::adjudicate_unit_traced(
                 &cx,
                 &Unit::new(key, mine),
                 &run.ledger,
                 &mut states,
+            );
+            // POLICY §10, as the run compared them: a same-run pair
+            // belongs to one person, so to this unit.
+            adjudicate::clearing::Clearing::default().compare(
+                &mut outcome.decisions,
+                &run.declared,
+                req.lang == Lang::En,
             );
             done.insert(key.to_string(), (outcome, states));
         }
@@ -189,7 +196,9 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
             }
             if claim.as_ref().is_none_or(|id| id == &d.claim_id) {
                 let c = by_id[d.claim_id.as_str()];
-                out.push(claim_trace(&run.reference, c, d, st, req.lang));
+                let mut t = claim_trace(&run.reference, c, d, st, req.lang);
+                t.clearing = trace::clearing_trace(d, run.declared.get(&d.claim_id));
+                out.push(t);
             }
         }
     }

@@ -2,8 +2,10 @@
 //! checked against its SHA-256, read as the run read it.
 
 use super::*;
+use crate::core::adjudicate::clearing::Declared;
 use crate::pipeline::read::{read_reference, ReferenceSources, Source};
 use crate::schema::manifest::ManifestDoc;
+use std::collections::HashMap;
 
 // ---------- reloading the run ----------
 
@@ -17,6 +19,9 @@ pub(super) struct Reloaded {
     pub(super) quarantined: BTreeMap<String, input::Reject>,
     pub(super) period: Months,
     pub(super) overrides: Vec<Override>,
+    /// What the platform layout's settlements declared, by claim id
+    /// (POLICY §10); empty for a run on claims/.
+    pub(super) declared: HashMap<String, Declared>,
 }
 
 pub(super) fn manifest(run: &Path) -> Result<ManifestDoc, ExplainError> {
@@ -211,7 +216,12 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
                 .or_insert_with(|| r.clone());
         }
     }
+    let declared = platform
+        .as_mut()
+        .map(|pl| std::mem::take(&mut pl.declared))
+        .unwrap_or_default();
     Ok(Reloaded {
+        declared,
         reference: read.reference,
         prior,
         ledger: read.ledger,

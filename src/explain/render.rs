@@ -75,6 +75,7 @@ pub(super) fn claim_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     account_text(w, c, lang);
     flags_text(w, c, lang);
     result_text(w, c, lang);
+    clearing_text(w, c, lang);
 }
 
 /// The claim: who, where, when, and how it was settled.
@@ -408,4 +409,46 @@ fn result_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
         "统筹支付 {f} + 个人账户 {a} + 现金 {cash} = {total}",
         "fund {f} + account {a} + cash {cash} = {total}"
     ));
+}
+
+/// 8. Clearing (POLICY §10): what the settlement declared against the
+/// result, for a run on the platform layout.
+fn clearing_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
+    let Some(t) = &c.clearing else { return };
+    w.title(
+        2,
+        &say!(
+            lang,
+            "八、清算: 结算申报与核定 (POLICY §10)",
+            "8. Clearing: declared against adjudicated (POLICY §10)"
+        ),
+    );
+    for f in &t.fields {
+        let Some(v) = &f.declared else { continue };
+        let (field, column, a) = (&f.declared_field, &f.column, &f.adjudicated);
+        let mark = if f.differs { " ≠" } else { "" };
+        w.item(&say!(
+            lang,
+            "申报 {field} {v}, 核定 {column} {a}{mark}",
+            "{field} {v} declared, {column} {a} adjudicated{mark}"
+        ));
+    }
+    if let (Some(d), Some(s)) = (&t.deduction, &t.shortfall) {
+        w.item(&say!(
+            lang,
+            "审核扣款 {d}, 基金应补 {s}",
+            "deduction {d}, shortfall {s}"
+        ));
+    }
+    match &t.finding {
+        Some(f) => {
+            let (rule, amt, detail, art) = (&f.rule, &f.amount, &f.detail, &f.article);
+            w.item(&format!("{rule} ({amt}): {detail} ({art})"));
+        }
+        None => w.item(&say!(
+            lang,
+            "申报与核定一致",
+            "the settlement matches the adjudication"
+        )),
+    }
 }

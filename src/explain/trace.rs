@@ -2,6 +2,7 @@
 
 use super::names::name;
 use super::*;
+use crate::core::adjudicate::clearing::{self, Declared, COMPARED};
 
 pub(super) fn article(f: &Finding) -> String {
     match &f.basis {
@@ -641,6 +642,7 @@ pub(super) fn claim_trace(
         benefit: benefit_trace,
         account,
         flags,
+        clearing: None,
         figures: Figures {
             total: fmt2(d.total),
             excluded: fmt2(d.excluded),
@@ -655,4 +657,45 @@ pub(super) fn claim_trace(
             cash_pay: fmt2(d.cash_pay),
         },
     }
+}
+
+/// POLICY §10 for one claim: each declared field beside the payment column
+/// it is compared with, and the finding the comparison made (a same-run
+/// pair is compared on its sums: the finding, on the reversal, says so).
+pub(super) fn clearing_trace(
+    d: &ClaimDecision,
+    declared: Option<&Declared>,
+) -> Option<ClearingTrace> {
+    let declared = declared?;
+    let fields = COMPARED
+        .iter()
+        .map(|&(field, k, column)| {
+            let mine = clearing::adjudicated(d, column);
+            ClearingField {
+                declared_field: field.to_string(),
+                column: column.to_string(),
+                declared: declared.amounts[k].map(fmt2),
+                adjudicated: fmt2(mine),
+                differs: declared.amounts[k].is_some_and(|v| v != mine),
+            }
+        })
+        .collect();
+    let hifp = declared.amounts[0];
+    let finding = d
+        .findings
+        .iter()
+        .find(|f| f.rule == RuleId::DECLARED_MISMATCH)
+        .map(|f| FindingView {
+            rule: f.rule.to_string(),
+            line_no: f.line_no,
+            amount: fmt2(f.amount),
+            detail: f.detail.clone(),
+            article: article(f),
+        });
+    Some(ClearingTrace {
+        fields,
+        deduction: hifp.map(|h| fmt2((h - d.fund_pay).max(Decimal::ZERO))),
+        shortfall: hifp.map(|h| fmt2((d.fund_pay - h).max(Decimal::ZERO))),
+        finding,
+    })
 }

@@ -83,6 +83,75 @@ fn explain_reloads_a_platform_layout_run() {
     assert!(out.contains(fund_pay), "fund_pay {fund_pay} not in\n{out}");
 }
 
+/// POLICY §10 in the trace: SC-EXAMPLE (十堰, level 2, employed) costs
+/// 800.00; after the 500.00 deductible (十政办发〔2022〕61号 第五条 1.) the
+/// fund pays 75% of 300.00 = 225.00, and its account the other 575.00. The
+/// settlement declared hifp_pay 255.00 and acct_pay 545.00: audit takes back
+/// 255.00 − 225.00 = 30.00 (an `adjust` finding), the fund owes nothing more.
+#[test]
+fn explain_shows_the_clearing_comparison() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&[
+        "run",
+        "--data",
+        "samples/platform",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "o",
+    ])
+    .expect_code(0);
+    let r = wd.run(&["explain", "SC-EXAMPLE", "--run", "o", "--lang", "en"]);
+    r.expect_code(0);
+    let out = r.stdout();
+    assert!(out.contains("8. Clearing"), "{out}");
+    assert!(
+        out.contains("hifp_pay 255.00 declared, fund_pay 225.00 adjudicated ≠"),
+        "{out}"
+    );
+    assert!(
+        out.contains("acct_pay 545.00 declared, account_pay 575.00 adjudicated ≠"),
+        "{out}"
+    );
+    assert!(out.contains("deduction 30.00, shortfall 0.00"), "{out}");
+    assert!(out.contains("DECLARED_MISMATCH (30.00)"), "{out}");
+    // Chinese by default, and the JSON trace carries the same figures.
+    let zh = wd.run(&["explain", "SC-EXAMPLE", "--run", "o"]);
+    zh.expect_code(0);
+    assert!(
+        zh.stdout().contains("审核扣款 30.00, 基金应补 0.00"),
+        "{}",
+        zh.stdout()
+    );
+    let js = wd.run(&["explain", "SC-EXAMPLE", "--run", "o", "--format", "json"]);
+    js.expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&js.stdout()).expect("a JSON trace");
+    let c = &doc["claims"][0]["clearing"];
+    assert_eq!(c["deduction"], "30.00");
+    assert_eq!(c["fields"][0]["declared_field"], "hifp_pay");
+    assert_eq!(c["fields"][0]["declared"], "255.00");
+    assert_eq!(c["fields"][0]["adjudicated"], "225.00");
+    assert_eq!(c["finding"]["amount"], "30.00");
+    // A claims/ run declares nothing: no clearing section.
+    wd.run(&[
+        "run",
+        "--data",
+        "samples/data",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "c",
+    ])
+    .expect_code(0);
+    let plain = wd.run(&["explain", "SC-EXAMPLE", "--run", "c", "--lang", "en"]);
+    plain.expect_code(0);
+    assert!(
+        !plain.stdout().contains("8. Clearing"),
+        "{}",
+        plain.stdout()
+    );
+}
+
 fn copy(from: &Path, to: &Path) {
     crate::workdir::copy_dir(from, to);
 }

@@ -28,7 +28,7 @@ pub struct Declared {
 
 /// The declared field, its index in [`Declared::amounts`], and the payment
 /// column it is compared with, in POLICY §10's order.
-const COMPARED: [(&str, usize, &str); 6] = [
+pub const COMPARED: [(&str, usize, &str); 6] = [
     ("hifp_pay", 0, "fund_pay"),
     ("act_pay_dedc", 4, "deductible_applied"),
     ("inscp_scp_amt", 5, "eligible"),
@@ -38,7 +38,7 @@ const COMPARED: [(&str, usize, &str); 6] = [
 ];
 
 /// The payment value a declared field is compared with.
-fn adjudicated(d: &ClaimDecision, column: &str) -> Decimal {
+pub fn adjudicated(d: &ClaimDecision, column: &str) -> Decimal {
     match column {
         "fund_pay" => d.fund_pay,
         "deductible_applied" => d.deductible_applied,
