@@ -411,8 +411,8 @@ fn result_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     ));
 }
 
-/// 8. Clearing (POLICY §10): what the settlement declared against the
-/// result, for a run on the platform layout.
+/// Section 8, clearing (POLICY §10): what the settlement declared against
+/// the result, for a run on the platform layout.
 fn clearing_text(w: &mut Doc, c: &ClaimTrace, lang: Lang) {
     let Some(t) = &c.clearing else { return };
     w.title(
