@@ -218,12 +218,17 @@ impl<'a> Cursor<'a> {
 
     /// A varint of at most `bits` bits.
     fn var(&mut self, bits: u32) -> Option<u128> {
-        let mut v: u128 = 0;
-        let mut shift = 0u32;
+        let first = self.u8()?;
+        // Most fields (counts, codes, small amounts) fit in one byte.
+        if first < 0x80 {
+            return Some(u128::from(first));
+        }
+        let mut v = u128::from(first & 0x7f);
+        let mut shift = 7u32;
         loop {
             let byte = self.u8()?;
             let part = u128::from(byte & 0x7f);
-            if shift >= bits || (shift > 0 && part >> (bits - shift) != 0) {
+            if shift >= bits || part >> (bits - shift) != 0 {
                 return None;
             }
             v |= part << shift;
@@ -235,11 +240,16 @@ impl<'a> Cursor<'a> {
     }
 
     fn u64(&mut self) -> Option<u64> {
+        let first = self.u8()?;
+        if first < 0x80 {
+            return Some(u64::from(first));
+        }
+        self.at -= 1;
         u64::try_from(self.var(64)?).ok()
     }
 
     fn u32(&mut self) -> Option<u32> {
-        u32::try_from(self.var(32)?).ok()
+        u32::try_from(self.u64()?).ok()
     }
 
     fn usize(&mut self) -> Option<usize> {

@@ -57,6 +57,14 @@ pub struct DuplicateDetector<'a> {
 }
 
 impl<'a> DuplicateDetector<'a> {
+    /// A detector with room for `lines` lines (a person's lines in all),
+    /// so that remembering them never grows the table.
+    pub fn with_capacity(lines: usize) -> DuplicateDetector<'a> {
+        DuplicateDetector {
+            seen: rustc_hash::FxHashMap::with_capacity_and_hasher(lines, Default::default()),
+        }
+    }
+
     /// Flag lines of `claim` that repeat a line of an earlier claim, then
     /// remember this claim's lines.
     pub fn check(&mut self, claim: &'a Claim, d: &mut ClaimDecision, lang: Lang) {

@@ -130,7 +130,8 @@ fn adjudicate<'l>(
         })
         .collect();
     let mut balance = member.map(|m| m.account_balance).unwrap_or_default();
-    let mut duplicates = flags::DuplicateDetector::default();
+    let mut duplicates =
+        flags::DuplicateDetector::with_capacity(claims.iter().map(|c| c.lines.len()).sum());
     let mut versions_used = BTreeSet::new();
 
     let in_pairs = |c: &Claim| {
