@@ -6,6 +6,7 @@
 //! [`round2`].
 
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::fmt;
 use std::str::FromStr;
 
 /// Round to 0.01 yuan, half away from zero (POLICY.md `round2`).
@@ -23,25 +24,42 @@ pub fn fmt2(x: Decimal) -> String {
 /// Append an amount with exactly two decimals to `buf` (the allocation-free
 /// form of [`fmt2`], for writers that format millions of cells).
 pub fn push_money(buf: &mut String, x: Decimal) {
+    // Writing to a String cannot fail.
+    let _ = write_money(buf, x);
+}
+
+/// An amount as every output writes it ([`fmt2`]), for the sentences of
+/// audit details: formatted straight into the sentence, without a String
+/// of its own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Yuan(pub Decimal);
+
+impl fmt::Display for Yuan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_money(f, self.0)
+    }
+}
+
+/// [`fmt2`] into any writer.
+fn write_money(w: &mut impl fmt::Write, x: Decimal) -> fmt::Result {
     let mut r = round2(x);
     // After round2 the scale is at most 2: rescale only pads with zeros.
     r.rescale(2);
     let m = r.mantissa();
     if m == 0 {
         // `-0.00` would be a surprise in a payment file.
-        buf.push_str("0.00");
-        return;
+        return w.write_str("0.00");
     }
     if m < 0 {
-        buf.push('-');
+        w.write_char('-')?;
     }
     let a = m.unsigned_abs();
     let mut digits = itoa::Buffer::new();
-    buf.push_str(digits.format(a / 100));
+    w.write_str(digits.format(a / 100))?;
     let frac = (a % 100) as u8;
-    buf.push('.');
-    buf.push(char::from(b'0' + frac / 10));
-    buf.push(char::from(b'0' + frac % 10));
+    w.write_char('.')?;
+    w.write_char(char::from(b'0' + frac / 10))?;
+    w.write_char(char::from(b'0' + frac % 10))
 }
 
 /// A number by its value alone, whatever its scale: `1.50`, `1.5` and
@@ -181,6 +199,16 @@ mod tests {
             let m = if self.next() % 3 == 0 { -m } else { m };
             Decimal::new(m, (self.next() % 10) as u32)
         }
+    }
+
+    #[test]
+    fn yuan_writes_what_fmt2_does() {
+        let mut g = Gen::new(7);
+        for _ in 0..20_000 {
+            let x = g.decimal();
+            assert_eq!(Yuan(x).to_string(), fmt2(x), "{x}");
+        }
+        assert_eq!(format!("退回 {}", Yuan(d("-0.004"))), "退回 0.00");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::reversal::{self, Pairing};
 use super::rule::RuleId;
 use super::{adjudicate, ClaimState, Context, UnitOutcome};
 use crate::core::model::*;
-use crate::core::money::fmt2;
+use crate::core::money::Yuan;
 use crate::core::rules::{AccountScope, RuleVersion};
 use crate::core::unit::Unit;
 use crate::say;
@@ -203,7 +203,7 @@ fn resettle<'r>(
     d.account_pay += family_pay;
     d.cash_pay = d.total - d.fund_pay - d.account_pay;
     for (g, amount) in d.family_payers.clone() {
-        let (a, pid) = (fmt2(amount), &claim.person_id);
+        let (a, pid) = (Yuan(amount), &claim.person_id);
         let detail = say!(
             cx.lang,
             "家庭共济: 授权人 {g} 的个人账户为共济人 {pid} 支付 {a}",

@@ -7,7 +7,7 @@ use super::rule::RuleId;
 use super::Lang;
 use crate::core::date::Date;
 use crate::core::model::*;
-use crate::core::money::{fmt2, round2, value_key};
+use crate::core::money::{round2, value_key, Yuan};
 use crate::core::rules::Share;
 use crate::say;
 use rust_decimal::Decimal;
@@ -24,9 +24,9 @@ pub fn amount_mismatch(claim: &Claim, d: &mut ClaimDecision, lang: Lang) {
         if gap > tolerance {
             let (q, p, e, a) = (
                 l.quantity,
-                fmt2(l.unit_price),
-                fmt2(expected),
-                fmt2(l.amount),
+                Yuan(l.unit_price),
+                Yuan(expected),
+                Yuan(l.amount),
             );
             d.find(
                 Some(l.line_no),
