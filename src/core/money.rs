@@ -6,6 +6,7 @@
 //! [`round2`].
 
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::fmt;
 use std::str::FromStr;
 
 /// Round to 0.01 yuan, half away from zero (POLICY.md `round2`).
@@ -23,25 +24,63 @@ pub fn fmt2(x: Decimal) -> String {
 /// Append an amount with exactly two decimals to `buf` (the allocation-free
 /// form of [`fmt2`], for writers that format millions of cells).
 pub fn push_money(buf: &mut String, x: Decimal) {
+    // Writing to a String cannot fail.
+    let _ = write_money(buf, x);
+}
+
+/// An amount as every output writes it ([`fmt2`]), for the sentences of
+/// audit details: formatted straight into the sentence, without a String
+/// of its own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Yuan(pub Decimal);
+
+impl fmt::Display for Yuan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_money(f, self.0)
+    }
+}
+
+/// [`fmt2`] into any writer.
+fn write_money(w: &mut impl fmt::Write, x: Decimal) -> fmt::Result {
     let mut r = round2(x);
     // After round2 the scale is at most 2: rescale only pads with zeros.
     r.rescale(2);
     let m = r.mantissa();
     if m == 0 {
         // `-0.00` would be a surprise in a payment file.
-        buf.push_str("0.00");
-        return;
+        return w.write_str("0.00");
     }
     if m < 0 {
-        buf.push('-');
+        w.write_char('-')?;
     }
     let a = m.unsigned_abs();
     let mut digits = itoa::Buffer::new();
-    buf.push_str(digits.format(a / 100));
+    w.write_str(digits.format(a / 100))?;
     let frac = (a % 100) as u8;
-    buf.push('.');
-    buf.push(char::from(b'0' + frac / 10));
-    buf.push(char::from(b'0' + frac % 10));
+    w.write_char('.')?;
+    w.write_char(char::from(b'0' + frac / 10))?;
+    w.write_char(char::from(b'0' + frac % 10))
+}
+
+/// A number by its value alone, whatever its scale: `1.50`, `1.5` and
+/// `1.500` give one key, and two numbers give one key only when equal.
+/// For hashing and comparing without `Decimal::normalize` (a loop of
+/// 96-bit divisions) on the common scales: a number of at most 6 decimals
+/// is its value in millionths (exact: a 96-bit mantissa times 10^6 fits
+/// an i128); a longer one is its normalized mantissa and scale (> 6, so
+/// never mistaken for the first form).
+pub fn value_key(x: Decimal) -> (i128, u32) {
+    const KEY_SCALE: u32 = 6;
+    let at_scale = |m: i128, scale: u32| m * 10i128.pow(KEY_SCALE - scale);
+    if x.scale() <= KEY_SCALE {
+        return (at_scale(x.mantissa(), x.scale()), KEY_SCALE);
+    }
+    let n = x.normalize();
+    if n.scale() <= KEY_SCALE {
+        (at_scale(n.mantissa(), n.scale()), KEY_SCALE)
+    } else {
+        (n.mantissa(), n.scale())
+    }
 }
 
 /// Why a money cell did not parse.
@@ -129,6 +168,65 @@ mod tests {
         assert_eq!(fmt2(d("-0.5")), "-0.50");
         assert_eq!(fmt2(d("999999999999.999")), "1000000000000.00");
         assert_eq!(fmt2(d("1234567.891")), "1234567.89");
+    }
+
+    /// A small deterministic generator (xorshift), so that the property
+    /// tests below see the same many cases on every run.
+    pub(super) struct Gen(u64);
+
+    impl Gen {
+        pub fn new(seed: u64) -> Gen {
+            Gen(seed | 1)
+        }
+
+        pub fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0 = x;
+            x
+        }
+
+        /// A decimal of up to 12 digits at scale 0 to 9, either sign, often
+        /// with trailing zeros (the cases `value_key` must see through).
+        pub fn decimal(&mut self) -> Decimal {
+            let digits = self.next() % 1_000_000_000_000;
+            let m = match self.next() % 4 {
+                0 => (digits % 1000) as i64 * 1000,
+                _ => digits as i64,
+            };
+            let m = if self.next() % 3 == 0 { -m } else { m };
+            Decimal::new(m, (self.next() % 10) as u32)
+        }
+    }
+
+    #[test]
+    fn yuan_writes_what_fmt2_does() {
+        let mut g = Gen::new(7);
+        for _ in 0..20_000 {
+            let x = g.decimal();
+            assert_eq!(Yuan(x).to_string(), fmt2(x), "{x}");
+        }
+        assert_eq!(format!("退回 {}", Yuan(d("-0.004"))), "退回 0.00");
+    }
+
+    #[test]
+    fn value_key_is_equality_whatever_the_scale() {
+        assert_eq!(value_key(d("1.50")), value_key(d("1.5")));
+        assert_eq!(value_key(d("-0.00")), value_key(d("0")));
+        assert_ne!(value_key(d("1.5")), value_key(d("15")));
+        assert_eq!(value_key(d("0.12345670")), value_key(d("0.1234567")));
+        assert_ne!(value_key(d("0.1234567")), value_key(d("0.1234568")));
+        let mut g = Gen::new(12);
+        for _ in 0..20_000 {
+            let (a, b) = (g.decimal(), g.decimal());
+            assert_eq!(value_key(a) == value_key(b), a == b, "{a} {b}");
+            // The same value written with more decimals.
+            let mut wider = a;
+            wider.rescale((a.scale() + (g.next() % 4) as u32).min(28));
+            assert_eq!(value_key(wider), value_key(a), "{a} {wider}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::core::model::*;
 pub(crate) use crate::schema::CLAIMS;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use std::path::PathBuf;
 
 /// Indexes into [`CLAIMS`], for the per-line hot path.
@@ -245,32 +246,15 @@ pub(crate) fn group(
     stats: &mut [ClaimFileStat],
 ) -> Grouped {
     let mut out = Grouped::default();
-    // Group lines by claim: sort indexes by (claim_id, file, line) rather
-    // than hashing and cloning every id; the claims come out in id order.
-    let mut order: Vec<usize> = (0..pending.len()).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        let (x, y) = (&pending[a], &pending[b]);
-        (&x.claim_id, x.src.file, x.src.line).cmp(&(&y.claim_id, y.src.file, y.src.line))
-    });
+    let (order, runs) = claim_runs(&pending);
     let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
-    let mut start = 0;
-    while start < order.len() {
-        let id_of = |i: usize, slots: &[Option<Pending>]| {
-            slots[order[i]].as_ref().map(|p| p.claim_id.clone())
-        };
-        let id = id_of(start, &slots).unwrap_or_default();
-        let mut end = start + 1;
-        while end < order.len() && slots[order[end]].as_ref().is_some_and(|p| p.claim_id == id) {
-            end += 1;
-        }
-        let lines: Vec<Pending> = order[start..end]
-            .iter()
-            .filter_map(|&i| slots[i].take())
-            .collect();
-        start = end;
-        if lines.is_empty() {
+    for run in runs {
+        let mut lines: Vec<Pending> = order[run].iter().filter_map(|&i| slots[i].take()).collect();
+        let Some(first) = lines.first_mut() else {
             continue;
-        }
+        };
+        // The claim keeps its first line's id; the others are dropped.
+        let id = std::mem::take(&mut first.claim_id);
         match check_claim(&id, &lines, period_end, files) {
             Ok(()) => {
                 let amount = lines.iter().filter_map(|p| p.amount).sum::<Decimal>();
@@ -305,6 +289,63 @@ pub(crate) fn group(
         }
     }
     out
+}
+
+/// The lines of each claim together: positions into `pending`, claim by
+/// claim in claim_id order, each claim's lines in (file, line) order, and
+/// the run of positions each claim has. Lines are grouped by hashing their
+/// ids once, and only the claims are sorted (a few lines each), not the
+/// lines.
+fn claim_runs(pending: &[Pending]) -> (Vec<usize>, Vec<std::ops::Range<usize>>) {
+    let mut ids: FxHashMap<&str, u32> =
+        FxHashMap::with_capacity_and_hasher(pending.len() / 2, Default::default());
+    // Each line's claim, as the claim's number in order of first sight, and
+    // each claim's first line.
+    let mut claim_of: Vec<u32> = Vec::with_capacity(pending.len());
+    let mut first: Vec<usize> = Vec::new();
+    for (i, p) in pending.iter().enumerate() {
+        let next = first.len() as u32;
+        let c = *ids.entry(p.claim_id.as_str()).or_insert_with(|| {
+            first.push(i);
+            next
+        });
+        claim_of.push(c);
+    }
+    drop(ids);
+    // Where each claim's run starts, then the positions, claim by claim
+    // (each run in position order).
+    let mut start = vec![0usize; first.len() + 1];
+    for &c in &claim_of {
+        start[c as usize + 1] += 1;
+    }
+    for c in 0..first.len() {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0usize; pending.len()];
+    for (i, &c) in claim_of.iter().enumerate() {
+        order[fill[c as usize]] = i;
+        fill[c as usize] += 1;
+    }
+    let at = |i: usize| (pending[i].src.file, pending[i].src.line, i);
+    let mut claims: Vec<usize> = (0..first.len()).collect();
+    claims
+        .par_sort_unstable_by(|&a, &b| pending[first[a]].claim_id.cmp(&pending[first[b]].claim_id));
+    let runs = claims
+        .into_iter()
+        .map(|c| {
+            let run = start[c]..start[c + 1];
+            // Lines arrive in (file, line) order from the scan; a run that
+            // does not (a spanning claim's lines, read partition by
+            // partition) is put in that order.
+            let lines = &mut order[run.clone()];
+            if !lines.is_sorted_by_key(|&i| at(i)) {
+                lines.sort_unstable_by_key(|&i| at(i));
+            }
+            run
+        })
+        .collect();
+    (order, runs)
 }
 
 /// Order the quarantined lines by (file, line) and count them into their

@@ -3,9 +3,12 @@
 //! partition at a time.
 //!
 //! The format is private to one run (it lives in the run's temporary
-//! area and is removed with it): each line is its fields in a fixed order,
-//! integers little-endian, strings length-prefixed, amounts as
-//! `rust_decimal`'s exact 16-byte form.
+//! area and is removed with it), and compact, since every byte of it is
+//! written once and read once: each line is its fields in a fixed order,
+//! integers as LEB128 varints, strings length-prefixed, decimals as their
+//! scale and sign in one byte and the mantissa as a varint (exact: the
+//! scale comes back with the value), dates as `yyyymmdd`. The line count
+//! ends the file, so that reading it back allocates its lines once.
 
 use super::claims::{Head, Parsed, Pending, Source, CLAIMS};
 use super::csvsrc::CellError;
@@ -20,6 +23,7 @@ use std::path::Path;
 pub(crate) struct SpillWriter {
     out: BufWriter<File>,
     buf: Vec<u8>,
+    lines: u64,
 }
 
 impl SpillWriter {
@@ -27,16 +31,20 @@ impl SpillWriter {
         Ok(SpillWriter {
             out: BufWriter::with_capacity(1 << 16, File::create(path)?),
             buf: Vec::with_capacity(512),
+            lines: 0,
         })
     }
 
     pub fn push(&mut self, p: &Pending) -> io::Result<()> {
         self.buf.clear();
         encode(p, &mut self.buf);
+        self.lines += 1;
         self.out.write_all(&self.buf)
     }
 
-    pub fn finish(self) -> io::Result<()> {
+    /// Write the line count and flush.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.write_all(&self.lines.to_le_bytes())?;
         self.out.into_inner().map_err(|e| e.into_error())?;
         Ok(())
     }
@@ -53,29 +61,48 @@ pub(crate) fn read_all(path: &Path) -> io::Result<Vec<Pending>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let mut r = Cursor { b: &bytes, at: 0 };
-    let mut out = Vec::new();
-    while r.at < bytes.len() {
-        out.push(decode(&mut r).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}: damaged spill file", path.display()),
-            )
-        })?);
+    let damaged = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: damaged spill file", path.display()),
+        )
+    };
+    let body = bytes.len().checked_sub(8).ok_or_else(damaged)?;
+    let count = u64::from_le_bytes(bytes[body..].try_into().map_err(|_| damaged())?);
+    // A line takes some bytes: a count beyond them is damage, not a size
+    // to allocate.
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|&n| n <= body)
+        .ok_or_else(damaged)?;
+    let mut r = Cursor {
+        b: &bytes[..body],
+        at: 0,
+    };
+    let mut out = Vec::with_capacity(count);
+    while r.at < body {
+        out.push(decode(&mut r).ok_or_else(damaged)?);
+    }
+    if out.len() != count {
+        return Err(damaged());
     }
     Ok(out)
 }
 
-fn put_u32(b: &mut Vec<u8>, v: u32) {
-    b.extend_from_slice(&v.to_le_bytes());
+fn put_var(b: &mut Vec<u8>, mut v: u128) {
+    while v >= 0x80 {
+        b.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    b.push(v as u8);
 }
 
 fn put_u64(b: &mut Vec<u8>, v: u64) {
-    b.extend_from_slice(&v.to_le_bytes());
+    put_var(b, u128::from(v));
 }
 
 fn put_str(b: &mut Vec<u8>, s: &str) {
-    put_u32(b, s.len() as u32);
+    put_u64(b, s.len() as u64);
     b.extend_from_slice(s.as_bytes());
 }
 
@@ -89,24 +116,24 @@ fn put_opt_str(b: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
+/// Scale (0-28) in the low bits, the sign in the top bit, then the
+/// mantissa's magnitude: `-0.00` and `12.300` come back as written.
 fn put_dec(b: &mut Vec<u8>, d: Decimal) {
-    b.extend_from_slice(&d.serialize());
+    let sign = if d.is_sign_negative() { 0x80 } else { 0 };
+    b.push(d.scale() as u8 | sign);
+    put_var(b, d.mantissa().unsigned_abs());
 }
 
-fn put_opt_dec(b: &mut Vec<u8>, d: Option<Decimal>) {
-    match d {
-        Some(d) => {
-            b.push(1);
-            put_dec(b, d);
-        }
-        None => b.push(0),
-    }
-}
+/// What a line's reconciliation amount is: none, the line's own amount
+/// (the usual case, not written twice), or a value of its own.
+const AMOUNT_NONE: u8 = 0;
+const AMOUNT_OF_LINE: u8 = 1;
+const AMOUNT_OWN: u8 = 2;
 
 /// A date as yyyymmdd; 0 = none.
-fn date_code(d: Option<Date>) -> u32 {
+fn date_code(d: Option<Date>) -> u64 {
     d.map_or(0, |d| {
-        d.year as u32 * 10_000 + d.month as u32 * 100 + d.day as u32
+        d.year as u64 * 10_000 + d.month as u64 * 100 + d.day as u64
     })
 }
 
@@ -125,11 +152,23 @@ fn column_code(name: &str) -> u8 {
 
 fn encode(p: &Pending, b: &mut Vec<u8>) {
     put_str(b, &p.claim_id);
-    put_u32(b, p.src.file as u32);
+    put_u64(b, p.src.file as u64);
     put_u64(b, p.src.line);
     put_u64(b, p.src.bytes.0 as u64);
-    put_u64(b, p.src.bytes.1 as u64);
-    put_opt_dec(b, p.amount);
+    // The end as the length: a few bytes rather than an offset's many.
+    put_u64(b, p.src.bytes.1.wrapping_sub(p.src.bytes.0) as u64);
+    let line_amount = p.parsed.as_ref().ok().map(|x| x.line.amount);
+    match p.amount {
+        None => b.push(AMOUNT_NONE),
+        // Equal and of the same scale: the same bytes come back.
+        Some(a) if line_amount.is_some_and(|l| l == a && l.scale() == a.scale()) => {
+            b.push(AMOUNT_OF_LINE)
+        }
+        Some(a) => {
+            b.push(AMOUNT_OWN);
+            put_dec(b, a);
+        }
+    }
     match &p.parsed {
         Err(e) => {
             b.push(0);
@@ -142,22 +181,22 @@ fn encode(p: &Pending, b: &mut Vec<u8>) {
             let h = &x.head;
             put_str(b, &h.person_id);
             put_str(b, &h.institution_id);
-            put_u32(b, date_code(Some(h.service_time.date)));
-            put_u32(b, h.service_time.seconds);
+            put_u64(b, date_code(Some(h.service_time.date)));
+            put_u64(b, u64::from(h.service_time.seconds));
             b.push(h.visit_type.code());
             b.push(h.settlement_mode.code());
-            put_u32(b, date_code(h.submitted_date));
+            put_u64(b, date_code(h.submitted_date));
             put_opt_str(b, h.reverses_claim_id.as_deref());
             b.push(opt_code(x.exclusion.map(Exclusion::code)));
             let l = &x.line;
-            put_u32(b, l.line_no);
+            put_u64(b, u64::from(l.line_no));
             put_str(b, &l.item_code);
             put_dec(b, l.quantity);
             put_dec(b, l.unit_price);
             put_dec(b, l.amount);
             put_opt_str(b, l.prescription_id.as_deref());
             put_opt_str(b, l.prescriber_id.as_deref());
-            put_u64(b, l.supply_days.map_or(0, |d| d as u64 + 1));
+            put_u64(b, l.supply_days.map_or(0, |d| u64::from(d) + 1));
         }
     }
 }
@@ -178,17 +217,49 @@ impl<'a> Cursor<'a> {
         Some(self.take(1)?[0])
     }
 
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    /// A varint of at most `bits` bits.
+    fn var(&mut self, bits: u32) -> Option<u128> {
+        let first = self.u8()?;
+        // Most fields (counts, codes, small amounts) fit in one byte.
+        if first < 0x80 {
+            return Some(u128::from(first));
+        }
+        let mut v = u128::from(first & 0x7f);
+        let mut shift = 7u32;
+        loop {
+            let byte = self.u8()?;
+            let part = u128::from(byte & 0x7f);
+            if shift >= bits || part >> (bits - shift) != 0 {
+                return None;
+            }
+            v |= part << shift;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+            shift += 7;
+        }
     }
 
     fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+        let first = self.u8()?;
+        if first < 0x80 {
+            return Some(u64::from(first));
+        }
+        self.at -= 1;
+        u64::try_from(self.var(64)?).ok()
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        u32::try_from(self.u64()?).ok()
+    }
+
+    fn usize(&mut self) -> Option<usize> {
+        usize::try_from(self.u64()?).ok()
     }
 
     fn string(&mut self) -> Option<String> {
-        let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
+        let n = self.usize()?;
+        std::str::from_utf8(self.take(n)?).ok().map(str::to_owned)
     }
 
     fn opt_string(&mut self) -> Option<Option<String>> {
@@ -199,21 +270,20 @@ impl<'a> Cursor<'a> {
     }
 
     fn dec(&mut self) -> Option<Decimal> {
-        Some(Decimal::deserialize(self.take(16)?.try_into().ok()?))
-    }
-
-    fn opt_dec(&mut self) -> Option<Option<Decimal>> {
-        match self.u8()? {
-            0 => Some(None),
-            _ => Some(Some(self.dec()?)),
-        }
+        let head = self.u8()?;
+        let scale = u32::from(head & 0x7f);
+        let magnitude = self.var(96)?;
+        let m = i128::try_from(magnitude).ok()?;
+        let mut d = Decimal::try_from_i128_with_scale(m, scale).ok()?;
+        d.set_sign_negative(head & 0x80 != 0);
+        Some(d)
     }
 
     fn date(&mut self) -> Option<Option<Date>> {
-        match self.u32()? {
+        match self.u64()? {
             0 => Some(None),
             c => Some(Some(Date::new(
-                (c / 10_000) as i32,
+                i32::try_from(c / 10_000).ok()?,
                 (c / 100 % 100) as u8,
                 (c % 100) as u8,
             )?)),
@@ -223,12 +293,20 @@ impl<'a> Cursor<'a> {
 
 fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
     let claim_id = r.string()?;
+    let file = r.usize()?;
+    let line = r.u64()?;
+    let start = r.usize()?;
     let src = Source {
-        file: r.u32()? as usize,
-        line: r.u64()?,
-        bytes: (r.u64()? as usize, r.u64()? as usize),
+        file,
+        line,
+        bytes: (start, start.checked_add(r.usize()?)?),
     };
-    let amount = r.opt_dec()?;
+    let amount_tag = r.u8()?;
+    let own_amount = match amount_tag {
+        AMOUNT_NONE | AMOUNT_OF_LINE => None,
+        AMOUNT_OWN => Some(r.dec()?),
+        _ => return None,
+    };
     let parsed = match r.u8()? {
         0 => {
             let column = CLAIMS.get(r.u8()? as usize).map_or("", |c| c.name);
@@ -276,6 +354,12 @@ fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
                 line,
             })
         }
+    };
+    let amount = match (amount_tag, &parsed) {
+        (AMOUNT_OF_LINE, Ok(x)) => Some(x.line.amount),
+        // Only a parsed line has an amount of its own to stand for.
+        (AMOUNT_OF_LINE, Err(_)) => return None,
+        _ => own_amount,
     };
     Some(Pending {
         claim_id,
@@ -344,11 +428,91 @@ mod tests {
         assert_eq!(back[0].amount.unwrap().to_string(), "12.300");
     }
 
+    /// A line as a generated month has it: parsed, its reconciliation
+    /// amount its own.
+    fn typical(amount: Decimal) -> Pending {
+        Pending {
+            claim_id: "C202403000000007".into(),
+            src: Source {
+                file: 0,
+                line: 123_456,
+                bytes: (9_876_543, 9_876_640),
+            },
+            amount: Some(amount),
+            parsed: Ok(Parsed {
+                head: Head {
+                    person_id: "P00000993".into(),
+                    institution_id: "SY-P-11".into(),
+                    service_time: DateTime::parse("2024-03-24 16:34:40").unwrap(),
+                    visit_type: VisitType::General,
+                    settlement_mode: SettlementMode::Direct,
+                    submitted_date: None,
+                    reverses_claim_id: None,
+                },
+                exclusion: None,
+                line: ClaimLine {
+                    line_no: 1,
+                    item_code: "D0046".into(),
+                    quantity: Decimal::new(3, 0),
+                    unit_price: Decimal::new(21319, 2),
+                    amount: Decimal::new(63957, 2),
+                    prescription_id: Some("RX7".into()),
+                    prescriber_id: Some("SY-H2-04".into()),
+                    supply_days: None,
+                },
+            }),
+        }
+    }
+
+    #[test]
+    fn a_typical_line_is_small_and_its_amount_written_once() {
+        let mut b = Vec::new();
+        encode(&typical(Decimal::new(63957, 2)), &mut b);
+        // A CSV line of 98 bytes; the fixed-width form took 226.
+        assert!(b.len() <= 100, "{} bytes", b.len());
+        // The same value at another scale is its own, and keeps its scale.
+        let other = typical(Decimal::new(639570, 3));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.bin");
+        let mut w = SpillWriter::create(&path).unwrap();
+        w.push(&typical(Decimal::new(63957, 2))).unwrap();
+        w.push(&other).unwrap();
+        w.finish().unwrap();
+        let back = read_all(&path).unwrap();
+        assert_eq!(back, vec![typical(Decimal::new(63957, 2)), other]);
+        assert_eq!(back[1].amount.unwrap().to_string(), "639.570");
+    }
+
+    #[test]
+    fn signs_and_scales_survive() {
+        let mut g = [
+            Decimal::new(-0, 2),
+            Decimal::new(0, 0),
+            Decimal::new(-12345, 2),
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+        ];
+        g[0].set_sign_negative(true);
+        for d in g {
+            let mut b = Vec::new();
+            put_dec(&mut b, d);
+            let back = Cursor { b: &b, at: 0 }.dec().unwrap();
+            assert_eq!(back.serialize(), d.serialize(), "{d}");
+        }
+    }
+
     #[test]
     fn a_damaged_file_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.bin");
         std::fs::write(&path, [5u8, 0, 0, 0, b'a']).unwrap();
+        assert!(read_all(&path).is_err());
+        // A count that promises more lines than there are.
+        std::fs::write(&path, [0u8, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+        assert!(read_all(&path).is_err());
+        // A varint that never ends.
+        std::fs::write(&path, [0xffu8; 40]).unwrap();
         assert!(read_all(&path).is_err());
     }
 }

@@ -6,7 +6,7 @@ use super::decision::ClaimDecision;
 use super::rule::RuleId;
 use super::Lang;
 use crate::core::model::*;
-use crate::core::money::{fmt2, round2};
+use crate::core::money::{round2, Yuan};
 use crate::core::rules::{AccountScope, Param, PharmacyMode, RuleVersion};
 use crate::say;
 use rust_decimal::Decimal;
@@ -66,7 +66,7 @@ pub fn remote_prepay(
     }
     d.remote_prepay = prepay;
     d.eligible -= prepay;
-    let (c, p) = (&inst.city, fmt2(prepay));
+    let (c, p) = (&inst.city, Yuan(prepay));
     d.find(None, RuleId::REMOTE_PREPAY, prepay, say!(lang, "异地({c})就医未备案长期异地, 个人先行支付 {share}: {p}", "remote care in {c} without a long-term registration: {share} paid first by the member = {p}"), rules.remote_prepay_share.basis_text());
     d.reason(RuleId::REMOTE_PREPAY);
 }
@@ -106,9 +106,9 @@ pub fn pool_payment(
     totals.deductible_met += applied;
     if !applied.is_zero() {
         let (a, met, ded) = (
-            fmt2(applied),
-            fmt2(totals.deductible_met),
-            fmt2(deductible.value),
+            Yuan(applied),
+            Yuan(totals.deductible_met),
+            Yuan(deductible.value),
         );
         d.find(
             None,
@@ -134,7 +134,7 @@ pub fn pool_payment(
         d.ratio = Some(ratio.value);
     }
     if !d.cap_cut.is_zero() {
-        let (cut, c, paid) = (fmt2(d.cap_cut), fmt2(cap.value), fmt2(totals.pool_paid));
+        let (cut, c, paid) = (Yuan(d.cap_cut), Yuan(cap.value), Yuan(totals.pool_paid));
         d.find(
             None,
             RuleId::CAP_REACHED,

@@ -14,7 +14,7 @@
 //! written by `output::clearing`.
 
 use crate::core::adjudicate::{ClaimDecision, Finding, RuleId, Severity, Status};
-use crate::core::money::fmt2;
+use crate::core::money::Yuan;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
@@ -153,11 +153,11 @@ impl Clearing {
                         differing.push(if english {
                             format!(
                                 "{field} {} declared, {column} {} adjudicated",
-                                fmt2(v),
-                                fmt2(a)
+                                Yuan(v),
+                                Yuan(a)
                             )
                         } else {
-                            format!("申报 {field} {}, 核定 {column} {}", fmt2(v), fmt2(a))
+                            format!("申报 {field} {}, 核定 {column} {}", Yuan(v), Yuan(a))
                         });
                     }
                 }

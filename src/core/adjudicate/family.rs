@@ -15,7 +15,7 @@ use super::reversal::{self, Pairing};
 use super::rule::RuleId;
 use super::{adjudicate, ClaimState, Context, UnitOutcome};
 use crate::core::model::*;
-use crate::core::money::fmt2;
+use crate::core::money::Yuan;
 use crate::core::rules::{AccountScope, RuleVersion};
 use crate::core::unit::Unit;
 use crate::say;
@@ -29,26 +29,38 @@ pub(super) fn adjudicate_group<'l, 'r>(
     ledger_of: &dyn Fn(&str) -> &'l [LedgerEntry],
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
-    let mut by_person: BTreeMap<&str, Vec<&Claim>> = BTreeMap::new();
-    for c in unit.claims() {
-        by_person.entry(c.person_id.as_str()).or_default().push(c);
+    let family = &cx.reference.family;
+    // Each person's claims, as positions in the unit's §1 order (pushed in
+    // that order, so each person's list is in §1 order too).
+    let mut by_person: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in unit.claims().iter().enumerate() {
+        by_person.entry(c.person_id.as_str()).or_default().push(i);
     }
-    // Pass 1: each person alone, as without family sharing.
-    let mut decided: HashMap<&str, ClaimDecision> = HashMap::new();
-    // Each claim's running state in pass 1 (its balances are redone in
-    // pass 2), when traced.
-    let mut states: HashMap<String, ClaimState> = HashMap::new();
+    let shares = by_person
+        .keys()
+        .any(|person| !family.grantors_of(person).is_empty());
+    // Most groups are one person whom no grantor pays for: pass 2 would
+    // give back what pass 1 did, in the same order.
+    if !shares && by_person.len() == 1 {
+        if let Some(person) = by_person.keys().next() {
+            let own = Unit::new(person, unit.claims().to_vec());
+            return adjudicate(cx, &own, ledger_of, trace);
+        }
+    }
+    // Pass 1: each person alone, as without family sharing. Decisions and
+    // (when traced) running states are kept by position in the unit.
+    let n = unit.claims().len();
+    let mut decided: Vec<Option<ClaimDecision>> = (0..n).map(|_| None).collect();
+    let mut states: Vec<Option<ClaimState>> = (0..n).map(|_| None).collect();
     let mut out = UnitOutcome {
-        decisions: Vec::with_capacity(unit.claims().len()),
+        decisions: Vec::with_capacity(n),
         ledger: Vec::new(),
         versions_used: Default::default(),
     };
-    let family = &cx.reference.family;
-    let mut shares = false;
-    let mut reversals: HashMap<String, Pairing<'_>> = HashMap::new();
-    for (person, claims) in by_person {
-        shares |= !family.grantors_of(person).is_empty();
-        let own = Unit::new(person, claims.clone());
+    let mut reversals: HashMap<String, &crate::core::prior::PriorPayment> = HashMap::new();
+    for (person, positions) in by_person {
+        let claims: Vec<&Claim> = positions.iter().map(|&i| unit.claims()[i]).collect();
+        let own = Unit::new(person, claims);
         let mut own_states = Vec::new();
         let o = adjudicate(
             cx,
@@ -56,37 +68,46 @@ pub(super) fn adjudicate_group<'l, 'r>(
             ledger_of,
             trace.is_some().then_some(&mut own_states),
         );
-        states.extend(own_states.into_iter().map(|s| (s.claim_id.clone(), s)));
         out.ledger.extend(o.ledger);
         out.versions_used.extend(o.versions_used);
-        for (c, d) in own.claims().iter().zip(o.decisions) {
-            decided.insert(c.claim_id.as_str(), d);
+        // `own` keeps the order of `positions` (§1 order both).
+        for (&i, d) in positions.iter().zip(o.decisions) {
+            decided[i] = Some(d);
         }
-        reversals.extend(
-            reversal::pair_reversals(&claims, cx.prior)
-                .into_iter()
-                .filter(|(_, p)| matches!(p, Pairing::PriorReversal(_))),
-        );
+        for (&i, st) in positions.iter().zip(own_states) {
+            states[i] = Some(st);
+        }
+        if shares {
+            for (id, p) in reversal::pair_reversals(own.claims(), cx.prior) {
+                if let Pairing::PriorReversal(p) = p {
+                    reversals.insert(id, p);
+                }
+            }
+        }
     }
     // Pass 2, only needed when someone in the group has a grantor (with
     // none, every account is drawn by its owner alone, as in pass 1; a
     // refund to a grantor needs a beneficiary, who has one).
     let mut balances: HashMap<&'r str, Decimal> = HashMap::new();
-    for claim in unit.claims() {
-        let Some(mut d) = decided.remove(claim.claim_id.as_str()) else {
+    for (i, claim) in unit.claims().iter().enumerate() {
+        let Some(mut d) = decided[i].take() else {
             continue;
         };
         let person = claim.person_id.as_str();
-        let before = balance(cx, &mut balances, person).map(|b| *b);
+        let before = if shares && trace.is_some() {
+            balance(cx, &mut balances, person).map(|b| *b)
+        } else {
+            None
+        };
         if shares {
-            match reversals.get(&claim.claim_id) {
-                Some(Pairing::PriorReversal(p)) if d.status == Status::Reversal => {
+            match reversals.get(claim.claim_id.as_str()) {
+                Some(p) if d.status == Status::Reversal => {
                     refund(cx, p, &mut balances, &mut d);
                 }
                 _ => resettle(cx, claim, &mut balances, &mut d),
             }
         }
-        if let (Some(t), Some(mut st)) = (trace.as_deref_mut(), states.remove(&claim.claim_id)) {
+        if let (Some(t), Some(mut st)) = (trace.as_deref_mut(), states[i].take()) {
             if shares {
                 // The own account's balance as the group saw it.
                 st.balance_before = before.unwrap_or_default();
@@ -182,7 +203,7 @@ fn resettle<'r>(
     d.account_pay += family_pay;
     d.cash_pay = d.total - d.fund_pay - d.account_pay;
     for (g, amount) in d.family_payers.clone() {
-        let (a, pid) = (fmt2(amount), &claim.person_id);
+        let (a, pid) = (Yuan(amount), &claim.person_id);
         let detail = say!(
             cx.lang,
             "家庭共济: 授权人 {g} 的个人账户为共济人 {pid} 支付 {a}",

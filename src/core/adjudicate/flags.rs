@@ -7,11 +7,12 @@ use super::rule::RuleId;
 use super::Lang;
 use crate::core::date::Date;
 use crate::core::model::*;
-use crate::core::money::{fmt2, round2};
+use crate::core::money::{round2, value_key, Yuan};
 use crate::core::rules::Share;
 use crate::say;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `AMOUNT_MISMATCH`: `|round2(quantity × unit_price) − amount| > 0.01`
 /// (湖北医保问答 Q42 多计费用).
@@ -23,9 +24,9 @@ pub fn amount_mismatch(claim: &Claim, d: &mut ClaimDecision, lang: Lang) {
         if gap > tolerance {
             let (q, p, e, a) = (
                 l.quantity,
-                fmt2(l.unit_price),
-                fmt2(expected),
-                fmt2(l.amount),
+                Yuan(l.unit_price),
+                Yuan(expected),
+                Yuan(l.amount),
             );
             d.find(
                 Some(l.line_no),
@@ -44,8 +45,10 @@ pub fn amount_mismatch(claim: &Claim, d: &mut ClaimDecision, lang: Lang) {
 
 /// The identity of a line for `DUPLICATE_LINE`: same person (implicit: the
 /// detector is per person), institution, service date, item, quantity and
-/// amount. Borrowed from the person's claims, which outlive the detector.
-type LineKey<'a> = (&'a str, Date, &'a str, Decimal, Decimal);
+/// amount. Borrowed from the person's claims, which outlive the detector;
+/// the numbers by value ([`value_key`]: `1.50` and `1.5` are one quantity),
+/// so that hashing and comparing a key does no decimal arithmetic.
+type LineKey<'a> = (&'a str, Date, &'a str, (i128, u32), (i128, u32));
 
 /// Remembers the lines of a person's earlier claims (POLICY.md §1 order).
 #[derive(Default)]
@@ -54,20 +57,33 @@ pub struct DuplicateDetector<'a> {
 }
 
 impl<'a> DuplicateDetector<'a> {
+    /// A detector with room for `lines` lines (a person's lines in all),
+    /// so that remembering them never grows the table.
+    pub fn with_capacity(lines: usize) -> DuplicateDetector<'a> {
+        DuplicateDetector {
+            seen: rustc_hash::FxHashMap::with_capacity_and_hasher(lines, Default::default()),
+        }
+    }
+
     /// Flag lines of `claim` that repeat a line of an earlier claim, then
     /// remember this claim's lines.
     pub fn check(&mut self, claim: &'a Claim, d: &mut ClaimDecision, lang: Lang) {
-        let key = |l: &'a ClaimLine| -> LineKey<'a> {
-            (
-                claim.institution_id.as_str(),
-                claim.service_date(),
-                l.item_code.as_str(),
-                l.quantity.normalize(),
-                l.amount.normalize(),
-            )
-        };
-        for l in &claim.lines {
-            if let Some(earlier) = self.seen.get(&key(l)) {
+        let date = claim.service_date();
+        let keys: Vec<LineKey<'a>> = claim
+            .lines
+            .iter()
+            .map(|l| {
+                (
+                    claim.institution_id.as_str(),
+                    date,
+                    l.item_code.as_str(),
+                    value_key(l.quantity),
+                    value_key(l.amount),
+                )
+            })
+            .collect();
+        for (l, key) in claim.lines.iter().zip(&keys) {
+            if let Some(earlier) = self.seen.get(key) {
                 let code = &l.item_code;
                 d.find(
                     Some(l.line_no),
@@ -82,19 +98,19 @@ impl<'a> DuplicateDetector<'a> {
                 );
             }
         }
-        for l in &claim.lines {
-            self.seen.entry(key(l)).or_insert(claim.claim_id.as_str());
+        for key in keys {
+            self.seen.entry(key).or_insert(claim.claim_id.as_str());
         }
     }
 }
 
 /// `MULTI_INSTITUTION_DAY`: the ids of a person's general/emergency claims
 /// on days with claims at `threshold(date)` or more institutions.
-pub fn multi_institution_days(
-    claims: &[&Claim],
+pub fn multi_institution_days<'a>(
+    claims: &[&'a Claim],
     threshold: impl Fn(Date) -> Option<u32>,
-) -> HashMap<String, (usize, u32)> {
-    let mut by_day: BTreeMap<Date, (BTreeSet<&str>, Vec<&str>)> = BTreeMap::new();
+) -> FxHashMap<&'a str, (usize, u32)> {
+    let mut by_day: BTreeMap<Date, (BTreeSet<&str>, Vec<&'a str>)> = BTreeMap::new();
     for c in claims {
         if matches!(c.visit_type, VisitType::General | VisitType::Emergency) {
             let e = by_day.entry(c.service_date()).or_default();
@@ -102,12 +118,12 @@ pub fn multi_institution_days(
             e.1.push(&c.claim_id);
         }
     }
-    let mut flagged = HashMap::new();
+    let mut flagged = FxHashMap::default();
     for (day, (institutions, ids)) in by_day {
         if let Some(t) = threshold(day) {
             if institutions.len() >= t as usize {
                 for id in ids {
-                    flagged.insert(id.to_string(), (institutions.len(), t));
+                    flagged.insert(id, (institutions.len(), t));
                 }
             }
         }
@@ -155,20 +171,20 @@ pub fn pattern_claims<'a>(
 /// A `SPLIT_VISIT` hit: how many same-day claims at the institution, the
 /// city minimum, and the first of them (the one not flagged).
 #[derive(Debug, Clone)]
-pub struct SplitVisit {
+pub struct SplitVisit<'a> {
     pub count: usize,
     pub min: u32,
-    pub first: String,
+    pub first: &'a str,
 }
 
 /// `SPLIT_VISIT`: a person's general/emergency claims at one institution
 /// on one calendar day, at least `min(date)` of them; every one after the
 /// first (claims in §1 order).
-pub fn split_visits(
-    claims: &[&Claim],
+pub fn split_visits<'a>(
+    claims: &[&'a Claim],
     min: impl Fn(Date) -> Option<u32>,
-) -> HashMap<String, SplitVisit> {
-    let mut by_visit: BTreeMap<(Date, &str), Vec<&str>> = BTreeMap::new();
+) -> FxHashMap<&'a str, SplitVisit<'a>> {
+    let mut by_visit: BTreeMap<(Date, &str), Vec<&'a str>> = BTreeMap::new();
     for c in claims {
         if matches!(c.visit_type, VisitType::General | VisitType::Emergency) {
             by_visit
@@ -177,7 +193,7 @@ pub fn split_visits(
                 .push(&c.claim_id);
         }
     }
-    let mut flagged = HashMap::new();
+    let mut flagged = FxHashMap::default();
     for ((day, _), ids) in by_visit {
         let Some(m) = min(day) else { continue };
         if ids.len() >= m as usize {
@@ -185,9 +201,9 @@ pub fn split_visits(
                 let hit = SplitVisit {
                     count: ids.len(),
                     min: m,
-                    first: ids[0].to_string(),
+                    first: ids[0],
                 };
-                flagged.insert(id.to_string(), hit);
+                flagged.insert(*id, hit);
             }
         }
     }
@@ -196,7 +212,7 @@ pub fn split_visits(
 
 /// Record a `SPLIT_VISIT` flag on a claim found above.
 pub fn flag_split_visit(
-    hit: &SplitVisit,
+    hit: &SplitVisit<'_>,
     basis: Option<std::sync::Arc<str>>,
     d: &mut ClaimDecision,
     lang: Lang,
@@ -220,13 +236,13 @@ pub fn flag_split_visit(
 /// `VISIT_FREQUENCY`: per calendar month, the claim (in §1 order) that
 /// makes the count exceed `threshold(date)`, with its count and threshold;
 /// once per month.
-pub fn visit_frequency(
-    claims: &[&Claim],
+pub fn visit_frequency<'a>(
+    claims: &[&'a Claim],
     threshold: impl Fn(Date) -> Option<u32>,
-) -> HashMap<String, (usize, u32)> {
+) -> FxHashMap<&'a str, (usize, u32)> {
     let mut counts: BTreeMap<(i32, u8), usize> = BTreeMap::new();
     let mut done: BTreeSet<(i32, u8)> = BTreeSet::new();
-    let mut flagged = HashMap::new();
+    let mut flagged = FxHashMap::default();
     for c in claims {
         let day = c.service_date();
         let month = (day.year, day.month);
@@ -237,7 +253,7 @@ pub fn visit_frequency(
         }
         if let Some(t) = threshold(day) {
             if *n > t as usize {
-                flagged.insert(c.claim_id.clone(), (*n, t));
+                flagged.insert(c.claim_id.as_str(), (*n, t));
                 done.insert(month);
             }
         }

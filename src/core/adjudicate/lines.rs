@@ -6,7 +6,7 @@ use super::decision::{Basis, ClaimDecision};
 use super::rule::RuleId;
 use super::Lang;
 use crate::core::model::*;
-use crate::core::money::{fmt2, round2};
+use crate::core::money::{round2, Yuan};
 use crate::core::reference::Catalogue;
 use crate::core::rules::RuleVersion;
 use crate::say;
@@ -138,7 +138,7 @@ fn split_line(
             let over = round2((line.unit_price - cap) * line.quantity)
                 .min(base)
                 .max(Decimal::ZERO);
-            let (p, c, o) = (fmt2(line.unit_price), fmt2(cap), fmt2(over));
+            let (p, c, o) = (Yuan(line.unit_price), Yuan(cap), Yuan(over));
             d.find(
                 no,
                 RuleId::PRICE_CAP,
@@ -161,7 +161,7 @@ fn split_line(
     let max = rules.max_supply_days.value;
     if let Some(days) = line.supply_days.filter(|&days| days > max) {
         let over = round2(base * Decimal::from(days - max) / Decimal::from(days));
-        let o = fmt2(over);
+        let o = Yuan(over);
         d.find(
             no,
             RuleId::SUPPLY_DAYS,
@@ -190,7 +190,7 @@ fn split_line(
             ),
         };
         b_selfpay = round2(base * share);
-        let b = fmt2(b_selfpay);
+        let b = Yuan(b_selfpay);
         d.find(
             no,
             RuleId::B_SELFPAY,

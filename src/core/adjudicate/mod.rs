@@ -29,7 +29,7 @@ use crate::core::unit::Unit;
 use crate::say;
 use reversal::Pairing;
 use rust_decimal::Decimal;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// What the core needs besides the claims.
 pub struct Context<'a> {
@@ -130,7 +130,8 @@ fn adjudicate<'l>(
         })
         .collect();
     let mut balance = member.map(|m| m.account_balance).unwrap_or_default();
-    let mut duplicates = flags::DuplicateDetector::default();
+    let mut duplicates =
+        flags::DuplicateDetector::with_capacity(claims.iter().map(|c| c.lines.len()).sum());
     let mut versions_used = BTreeSet::new();
 
     let in_pairs = |c: &Claim| {
@@ -146,7 +147,7 @@ fn adjudicate<'l>(
                 .in_force(&m.city, d)
                 .map(|(_, v)| v.multi_institution_threshold.value)
         }),
-        None => HashMap::new(),
+        None => rustc_hash::FxHashMap::default(),
     };
     // §7 pattern flags: known members only, reversals left out entirely.
     let version_on = |d: crate::core::date::Date| member.and_then(|m| r.rules.in_force(&m.city, d));
@@ -203,7 +204,7 @@ fn adjudicate<'l>(
         if !in_pairs(claim) {
             flags::amount_mismatch(claim, &mut d, cx.lang);
             duplicates.check(claim, &mut d, cx.lang);
-            if let (Some(hit), Some(m)) = (multi.get(&claim.claim_id), member) {
+            if let (Some(hit), Some(m)) = (multi.get(claim.claim_id.as_str()), member) {
                 let basis = r
                     .rules
                     .in_force(&m.city, date)
@@ -211,7 +212,7 @@ fn adjudicate<'l>(
                 flags::flag_multi_institution(*hit, basis, &mut d, cx.lang);
             }
             let version = version_on(date).map(|(_, v)| v);
-            if let Some(hit) = splits.get(&claim.claim_id) {
+            if let Some(hit) = splits.get(claim.claim_id.as_str()) {
                 let basis = version.map(|v| v.split_visit_min.basis_text());
                 flags::flag_split_visit(hit, basis, &mut d, cx.lang);
             }
@@ -224,7 +225,7 @@ fn adjudicate<'l>(
                 });
                 refills.check(claim, share, &mut d, cx.lang);
             }
-            if let Some(hit) = frequent.get(&claim.claim_id) {
+            if let Some(hit) = frequent.get(claim.claim_id.as_str()) {
                 let basis = version.map(|v| v.visit_frequency_threshold.basis_text());
                 flags::flag_visit_frequency(*hit, basis, &mut d, cx.lang);
             }
@@ -395,7 +396,14 @@ fn decide(
             None,
         );
     };
-    versions_used.insert((member.city.clone(), version_index));
+    // A person's claims use one or two versions: look before cloning the
+    // city into the set.
+    if !versions_used
+        .iter()
+        .any(|(c, i)| *i == version_index && *c == member.city)
+    {
+        versions_used.insert((member.city.clone(), version_index));
+    }
 
     let totals = &mut years[year_index];
     let verdict = checks::claim_checks(claim, member, inst, rules, stays, &r.institutions, lang);

@@ -15,7 +15,7 @@ use super::decision::{ClaimDecision, Status};
 use super::rule::RuleId;
 use super::Lang;
 use crate::core::model::Claim;
-use crate::core::money::fmt2;
+use crate::core::money::Yuan;
 use crate::core::prior::{Prior, PriorPayment};
 use crate::say;
 use rust_decimal::Decimal;
@@ -146,7 +146,7 @@ pub fn refusal_detail(r: &Refusal, lang: Lang) -> String {
             expected,
             got,
         } => {
-            let (e, g) = (fmt2(*expected), fmt2(*got));
+            let (e, g) = (Yuan(*expected), Yuan(*got));
             say!(
                 lang,
                 "冲正金额 {g} 与原结算 {original} 不符 (应为 {e})",
@@ -186,9 +186,9 @@ pub fn reverse_prior(
     let (o, date, f, a, ded) = (
         &p.claim_id,
         p.service_date,
-        fmt2(p.fund_pay),
-        fmt2(p.account_pay),
-        fmt2(p.deductible_applied),
+        Yuan(p.fund_pay),
+        Yuan(p.account_pay),
+        Yuan(p.deductible_applied),
     );
     let year = p.service_date.year;
     let detail = if same_year {
