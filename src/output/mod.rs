@@ -13,6 +13,7 @@ mod tables;
 // Issue 15: the clerk's workbook (settlement.xlsx) and the HTML reports.
 pub mod chart;
 pub mod columnar;
+pub mod people_rows;
 pub mod report;
 pub mod workbook;
 

@@ -10,6 +10,7 @@ use crate::core::model::{Institution, LedgerEntry};
 use crate::input::{IdMap, Ledger, Reference, Reject};
 use crate::output::accounts::AccountRow;
 use crate::output::merge::PartWriter;
+use crate::output::people_rows::PeopleRows;
 use crate::output::platform_columns::PlatformColumns;
 use crate::output::staging::{Staging, StagingError, Written};
 use crate::output::{self, Leads, LineKeys, Summary};
@@ -297,20 +298,24 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
     })
 }
 
-/// Write the files made for people to open, built from the staged CSVs:
-/// the clerk's workbook (settlement.xlsx), the fund report (report.html),
-/// and with `--parquet` typed copies of payments and audit for analysts.
+/// Write the files made for people to open: the clerk's workbook
+/// (settlement.xlsx) and the fund report (report.html), built from what the
+/// run kept of its claims (`people`) and the month, and with `--parquet`
+/// typed copies of payments and audit for analysts, built from the staged
+/// CSVs.
 pub fn for_people(
     cfg: &RunConfig,
     out: &mut Outputs,
     m: &Month<'_>,
     reference: &Reference,
+    people: PeopleRows,
 ) -> Result<(), RunError> {
     let period = m.period.to_string();
-    let (pay, aud) = (
-        out.staged_path("payments.csv"),
-        out.staged_path("audit.csv"),
-    );
+    let rows = people.finish();
+    // Constant-memory sheets keep their rows in temporary files: beside
+    // the staged outputs, not in a possibly small system temp directory.
+    let pay = out.staged_path("payments.csv");
+    let tempdir = pay.parent().unwrap_or(Path::new("."));
     let book = output::workbook::Sources {
         summary: m.summary,
         institutions: &reference.institutions,
@@ -318,8 +323,8 @@ pub fn for_people(
         lang: cfg.lang,
         period: &period,
         period_end: m.period.last_day(),
-        payments: &pay,
-        audit: &aud,
+        rows: &rows,
+        tempdir,
     };
     // The workbook writer seeks, which a hashing writer cannot: it is
     // built in memory (as the xlsx library builds it anyway), then written.
@@ -331,16 +336,20 @@ pub fn for_people(
     let report = output::report::Sources {
         summary: m.summary,
         members: &reference.members,
+        institutions: &reference.institutions,
         rules: &reference.rules,
         lang: cfg.lang,
         period: &period,
         period_end: m.period.last_day(),
-        payments: &pay,
-        ledger: &out.staged_path("ledger.csv"),
-        leads: &out.staged_path("leads.csv"),
+        rows: &rows,
+        ledger: m.ledger,
+        leads: m.leads,
     };
     out.stage("report.html", &|w| output::report::write_report(&report, w))?;
     if cfg.parquet {
+        // Parquet copies every row: read back from the staged CSVs, in
+        // row groups, rather than kept.
+        let aud = out.staged_path("audit.csv");
         out.stage_send("payments.parquet", |w| {
             output::columnar::write_payments(&pay, w)
         })?;
