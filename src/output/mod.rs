@@ -16,6 +16,7 @@ pub mod columnar;
 pub mod people_rows;
 pub mod report;
 pub mod workbook;
+pub mod workbook_job;
 
 pub use leads::Leads;
 pub use staging::Staging;

@@ -96,6 +96,14 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         Some(o) => o,
         None => write::Outputs::create(cfg, &out_dir)?,
     };
+    let book = write::start_people(
+        cfg,
+        &out,
+        &summary,
+        &inputs.reference,
+        period,
+        decided.people,
+    );
     let no_keys = LineKeys::new();
     let naming = write::Naming {
         platform_columns: cfg.platform_columns,
@@ -116,7 +124,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         institutions: &inputs.reference.institutions,
     };
     write::month(&mut out, &month, progress)?;
-    write::for_people(cfg, &mut out, &month, &inputs.reference, decided.people)?;
+    write::for_people(cfg, &mut out, &month, &inputs.reference, book)?;
     timings.write += t2.elapsed();
     timings.total = t0.elapsed();
 
