@@ -9,7 +9,7 @@
 //! holds at most Excel's 1,048,576 rows; what does not fit is counted in a
 //! last row pointing at audit.csv.
 
-use super::people_rows::{DeniedRow, FlagRow, Shown};
+use super::people_rows::{ClaimRows, DeniedRow, FlagRow, Shown};
 use super::summary::{Figures, Summary};
 use super::visible;
 use crate::core::adjudicate::Lang;
@@ -22,6 +22,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,
 };
+use std::borrow::Cow;
 use std::io::{self, Seek, Write};
 use std::path::Path;
 
@@ -458,8 +459,11 @@ impl Capped {
     }
 }
 
-/// The denied and flagged sheets, claim by claim as audit.csv and
-/// payments.csv list them: a claim's flagged findings, then its denied row.
+/// The denied and flagged sheets, each claim's rows as audit.csv and
+/// payments.csv list them. The two sheets are written at once, one on a
+/// thread of its own: each has its own rows, and only the denied sheet
+/// brings a format the other sheets have not used (the date), so the
+/// workbook is the same whichever thread goes first.
 fn claim_sheets(
     book: &mut Workbook,
     src: &Sources,
@@ -481,49 +485,76 @@ fn claim_sheets(
     )?;
     let mut denied = Capped::new(2, EXCEL_ROWS);
     let mut flagged = Capped::new(3, EXCEL_ROWS);
-    let rows = src.rows;
-    for c in &rows.claims {
-        // Only text cells went through `text` in the CSVs: they are shown
-        // as written there.
-        let claim = super::text(&c.claim_id);
-        let person = super::text(&c.person_id);
-        let inst = super::text(rows.institution(c));
-        let ids = Ids {
-            claim: &claim,
-            person: &person,
-            inst: &inst,
-        };
-        for fl in &c.flags {
-            if let Some(r) = flagged.take() {
-                flag_row(book.worksheet_from_index(3)?, r, &ids, fl, src, f)?;
-            }
-        }
-        if let Some(d) = &c.denied {
-            if let Some(r) = denied.take() {
-                denied_row(
-                    book.worksheet_from_index(2)?,
-                    r,
-                    &ids,
-                    d,
-                    src,
-                    words,
-                    f,
-                    names,
-                )?;
-            }
-        }
-    }
-    denied.dropped += rows.not_shown.0;
-    flagged.dropped += rows.not_shown.1;
+    let (first, rest) = book.worksheets_mut().split_at_mut(3);
+    let (Some(denied_ws), Some(flagged_ws)) = (first.get_mut(2), rest.first_mut()) else {
+        return Err(XlsxError::UnknownWorksheetNameOrIndex("2, 3".into()));
+    };
+    std::thread::scope(|s| {
+        let denied_rows = s.spawn(|| denied_sheet(denied_ws, &mut denied, src, words, f, names));
+        let flagged_rows = flagged_sheet(flagged_ws, &mut flagged, src, f);
+        let denied_rows = denied_rows
+            .join()
+            .unwrap_or_else(|_| Err(XlsxError::ParameterError("denied sheet".into())));
+        denied_rows.and(flagged_rows)
+    })?;
+    denied.dropped += src.rows.not_shown.0;
+    flagged.dropped += src.rows.not_shown.1;
     denied.finish(book, words, f)?;
     flagged.finish(book, words, f)
 }
 
-/// The ids of a claim's rows, as the CSVs write them.
+fn denied_sheet(
+    ws: &mut Worksheet,
+    capped: &mut Capped,
+    src: &Sources,
+    words: &Words,
+    f: &Formats,
+    names: &CityNames,
+) -> Result<(), XlsxError> {
+    let rows = src.rows;
+    for c in &rows.claims {
+        let Some(d) = &c.denied else { continue };
+        let Some(r) = capped.take() else { continue };
+        let ids = Ids::of(c, src.rows);
+        denied_row(ws, r, &ids, d, src, words, f, names)?;
+    }
+    Ok(())
+}
+
+fn flagged_sheet(
+    ws: &mut Worksheet,
+    capped: &mut Capped,
+    src: &Sources,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let rows = src.rows;
+    for c in rows.claims.iter().filter(|c| !c.flags.is_empty()) {
+        let ids = Ids::of(c, src.rows);
+        for fl in &c.flags {
+            if let Some(r) = capped.take() {
+                flag_row(ws, r, &ids, fl, src, f)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A claim's ids as the CSVs write them (only text cells went through
+/// `text` there).
 struct Ids<'a> {
-    claim: &'a str,
-    person: &'a str,
-    inst: &'a str,
+    claim: Cow<'a, str>,
+    person: Cow<'a, str>,
+    inst: Cow<'a, str>,
+}
+
+impl<'a> Ids<'a> {
+    fn of(c: &'a ClaimRows, rows: &'a Shown) -> Ids<'a> {
+        Ids {
+            claim: super::text(&c.claim_id),
+            person: super::text(&c.person_id),
+            inst: super::text(rows.institution(c)),
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -537,10 +568,10 @@ fn denied_row(
     f: &Formats,
     names: &CityNames,
 ) -> Result<(), XlsxError> {
-    text(ws, r, 0, ids.claim)?;
-    text(ws, r, 1, ids.person)?;
-    text(ws, r, 2, ids.inst)?;
-    text(ws, r, 3, institution_name(src, ids.inst))?;
+    text(ws, r, 0, &ids.claim)?;
+    text(ws, r, 1, &ids.person)?;
+    text(ws, r, 2, &ids.inst)?;
+    text(ws, r, 3, institution_name(src, &ids.inst))?;
     let city = super::text(d.city.as_deref().unwrap_or(""));
     text(ws, r, 4, names.get(&city, words))?;
     date(ws, r, 5, d.service_date, f)?;
@@ -552,7 +583,7 @@ fn denied_row(
     let reasons: Vec<&str> = d.reasons.iter().map(|r| r.as_str()).collect();
     text(ws, r, 11, &reasons.join(";"))?;
     let sep = if src.lang == Lang::Zh { "；" } else { "; " };
-    let why: Vec<std::borrow::Cow<str>> = d.why.iter().map(|w| super::text(w)).collect();
+    let why: Vec<Cow<str>> = d.why.iter().map(|w| super::text(w)).collect();
     text(ws, r, 12, &why.join(sep))
 }
 
@@ -564,13 +595,13 @@ fn flag_row(
     src: &Sources,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    text(ws, r, 0, ids.claim)?;
+    text(ws, r, 0, &ids.claim)?;
     if let Some(n) = fl.line_no {
         ws.write_number(r, 1, n)?;
     }
-    text(ws, r, 2, ids.person)?;
-    text(ws, r, 3, ids.inst)?;
-    text(ws, r, 4, institution_name(src, ids.inst))?;
+    text(ws, r, 2, &ids.person)?;
+    text(ws, r, 3, &ids.inst)?;
+    text(ws, r, 4, institution_name(src, &ids.inst))?;
     text(ws, r, 5, fl.rule.as_str())?;
     ws.write_number_with_format(r, 6, fl.amount.number(), &f.money)?;
     text(ws, r, 7, &super::text(&fl.detail))?;
