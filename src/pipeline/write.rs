@@ -121,8 +121,8 @@ impl Outputs {
         Ok(())
     }
 
-    /// Where a staged output is, to read it back before the commit (the
-    /// workbook, the report and Parquet are built from the staged CSVs).
+    /// Where a staged output is, to read it back before the commit
+    /// (Parquet is built from the staged CSVs).
     pub fn staged_path(&self, name: &str) -> PathBuf {
         self.staging.staged_path(name)
     }
