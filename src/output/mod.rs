@@ -14,8 +14,10 @@ mod tables;
 pub mod chart;
 pub mod columnar;
 pub mod compare_page;
+pub mod people_rows;
 pub mod report;
 pub mod workbook;
+pub mod workbook_job;
 
 pub use leads::Leads;
 pub use staging::Staging;

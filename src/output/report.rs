@@ -3,37 +3,39 @@
 //! script, no network): each chart is drawn by [`super::chart`] and followed
 //! by its exact figures.
 //!
-//! report.html reads back the staged payments.csv, ledger.csv and
-//! leads.csv in one streaming pass each, so its memory does not grow with
-//! the month.
+//! report.html is built from what the run holds: the summary, the sums by
+//! institution level and status kept by [`super::people_rows`], the ledger
+//! and the leads, each figure as the staged CSVs write it.
 
 use super::chart::{bars, esc, Series, COLORS};
+use super::leads::Leads;
+use super::people_rows::{Money, Shown};
 use super::summary::Summary;
 use crate::core::adjudicate::Lang;
 use crate::core::date::Date;
-use crate::core::model::Member;
+use crate::core::model::{Institution, Member};
 use crate::core::money::fmt2;
 use crate::core::rules::RuleBook;
-use crate::input::IdMap;
+use crate::input::{IdMap, Ledger};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::Path;
-use std::str::FromStr;
 
 /// What report.html is built from.
 pub struct Sources<'a> {
     pub summary: &'a Summary,
     pub members: &'a IdMap<Member>,
+    pub institutions: &'a IdMap<Institution>,
     pub rules: &'a RuleBook,
     pub lang: Lang,
     pub period: &'a str,
     pub period_end: Date,
-    /// The staged payments.csv, ledger.csv and leads.csv of this run.
-    pub payments: &'a Path,
-    pub ledger: &'a Path,
-    pub leads: &'a Path,
+    /// The sums of payments.csv's rows by institution level and status.
+    pub rows: &'a Shown,
+    /// The ledger as ledger.csv writes it, and the leads as leads.csv.
+    pub ledger: &'a Ledger,
+    pub leads: &'a Leads,
 }
 
 fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
@@ -41,41 +43,6 @@ fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
         Lang::Zh => zh,
         Lang::En => en,
     }
-}
-
-fn read_err(path: &Path, e: csv::Error) -> io::Error {
-    io::Error::other(format!("{}: {e}", path.display()))
-}
-
-/// Stream the rows of a CSV, by column name.
-fn each_row(path: &Path, mut f: impl FnMut(&dyn Fn(&str) -> String)) -> io::Result<()> {
-    let mut r = csv::Reader::from_reader(io::BufReader::with_capacity(
-        1 << 20,
-        std::fs::File::open(path)?,
-    ));
-    let head: BTreeMap<String, usize> = r
-        .headers()
-        .map_err(|e| read_err(path, e))?
-        .iter()
-        .enumerate()
-        // payments.csv may be under the platform's names.
-        .map(|(i, h)| (crate::schema::platform::own_name(h).to_string(), i))
-        .collect();
-    let mut rec = csv::StringRecord::new();
-    while r.read_record(&mut rec).map_err(|e| read_err(path, e))? {
-        let get = |c: &str| {
-            head.get(c)
-                .and_then(|&i| rec.get(i))
-                .unwrap_or_default()
-                .to_string()
-        };
-        f(&get);
-    }
-    Ok(())
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap_or_default()
 }
 
 fn city_name<'a>(rules: &'a RuleBook, code: &'a str, lang: Lang) -> &'a str {
@@ -175,32 +142,26 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
             )
         })
         .collect();
-    // One pass over payments.csv: by institution level and by status.
+    // payments.csv's rows by institution level and by status.
     let mut by_level: BTreeMap<String, Split> = BTreeMap::new();
     let mut by_status: BTreeMap<String, Split> = BTreeMap::new();
-    each_row(src.payments, |g| {
-        let (total, fund, account, cash) = (
-            dec(&g("total")),
-            dec(&g("fund_pay")),
-            dec(&g("account_pay")),
-            dec(&g("cash_pay")),
-        );
-        let level = match g("institution_level").as_str() {
+    for &((level, status), s) in &src.rows.sums {
+        let level = match level.unwrap_or("") {
             "" => t(lang, "(未知)", "(unknown)").to_string(),
             "pharmacy" => t(lang, "药店", "pharmacy").to_string(),
             l => format!("{}{l}", t(lang, "级别 ", "level ")),
         };
         for e in [
             by_level.entry(level).or_default(),
-            by_status.entry(g("status")).or_default(),
+            by_status.entry(status.as_str().to_string()).or_default(),
         ] {
-            e.claims += 1;
-            e.total += total;
-            e.fund += fund;
-            e.account += account;
-            e.cash += cash;
+            e.claims += s.claims;
+            e.total += Money(s.total).decimal();
+            e.fund += Money(s.fund).decimal();
+            e.account += Money(s.account).decimal();
+            e.cash += Money(s.cash).decimal();
         }
-    })?;
+    }
     let split_rows = |rows: &[(String, Split)]| -> Vec<Vec<String>> {
         rows.iter()
             .map(|(k, s)| {
@@ -289,21 +250,22 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
     body.push_str(&table(&split_head, &split_rows(&statuses), 1));
 
     // 3. Members' year-to-date pool payments against their cap.
-    let year = src.period_end.year.to_string();
+    let year = src.period_end.year;
     let mut buckets = [0u64; 12];
-    each_row(src.ledger, |g| {
-        if g("year") != year {
-            return;
+    for r in src.ledger.rows.values().flatten() {
+        if r.year != year {
+            continue;
         }
-        let pid = g("person_id");
-        let Some(m) = src.members.get(pid.as_str()) else {
-            return;
+        // ledger.csv's person_id, as written.
+        let pid = super::text(&r.person_id);
+        let Some(m) = src.members.get(&*pid) else {
+            continue;
         };
         let Some((_, v)) = src.rules.in_force(&m.city, src.period_end) else {
-            return;
+            continue;
         };
         let cap = v.cap.get(m.category).value;
-        let paid = dec(&g("pool_paid"));
+        let paid = Money::of(r.pool_paid).decimal();
         let b = if paid.is_zero() {
             0
         } else if cap <= Decimal::ZERO || paid >= cap {
@@ -318,7 +280,7 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
                 .clamp(1, 10)
         };
         buckets[b] += 1;
-    })?;
+    }
     let bucket_labels: Vec<String> = (0..12)
         .map(|b| match b {
             0 => t(lang, "未使用统筹", "none used").to_string(),
@@ -348,20 +310,7 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
     ));
 
     // 4. Top institutions by flagged amount (leads.csv is ranked by it).
-    let mut top: Vec<(String, Decimal, String)> = Vec::new();
-    each_row(src.leads, |g| {
-        let at_stake = dec(&g("amount_at_stake"));
-        if top.len() < 10 && at_stake > Decimal::ZERO {
-            let name = g("name");
-            let id = g("institution_id");
-            let label = if name.is_empty() {
-                id
-            } else {
-                format!("{name} ({id})")
-            };
-            top.push((label, at_stake, g("flagged_claims")));
-        }
-    })?;
+    let top = top_leads(src);
     let _ = writeln!(
         body,
         "<h2>{}</h2>",
@@ -472,4 +421,34 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
     );
     w.write_all(page(&title, lang, &body).as_bytes())?;
     w.flush()
+}
+
+/// The first ten institutions of leads.csv (ranked by the amount at stake,
+/// then id) with an amount at stake: (label, amount as written).
+fn top_leads(src: &Sources) -> Vec<(String, Decimal)> {
+    let mut rows: Vec<(&String, Decimal)> = src
+        .leads
+        .by_institution
+        .iter()
+        .map(|(id, f)| (id, f.at_stake))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    rows.into_iter()
+        .map(|(id, at_stake)| (id, Money::of(at_stake).decimal()))
+        .filter(|(_, at_stake)| *at_stake > Decimal::ZERO)
+        .take(10)
+        .map(|(id, at_stake)| {
+            let name = src
+                .institutions
+                .get(id.as_str())
+                .map_or("", |i| i.name.as_str());
+            let (name, id) = (super::text(name), super::text(id));
+            let label = if name.is_empty() {
+                id.into_owned()
+            } else {
+                format!("{name} ({id})")
+            };
+            (label, at_stake)
+        })
+        .collect()
 }

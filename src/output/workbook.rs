@@ -3,12 +3,13 @@
 //! row), denied and pool_denied claims with their reasons in words, and the
 //! flagged findings. Headers are Chinese, or English with `--lang en`.
 //!
-//! The per-claim sheets are read back from the payments.csv and audit.csv
-//! just staged (both sorted by claim_id), and the worksheets are written in
-//! constant-memory mode, so a month of any size, spilled or not, needs
-//! little memory here. A sheet holds at most Excel's 1,048,576 rows; what
-//! does not fit is counted in a last row pointing at audit.csv.
+//! The per-claim sheets are built from the rows [`super::people_rows`] kept
+//! while the partitions were decided (by claim_id, at most what a sheet
+//! holds), and the worksheets are written in constant-memory mode. A sheet
+//! holds at most Excel's 1,048,576 rows; what does not fit is counted in a
+//! last row pointing at audit.csv.
 
+use super::people_rows::{ClaimRows, DeniedRow, FlagRow, Shown};
 use super::summary::{Figures, Summary};
 use super::visible;
 use crate::core::adjudicate::Lang;
@@ -21,6 +22,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,
 };
+use std::borrow::Cow;
 use std::io::{self, Seek, Write};
 use std::path::Path;
 
@@ -37,9 +39,10 @@ pub struct Sources<'a> {
     /// The period's last day: the workbook's creation date, so the same
     /// run writes the same bytes.
     pub period_end: Date,
-    /// The staged payments.csv and audit.csv of this run.
-    pub payments: &'a Path,
-    pub audit: &'a Path,
+    /// The claims' rows the sheets show.
+    pub rows: &'a Shown,
+    /// Where the constant-memory sheets keep their rows meanwhile.
+    pub tempdir: &'a Path,
 }
 
 /// Write the workbook to `w`.
@@ -240,9 +243,7 @@ fn build<W: Write + Seek + Send>(src: &Sources, w: W) -> Result<(), XlsxError> {
     );
     // Constant-memory sheets keep their rows in temporary files: beside
     // the staged outputs, not in a possibly small system temp directory.
-    if let Some(dir) = src.payments.parent() {
-        book.set_tempdir(dir)?;
-    }
+    book.set_tempdir(src.tempdir)?;
     let names = CityNames(src.rules);
     summary_sheet(
         book.add_worksheet_with_constant_memory(),
@@ -288,15 +289,6 @@ fn institution_name<'a>(src: &'a Sources, id: &str) -> &'a str {
 fn money(ws: &mut Worksheet, r: u32, c: u16, x: Decimal, f: &Format) -> Result<(), XlsxError> {
     let v: f64 = fmt2(x).parse().unwrap_or_default();
     ws.write_number_with_format(r, c, v, f)?;
-    Ok(())
-}
-
-/// A money cell from a CSV field (already formatted by `fmt2`).
-fn money_text(ws: &mut Worksheet, r: u32, c: u16, s: &str, f: &Format) -> Result<(), XlsxError> {
-    match s.parse::<f64>() {
-        Ok(v) => ws.write_number_with_format(r, c, v, f)?,
-        Err(_) => ws.write_string(r, c, s)?,
-    };
     Ok(())
 }
 
@@ -467,51 +459,11 @@ impl Capped {
     }
 }
 
-/// One CSV's columns by header name.
-struct Csv {
-    reader: csv::Reader<io::BufReader<std::fs::File>>,
-    cols: std::collections::HashMap<String, usize>,
-    rec: csv::StringRecord,
-}
-
-impl Csv {
-    fn open(path: &Path) -> Result<Csv, XlsxError> {
-        let file = std::fs::File::open(path)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(io::BufReader::with_capacity(1 << 20, file));
-        let cols = reader
-            .headers()
-            .map_err(|e| XlsxError::IoError(io::Error::other(e.to_string())))?
-            .iter()
-            .enumerate()
-            // payments.csv may be under the platform's names.
-            .map(|(i, h)| (crate::schema::platform::own_name(h).to_string(), i))
-            .collect();
-        Ok(Csv {
-            reader,
-            cols,
-            rec: csv::StringRecord::new(),
-        })
-    }
-
-    /// Read the next row; false at the end.
-    fn next(&mut self) -> Result<bool, XlsxError> {
-        self.reader
-            .read_record(&mut self.rec)
-            .map_err(|e| XlsxError::IoError(io::Error::other(e.to_string())))
-    }
-
-    fn get(&self, col: &str) -> &str {
-        self.cols
-            .get(col)
-            .and_then(|&i| self.rec.get(i))
-            .unwrap_or_default()
-    }
-}
-
-/// The denied and flagged sheets, in one pass over audit.csv joined with
-/// payments.csv on claim_id (both are sorted by it).
+/// The denied and flagged sheets, each claim's rows as audit.csv and
+/// payments.csv list them. The two sheets are written at once, one on a
+/// thread of its own: each has its own rows, and only the denied sheet
+/// brings a format the other sheets have not used (the date), so the
+/// workbook is the same whichever thread goes first.
 fn claim_sheets(
     book: &mut Workbook,
     src: &Sources,
@@ -533,102 +485,137 @@ fn claim_sheets(
     )?;
     let mut denied = Capped::new(2, EXCEL_ROWS);
     let mut flagged = Capped::new(3, EXCEL_ROWS);
-    let mut pay = Csv::open(src.payments)?;
-    let mut audit = Csv::open(src.audit)?;
-    let mut audit_left = audit.next()?;
-    while pay.next()? {
-        let claim = pay.get("claim_id").to_string();
-        // The claim's findings: flags go to their sheet, deny sentences
-        // are the reasons in words.
-        let mut why: Vec<String> = Vec::new();
-        while audit_left && audit.get("claim_id") <= claim.as_str() {
-            if audit.get("claim_id") == claim {
-                match audit.get("severity") {
-                    "deny" => why.push(audit.get("detail").to_string()),
-                    "flag" => {
-                        if let Some(r) = flagged.take() {
-                            flag_row(book.worksheet_from_index(3)?, r, &audit, src, f)?;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            audit_left = audit.next()?;
-        }
-        let status = pay.get("status");
-        if status != "denied" && status != "pool_denied" {
-            continue;
-        }
-        let Some(r) = denied.take() else { continue };
-        let ws = book.worksheet_from_index(2)?;
-        text(ws, r, 0, &claim)?;
-        text(ws, r, 1, pay.get("person_id"))?;
-        let inst = pay.get("institution_id");
-        text(ws, r, 2, inst)?;
-        text(ws, r, 3, institution_name(src, inst))?;
-        text(ws, r, 4, names.get(pay.get("city"), words))?;
-        date(ws, r, 5, pay.get("service_date"), f)?;
-        ws.write_string(r, 6, status_words(status, src.lang))?;
-        for (c, col) in [
-            (7, "total"),
-            (8, "fund_pay"),
-            (9, "account_pay"),
-            (10, "cash_pay"),
-        ] {
-            money_text(ws, r, c, pay.get(col), &f.money)?;
-        }
-        text(ws, r, 11, pay.get("reasons"))?;
-        let sep = if src.lang == Lang::Zh { "；" } else { "; " };
-        text(ws, r, 12, &why.join(sep))?;
-    }
-    // Findings of claims not in payments.csv (none are expected).
-    while audit_left {
-        if audit.get("severity") == "flag" {
-            if let Some(r) = flagged.take() {
-                flag_row(book.worksheet_from_index(3)?, r, &audit, src, f)?;
-            }
-        }
-        audit_left = audit.next()?;
-    }
+    let (first, rest) = book.worksheets_mut().split_at_mut(3);
+    let (Some(denied_ws), Some(flagged_ws)) = (first.get_mut(2), rest.first_mut()) else {
+        return Err(XlsxError::UnknownWorksheetNameOrIndex("2, 3".into()));
+    };
+    std::thread::scope(|s| {
+        let denied_rows = s.spawn(|| denied_sheet(denied_ws, &mut denied, src, words, f, names));
+        let flagged_rows = flagged_sheet(flagged_ws, &mut flagged, src, f);
+        let denied_rows = denied_rows
+            .join()
+            .unwrap_or_else(|_| Err(XlsxError::ParameterError("denied sheet".into())));
+        denied_rows.and(flagged_rows)
+    })?;
+    denied.dropped += src.rows.not_shown.0;
+    flagged.dropped += src.rows.not_shown.1;
     denied.finish(book, words, f)?;
     flagged.finish(book, words, f)
+}
+
+fn denied_sheet(
+    ws: &mut Worksheet,
+    capped: &mut Capped,
+    src: &Sources,
+    words: &Words,
+    f: &Formats,
+    names: &CityNames,
+) -> Result<(), XlsxError> {
+    let rows = src.rows;
+    for c in &rows.claims {
+        let Some(d) = &c.denied else { continue };
+        let Some(r) = capped.take() else { continue };
+        let ids = Ids::of(c, src.rows);
+        denied_row(ws, r, &ids, d, src, words, f, names)?;
+    }
+    Ok(())
+}
+
+fn flagged_sheet(
+    ws: &mut Worksheet,
+    capped: &mut Capped,
+    src: &Sources,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let rows = src.rows;
+    for c in rows.claims.iter().filter(|c| !c.flags.is_empty()) {
+        let ids = Ids::of(c, src.rows);
+        for fl in &c.flags {
+            if let Some(r) = capped.take() {
+                flag_row(ws, r, &ids, fl, src, f)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A claim's ids as the CSVs write them (only text cells went through
+/// `text` there).
+struct Ids<'a> {
+    claim: Cow<'a, str>,
+    person: Cow<'a, str>,
+    inst: Cow<'a, str>,
+}
+
+impl<'a> Ids<'a> {
+    fn of(c: &'a ClaimRows, rows: &'a Shown) -> Ids<'a> {
+        Ids {
+            claim: super::text(&c.claim_id),
+            person: super::text(&c.person_id),
+            inst: super::text(rows.institution(c)),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn denied_row(
+    ws: &mut Worksheet,
+    r: u32,
+    ids: &Ids,
+    d: &DeniedRow,
+    src: &Sources,
+    words: &Words,
+    f: &Formats,
+    names: &CityNames,
+) -> Result<(), XlsxError> {
+    text(ws, r, 0, &ids.claim)?;
+    text(ws, r, 1, &ids.person)?;
+    text(ws, r, 2, &ids.inst)?;
+    text(ws, r, 3, institution_name(src, &ids.inst))?;
+    let city = super::text(d.city.as_deref().unwrap_or(""));
+    text(ws, r, 4, names.get(&city, words))?;
+    date(ws, r, 5, d.service_date, f)?;
+    let status = d.status.as_str();
+    ws.write_string(r, 6, status_words(status, src.lang))?;
+    for (c, m) in (7..).zip(d.money) {
+        ws.write_number_with_format(r, c, m.number(), &f.money)?;
+    }
+    let reasons: Vec<&str> = d.reasons.iter().map(|r| r.as_str()).collect();
+    text(ws, r, 11, &reasons.join(";"))?;
+    let sep = if src.lang == Lang::Zh { "；" } else { "; " };
+    let why: Vec<Cow<str>> = d.why.iter().map(|w| super::text(w)).collect();
+    text(ws, r, 12, &why.join(sep))
 }
 
 fn flag_row(
     ws: &mut Worksheet,
     r: u32,
-    a: &Csv,
+    ids: &Ids,
+    fl: &FlagRow,
     src: &Sources,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    text(ws, r, 0, a.get("claim_id"))?;
-    match a.get("line_no").parse::<u32>() {
-        Ok(n) => ws.write_number(r, 1, n)?,
-        Err(_) => ws,
-    };
-    text(ws, r, 2, a.get("person_id"))?;
-    let inst = a.get("institution_id");
-    text(ws, r, 3, inst)?;
-    text(ws, r, 4, institution_name(src, inst))?;
-    text(ws, r, 5, a.get("rule"))?;
-    money_text(ws, r, 6, a.get("amount"), &f.money)?;
-    text(ws, r, 7, a.get("detail"))?;
-    text(ws, r, 8, a.get("basis"))
+    text(ws, r, 0, &ids.claim)?;
+    if let Some(n) = fl.line_no {
+        ws.write_number(r, 1, n)?;
+    }
+    text(ws, r, 2, &ids.person)?;
+    text(ws, r, 3, &ids.inst)?;
+    text(ws, r, 4, institution_name(src, &ids.inst))?;
+    text(ws, r, 5, fl.rule.as_str())?;
+    ws.write_number_with_format(r, 6, fl.amount.number(), &f.money)?;
+    text(ws, r, 7, &super::text(&fl.detail))?;
+    text(ws, r, 8, &super::text(fl.basis.as_str()))
 }
 
-/// A date cell from `YYYY-MM-DD`, else the text as it is.
-fn date(ws: &mut Worksheet, r: u32, c: u16, s: &str, f: &Formats) -> Result<(), XlsxError> {
-    let ymd: Vec<&str> = s.split('-').collect();
-    let parsed = match ymd.as_slice() {
-        [y, m, d] => match (y.parse(), m.parse(), d.parse()) {
-            (Ok(y), Ok(m), Ok(d)) => ExcelDateTime::from_ymd(y, m, d).ok(),
-            _ => None,
-        },
-        _ => None,
-    };
+/// A date cell, else (a year Excel cannot show) the date as written.
+fn date(ws: &mut Worksheet, r: u32, c: u16, d: Date, f: &Formats) -> Result<(), XlsxError> {
+    let parsed = u16::try_from(d.year)
+        .ok()
+        .and_then(|y| ExcelDateTime::from_ymd(y, d.month, d.day).ok());
     match parsed {
         Some(dt) => ws.write_datetime_with_format(r, c, &dt, &f.date)?,
-        None => ws.write_string(r, c, s)?,
+        None => ws.write_string(r, c, d.to_string())?,
     };
     Ok(())
 }

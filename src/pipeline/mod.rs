@@ -22,6 +22,7 @@ use crate::input::csvsrc::CsvFile;
 use crate::input::platform::Platform;
 use crate::input::Ledger;
 use crate::output::accounts::Accounts;
+use crate::output::people_rows::PeopleRows;
 use crate::output::{Leads, LineKeys, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError, RunReport};
@@ -91,6 +92,14 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         Some(o) => o,
         None => write::Outputs::create(cfg, &out_dir)?,
     };
+    let book = write::start_people(
+        cfg,
+        &out,
+        &summary,
+        &inputs.reference,
+        period,
+        decided.people,
+    );
     let no_keys = LineKeys::new();
     let naming = write::Naming {
         platform_columns: cfg.platform_columns,
@@ -112,7 +121,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         lang: cfg.lang,
     };
     write::month(&mut out, &month, progress)?;
-    write::for_people(cfg, &mut out, &month, &inputs.reference)?;
+    write::for_people(cfg, &mut out, &month, &inputs.reference, book)?;
     timings.write += t2.elapsed();
     timings.total = t0.elapsed();
 
@@ -179,6 +188,8 @@ struct Decided {
     out: Option<write::Outputs>,
     /// Part files of a spilled month, to merge.
     parts_written: Vec<(PathBuf, PathBuf)>,
+    /// What settlement.xlsx and report.html show of the claims.
+    people: PeopleRows,
     adjudicate: Duration,
     write: Duration,
 }
@@ -243,6 +254,9 @@ fn partitions(
             .merge(Summary::of(&decisions, &[], period.first_day()));
         decided.leads.merge(Leads::of(&decisions));
         decided.accounts.merge(Accounts::of(&decisions));
+        decided
+            .people
+            .add(&decisions, platform.map_or(&no_keys, |p| &p.line_keys));
         decided.adjudicate += t1.elapsed();
 
         let t2 = Instant::now();

@@ -10,8 +10,10 @@ use crate::core::model::{Institution, LedgerEntry};
 use crate::input::{IdMap, Ledger, Reference, Reject};
 use crate::output::accounts::AccountRow;
 use crate::output::merge::PartWriter;
+use crate::output::people_rows::PeopleRows;
 use crate::output::platform_columns::PlatformColumns;
 use crate::output::staging::{Staging, StagingError, Written};
+use crate::output::workbook_job;
 use crate::output::{self, Leads, LineKeys, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError};
@@ -119,8 +121,8 @@ impl Outputs {
         Ok(())
     }
 
-    /// Where a staged output is, to read it back before the commit (the
-    /// workbook, the report and Parquet are built from the staged CSVs).
+    /// Where a staged output is, to read it back before the commit
+    /// (Parquet is built from the staged CSVs).
     pub fn staged_path(&self, name: &str) -> PathBuf {
         self.staging.staged_path(name)
     }
@@ -301,50 +303,76 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
     })
 }
 
-/// Write the files made for people to open, built from the staged CSVs:
-/// the clerk's workbook (settlement.xlsx), the fund report (report.html),
-/// and with `--parquet` typed copies of payments and audit for analysts.
+/// Start building settlement.xlsx from what the run kept of its claims
+/// (`people`), on a thread of its own, while the other outputs are written
+/// into `out`: the summary is final once the claims are all decided.
+pub fn start_people(
+    cfg: &RunConfig,
+    out: &Outputs,
+    summary: &Summary,
+    reference: &Reference,
+    period: Months,
+    people: PeopleRows,
+) -> workbook_job::Job {
+    // Constant-memory sheets keep their rows in temporary files: beside
+    // the staged outputs, not in a possibly small system temp directory.
+    let staged = out.staged_path("settlement.xlsx");
+    workbook_job::Job::start(workbook_job::Inputs {
+        // The claim files' reconciliation is added later; the workbook
+        // does not show it.
+        summary: summary.clone(),
+        institutions: reference.institutions.clone(),
+        rules: reference.rules.clone(),
+        lang: cfg.lang,
+        period: period.to_string(),
+        period_end: period.last_day(),
+        rows: people.finish(),
+        tempdir: staged
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    })
+}
+
+/// Write the files made for people to open: the clerk's workbook
+/// (settlement.xlsx, being built by `book`) and the fund report
+/// (report.html), from what the run kept of its claims and the month, and
+/// with `--parquet` typed copies of payments and audit for analysts, built
+/// from the staged CSVs.
 pub fn for_people(
     cfg: &RunConfig,
     out: &mut Outputs,
     m: &Month<'_>,
     reference: &Reference,
+    book: workbook_job::Job,
 ) -> Result<(), RunError> {
     let period = m.period.to_string();
-    let (pay, aud) = (
-        out.staged_path("payments.csv"),
-        out.staged_path("audit.csv"),
-    );
-    let book = output::workbook::Sources {
+    let (xlsx, rows) = book.finish();
+    let xlsx = xlsx.map_err(|source| RunError::Output {
+        path: out.staged_path("settlement.xlsx"),
+        source,
+    })?;
+    out.stage("settlement.xlsx", &|w| w.write_all(&xlsx))?;
+    drop(xlsx);
+    let report = output::report::Sources {
         summary: m.summary,
+        members: &reference.members,
         institutions: &reference.institutions,
         rules: &reference.rules,
         lang: cfg.lang,
         period: &period,
         period_end: m.period.last_day(),
-        payments: &pay,
-        audit: &aud,
-    };
-    // The workbook writer seeks, which a hashing writer cannot: it is
-    // built in memory (as the xlsx library builds it anyway), then written.
-    out.stage("settlement.xlsx", &|w| {
-        let mut xlsx = io::Cursor::new(Vec::new());
-        output::workbook::write(&book, &mut xlsx)?;
-        w.write_all(xlsx.get_ref())
-    })?;
-    let report = output::report::Sources {
-        summary: m.summary,
-        members: &reference.members,
-        rules: &reference.rules,
-        lang: cfg.lang,
-        period: &period,
-        period_end: m.period.last_day(),
-        payments: &pay,
-        ledger: &out.staged_path("ledger.csv"),
-        leads: &out.staged_path("leads.csv"),
+        rows: &rows,
+        ledger: m.ledger,
+        leads: m.leads,
     };
     out.stage("report.html", &|w| output::report::write_report(&report, w))?;
     if cfg.parquet {
+        // Parquet copies every row: read back from the staged CSVs, in
+        // row groups, rather than kept.
+        let (pay, aud) = (
+            out.staged_path("payments.csv"),
+            out.staged_path("audit.csv"),
+        );
         out.stage_send("payments.parquet", |w| {
             output::columnar::write_payments(&pay, w)
         })?;
