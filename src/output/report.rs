@@ -11,6 +11,7 @@ use super::chart::{bars, esc, Series, COLORS};
 use super::leads::Leads;
 use super::people_rows::{Money, Shown};
 use super::summary::Summary;
+use crate::core::adjudicate::clearing::{Clearing, Row};
 use crate::core::adjudicate::Lang;
 use crate::core::date::Date;
 use crate::core::model::{Institution, Member};
@@ -36,6 +37,9 @@ pub struct Sources<'a> {
     /// The ledger as ledger.csv writes it, and the leads as leads.csv.
     pub ledger: &'a Ledger,
     pub leads: &'a Leads,
+    /// POLICY §10, when the month's settlements declared what they
+    /// settled (empty otherwise: no section).
+    pub clearing: &'a Clearing,
 }
 
 fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
@@ -410,6 +414,7 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
         &rows,
         1,
     ));
+    clearing_section(&mut body, src);
     let title = format!(
         "{} {}",
         t(
@@ -451,4 +456,92 @@ fn top_leads(src: &Sources) -> Vec<(String, Decimal)> {
             (label, at_stake)
         })
         .collect()
+}
+
+/// 6. Clearing (POLICY §10), when settlements declared what they settled:
+/// declared against adjudicated fund by insuring city, the deduction audit
+/// takes back and the shortfall the fund owes, as in clearing.csv.
+fn clearing_section(body: &mut String, src: &Sources) {
+    if src.clearing.rows.is_empty() {
+        return;
+    }
+    let lang = src.lang;
+    let money = |d: Decimal| fmt2(d);
+    let _ = writeln!(
+        body,
+        "<h2>{}</h2>",
+        esc(t(
+            lang,
+            "清算: 机构申报与核定 (POLICY §10)",
+            "Clearing: declared against adjudicated (POLICY §10)"
+        ))
+    );
+    let (cities, total) = src.clearing.by_city();
+    let labels: Vec<String> = cities
+        .keys()
+        .map(|c| city_name(src.rules, c, lang).to_string())
+        .collect();
+    let rows: Vec<&Row> = cities.values().collect();
+    body.push_str(&bars(
+        "chart-clearing",
+        &labels,
+        &[
+            Series {
+                name: t(lang, "申报统筹支付", "declared fund").to_string(),
+                color: COLORS[0],
+                values: rows.iter().map(|r| r.declared_fund).collect(),
+            },
+            Series {
+                name: t(lang, "核定统筹支付", "adjudicated fund").to_string(),
+                color: COLORS[2],
+                values: rows.iter().map(|r| r.adjudicated_fund).collect(),
+            },
+            Series {
+                name: t(lang, "审核扣款", "deduction").to_string(),
+                color: COLORS[3],
+                values: rows.iter().map(|r| r.deduction).collect(),
+            },
+            Series {
+                name: t(lang, "基金应补", "shortfall").to_string(),
+                color: COLORS[1],
+                values: rows.iter().map(|r| r.shortfall).collect(),
+            },
+        ],
+        false,
+        &money,
+    ));
+    let line = |name: String, r: &Row| {
+        vec![
+            name,
+            r.claims.to_string(),
+            money(r.declared_fund),
+            money(r.adjudicated_fund),
+            money(r.deduction),
+            money(r.shortfall),
+            money(r.declared_account),
+            money(r.adjudicated_account),
+            r.mismatched_claims.to_string(),
+        ]
+    };
+    let mut table_rows: Vec<Vec<String>> = labels
+        .iter()
+        .zip(&rows)
+        .map(|(name, r)| line(name.clone(), r))
+        .collect();
+    table_rows.push(line(t(lang, "合计", "total").to_string(), &total));
+    body.push_str(&table(
+        &[
+            t(lang, "参保地", "insuring city"),
+            t(lang, "结算笔数", "claims"),
+            t(lang, "申报统筹支付", "declared fund"),
+            t(lang, "核定统筹支付", "adjudicated fund"),
+            t(lang, "审核扣款", "deduction"),
+            t(lang, "基金应补", "shortfall"),
+            t(lang, "申报个人账户", "declared account"),
+            t(lang, "核定个人账户", "adjudicated account"),
+            t(lang, "申报不符笔数", "mismatched claims"),
+        ],
+        &table_rows,
+        1,
+    ));
 }

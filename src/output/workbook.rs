@@ -12,6 +12,7 @@
 use super::people_rows::{ClaimRows, DeniedRow, FlagRow, Shown};
 use super::summary::{Figures, Summary};
 use super::visible;
+use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::Lang;
 use crate::core::date::Date;
 use crate::core::model::Institution;
@@ -43,6 +44,9 @@ pub struct Sources<'a> {
     pub rows: &'a Shown,
     /// Where the constant-memory sheets keep their rows meanwhile.
     pub tempdir: &'a Path,
+    /// POLICY §10: a fifth sheet when settlements declared what they
+    /// settled.
+    pub clearing: &'a Clearing,
 }
 
 /// Write the workbook to `w`.
@@ -262,6 +266,15 @@ fn build<W: Write + Seek + Send>(src: &Sources, w: W) -> Result<(), XlsxError> {
     book.add_worksheet_with_constant_memory();
     book.add_worksheet_with_constant_memory();
     claim_sheets(&mut book, src, words, &f, &names)?;
+    if !src.clearing.rows.is_empty() {
+        clearing_sheet(
+            book.add_worksheet_with_constant_memory(),
+            src,
+            &f,
+            &names,
+            words,
+        )?;
+    }
     book.save_to_writer(w)
 }
 
@@ -416,6 +429,107 @@ fn settlement_sheet(
     ws.write_formula_with_format(r, 5, sum('F', fmt2(fund)), &f.money_bold)?;
     ws.write_formula_with_format(r, 6, sum('G', fmt2(account)), &f.money_bold)?;
     ws.write_formula_with_format(r, 7, sum('H', fmt2(fund + account)), &f.money_bold)?;
+    Ok(())
+}
+
+/// The clearing sheet (POLICY §10): clearing.csv's rows, with institution
+/// names, city names and a totals row.
+fn clearing_sheet(
+    ws: &mut Worksheet,
+    src: &Sources,
+    f: &Formats,
+    names: &CityNames,
+    words: &Words,
+) -> Result<(), XlsxError> {
+    let (title, cols): (&str, [&str; 11]) = match src.lang {
+        Lang::Zh => (
+            "清算",
+            [
+                "机构编码",
+                "机构名称",
+                "参保地",
+                "结算笔数",
+                "申报统筹支付",
+                "核定统筹支付",
+                "审核扣款",
+                "基金应补",
+                "申报个人账户支付",
+                "核定个人账户支付",
+                "申报不符笔数",
+            ],
+        ),
+        Lang::En => (
+            "Clearing",
+            [
+                "institution_id",
+                "institution",
+                "city",
+                "claims",
+                "declared_fund",
+                "adjudicated_fund",
+                "deduction",
+                "shortfall",
+                "declared_account",
+                "adjudicated_account",
+                "mismatched_claims",
+            ],
+        ),
+    };
+    header(ws, title, &cols, f)?;
+    let mut r = 1u32;
+    let mut total = crate::core::adjudicate::clearing::Row::default();
+    for ((inst, city), row) in &src.clearing.rows {
+        text(ws, r, 0, inst)?;
+        text(ws, r, 1, institution_name(src, inst))?;
+        text(ws, r, 2, names.get(city, words))?;
+        ws.write_number(r, 3, row.claims as f64)?;
+        let amounts = [
+            row.declared_fund,
+            row.adjudicated_fund,
+            row.deduction,
+            row.shortfall,
+            row.declared_account,
+            row.adjudicated_account,
+        ];
+        for (k, a) in amounts.into_iter().enumerate() {
+            money(ws, r, 4 + k as u16, a, &f.money)?;
+        }
+        ws.write_number(r, 10, row.mismatched_claims as f64)?;
+        total.claims += row.claims;
+        total.declared_fund += row.declared_fund;
+        total.adjudicated_fund += row.adjudicated_fund;
+        total.deduction += row.deduction;
+        total.shortfall += row.shortfall;
+        total.declared_account += row.declared_account;
+        total.adjudicated_account += row.adjudicated_account;
+        total.mismatched_claims += row.mismatched_claims;
+        r += 1;
+    }
+    // Live sums with the exact totals stored as their results, as on the
+    // settlement sheet.
+    ws.write_string_with_format(r, 0, words.total, &f.bold)?;
+    let last = r;
+    let sum = |col: char, value: String| {
+        Formula::new(format!("=SUM({col}2:{col}{last})")).set_result(value)
+    };
+    ws.write_formula_with_format(r, 3, sum('D', total.claims.to_string()), &f.bold)?;
+    let totals = [
+        ('E', total.declared_fund),
+        ('F', total.adjudicated_fund),
+        ('G', total.deduction),
+        ('H', total.shortfall),
+        ('I', total.declared_account),
+        ('J', total.adjudicated_account),
+    ];
+    for (k, (col, a)) in totals.into_iter().enumerate() {
+        ws.write_formula_with_format(r, 4 + k as u16, sum(col, fmt2(a)), &f.money_bold)?;
+    }
+    ws.write_formula_with_format(
+        r,
+        10,
+        sum('K', total.mismatched_claims.to_string()),
+        &f.bold,
+    )?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 use super::people_rows::Shown;
 use super::summary::Summary;
 use super::workbook::{self, Sources};
+use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::Lang;
 use crate::core::date::Date;
 use crate::core::model::Institution;
@@ -27,6 +28,7 @@ pub struct Inputs {
     pub period_end: Date,
     pub rows: Shown,
     pub tempdir: PathBuf,
+    pub clearing: Clearing,
 }
 
 /// The workbook's bytes (or why there are none), and the rows it was built
@@ -97,6 +99,7 @@ fn build(i: Inputs) -> Built {
         period_end: i.period_end,
         rows: &i.rows,
         tempdir: &i.tempdir,
+        clearing: &i.clearing,
     };
     // The workbook writer seeks: it is built in memory (as the xlsx
     // library builds it anyway).

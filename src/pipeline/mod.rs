@@ -99,6 +99,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         &inputs.reference,
         period,
         decided.people,
+        &clearing,
     );
     let no_keys = LineKeys::new();
     let naming = write::Naming {

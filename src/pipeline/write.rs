@@ -313,6 +313,7 @@ pub fn start_people(
     reference: &Reference,
     period: Months,
     people: PeopleRows,
+    clearing: &Clearing,
 ) -> workbook_job::Job {
     // Constant-memory sheets keep their rows in temporary files: beside
     // the staged outputs, not in a possibly small system temp directory.
@@ -330,6 +331,7 @@ pub fn start_people(
         tempdir: staged
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        clearing: clearing.clone(),
     })
 }
 
@@ -364,6 +366,7 @@ pub fn for_people(
         rows: &rows,
         ledger: m.ledger,
         leads: m.leads,
+        clearing: m.clearing,
     };
     out.stage("report.html", &|w| output::report::write_report(&report, w))?;
     if cfg.parquet {

@@ -391,6 +391,17 @@ fn report_and_compare_pages_load_in_a_headless_browser_and_every_chart_draws() {
     .expect_code(0);
     wd.run(&["compare", "base", "whatif", "--out", "compare.csv"])
         .expect_code(0);
+    // The platform layout's report adds the clearing chart (POLICY §10).
+    wd.run(&[
+        "run",
+        "--data",
+        "samples/platform",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "platform",
+    ])
+    .expect_code(0);
     let report = wd.read("base/report.html");
     let compare = wd.read("compare.html");
     // Self-contained: nothing is fetched (the only URL is SVG's namespace).
@@ -427,6 +438,11 @@ fn report_and_compare_pages_load_in_a_headless_browser_and_every_chart_draws() {
                 "chart-leads",
                 "chart-reconciliation",
             ][..],
+        ),
+        (
+            "platform/report.html",
+            "report-platform.png",
+            &["chart-city", "chart-clearing"][..],
         ),
         (
             "compare.html",
@@ -1059,4 +1075,101 @@ fn platform_column_names_give_the_same_workbook_and_report_and_a_parquet_under_t
             .unwrap_or_else(|| panic!("{money} in {types:?}"));
         assert!(t.contains("Decimal"), "{money}: {t}");
     }
+}
+
+/// POLICY §10 in the files people open: a platform-layout run's workbook
+/// has a fifth sheet, 清算, whose rows are clearing.csv's (with names) and
+/// whose totals row adds them up; report.html has the clearing section and
+/// its chart. The sample's two mismatches: SY-H2 declared 30.00 more fund
+/// than the rules allow (a deduction), EZ-H2 12.50 less (a shortfall).
+#[test]
+fn platform_runs_show_clearing_in_the_workbook_and_the_report() {
+    let wd = Workdir::new().with_sample();
+    wd.run(&[
+        "run",
+        "--data",
+        "samples/platform",
+        "--no-ledger",
+        "--quiet",
+        "--out",
+        "o",
+    ])
+    .expect_code(0);
+    let sheets = read_xlsx(&wd, "o/settlement.xlsx");
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["基金汇总", "结算清单", "拒付明细", "可疑提示", "清算"]
+    );
+    let sheet = &sheets[4].1;
+    assert_eq!(
+        headers(sheet),
+        [
+            "机构编码",
+            "机构名称",
+            "参保地",
+            "结算笔数",
+            "申报统筹支付",
+            "核定统筹支付",
+            "审核扣款",
+            "基金应补",
+            "申报个人账户支付",
+            "核定个人账户支付",
+            "申报不符笔数"
+        ]
+    );
+    let csv = csv_rows(&wd.read("o/clearing.csv"));
+    assert_eq!(
+        sheet.len() - 2,
+        csv.len(),
+        "a row per clearing.csv row, then the totals"
+    );
+    for (got, want) in sheet[1..].iter().zip(&csv) {
+        assert_eq!(plain(&got[0]), want[0]);
+        assert_eq!(plain(&got[1]), want[1]);
+        assert_eq!(plain(&got[3]), want[3]);
+        for k in 4..10 {
+            assert_eq!(money(&got[k]), want[k], "column {k} of {}", want[0]);
+        }
+        assert_eq!(plain(&got[10]), want[10]);
+    }
+    let sy = sheet
+        .iter()
+        .find(|r| plain(&r[0]) == "SY-H2")
+        .expect("SY-H2's row");
+    assert_eq!(
+        (money(&sy[6]), money(&sy[7])),
+        ("30.00".into(), "0.00".into())
+    );
+    assert_eq!(plain(&sy[2]), "十堰市");
+    let total = sheet.last().expect("totals row");
+    assert_eq!(plain(&total[0]), "合计");
+    let sum = |k: usize| -> Decimal {
+        csv.iter()
+            .map(|r| Decimal::from_str(&r[k]).expect("money"))
+            .sum()
+    };
+    for k in 4..10 {
+        assert_eq!(
+            money(&total[k]),
+            format!("{:.2}", sum(k)),
+            "total of column {k}"
+        );
+    }
+    assert_eq!(money(&total[6]), "30.00");
+    assert_eq!(money(&total[7]), "12.50");
+
+    let html = wd.read("o/report.html");
+    assert!(
+        html.contains("清算: 机构申报与核定 (POLICY §10)"),
+        "no clearing section"
+    );
+    assert!(html.contains("id=\"chart-clearing\""), "no clearing chart");
+    // A run on claims/ declares nothing: neither the sheet nor the section.
+    wd.run(&["run", "--no-ledger", "--quiet"]).expect_code(0);
+    let plain_run = read_xlsx(&wd, "out/2024-03/settlement.xlsx");
+    assert_eq!(plain_run.len(), 4);
+    assert!(!wd
+        .read("out/2024-03/report.html")
+        .contains("chart-clearing"));
 }

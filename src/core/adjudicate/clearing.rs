@@ -82,7 +82,7 @@ impl Row {
 }
 
 /// The month's clearing, per (institution_id, insuring city).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Clearing {
     pub rows: BTreeMap<(String, String), Row>,
 }
