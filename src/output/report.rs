@@ -458,9 +458,10 @@ fn top_leads(src: &Sources) -> Vec<(String, Decimal)> {
         .collect()
 }
 
-/// 6. Clearing (POLICY §10), when settlements declared what they settled:
-/// declared against adjudicated fund by insuring city, the deduction audit
-/// takes back and the shortfall the fund owes, as in clearing.csv.
+/// The sixth section, clearing (POLICY §10), when settlements declared
+/// what they settled: declared against adjudicated fund by insuring city,
+/// the deduction audit takes back and the shortfall the fund owes, as in
+/// clearing.csv.
 fn clearing_section(body: &mut String, src: &Sources) {
     if src.clearing.rows.is_empty() {
         return;
