@@ -1149,12 +1149,8 @@ fn platform_runs_show_clearing_in_the_workbook_and_the_report() {
             .map(|r| Decimal::from_str(&r[k]).expect("money"))
             .sum()
     };
-    for k in 4..10 {
-        assert_eq!(
-            money(&total[k]),
-            format!("{:.2}", sum(k)),
-            "total of column {k}"
-        );
+    for (k, cell) in total.iter().enumerate().take(10).skip(4) {
+        assert_eq!(money(cell), format!("{:.2}", sum(k)), "total of column {k}");
     }
     assert_eq!(money(&total[6]), "30.00");
     assert_eq!(money(&total[7]), "12.50");
