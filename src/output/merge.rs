@@ -1,43 +1,77 @@
 //! Partition outputs and their merge: when a month is adjudicated
 //! partition by partition, each partition writes its payments and audit
-//! rows sorted by claim_id into a part file, and the parts are merged into
-//! the one file the contract names, in claim_id order, as if the month had
+//! rows sorted by claim_id into a part, and the parts are merged into the
+//! one file the contract names, in claim_id order, as if the month had
 //! been adjudicated at once.
 //!
-//! A part file is a sequence of entries: the sort key and the formatted
-//! CSV rows of one claim, each length-prefixed.
+//! A part is two files: the formatted rows, written in the large chunks
+//! they were formatted in (no copy on the way), and beside it (`.index`)
+//! each claim's key and the length of its rows, length-prefixed. The merge
+//! reads the indexes to choose the order and copies each claim's rows from
+//! its part's read buffer straight into the output: the formatted bytes
+//! are copied once, with no buffer per claim.
+//!
+//! The rows are kept as text rather than as decisions to be formatted
+//! during the merge: most of their bytes are findings' sentences and
+//! bases, which a binary record would carry as they are, and text needs
+//! no second formatter to be kept identical to the first.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Writes one part file; entries must come in ascending key order.
+/// What all parts' read buffers may hold together, and the least each
+/// gets (a spilled month may have hundreds of parts).
+const READ_BUDGET: usize = 16 << 20;
+const MIN_READ: usize = 64 << 10;
+
+/// Where a part's index is, beside its rows.
+fn index_path(part: &Path) -> PathBuf {
+    let mut p = part.as_os_str().to_owned();
+    p.push(".index");
+    PathBuf::from(p)
+}
+
+/// Writes one part; claims must come in ascending key order.
 pub struct PartWriter {
-    out: BufWriter<File>,
+    rows: File,
+    index: BufWriter<File>,
 }
 
 impl PartWriter {
     pub fn create(path: &Path) -> io::Result<PartWriter> {
         Ok(PartWriter {
-            out: BufWriter::with_capacity(1 << 17, File::create(path)?),
+            rows: File::create(path)?,
+            index: BufWriter::with_capacity(1 << 16, File::create(index_path(path))?),
         })
     }
 
-    /// One claim's rows under its key (nothing when it has no rows).
-    pub fn entry(&mut self, key: &[u8], rows: &[u8]) -> io::Result<()> {
-        if rows.is_empty() {
-            return Ok(());
+    /// A chunk of formatted rows, and each of its claims' key with the end
+    /// offset of the claim's rows in `text`, in order.
+    pub fn chunk<'k>(
+        &mut self,
+        claims: impl Iterator<Item = (&'k [u8], usize)>,
+        text: &[u8],
+    ) -> io::Result<()> {
+        self.rows.write_all(text)?;
+        let mut from = 0;
+        for (key, end) in claims {
+            // A claim without rows (an audit without findings) is left out.
+            if end > from {
+                self.index.write_all(&(key.len() as u32).to_le_bytes())?;
+                self.index.write_all(key)?;
+                self.index.write_all(&((end - from) as u64).to_le_bytes())?;
+            }
+            from = end;
         }
-        self.out.write_all(&(key.len() as u32).to_le_bytes())?;
-        self.out.write_all(key)?;
-        self.out.write_all(&(rows.len() as u64).to_le_bytes())?;
-        self.out.write_all(rows)
+        Ok(())
     }
 
     pub fn finish(self) -> io::Result<()> {
-        self.out
+        self.rows.sync_data()?;
+        self.index
             .into_inner()
             .map_err(|e| e.into_error())?
             .sync_data()
@@ -45,27 +79,57 @@ impl PartWriter {
 }
 
 struct PartReader {
-    input: BufReader<File>,
+    index: BufReader<File>,
+    rows: BufReader<File>,
     path: PathBuf,
+    /// The length of the rows of the claim at the head of the part.
+    pending: u64,
 }
 
 impl PartReader {
-    /// The next (key, rows), or `None` at the end of the part.
-    fn next(&mut self) -> io::Result<Option<(Vec<u8>, Vec<u8>)>> {
+    fn open(path: &Path, buffer: usize) -> io::Result<PartReader> {
+        Ok(PartReader {
+            index: BufReader::with_capacity(MIN_READ, File::open(index_path(path))?),
+            rows: BufReader::with_capacity(buffer, File::open(path)?),
+            path: path.to_path_buf(),
+            pending: 0,
+        })
+    }
+
+    /// Read the next claim's key into `key`; false at the end of the part.
+    fn next(&mut self, key: &mut Vec<u8>) -> io::Result<bool> {
         let mut n = [0u8; 4];
-        match self.input.read_exact(&mut n) {
+        match self.index.read_exact(&mut n) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
             Err(e) => return Err(e),
         }
-        let mut key = vec![0u8; u32::from_le_bytes(n) as usize];
-        self.input.read_exact(&mut key)?;
+        key.clear();
+        let len = u32::from_le_bytes(n) as u64;
+        if (&mut self.index).take(len).read_to_end(key)? as u64 != len {
+            return Err(self.damaged());
+        }
         let mut m = [0u8; 8];
-        self.input.read_exact(&mut m)?;
-        let len = usize::try_from(u64::from_le_bytes(m)).map_err(|_| self.damaged())?;
-        let mut rows = vec![0u8; len];
-        self.input.read_exact(&mut rows)?;
-        Ok(Some((key, rows)))
+        self.index.read_exact(&mut m)?;
+        self.pending = u64::from_le_bytes(m);
+        Ok(true)
+    }
+
+    /// Copy the head claim's rows to `w`, from the read buffer.
+    fn copy_rows<W: Write>(&mut self, w: &mut W) -> io::Result<()> {
+        while self.pending > 0 {
+            let buf = self.rows.fill_buf()?;
+            if buf.is_empty() {
+                return Err(self.damaged());
+            }
+            let n = buf
+                .len()
+                .min(usize::try_from(self.pending).unwrap_or(usize::MAX));
+            w.write_all(&buf[..n])?;
+            self.rows.consume(n);
+            self.pending -= n as u64;
+        }
+        Ok(())
     }
 
     fn damaged(&self) -> io::Error {
@@ -79,27 +143,23 @@ impl PartReader {
 /// Write the rows of every part to `w` in ascending key order (ties, which
 /// a run never makes, in part order).
 pub fn merge<W: Write>(mut w: W, parts: &[PathBuf]) -> io::Result<()> {
+    let buffer = (READ_BUDGET / parts.len().max(1)).max(MIN_READ);
     let mut readers = Vec::with_capacity(parts.len());
     for p in parts {
-        readers.push(PartReader {
-            input: BufReader::with_capacity(1 << 16, File::open(p)?),
-            path: p.clone(),
-        });
+        readers.push(PartReader::open(p, buffer)?);
     }
-    let mut heads: Vec<Option<Vec<u8>>> = vec![None; readers.len()];
-    let mut heap = BinaryHeap::new();
+    // The heap holds each part's head key; a popped key's buffer is
+    // reused for that part's next key, so the merge allocates nothing.
+    let mut heap = BinaryHeap::with_capacity(readers.len());
     for (i, r) in readers.iter_mut().enumerate() {
-        if let Some((key, rows)) = r.next()? {
-            heads[i] = Some(rows);
+        let mut key = Vec::new();
+        if r.next(&mut key)? {
             heap.push(Reverse((key, i)));
         }
     }
-    while let Some(Reverse((_, i))) = heap.pop() {
-        if let Some(rows) = heads[i].take() {
-            w.write_all(&rows)?;
-        }
-        if let Some((key, rows)) = readers[i].next()? {
-            heads[i] = Some(rows);
+    while let Some(Reverse((mut key, i))) = heap.pop() {
+        readers[i].copy_rows(&mut w)?;
+        if readers[i].next(&mut key)? {
             heap.push(Reverse((key, i)));
         }
     }
@@ -114,20 +174,40 @@ mod tests {
     fn parts_merge_in_key_order() {
         let dir = tempfile::tempdir().unwrap();
         let parts: Vec<PathBuf> = (0..3).map(|i| dir.path().join(format!("{i}"))).collect();
-        let content: [&[(&str, &str)]; 3] = [
-            &[("C1", "c1\n"), ("C4", "c4a\nc4b\n")],
+        // Each part in two chunks, as the formatter hands them over.
+        let content: [&[&[(&str, &str)]]; 3] = [
+            &[&[("C1", "c1\n")], &[("C4", "c4a\nc4b\n")]],
             &[],
-            &[("C2", "c2\n"), ("C3", ""), ("C5", "c5\n")],
+            &[&[("C2", "c2\n"), ("C3", "")], &[("C5", "c5\n")]],
         ];
-        for (p, entries) in parts.iter().zip(content) {
+        for (p, chunks) in parts.iter().zip(content) {
             let mut w = PartWriter::create(p).unwrap();
-            for (k, rows) in entries {
-                w.entry(k.as_bytes(), rows.as_bytes()).unwrap();
+            for entries in chunks {
+                let mut text = Vec::new();
+                let mut claims = Vec::new();
+                for (k, rows) in entries.iter() {
+                    text.extend_from_slice(rows.as_bytes());
+                    claims.push((k.as_bytes(), text.len()));
+                }
+                w.chunk(claims.into_iter(), &text).unwrap();
             }
             w.finish().unwrap();
         }
         let mut out = Vec::new();
         merge(&mut out, &parts).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "c1\nc2\nc4a\nc4b\nc5\n");
+    }
+
+    #[test]
+    fn a_truncated_part_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("0");
+        let mut w = PartWriter::create(&p).unwrap();
+        w.chunk([(&b"C1"[..], 10)].into_iter(), b"0123456789")
+            .unwrap();
+        w.finish().unwrap();
+        std::fs::write(&p, b"01234").unwrap();
+        let err = merge(Vec::new(), &[p]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 }
