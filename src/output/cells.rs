@@ -13,13 +13,16 @@ use crate::core::date::Date;
 use rust_decimal::Decimal;
 use std::io::Write;
 
-/// A byte the csv crate quotes a cell for.
+/// A cell holds a byte the csv crate quotes a cell for: `,`, `\r`, `\n`.
 const QUOTE: u8 = 1;
-/// A byte that may begin a control character: C0, DEL, and 0xC2 (the lead
-/// byte of the C1 controls), as `input::csvsrc::has_control` screens.
-const CONTROL: u8 = 2;
+/// A cell holds a `"`: quoted, and the `"` doubled.
+const DQUOTE: u8 = 2;
+/// A cell holds a byte that may begin a control character: C0, DEL, and
+/// 0xC2 (the lead byte of the C1 controls), as
+/// `input::csvsrc::has_control` screens.
+const CONTROL: u8 = 4;
 
-/// What each byte asks of a cell.
+/// What each byte asks of its cell.
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -32,12 +35,13 @@ static CLASS: [u8; 256] = {
     t[b'\r' as usize] = QUOTE | CONTROL;
     t[b'\n' as usize] = QUOTE | CONTROL;
     t[b',' as usize] = QUOTE;
-    t[b'"' as usize] = QUOTE;
+    t[b'"' as usize] = DQUOTE;
     t
 };
 
-/// The classes of every byte of `s`, or-ed (branch-free, so the compiler
-/// may widen it).
+/// What the bytes of `s` ask of their cell (the flags above, or-ed). A
+/// table lookup a byte measured faster on cells this short (ids, dozens
+/// of bytes of text) than comparisons the compiler could widen.
 fn classes(s: &[u8]) -> u8 {
     s.iter().fold(0, |acc, &b| acc | CLASS[b as usize])
 }
@@ -72,7 +76,7 @@ impl<'b> Row<'b> {
     /// names and codes tongchou itself made, never input text.
     pub fn raw(&mut self, s: &[u8]) {
         self.open();
-        push_quoted(self.out, b"", s, classes(s) & QUOTE != 0);
+        push_quoted(self.out, b"", s, classes(s));
     }
 
     /// A text cell from input: neutralised as [`super::text`] says (a
@@ -84,19 +88,14 @@ impl<'b> Row<'b> {
         if class & CONTROL != 0 && crate::input::csvsrc::has_control(s) {
             // Rare: the escapes are made by the one rule that makes them.
             let t = super::text(s);
-            push_quoted(
-                self.out,
-                b"",
-                t.as_bytes(),
-                classes(t.as_bytes()) & QUOTE != 0,
-            );
+            push_quoted(self.out, b"", t.as_bytes(), classes(t.as_bytes()));
             return;
         }
         let prefix: &[u8] = match s.as_bytes().first() {
             Some(b'=' | b'+' | b'-' | b'@') => b"'",
             _ => b"",
         };
-        push_quoted(self.out, prefix, s.as_bytes(), class & QUOTE != 0);
+        push_quoted(self.out, prefix, s.as_bytes(), class);
     }
 
     /// A money cell: two decimals (see [`push_money`]).
@@ -140,9 +139,10 @@ impl<'b> Row<'b> {
     pub fn compound(&mut self, fill: impl FnOnce(&mut Vec<u8>)) {
         let from = self.open();
         fill(self.out);
-        if classes(&self.out[from..]) & QUOTE != 0 {
+        let class = classes(&self.out[from..]);
+        if class & (QUOTE | DQUOTE) != 0 {
             let cell = self.out.split_off(from);
-            push_quoted(self.out, b"", &cell, true);
+            push_quoted(self.out, b"", &cell, class);
         }
     }
 
@@ -156,19 +156,24 @@ impl<'b> Row<'b> {
     }
 }
 
-/// Append `prefix` and `s`, in quotes with `"` doubled when `quote`.
-fn push_quoted(out: &mut Vec<u8>, prefix: &[u8], s: &[u8], quote: bool) {
-    if !quote {
+/// Append `prefix` and `s`, in quotes when `class` (of `s`) asks for
+/// them, a `"` doubled.
+fn push_quoted(out: &mut Vec<u8>, prefix: &[u8], s: &[u8], class: u8) {
+    if class & (QUOTE | DQUOTE) == 0 {
         out.extend_from_slice(prefix);
         out.extend_from_slice(s);
         return;
     }
     out.push(b'"');
     out.extend_from_slice(prefix);
-    for part in s.split_inclusive(|&b| b == b'"') {
-        out.extend_from_slice(part);
-        if part.last() == Some(&b'"') {
-            out.push(b'"');
+    if class & DQUOTE == 0 {
+        out.extend_from_slice(s);
+    } else {
+        for part in s.split_inclusive(|&b| b == b'"') {
+            out.extend_from_slice(part);
+            if part.last() == Some(&b'"') {
+                out.push(b'"');
+            }
         }
     }
     out.push(b'"');
