@@ -4,12 +4,13 @@
 //! one file the contract names, in claim_id order, as if the month had
 //! been adjudicated at once.
 //!
-//! A part is two files: the formatted rows, written in the large chunks
-//! they were formatted in (no copy on the way), and beside it (`.index`)
-//! each claim's key and the length of its rows, length-prefixed. The merge
-//! reads the indexes to choose the order and copies each claim's rows from
-//! its part's read buffer straight into the output: the formatted bytes
-//! are copied once, with no buffer per claim.
+//! A part file is the formatted rows, written in the large chunks they
+//! were formatted in (no copy on the way), then its index: each claim's
+//! key and the length of its rows, length-prefixed, and last the offset
+//! where the index begins (u64, little-endian). The merge reads the
+//! indexes to choose the order and copies each claim's rows from its
+//! part's read buffer straight into the output: the formatted bytes are
+//! copied once, with no buffer per claim.
 //!
 //! The rows are kept as text rather than as decisions to be formatted
 //! during the merge: most of their bytes are findings' sentences and
@@ -19,7 +20,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// What all parts' read buffers may hold together, and the least each
@@ -27,24 +28,22 @@ use std::path::{Path, PathBuf};
 const READ_BUDGET: usize = 16 << 20;
 const MIN_READ: usize = 64 << 10;
 
-/// Where a part's index is, beside its rows.
-fn index_path(part: &Path) -> PathBuf {
-    let mut p = part.as_os_str().to_owned();
-    p.push(".index");
-    PathBuf::from(p)
-}
-
-/// Writes one part; claims must come in ascending key order.
+/// Writes one part file; claims must come in ascending key order.
 pub struct PartWriter {
     rows: File,
-    index: BufWriter<File>,
+    /// Bytes of rows written so far: where the index will begin.
+    written: u64,
+    /// The index, kept until the rows are all written (a partition's
+    /// claims: a few bytes of key and length each).
+    index: Vec<u8>,
 }
 
 impl PartWriter {
     pub fn create(path: &Path) -> io::Result<PartWriter> {
         Ok(PartWriter {
             rows: File::create(path)?,
-            index: BufWriter::with_capacity(1 << 16, File::create(index_path(path))?),
+            written: 0,
+            index: Vec::new(),
         })
     }
 
@@ -56,31 +55,32 @@ impl PartWriter {
         text: &[u8],
     ) -> io::Result<()> {
         self.rows.write_all(text)?;
+        self.written += text.len() as u64;
         let mut from = 0;
         for (key, end) in claims {
             // A claim without rows (an audit without findings) is left out.
             if end > from {
-                self.index.write_all(&(key.len() as u32).to_le_bytes())?;
-                self.index.write_all(key)?;
-                self.index.write_all(&((end - from) as u64).to_le_bytes())?;
+                self.index
+                    .extend_from_slice(&(key.len() as u32).to_le_bytes());
+                self.index.extend_from_slice(key);
+                self.index
+                    .extend_from_slice(&((end - from) as u64).to_le_bytes());
             }
             from = end;
         }
         Ok(())
     }
 
-    pub fn finish(self) -> io::Result<()> {
-        self.rows.sync_data()?;
-        self.index
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_data()
+    pub fn finish(mut self) -> io::Result<()> {
+        self.index.extend_from_slice(&self.written.to_le_bytes());
+        self.rows.write_all(&self.index)?;
+        self.rows.sync_data()
     }
 }
 
 struct PartReader {
-    index: BufReader<File>,
-    rows: BufReader<File>,
+    index: BufReader<io::Take<File>>,
+    rows: BufReader<io::Take<File>>,
     path: PathBuf,
     /// The length of the rows of the claim at the head of the part.
     pending: u64,
@@ -88,9 +88,21 @@ struct PartReader {
 
 impl PartReader {
     fn open(path: &Path, buffer: usize) -> io::Result<PartReader> {
+        let damaged = || damaged(path);
+        let mut index = File::open(path)?;
+        let len = index.seek(SeekFrom::End(0))?;
+        let end = len.checked_sub(8).ok_or_else(damaged)?;
+        index.seek(SeekFrom::Start(end))?;
+        let mut at = [0u8; 8];
+        index.read_exact(&mut at)?;
+        let at = u64::from_le_bytes(at);
+        if at > end {
+            return Err(damaged());
+        }
+        index.seek(SeekFrom::Start(at))?;
         Ok(PartReader {
-            index: BufReader::with_capacity(MIN_READ, File::open(index_path(path))?),
-            rows: BufReader::with_capacity(buffer, File::open(path)?),
+            index: BufReader::with_capacity(MIN_READ, index.take(end - at)),
+            rows: BufReader::with_capacity(buffer, File::open(path)?.take(at)),
             path: path.to_path_buf(),
             pending: 0,
         })
@@ -106,11 +118,12 @@ impl PartReader {
         }
         key.clear();
         let len = u32::from_le_bytes(n) as u64;
-        if (&mut self.index).take(len).read_to_end(key)? as u64 != len {
-            return Err(self.damaged());
-        }
         let mut m = [0u8; 8];
-        self.index.read_exact(&mut m)?;
+        if (&mut self.index).take(len).read_to_end(key)? as u64 != len
+            || self.index.read_exact(&mut m).is_err()
+        {
+            return Err(damaged(&self.path));
+        }
         self.pending = u64::from_le_bytes(m);
         Ok(true)
     }
@@ -120,7 +133,7 @@ impl PartReader {
         while self.pending > 0 {
             let buf = self.rows.fill_buf()?;
             if buf.is_empty() {
-                return Err(self.damaged());
+                return Err(damaged(&self.path));
             }
             let n = buf
                 .len()
@@ -131,13 +144,13 @@ impl PartReader {
         }
         Ok(())
     }
+}
 
-    fn damaged(&self) -> io::Error {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: damaged part file", self.path.display()),
-        )
-    }
+fn damaged(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{}: damaged part file", path.display()),
+    )
 }
 
 /// Write the rows of every part to `w` in ascending key order (ties, which
@@ -199,14 +212,35 @@ mod tests {
     }
 
     #[test]
-    fn a_truncated_part_is_an_error_not_a_panic() {
+    fn a_damaged_part_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("0");
         let mut w = PartWriter::create(&p).unwrap();
         w.chunk([(&b"C1"[..], 10)].into_iter(), b"0123456789")
             .unwrap();
         w.finish().unwrap();
-        std::fs::write(&p, b"01234").unwrap();
+        let whole = std::fs::read(&p).unwrap();
+        // Cut anywhere: never a panic, and an error unless what is left
+        // still reads as a part (the index's end, an empty index).
+        for cut in 0..whole.len() {
+            std::fs::write(&p, &whole[..cut]).unwrap();
+            if let Err(e) = merge(Vec::new(), std::slice::from_ref(&p)) {
+                assert!(
+                    matches!(
+                        e.kind(),
+                        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+                    ),
+                    "{e}"
+                );
+            }
+        }
+        // The index claims more rows than the file holds.
+        let mut bad = b"01234".to_vec();
+        bad.extend_from_slice(&2u32.to_le_bytes());
+        bad.extend_from_slice(b"C1");
+        bad.extend_from_slice(&10u64.to_le_bytes());
+        bad.extend_from_slice(&5u64.to_le_bytes());
+        std::fs::write(&p, &bad).unwrap();
         let err = merge(Vec::new(), &[p]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
