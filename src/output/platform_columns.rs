@@ -2,11 +2,12 @@
 //! names (CONTRACT.md "Platform names for payments.csv"), so the results
 //! load into systems that speak the platform's language.
 //!
-//! The rows are formatted under these names from the start (in the
-//! single-partition and the spilled payments.csv alike). `excluded` is split into `fulamt_ownpay_amt` (whole
-//! lines and claims excluded) and `overlmt_selfpay` (what `PRICE_CAP` and
-//! `SUPPLY_DAYS` cut off lines); `b_selfpay` and `remote_prepay` become the
-//! one `preselfpay_amt`.
+//! The rows are formatted under these names from the start, in the
+//! single-partition and the spilled payments.csv alike (see
+//! `output::tables::PaymentNames`). `excluded` is split into
+//! `fulamt_ownpay_amt` (whole lines and claims excluded) and
+//! `overlmt_selfpay` (what `PRICE_CAP` and `SUPPLY_DAYS` cut off lines);
+//! `b_selfpay` and `remote_prepay` become the one `preselfpay_amt`.
 
 use crate::core::adjudicate::{ClaimDecision, RuleId};
 use crate::core::money::fmt2;
