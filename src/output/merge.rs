@@ -20,7 +20,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// What all parts' read buffers may hold together, and the least each
@@ -78,60 +78,126 @@ impl PartWriter {
     }
 }
 
+/// A buffered reader of one byte range of a part file. A part's index
+/// and rows are two ranges read through the part's one file handle (a
+/// merge may hold hundreds of parts open, under a limit on open files),
+/// each refill placing the handle where its range left off.
+struct Range {
+    /// The next byte of the file to read, and where the range ends.
+    pos: u64,
+    end: u64,
+    buf: Box<[u8]>,
+    at: usize,
+    filled: usize,
+}
+
+impl Range {
+    fn new(pos: u64, end: u64, capacity: usize) -> Range {
+        Range {
+            pos,
+            end,
+            buf: vec![0; capacity].into_boxed_slice(),
+            at: 0,
+            filled: 0,
+        }
+    }
+
+    /// The bytes buffered, refilled from `file` when none are left; empty
+    /// at the end of the range.
+    fn fill(&mut self, mut file: &File) -> io::Result<&[u8]> {
+        if self.at == self.filled && self.pos < self.end {
+            let want = (self.end - self.pos).min(self.buf.len() as u64) as usize;
+            file.seek(SeekFrom::Start(self.pos))?;
+            let n = file.read(&mut self.buf[..want])?;
+            self.pos += n as u64;
+            self.at = 0;
+            self.filled = n;
+        }
+        Ok(&self.buf[self.at..self.filled])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.at += n;
+    }
+
+    /// Append the next `n` bytes to `out`; false when the range ends first.
+    fn take(&mut self, file: &File, mut n: usize, out: &mut Vec<u8>) -> io::Result<bool> {
+        while n > 0 {
+            let buf = self.fill(file)?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            let k = buf.len().min(n);
+            out.extend_from_slice(&buf[..k]);
+            self.consume(k);
+            n -= k;
+        }
+        Ok(true)
+    }
+}
+
 struct PartReader {
-    index: BufReader<io::Take<File>>,
-    rows: BufReader<io::Take<File>>,
+    file: File,
+    index: Range,
+    rows: Range,
     path: PathBuf,
     /// The length of the rows of the claim at the head of the part.
     pending: u64,
+    /// A key's length or a rows' length, as read.
+    scratch: Vec<u8>,
 }
 
 impl PartReader {
     fn open(path: &Path, buffer: usize) -> io::Result<PartReader> {
         let damaged = || damaged(path);
-        let mut index = File::open(path)?;
-        let len = index.seek(SeekFrom::End(0))?;
+        let mut file = File::open(path)?;
+        let len = file.seek(SeekFrom::End(0))?;
         let end = len.checked_sub(8).ok_or_else(damaged)?;
-        index.seek(SeekFrom::Start(end))?;
+        file.seek(SeekFrom::Start(end))?;
         let mut at = [0u8; 8];
-        index.read_exact(&mut at)?;
+        file.read_exact(&mut at)?;
         let at = u64::from_le_bytes(at);
         if at > end {
             return Err(damaged());
         }
-        index.seek(SeekFrom::Start(at))?;
         Ok(PartReader {
-            index: BufReader::with_capacity(MIN_READ, index.take(end - at)),
-            rows: BufReader::with_capacity(buffer, File::open(path)?.take(at)),
+            file,
+            index: Range::new(at, end, MIN_READ),
+            rows: Range::new(0, at, buffer),
             path: path.to_path_buf(),
             pending: 0,
+            scratch: Vec::with_capacity(8),
         })
     }
 
     /// Read the next claim's key into `key`; false at the end of the part.
     fn next(&mut self, key: &mut Vec<u8>) -> io::Result<bool> {
-        let mut n = [0u8; 4];
-        match self.index.read_exact(&mut n) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
-            Err(e) => return Err(e),
+        let damaged = || damaged(&self.path);
+        self.scratch.clear();
+        if !self.index.take(&self.file, 4, &mut self.scratch)? {
+            // Only the end of the index, with no partial entry, is clean.
+            return if self.scratch.is_empty() {
+                Ok(false)
+            } else {
+                Err(damaged())
+            };
         }
+        let n = u32::from_le_bytes(self.scratch[..4].try_into().map_err(|_| damaged())?);
         key.clear();
-        let len = u32::from_le_bytes(n) as u64;
-        let mut m = [0u8; 8];
-        if (&mut self.index).take(len).read_to_end(key)? as u64 != len
-            || self.index.read_exact(&mut m).is_err()
+        self.scratch.clear();
+        if !self.index.take(&self.file, n as usize, key)?
+            || !self.index.take(&self.file, 8, &mut self.scratch)?
         {
-            return Err(damaged(&self.path));
+            return Err(damaged());
         }
-        self.pending = u64::from_le_bytes(m);
+        self.pending = u64::from_le_bytes(self.scratch[..8].try_into().map_err(|_| damaged())?);
         Ok(true)
     }
 
     /// Copy the head claim's rows to `w`, from the read buffer.
     fn copy_rows<W: Write>(&mut self, w: &mut W) -> io::Result<()> {
         while self.pending > 0 {
-            let buf = self.rows.fill_buf()?;
+            let buf = self.rows.fill(&self.file)?;
             if buf.is_empty() {
                 return Err(damaged(&self.path));
             }
