@@ -93,6 +93,9 @@ struct Range {
 
 impl Range {
     fn new(pos: u64, end: u64, capacity: usize) -> Range {
+        // No larger than the range: a small part's buffer costs no more
+        // to clear than its bytes.
+        let capacity = usize::try_from(end - pos).map_or(capacity, |n| n.min(capacity));
         Range {
             pos,
             end,
