@@ -1,7 +1,10 @@
 //! Writing the output directory (CONTRACT.md §Outputs). Every CSV is built
-//! through [`csv_writer`], every money cell through [`crate::core::money::fmt2`].
+//! through [`csv_writer`], every money cell through [`crate::core::money::fmt2`];
+//! payments.csv and audit.csv, the large ones, by hand into the same bytes
+//! (`cells`).
 
 pub mod accounts;
+mod cells;
 mod clearing;
 pub mod leads;
 pub mod manifest;
@@ -24,7 +27,7 @@ pub use staging::Staging;
 pub use summary::Summary;
 pub use tables::{
     spill_audit, spill_payments, write_audit, write_header, write_ledger, write_payments,
-    write_rejects, LineKeys, AUDIT_HEADER, PAYMENTS_HEADER,
+    write_rejects, LineKeys, PaymentNames, AUDIT_HEADER, PAYMENTS_HEADER,
 };
 
 use std::borrow::Cow;

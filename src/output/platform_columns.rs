@@ -2,23 +2,22 @@
 //! names (CONTRACT.md "Platform names for payments.csv"), so the results
 //! load into systems that speak the platform's language.
 //!
-//! The rows are written as always and renamed on their way out, line by
-//! line, so the single-partition and the merged (spilled) payments.csv
-//! take the same path. `excluded` is split into `fulamt_ownpay_amt` (whole
-//! lines and claims excluded) and `overlmt_selfpay` (what `PRICE_CAP` and
-//! `SUPPLY_DAYS` cut off lines); `b_selfpay` and `remote_prepay` become the
-//! one `preselfpay_amt`.
+//! The rows are formatted under these names from the start, in the
+//! single-partition and the spilled payments.csv alike (see
+//! `output::tables::PaymentNames`). `excluded` is split into
+//! `fulamt_ownpay_amt` (whole lines and claims excluded) and
+//! `overlmt_selfpay` (what `PRICE_CAP` and `SUPPLY_DAYS` cut off lines);
+//! `b_selfpay` and `remote_prepay` become the one `preselfpay_amt`.
 
 use crate::core::adjudicate::{ClaimDecision, RuleId};
 use crate::core::money::fmt2;
 use crate::schema::platform::PAYMENTS_PLATFORM_NAMES;
+use crate::schema::PAYMENTS_HEADER;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
-use std::io::{self, Write};
 use std::str::FromStr;
 
 /// A payments column's platform name, where the platform has one.
-fn platform_name(column: &str) -> &str {
+fn platform_name(column: &'static str) -> &'static str {
     PAYMENTS_PLATFORM_NAMES
         .iter()
         .find(|(own, _)| *own == column)
@@ -42,111 +41,21 @@ pub fn overlimit(decisions: &[ClaimDecision]) -> Vec<(String, Decimal)> {
         .collect()
 }
 
-/// A writer of payments.csv text that renames its columns on the way.
-pub struct PlatformColumns<'a, W: Write> {
-    inner: W,
-    pending: Vec<u8>,
-    overlimit: &'a HashMap<String, Decimal>,
-    /// Index of (claim_id, excluded, b_selfpay, remote_prepay) once the
-    /// header is seen.
-    index: Option<(usize, usize, usize, usize)>,
-}
-
-impl<'a, W: Write> PlatformColumns<'a, W> {
-    pub fn new(inner: W, overlimit: &'a HashMap<String, Decimal>) -> Self {
-        PlatformColumns {
-            inner,
-            pending: Vec::new(),
-            overlimit,
-            index: None,
+/// payments.csv's header under the platform's names: `excluded` as
+/// `fulamt_ownpay_amt` and `overlmt_selfpay`, `b_selfpay` and
+/// `remote_prepay` as the one `preselfpay_amt` (the rows are formatted
+/// to match, see `output::tables::PaymentNames`).
+pub fn header() -> Vec<&'static str> {
+    let mut out = Vec::with_capacity(PAYMENTS_HEADER.len() + 1);
+    for c in PAYMENTS_HEADER {
+        match c {
+            "excluded" => out.extend(["fulamt_ownpay_amt", "overlmt_selfpay"]),
+            "b_selfpay" => out.push("preselfpay_amt"),
+            "remote_prepay" => {}
+            other => out.push(platform_name(other)),
         }
     }
-
-    /// Write what is left and flush.
-    pub fn finish(mut self) -> io::Result<()> {
-        if !self.pending.is_empty() {
-            let line = std::mem::take(&mut self.pending);
-            self.line(&line)?;
-        }
-        self.inner.flush()
-    }
-
-    fn line(&mut self, line: &[u8]) -> io::Result<()> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(line);
-        let Some(rec) = rdr.records().next() else {
-            return Ok(());
-        };
-        let rec = rec.map_err(io::Error::other)?;
-        let mut out: Vec<String> = Vec::with_capacity(rec.len() + 1);
-        match self.index {
-            None => {
-                let pos = |name: &str| rec.iter().position(|c| c == name);
-                let (Some(id), Some(ex), Some(b), Some(r)) = (
-                    pos("claim_id"),
-                    pos("excluded"),
-                    pos("b_selfpay"),
-                    pos("remote_prepay"),
-                ) else {
-                    return Err(io::Error::other("payments.csv lacks a column to rename"));
-                };
-                self.index = Some((id, ex, b, r));
-                for c in rec.iter() {
-                    match c {
-                        "excluded" => {
-                            out.push("fulamt_ownpay_amt".into());
-                            out.push("overlmt_selfpay".into());
-                        }
-                        "b_selfpay" => out.push("preselfpay_amt".into()),
-                        "remote_prepay" => {}
-                        other => out.push(platform_name(other).into()),
-                    }
-                }
-            }
-            Some((id, ex, b, r)) => {
-                let dec =
-                    |i: usize| Decimal::from_str(rec.get(i).unwrap_or("")).unwrap_or_default();
-                let over = self
-                    .overlimit
-                    .get(rec.get(id).unwrap_or(""))
-                    .copied()
-                    .unwrap_or_default();
-                for (i, c) in rec.iter().enumerate() {
-                    if i == ex {
-                        out.push(fmt2(dec(ex) - over));
-                        out.push(fmt2(over));
-                    } else if i == b {
-                        out.push(fmt2(dec(b) + dec(r)));
-                    } else if i != r {
-                        out.push(c.to_string());
-                    }
-                }
-            }
-        }
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(&mut self.inner);
-        w.write_record(&out)?;
-        w.flush()
-    }
-}
-
-impl<W: Write> Write for PlatformColumns<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        // Rows hold no line breaks (ids with control characters are
-        // refused on input), so each line is one record.
-        while let Some(n) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=n).collect();
-            self.line(&line)?;
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
+    out
 }
 
 /// A payments.csv written under the platform's names, rewritten under

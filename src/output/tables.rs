@@ -1,68 +1,84 @@
 //! payments.csv, audit.csv, rejects.csv and ledger.csv: one row per claim,
 //! finding, quarantined line and person.
 
+use super::cells::Row;
 use super::merge::PartWriter;
 use super::{csv_writer, text, visible};
 use crate::core::adjudicate::{ClaimDecision, Lang};
 use crate::core::date::Period;
 use crate::core::model::LedgerEntry;
-use crate::core::money::fmt2;
+use crate::core::money::{fmt2, round2};
 use crate::input::Reject;
 pub use crate::schema::outputs::{AUDIT_HEADER, REJECTS_HEADER};
 pub use crate::schema::{LEDGER_HEADER, PAYMENTS_HEADER};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
-/// Rows per parallel formatting chunk, and chunks formatted before they
-/// are written (bounds the memory of formatted text).
-const CHUNK: usize = 4096;
-const WINDOW: usize = 64;
+/// Claims per parallel formatting chunk: enough that a chunk's text (about
+/// 1.5 MB of payments, 4 MB of audit) is larger than the staged file's
+/// buffer, which then hands it to the file without copying it.
+const CHUNK: usize = 8192;
 
-/// Formats the rows of one item.
-type RowFn<'f, T> =
-    &'f (dyn Fn(&mut csv::Writer<Vec<u8>>, &mut String, &T) -> csv::Result<()> + Sync);
+/// Formats the rows of one item, appending them to the buffer.
+type RowFn<'f, T> = &'f (dyn Fn(&mut Vec<u8>, &T) + Sync);
 
 /// The names of claim lines that are not simply their 1-based line numbers
 /// (the platform layout's `feedetl_sn`), by claim id, in line order:
 /// audit.csv names lines by them.
 pub type LineKeys = std::collections::HashMap<String, Vec<String>>;
 
-/// The name of line `n` (1-based) of a claim, when `keys` give it one.
-fn line_key<'k>(keys: &'k LineKeys, claim_id: &str, n: u32) -> Option<&'k str> {
-    keys.get(claim_id)?
-        .get((n as usize).checked_sub(1)?)
-        .map(String::as_str)
+/// The names payments.csv is written under.
+#[derive(Clone, Copy)]
+pub enum PaymentNames<'a> {
+    /// The contract's own columns.
+    Own,
+    /// The national platform's (`--columns platform`): `excluded` split
+    /// by what `PRICE_CAP` and `SUPPLY_DAYS` cut off each claim
+    /// (`overlimit`), `b_selfpay` and `remote_prepay` as one column.
+    Platform {
+        overlimit: &'a HashMap<String, Decimal>,
+    },
 }
 
-/// Format `items` in parallel chunks, handing each chunk's text and the
-/// end offset of each item's rows in it, in order, to `sink` on this
-/// thread: formatting is the largest cost of writing.
+impl PaymentNames<'_> {
+    /// The header row's names.
+    pub fn header(&self) -> Vec<&'static str> {
+        match self {
+            PaymentNames::Own => PAYMENTS_HEADER.to_vec(),
+            PaymentNames::Platform { .. } => super::platform_columns::header(),
+        }
+    }
+}
+
+/// Format `items` in parallel chunks, each into its own buffer, handing
+/// each chunk's text and the end offset of each item's rows in it, in
+/// order, to `sink` on this thread. The buffers are reused from window to
+/// window of chunks, which bounds the memory of formatted text.
 fn format_rows<T: Sync>(
     items: &[T],
     row: RowFn<'_, T>,
     mut sink: impl FnMut(&[T], &[u8], &[usize]) -> io::Result<()>,
 ) -> io::Result<()> {
     use rayon::prelude::*;
-    for window in items.chunks(CHUNK * WINDOW) {
-        let chunks: Vec<io::Result<(Vec<u8>, Vec<usize>)>> = window
-            .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut cw = csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .terminator(csv::Terminator::Any(b'\n'))
-                    .from_writer(Vec::with_capacity(chunk.len() * 160));
-                let mut scratch = String::with_capacity(64);
-                let mut ends = Vec::with_capacity(chunk.len());
+    let window = rayon::current_num_threads().max(1) * 4;
+    let mut bufs: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+    for items in items.chunks(CHUNK * window) {
+        let chunks = items.len().div_ceil(CHUNK);
+        bufs.resize_with(bufs.len().max(chunks), Default::default);
+        bufs[..chunks]
+            .par_iter_mut()
+            .zip(items.par_chunks(CHUNK))
+            .for_each(|((text, ends), chunk)| {
+                text.clear();
+                ends.clear();
                 for item in chunk {
-                    row(&mut cw, &mut scratch, item)?;
-                    cw.flush()?;
-                    ends.push(cw.get_ref().len());
+                    row(text, item);
+                    ends.push(text.len());
                 }
-                Ok((cw.into_inner().map_err(|e| e.into_error())?, ends))
-            })
-            .collect();
-        for (chunk, c) in window.chunks(CHUNK).zip(chunks) {
-            let (text, ends) = c?;
-            sink(chunk, &text, &ends)?;
+            });
+        for (chunk, (text, ends)) in items.chunks(CHUNK).zip(&bufs) {
+            sink(chunk, text, ends)?;
         }
     }
     Ok(())
@@ -70,32 +86,26 @@ fn format_rows<T: Sync>(
 
 /// Write a header and the rows of `items`, in order.
 fn write_rows<T: Sync, W: Write>(
-    w: W,
+    mut w: W,
     header: &[&str],
     items: &[T],
     row: RowFn<'_, T>,
 ) -> io::Result<()> {
-    let mut out = csv_writer(w);
-    out.write_record(header)?;
-    let mut w = out.into_inner().map_err(|e| e.into_error())?;
+    write_header(&mut w, header)?;
     format_rows(items, row, |_, text, _| w.write_all(text))?;
     w.flush()
 }
 
-/// Write the rows of `items` (sorted by claim_id) to a part file, one entry
-/// per claim keyed by its claim_id, for a later merge.
+/// Write the rows of `items` (sorted by claim_id) to a part file, each
+/// claim's rows under its claim_id, for a later merge.
 fn spill_rows<'d>(
     part: &mut PartWriter,
     items: &[&'d ClaimDecision],
     row: RowFn<'_, &'d ClaimDecision>,
 ) -> io::Result<()> {
     format_rows(items, row, |chunk, text, ends| {
-        let mut from = 0;
-        for (d, &end) in chunk.iter().zip(ends) {
-            part.entry(d.claim_id.as_bytes(), &text[from..end])?;
-            from = end;
-        }
-        Ok(())
+        let keys = chunk.iter().map(|d| d.claim_id.as_bytes());
+        part.chunk(keys.zip(ends.iter().copied()), text)
     })
 }
 
@@ -106,95 +116,95 @@ pub fn write_header<W: Write>(w: W, header: &[&str]) -> io::Result<()> {
     out.into_inner().map_err(|e| e.into_error())?.flush()
 }
 
-/// Write one money cell through the scratch buffer.
-fn money(
-    cw: &mut csv::Writer<Vec<u8>>,
-    scratch: &mut String,
-    d: rust_decimal::Decimal,
-) -> csv::Result<()> {
-    scratch.clear();
-    crate::core::money::push_money(scratch, d);
-    cw.write_field(scratch.as_bytes())
-}
-
 /// One row per claim, in the order given (sorted by claim_id by the caller).
-pub fn write_payments<W: Write>(w: W, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    write_rows(w, &PAYMENTS_HEADER, decisions, &payment_row)
+pub fn write_payments<W: Write>(
+    w: W,
+    decisions: &[&ClaimDecision],
+    names: PaymentNames<'_>,
+) -> io::Result<()> {
+    write_rows(w, &names.header(), decisions, &|out, d| {
+        payment_row(out, d, names)
+    })
 }
 
-/// [`write_payments`] into a part file.
-pub fn spill_payments(part: &mut PartWriter, decisions: &[&ClaimDecision]) -> io::Result<()> {
-    spill_rows(part, decisions, &payment_row)
+/// [`write_payments`] into a part file (its header is the merge's).
+pub fn spill_payments(
+    part: &mut PartWriter,
+    decisions: &[&ClaimDecision],
+    names: PaymentNames<'_>,
+) -> io::Result<()> {
+    spill_rows(part, decisions, &|out, d| payment_row(out, d, names))
 }
 
-fn payment_row(
-    cw: &mut csv::Writer<Vec<u8>>,
-    scratch: &mut String,
-    d: &&ClaimDecision,
-) -> csv::Result<()> {
-    {
-        cw.write_field(text(&d.claim_id).as_bytes())?;
-        cw.write_field(text(&d.person_id).as_bytes())?;
-        cw.write_field(text(&d.institution_id).as_bytes())?;
-        cw.write_field(text(d.city.as_deref().unwrap_or("")).as_bytes())?;
-        scratch.clear();
-        let _ = std::fmt::Write::write_fmt(scratch, format_args!("{}", d.service_date));
-        cw.write_field(scratch.as_bytes())?;
-        cw.write_field(d.status.as_str())?;
-        for m in [
-            d.total,
-            d.excluded,
-            d.b_selfpay,
-            d.remote_prepay,
-            d.eligible,
-            d.deductible_applied,
-        ] {
-            money(cw, scratch, m)?;
+fn payment_row(out: &mut Vec<u8>, d: &ClaimDecision, names: PaymentNames<'_>) {
+    let mut row = Row::new(out);
+    row.text(&d.claim_id);
+    row.text(&d.person_id);
+    row.text(&d.institution_id);
+    row.text(d.city.as_deref().unwrap_or(""));
+    row.date(d.service_date);
+    row.raw(d.status.as_str().as_bytes());
+    row.money(d.total);
+    match names {
+        PaymentNames::Own => {
+            for m in [d.excluded, d.b_selfpay, d.remote_prepay] {
+                row.money(m);
+            }
         }
-        scratch.clear();
+        PaymentNames::Platform { overlimit } => {
+            // As the amounts read back from the written cells: rounded
+            // first, then split or added.
+            let over = overlimit.get(&d.claim_id).copied().unwrap_or_default();
+            row.money(round2(d.excluded) - over);
+            row.money(over);
+            row.money(round2(d.b_selfpay) + round2(d.remote_prepay));
+        }
+    }
+    row.money(d.eligible);
+    row.money(d.deductible_applied);
+    row.compound(|out| {
         if let Some(r) = d.ratio {
-            let _ = std::fmt::Write::write_fmt(scratch, format_args!("{r}"));
+            let _ = write!(out, "{r}");
         }
-        cw.write_field(scratch.as_bytes())?;
-        for m in [d.fund_pay, d.cap_cut, d.account_pay, d.cash_pay] {
-            money(cw, scratch, m)?;
+    });
+    for m in [d.fund_pay, d.cap_cut, d.account_pay, d.cash_pay] {
+        row.money(m);
+    }
+    row.raw(d.payee.as_str().as_bytes());
+    match d.totals_after {
+        Some((met, paid)) => {
+            row.money(met);
+            row.money(paid);
         }
-        cw.write_field(d.payee.as_str())?;
-        match d.totals_after {
-            Some((met, paid)) => {
-                money(cw, scratch, met)?;
-                money(cw, scratch, paid)?;
-            }
-            None => {
-                cw.write_field("")?;
-                cw.write_field("")?;
-            }
+        None => {
+            row.raw(b"");
+            row.raw(b"");
         }
-        scratch.clear();
+    }
+    row.compound(|out| {
         for (i, r) in d.reasons.iter().enumerate() {
             if i > 0 {
-                scratch.push(';');
+                out.push(b';');
             }
-            scratch.push_str(r.as_str());
+            out.extend_from_slice(r.as_str().as_bytes());
         }
-        cw.write_field(scratch.as_bytes())?;
-        cw.write_field(text(d.reverses.as_deref().unwrap_or("")).as_bytes())?;
-        cw.write_field(d.category.map(|c| c.as_str()).unwrap_or(""))?;
-        cw.write_field(d.institution_level.unwrap_or(""))?;
-        // Family sharing (POLICY.md §6a).
-        money(cw, scratch, d.family_account_pay)?;
-        scratch.clear();
+    });
+    row.text(d.reverses.as_deref().unwrap_or(""));
+    row.raw(d.category.map_or("", |c| c.as_str()).as_bytes());
+    row.raw(d.institution_level.unwrap_or("").as_bytes());
+    // Family sharing (POLICY.md §6a).
+    row.money(d.family_account_pay);
+    row.compound(|out| {
         for (i, (g, a)) in d.family_payers.iter().enumerate() {
             if i > 0 {
-                scratch.push(';');
+                out.push(b';');
             }
-            scratch.push_str(&text(g));
-            scratch.push(':');
-            crate::core::money::push_money(scratch, *a);
+            out.extend_from_slice(text(g).as_bytes());
+            out.push(b':');
+            super::cells::push_money(out, *a);
         }
-        cw.write_field(scratch.as_bytes())?;
-        cw.write_record(None::<&[u8]>)
-    }
+    });
+    row.end();
 }
 
 /// One row per finding: claims in the order given, claim-level findings
@@ -205,53 +215,54 @@ pub fn write_audit<W: Write>(
     decisions: &[&ClaimDecision],
     keys: &LineKeys,
 ) -> io::Result<()> {
-    write_rows(w, AUDIT_HEADER, decisions, &|cw, scratch, d| {
-        audit_rows(cw, scratch, d, keys)
+    write_rows(w, AUDIT_HEADER, decisions, &|out, d| {
+        audit_rows(out, d, keys)
     })
 }
 
-/// [`write_audit`] into a part file.
+/// [`write_audit`] into a part file (its header is the merge's).
 pub fn spill_audit(
     part: &mut PartWriter,
     decisions: &[&ClaimDecision],
     keys: &LineKeys,
 ) -> io::Result<()> {
-    spill_rows(part, decisions, &|cw, scratch, d| {
-        audit_rows(cw, scratch, d, keys)
-    })
+    spill_rows(part, decisions, &|out, d| audit_rows(out, d, keys))
 }
 
-fn audit_rows(
-    cw: &mut csv::Writer<Vec<u8>>,
-    scratch: &mut String,
-    d: &&ClaimDecision,
-    keys: &LineKeys,
-) -> csv::Result<()> {
-    {
-        let mut order: Vec<usize> = (0..d.findings.len()).collect();
-        order.sort_by_key(|&i| d.findings[i].line_no);
-        for i in order {
-            let f = &d.findings[i];
-            cw.write_field(text(&d.claim_id).as_bytes())?;
-            scratch.clear();
-            if let Some(n) = f.line_no {
-                // The platform layout names a line by its feedetl_sn.
-                match line_key(keys, &d.claim_id, n) {
-                    Some(k) => scratch.push_str(k),
-                    None => scratch.push_str(itoa::Buffer::new().format(n)),
-                }
-            }
-            cw.write_field(scratch.as_bytes())?;
-            cw.write_field(text(&d.person_id).as_bytes())?;
-            cw.write_field(text(&d.institution_id).as_bytes())?;
-            cw.write_field(f.rule.as_str())?;
-            cw.write_field(f.severity.as_str())?;
-            money(cw, scratch, f.amount)?;
-            cw.write_field(text(&f.detail).as_bytes())?;
-            cw.write_field(text(f.basis.as_str()).as_bytes())?;
-            cw.write_record(None::<&[u8]>)?;
+fn audit_rows(out: &mut Vec<u8>, d: &ClaimDecision, keys: &LineKeys) {
+    let findings = &d.findings;
+    // Claim-level findings (no line) first, then by line; a stable order
+    // keeps the rules' firing order within a line. Most claims' findings
+    // already come in that order: only the others need a sorted copy.
+    let sorted = findings.windows(2).all(|w| w[0].line_no <= w[1].line_no);
+    let order: Vec<usize> = if sorted {
+        Vec::new()
+    } else {
+        let mut o: Vec<usize> = (0..findings.len()).collect();
+        o.sort_by_key(|&i| findings[i].line_no);
+        o
+    };
+    // The platform layout names a line by its feedetl_sn.
+    let names = keys.get(&d.claim_id);
+    for k in 0..findings.len() {
+        let f = &findings[if sorted { k } else { order[k] }];
+        let mut row = Row::new(out);
+        row.text(&d.claim_id);
+        match f.line_no {
+            Some(n) => match names.and_then(|v| v.get((n as usize).checked_sub(1)?)) {
+                Some(name) => row.raw(name.as_bytes()),
+                None => row.count(u64::from(n)),
+            },
+            None => row.raw(b""),
         }
-        Ok(())
+        row.text(&d.person_id);
+        row.text(&d.institution_id);
+        row.raw(f.rule.as_str().as_bytes());
+        row.raw(f.severity.as_str().as_bytes());
+        row.money(f.amount);
+        row.text(&f.detail);
+        row.text(f.basis.as_str());
+        row.end();
     }
 }
 

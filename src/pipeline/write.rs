@@ -11,10 +11,9 @@ use crate::input::{IdMap, Ledger, Reference, Reject};
 use crate::output::accounts::AccountRow;
 use crate::output::merge::PartWriter;
 use crate::output::people_rows::PeopleRows;
-use crate::output::platform_columns::PlatformColumns;
 use crate::output::staging::{Staging, StagingError, Written};
 use crate::output::workbook_job;
-use crate::output::{self, Leads, LineKeys, Summary};
+use crate::output::{self, Leads, LineKeys, PaymentNames, Summary};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError};
 use rayon::prelude::*;
@@ -158,9 +157,21 @@ pub struct Naming<'a> {
     pub line_keys: &'a LineKeys,
 }
 
+impl Naming<'_> {
+    fn payments(&self) -> PaymentNames<'_> {
+        if self.platform_columns {
+            PaymentNames::Platform {
+                overlimit: self.overlimit,
+            }
+        } else {
+            PaymentNames::Own
+        }
+    }
+}
+
 /// Write partition `p`'s decisions in claim_id order: straight into the
 /// output when the month is one partition (no `spill` area), else into
-/// part files of the spill area (`spill` is the area and `p`), listed in
+/// parts in the spill area (`spill` is the area and `p`), listed in
 /// `parts`, that [`merge_parts`] merges.
 pub fn partition(
     cfg: &RunConfig,
@@ -180,13 +191,7 @@ pub fn partition(
                 None => out.insert(Outputs::create(cfg, out_dir)?),
             };
             o.stage("payments.csv", &|w| {
-                // `--columns platform`: renamed on the way out.
-                if naming.platform_columns {
-                    let mut pw = PlatformColumns::new(w, naming.overlimit);
-                    output::write_payments(&mut pw, &ordered)?;
-                    return pw.finish();
-                }
-                output::write_payments(w, &ordered)
+                output::write_payments(w, &ordered, naming.payments())
             })?;
             o.stage("audit.csv", &|w| {
                 output::write_audit(w, &ordered, naming.line_keys)
@@ -203,7 +208,7 @@ pub fn partition(
                 }
             };
             let mut w = PartWriter::create(&pay).map_err(part_err(&pay))?;
-            output::spill_payments(&mut w, &ordered).map_err(part_err(&pay))?;
+            output::spill_payments(&mut w, &ordered, naming.payments()).map_err(part_err(&pay))?;
             w.finish().map_err(part_err(&pay))?;
             let mut w = PartWriter::create(&aud).map_err(part_err(&aud))?;
             output::spill_audit(&mut w, &ordered, naming.line_keys).map_err(part_err(&aud))?;
@@ -214,7 +219,8 @@ pub fn partition(
     Ok(())
 }
 
-/// Merge the partitions' part files into payments.csv and audit.csv.
+/// Merge the partitions' parts into payments.csv and audit.csv (their rows
+/// already under the names `naming` gives).
 pub fn merge_parts(
     naming: &Naming<'_>,
     out: &mut Outputs,
@@ -225,14 +231,7 @@ pub fn merge_parts(
     }
     let (pay, aud): (Vec<PathBuf>, Vec<PathBuf>) = parts.into_iter().unzip();
     out.stage("payments.csv", &|w| {
-        // `--columns platform`: renamed on the way out.
-        if naming.platform_columns {
-            let mut pw = PlatformColumns::new(w, naming.overlimit);
-            output::write_header(&mut pw, &output::PAYMENTS_HEADER)?;
-            output::merge::merge(&mut pw, &pay)?;
-            return pw.finish();
-        }
-        output::write_header(&mut *w, &output::PAYMENTS_HEADER)?;
+        output::write_header(&mut *w, &naming.payments().header())?;
         output::merge::merge(w, &pay)
     })?;
     out.stage("audit.csv", &|w| {
