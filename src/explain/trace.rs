@@ -600,13 +600,7 @@ pub(super) fn claim_trace(
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Flag)
-        .map(|f| FindingView {
-            rule: f.rule.to_string(),
-            line_no: f.line_no,
-            amount: fmt2(f.amount),
-            detail: f.detail.clone(),
-            article: article(f),
-        })
+        .map(finding_view)
         .collect();
 
     ClaimTrace {
@@ -659,6 +653,17 @@ pub(super) fn claim_trace(
     }
 }
 
+/// A finding as the trace shows it.
+fn finding_view(f: &Finding) -> FindingView {
+    FindingView {
+        rule: f.rule.to_string(),
+        line_no: f.line_no,
+        amount: fmt2(f.amount),
+        detail: f.detail.clone(),
+        article: article(f),
+    }
+}
+
 /// POLICY §10 for one claim: each declared field beside the payment column
 /// it is compared with, and the finding the comparison made (a same-run
 /// pair is compared on its sums: the finding, on the reversal, says so).
@@ -685,13 +690,7 @@ pub(super) fn clearing_trace(
         .findings
         .iter()
         .find(|f| f.rule == RuleId::DECLARED_MISMATCH)
-        .map(|f| FindingView {
-            rule: f.rule.to_string(),
-            line_no: f.line_no,
-            amount: fmt2(f.amount),
-            detail: f.detail.clone(),
-            article: article(f),
-        });
+        .map(finding_view);
     Some(ClearingTrace {
         fields,
         deduction: hifp.map(|h| fmt2((h - d.fund_pay).max(Decimal::ZERO))),

@@ -19,6 +19,7 @@ use crate::core::model::Institution;
 use crate::core::money::fmt2;
 use crate::core::rules::RuleBook;
 use crate::input::IdMap;
+use crate::schema::platform::CLEARING_HEADER;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,
@@ -441,10 +442,10 @@ fn clearing_sheet(
     names: &CityNames,
     words: &Words,
 ) -> Result<(), XlsxError> {
-    let (title, cols): (&str, [&str; 11]) = match src.lang {
+    let (title, cols): (&str, &[&str]) = match src.lang {
         Lang::Zh => (
             "清算",
-            [
+            &[
                 "机构编码",
                 "机构名称",
                 "参保地",
@@ -458,24 +459,10 @@ fn clearing_sheet(
                 "申报不符笔数",
             ],
         ),
-        Lang::En => (
-            "Clearing",
-            [
-                "institution_id",
-                "institution",
-                "city",
-                "claims",
-                "declared_fund",
-                "adjudicated_fund",
-                "deduction",
-                "shortfall",
-                "declared_account",
-                "adjudicated_account",
-                "mismatched_claims",
-            ],
-        ),
+        // clearing.csv's own columns.
+        Lang::En => ("Clearing", CLEARING_HEADER),
     };
-    header(ws, title, &cols, f)?;
+    header(ws, title, cols, f)?;
     let mut r = 1u32;
     let mut total = crate::core::adjudicate::clearing::Row::default();
     for ((inst, city), row) in &src.clearing.rows {
