@@ -103,6 +103,9 @@ pub struct PeopleRows {
     runs: Vec<Vec<ClaimRows>>,
     /// Rows (denied and flagged) held in `runs`.
     held: usize,
+    /// Once a merge has filled both sheets: the last claim they show. A
+    /// claim after it can show nothing, so it is only counted, not kept.
+    cutoff: Option<Box<str>>,
     /// Every denied row and flagged finding of the month.
     denied_total: u64,
     flags_total: u64,
@@ -124,6 +127,7 @@ impl PeopleRows {
             limit,
             runs: Vec::new(),
             held: 0,
+            cutoff: None,
             denied_total: 0,
             flags_total: 0,
             institutions: Vec::new(),
@@ -146,6 +150,14 @@ impl PeopleRows {
             s.fund += Money::of(d.fund_pay).0;
             s.account += Money::of(d.account_pay).0;
             s.cash += Money::of(d.cash_pay).0;
+            if self
+                .cutoff
+                .as_deref()
+                .is_some_and(|last| d.claim_id.as_str() > last)
+            {
+                self.count_only(d);
+                continue;
+            }
             if let Some(c) = self.rows_of(d, keys) {
                 run.push(c);
             }
@@ -156,10 +168,20 @@ impl PeopleRows {
         self.runs.push(run);
         // Merging each time would redo the kept rows per partition; merged
         // when half as many again as both sheets show are held, memory
-        // stays bounded.
+        // stays bounded (and once a merge fills both sheets, the cutoff
+        // keeps most later rows out).
         if self.runs.len() > 1 && self.held > 3 * self.limit {
             self.merge();
         }
+    }
+
+    /// A claim past the cutoff: its rows are counted as not shown.
+    fn count_only(&mut self, d: &ClaimDecision) {
+        if matches!(d.status, Status::Denied | Status::PoolDenied) {
+            self.denied_total += 1;
+        }
+        let flags = d.findings.iter().filter(|f| f.severity == Severity::Flag);
+        self.flags_total += flags.count() as u64;
     }
 
     fn rows_of(&mut self, d: &ClaimDecision, keys: &LineKeys) -> Option<ClaimRows> {
@@ -228,14 +250,20 @@ impl PeopleRows {
         // A stable sort of sorted runs merges them (earlier partitions
         // first on a tie, as the part files merge).
         merged.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
-        self.cap(&mut merged);
+        let full = self.cap(&mut merged);
+        if full {
+            // Both sheets are full of rows of claims up to the last one
+            // kept: a later claim (by id) would come after all of them.
+            self.cutoff = merged.last().map(|c| c.claim_id.clone());
+        }
         self.held = merged.iter().map(rows_in).sum();
         self.runs = vec![merged];
     }
 
     /// Keep the first `limit` denied rows and the first `limit` flagged
-    /// rows of `claims` (in order) and the claims that carry them.
-    fn cap(&self, claims: &mut Vec<ClaimRows>) {
+    /// rows of `claims` (in order) and the claims that carry them; true when
+    /// both sheets are full.
+    fn cap(&self, claims: &mut Vec<ClaimRows>) -> bool {
         let (mut denied, mut flags) = (0usize, 0usize);
         claims.retain_mut(|c| {
             if c.denied.is_some() {
@@ -249,6 +277,7 @@ impl PeopleRows {
             flags += c.flags.len();
             c.denied.is_some() || !c.flags.is_empty()
         });
+        denied == self.limit && flags == self.limit
     }
 
     /// What the month's files for people show, once every partition is in.
@@ -436,6 +465,35 @@ mod collecting {
         let s = shown(3, &parts);
         assert_eq!(listed(&s), ["C1D:1,2", "C2:1", "C3D:", "C4D:"]);
         assert_eq!(s.not_shown, (2, 2));
+    }
+
+    #[test]
+    fn claims_past_full_sheets_are_counted_without_being_kept() {
+        // Limit 2 a sheet, merged when more than 6 rows are held: the third
+        // partition makes 8, C01 and C02 fill both sheets, C02 is the cutoff.
+        let mut rows = PeopleRows::new(2);
+        let keys = LineKeys::new();
+        rows.add(
+            &[
+                decision("C01", Status::Denied, 1),
+                decision("C02", Status::Denied, 1),
+            ],
+            &keys,
+        );
+        rows.add(&[decision("C03", Status::Denied, 1)], &keys);
+        rows.add(&[decision("C04", Status::Denied, 1)], &keys);
+        assert_eq!(rows.cutoff.as_deref(), Some("C02"));
+        assert_eq!(rows.held, 4);
+        // C09 comes after every row the sheets can show: counted, not held.
+        rows.add(&[decision("C09", Status::Denied, 1)], &keys);
+        assert_eq!(rows.held, 4);
+        assert!(rows.runs.iter().flatten().all(|c| &*c.claim_id != "C09"));
+        // C00 comes first and is kept.
+        rows.add(&[decision("C00", Status::Denied, 1)], &keys);
+        assert_eq!(rows.held, 6);
+        let s = rows.finish();
+        assert_eq!(listed(&s), ["C00D:1", "C01D:1"]);
+        assert_eq!(s.not_shown, (4, 4));
     }
 
     #[test]
