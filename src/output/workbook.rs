@@ -464,7 +464,6 @@ fn clearing_sheet(
     };
     header(ws, title, cols, f)?;
     let mut r = 1u32;
-    let mut total = crate::core::adjudicate::clearing::Row::default();
     for ((inst, city), row) in &src.clearing.rows {
         text(ws, r, 0, inst)?;
         text(ws, r, 1, institution_name(src, inst))?;
@@ -482,16 +481,10 @@ fn clearing_sheet(
             money(ws, r, 4 + k as u16, a, &f.money)?;
         }
         ws.write_number(r, 10, row.mismatched_claims as f64)?;
-        total.claims += row.claims;
-        total.declared_fund += row.declared_fund;
-        total.adjudicated_fund += row.adjudicated_fund;
-        total.deduction += row.deduction;
-        total.shortfall += row.shortfall;
-        total.declared_account += row.declared_account;
-        total.adjudicated_account += row.adjudicated_account;
-        total.mismatched_claims += row.mismatched_claims;
         r += 1;
     }
+    // The month's total, as clearing adds it up for summary.json.
+    let (_, total) = src.clearing.by_city();
     // Live sums with the exact totals stored as their results, as on the
     // settlement sheet.
     ws.write_string_with_format(r, 0, words.total, &f.bold)?;
