@@ -89,7 +89,7 @@ pub(crate) fn read_all(path: &Path) -> io::Result<Vec<Pending>> {
     Ok(out)
 }
 
-fn put_var(b: &mut Vec<u8>, mut v: u128) {
+pub(crate) fn put_var(b: &mut Vec<u8>, mut v: u128) {
     while v >= 0x80 {
         b.push((v as u8) | 0x80);
         v >>= 7;
@@ -97,16 +97,16 @@ fn put_var(b: &mut Vec<u8>, mut v: u128) {
     b.push(v as u8);
 }
 
-fn put_u64(b: &mut Vec<u8>, v: u64) {
+pub(crate) fn put_u64(b: &mut Vec<u8>, v: u64) {
     put_var(b, u128::from(v));
 }
 
-fn put_str(b: &mut Vec<u8>, s: &str) {
+pub(crate) fn put_str(b: &mut Vec<u8>, s: &str) {
     put_u64(b, s.len() as u64);
     b.extend_from_slice(s.as_bytes());
 }
 
-fn put_opt_str(b: &mut Vec<u8>, s: Option<&str>) {
+pub(crate) fn put_opt_str(b: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => {
             b.push(1);
@@ -131,7 +131,7 @@ const AMOUNT_OF_LINE: u8 = 1;
 const AMOUNT_OWN: u8 = 2;
 
 /// A date as yyyymmdd; 0 = none.
-fn date_code(d: Option<Date>) -> u64 {
+pub(crate) fn date_code(d: Option<Date>) -> u64 {
     d.map_or(0, |d| {
         d.year as u64 * 10_000 + d.month as u64 * 100 + d.day as u64
     })
@@ -201,24 +201,34 @@ fn encode(p: &Pending, b: &mut Vec<u8>) {
     }
 }
 
-struct Cursor<'a> {
+/// Reads back what the `put_` encoders wrote.
+pub(crate) struct Cursor<'a> {
     b: &'a [u8],
     at: usize,
 }
 
 impl<'a> Cursor<'a> {
+    pub(crate) fn new(b: &'a [u8]) -> Cursor<'a> {
+        Cursor { b, at: 0 }
+    }
+
+    /// Bytes read so far.
+    pub(crate) fn read(&self) -> usize {
+        self.at
+    }
+
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let s = self.b.get(self.at..self.at.checked_add(n)?)?;
         self.at += n;
         Some(s)
     }
 
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
 
     /// A varint of at most `bits` bits.
-    fn var(&mut self, bits: u32) -> Option<u128> {
+    pub(crate) fn var(&mut self, bits: u32) -> Option<u128> {
         let first = self.u8()?;
         // Most fields (counts, codes, small amounts) fit in one byte.
         if first < 0x80 {
@@ -240,7 +250,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn u64(&mut self) -> Option<u64> {
+    pub(crate) fn u64(&mut self) -> Option<u64> {
         let first = self.u8()?;
         if first < 0x80 {
             return Some(u64::from(first));
@@ -249,20 +259,20 @@ impl<'a> Cursor<'a> {
         u64::try_from(self.var(64)?).ok()
     }
 
-    fn u32(&mut self) -> Option<u32> {
+    pub(crate) fn u32(&mut self) -> Option<u32> {
         u32::try_from(self.u64()?).ok()
     }
 
-    fn usize(&mut self) -> Option<usize> {
+    pub(crate) fn usize(&mut self) -> Option<usize> {
         usize::try_from(self.u64()?).ok()
     }
 
-    fn string(&mut self) -> Option<String> {
+    pub(crate) fn string(&mut self) -> Option<String> {
         let n = self.usize()?;
         std::str::from_utf8(self.take(n)?).ok().map(str::to_owned)
     }
 
-    fn opt_string(&mut self) -> Option<Option<String>> {
+    pub(crate) fn opt_string(&mut self) -> Option<Option<String>> {
         match self.u8()? {
             0 => Some(None),
             _ => Some(Some(self.string()?)),
@@ -279,7 +289,7 @@ impl<'a> Cursor<'a> {
         Some(d)
     }
 
-    fn date(&mut self) -> Option<Option<Date>> {
+    pub(crate) fn date(&mut self) -> Option<Option<Date>> {
         match self.u64()? {
             0 => Some(None),
             c => Some(Some(Date::new(

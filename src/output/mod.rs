@@ -18,6 +18,7 @@ pub mod chart;
 pub mod columnar;
 pub mod compare_page;
 pub mod people_rows;
+pub mod people_runs;
 pub mod report;
 pub mod workbook;
 pub mod workbook_job;

@@ -6,19 +6,25 @@
 //! claim_id, at most as many rows as a worksheet holds: only those rows
 //! are kept, typed and compact, and a spilled month's partitions (each in
 //! its own claim_id order) are merged into one order as they come, capped
-//! at the sheet's rows. The report needs only sums by institution level and
-//! status, added up here claim by claim.
+//! at the sheet's rows. A month adjudicated partition by partition writes
+//! each partition's rows to its spill area instead
+//! ([`super::people_runs`]), merged only as the workbook is built. The
+//! report needs only sums by institution level and status, added up here
+//! claim by claim.
 //!
 //! Every value is kept as the staged CSVs hold it: money rounded to fen as
 //! written, lines named as audit.csv names them, so the files stay what
 //! they were when built from the CSVs.
 
+use super::people_runs::{RunWriter, Runs, Sheet};
 use super::LineKeys;
 use crate::core::adjudicate::{Basis, ClaimDecision, RuleId, Severity, Status};
 use crate::core::date::Date;
 use crate::core::money::round2;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::io;
+use std::path::Path;
 
 /// A denied or pool_denied claim's row of the denied sheet.
 pub struct DeniedRow {
@@ -48,7 +54,7 @@ pub struct ClaimRows {
     pub claim_id: Box<str>,
     pub person_id: Box<str>,
     /// Index into [`PeopleRows::institution`].
-    institution: u32,
+    pub(super) institution: u32,
     pub denied: Option<Box<DeniedRow>>,
     pub flags: Vec<FlagRow>,
 }
@@ -101,6 +107,8 @@ pub struct PeopleRows {
     limit: usize,
     /// Sorted runs by claim_id not merged yet.
     runs: Vec<Vec<ClaimRows>>,
+    /// Where a spilled month's runs go instead of `runs`.
+    on_disk: Option<RunWriter>,
     /// Rows (denied and flagged) held in `runs`.
     held: usize,
     /// Once a merge has filled both sheets: the last claim they show. A
@@ -126,6 +134,7 @@ impl PeopleRows {
         PeopleRows {
             limit,
             runs: Vec::new(),
+            on_disk: None,
             held: 0,
             cutoff: None,
             denied_total: 0,
@@ -136,9 +145,16 @@ impl PeopleRows {
         }
     }
 
+    /// Keep the rows in `area` (a spilled month's spill area) rather than
+    /// in memory.
+    pub fn spill_to(&mut self, area: &Path) -> io::Result<()> {
+        self.on_disk = Some(RunWriter::create(area)?);
+        Ok(())
+    }
+
     /// Take one partition's decisions (any order); `keys` name lines as
     /// audit.csv does.
-    pub fn add(&mut self, decisions: &[ClaimDecision], keys: &LineKeys) {
+    pub fn add(&mut self, decisions: &[ClaimDecision], keys: &LineKeys) -> io::Result<()> {
         let mut run = Vec::new();
         for d in decisions {
             let s = self
@@ -164,6 +180,13 @@ impl PeopleRows {
         }
         // Within a partition a claim_id is one claim.
         run.sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
+        if let Some(w) = &mut self.on_disk {
+            // A row past a sheet's first `limit` rows of its own run has
+            // at least `limit` rows before it in the merged order too: it
+            // is only counted.
+            Self::cap(self.limit, &mut run);
+            return w.push(&run);
+        }
         self.held += run.iter().map(rows_in).sum::<usize>();
         self.runs.push(run);
         // Merging each time would redo the kept rows per partition; merged
@@ -173,6 +196,7 @@ impl PeopleRows {
         if self.runs.len() > 1 && self.held > 3 * self.limit {
             self.merge();
         }
+        Ok(())
     }
 
     /// A claim past the cutoff: its rows are counted as not shown.
@@ -250,7 +274,7 @@ impl PeopleRows {
         // A stable sort of sorted runs merges them (earlier partitions
         // first on a tie, as the part files merge).
         merged.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
-        let full = self.cap(&mut merged);
+        let full = Self::cap(self.limit, &mut merged);
         if full {
             // Both sheets are full of rows of claims up to the last one
             // kept: a later claim (by id) would come after all of them.
@@ -263,46 +287,60 @@ impl PeopleRows {
     /// Keep the first `limit` denied rows and the first `limit` flagged
     /// rows of `claims` (in order) and the claims that carry them; true when
     /// both sheets are full.
-    fn cap(&self, claims: &mut Vec<ClaimRows>) -> bool {
+    fn cap(limit: usize, claims: &mut Vec<ClaimRows>) -> bool {
         let (mut denied, mut flags) = (0usize, 0usize);
         claims.retain_mut(|c| {
             if c.denied.is_some() {
-                if denied < self.limit {
+                if denied < limit {
                     denied += 1;
                 } else {
                     c.denied = None;
                 }
             }
-            c.flags.truncate(self.limit - flags);
+            c.flags.truncate(limit - flags);
             flags += c.flags.len();
             c.denied.is_some() || !c.flags.is_empty()
         });
-        denied == self.limit && flags == self.limit
+        denied == limit && flags == limit
     }
 
     /// What the month's files for people show, once every partition is in.
-    pub fn finish(mut self) -> Shown {
-        self.merge();
+    pub fn finish(mut self) -> io::Result<Shown> {
+        let on_disk = self.on_disk.take().map(RunWriter::finish).transpose()?;
+        if on_disk.is_none() {
+            self.merge();
+        }
         let claims = self.runs.pop().unwrap_or_default();
-        let denied = claims.iter().filter(|c| c.denied.is_some()).count() as u64;
-        let flags = claims.iter().map(|c| c.flags.len() as u64).sum::<u64>();
+        // Whatever was kept, a sheet shows the month's first `limit` rows.
+        let shown = |total: u64| total.min(self.limit as u64);
+        let not_shown = (
+            self.denied_total - shown(self.denied_total),
+            self.flags_total - shown(self.flags_total),
+        );
         let mut sums: Vec<_> = self.sums.into_iter().collect();
         // A fixed order, whatever the hashing.
         sums.sort_unstable_by_key(|&((l, s), _)| (l, s));
-        Shown {
+        Ok(Shown {
             claims,
+            on_disk,
+            limit: self.limit,
             institutions: self.institutions,
-            not_shown: (self.denied_total - denied, self.flags_total - flags),
+            not_shown,
             sums,
-        }
+        })
     }
 }
 
 /// The rows and sums of a month, in the order the files show them.
 #[derive(Default)]
 pub struct Shown {
-    /// The claims with rows on the sheets, by claim_id.
+    /// The claims with rows on the sheets, by claim_id (a month kept in
+    /// memory).
     pub claims: Vec<ClaimRows>,
+    /// The runs of a spilled month, merged as the sheets are written.
+    on_disk: Option<Runs>,
+    /// Rows a sheet shows at most.
+    limit: usize,
     institutions: Vec<Box<str>>,
     /// Denied rows and flagged findings of the month past the sheets'
     /// limit.
@@ -312,6 +350,23 @@ pub struct Shown {
 }
 
 impl Shown {
+    /// Visit the claims with rows on `sheet`, by claim_id, each with the
+    /// rows the sheet shows of it.
+    pub fn each<E: From<io::Error>>(
+        &self,
+        sheet: Sheet,
+        visit: impl FnMut(&ClaimRows) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if let Some(runs) = &self.on_disk {
+            return runs.each(sheet, self.limit, visit);
+        }
+        let on = |c: &&ClaimRows| match sheet {
+            Sheet::Denied => c.denied.is_some(),
+            Sheet::Flagged => !c.flags.is_empty(),
+        };
+        self.claims.iter().filter(on).try_for_each(visit)
+    }
+
     /// A kept claim's institution id.
     pub fn institution(&self, c: &ClaimRows) -> &str {
         self.institutions
@@ -403,9 +458,9 @@ mod collecting {
     fn shown(limit: usize, partitions: &[Vec<ClaimDecision>]) -> Shown {
         let mut rows = PeopleRows::new(limit);
         for p in partitions {
-            rows.add(p, &LineKeys::new());
+            rows.add(p, &LineKeys::new()).unwrap();
         }
-        rows.finish()
+        rows.finish().unwrap()
     }
 
     fn listed(s: &Shown) -> Vec<String> {
@@ -479,19 +534,24 @@ mod collecting {
                 decision("C02", Status::Denied, 1),
             ],
             &keys,
-        );
-        rows.add(&[decision("C03", Status::Denied, 1)], &keys);
-        rows.add(&[decision("C04", Status::Denied, 1)], &keys);
+        )
+        .unwrap();
+        rows.add(&[decision("C03", Status::Denied, 1)], &keys)
+            .unwrap();
+        rows.add(&[decision("C04", Status::Denied, 1)], &keys)
+            .unwrap();
         assert_eq!(rows.cutoff.as_deref(), Some("C02"));
         assert_eq!(rows.held, 4);
         // C09 comes after every row the sheets can show: counted, not held.
-        rows.add(&[decision("C09", Status::Denied, 1)], &keys);
+        rows.add(&[decision("C09", Status::Denied, 1)], &keys)
+            .unwrap();
         assert_eq!(rows.held, 4);
         assert!(rows.runs.iter().flatten().all(|c| &*c.claim_id != "C09"));
         // C00 comes first and is kept.
-        rows.add(&[decision("C00", Status::Denied, 1)], &keys);
+        rows.add(&[decision("C00", Status::Denied, 1)], &keys)
+            .unwrap();
         assert_eq!(rows.held, 6);
-        let s = rows.finish();
+        let s = rows.finish().unwrap();
         assert_eq!(listed(&s), ["C00D:1", "C01D:1"]);
         assert_eq!(s.not_shown, (4, 4));
     }

@@ -5,11 +5,12 @@
 //!
 //! The per-claim sheets are built from the rows [`super::people_rows`] kept
 //! while the partitions were decided (by claim_id, at most what a sheet
-//! holds), and the worksheets are written in constant-memory mode. A sheet
+//! holds; a spilled month's merged from disk as they are written), and the worksheets are written in constant-memory mode. A sheet
 //! holds at most Excel's 1,048,576 rows; what does not fit is counted in a
 //! last row pointing at audit.csv.
 
 use super::people_rows::{ClaimRows, DeniedRow, FlagRow, Shown};
+use super::people_runs::Sheet;
 use super::summary::{Figures, Summary};
 use super::visible;
 use crate::core::adjudicate::clearing::Clearing;
@@ -605,14 +606,14 @@ fn denied_sheet(
     f: &Formats,
     names: &CityNames,
 ) -> Result<(), XlsxError> {
-    let rows = src.rows;
-    for c in &rows.claims {
-        let Some(d) = &c.denied else { continue };
-        let Some(r) = capped.take() else { continue };
+    src.rows.each(Sheet::Denied, |c| {
+        let Some(d) = &c.denied else { return Ok(()) };
+        let Some(r) = capped.take() else {
+            return Ok(());
+        };
         let ids = Ids::of(c, src.rows);
-        denied_row(ws, r, &ids, d, src, words, f, names)?;
-    }
-    Ok(())
+        denied_row(ws, r, &ids, d, src, words, f, names)
+    })
 }
 
 fn flagged_sheet(
@@ -621,16 +622,15 @@ fn flagged_sheet(
     src: &Sources,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    let rows = src.rows;
-    for c in rows.claims.iter().filter(|c| !c.flags.is_empty()) {
+    src.rows.each(Sheet::Flagged, |c| {
         let ids = Ids::of(c, src.rows);
         for fl in &c.flags {
             if let Some(r) = capped.take() {
                 flag_row(ws, r, &ids, fl, src, f)?;
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A claim's ids as the CSVs write them (only text cells went through

@@ -100,7 +100,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         period,
         decided.people,
         &clearing,
-    );
+    )?;
     let no_keys = LineKeys::new();
     let naming = write::Naming {
         platform_columns: cfg.platform_columns,
@@ -218,6 +218,11 @@ fn partitions(
     progress.stage("adjudicating", lines_read);
     let mut freeing: Option<std::thread::JoinHandle<()>> = None;
     let no_keys = LineKeys::new();
+    // A month adjudicated partition by partition keeps the workbook's rows
+    // on disk: there may be more of them than fit the memory budget.
+    if let Some(area) = scanned.lines.area() {
+        decided.people.spill_to(area).map_err(scan::spill_err)?;
+    }
     for p in 0..scanned.lines.parts() {
         // The previous partition is freed before this one is read, so at
         // most one partition is in memory.
@@ -257,7 +262,8 @@ fn partitions(
         decided.accounts.merge(Accounts::of(&decisions));
         decided
             .people
-            .add(&decisions, platform.map_or(&no_keys, |p| &p.line_keys));
+            .add(&decisions, platform.map_or(&no_keys, |p| &p.line_keys))
+            .map_err(scan::spill_err)?;
         decided.adjudicate += t1.elapsed();
 
         let t2 = Instant::now();

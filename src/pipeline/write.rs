@@ -313,11 +313,12 @@ pub fn start_people(
     period: Months,
     people: PeopleRows,
     clearing: &Clearing,
-) -> workbook_job::Job {
+) -> Result<workbook_job::Job, RunError> {
+    let rows = people.finish().map_err(super::scan::spill_err)?;
     // Constant-memory sheets keep their rows in temporary files: beside
     // the staged outputs, not in a possibly small system temp directory.
     let staged = out.staged_path("settlement.xlsx");
-    workbook_job::Job::start(workbook_job::Inputs {
+    Ok(workbook_job::Job::start(workbook_job::Inputs {
         // The claim files' reconciliation is added later; the workbook
         // does not show it.
         summary: summary.clone(),
@@ -326,12 +327,12 @@ pub fn start_people(
         lang: cfg.lang,
         period: period.to_string(),
         period_end: period.last_day(),
-        rows: people.finish(),
+        rows,
         tempdir: staged
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
         clearing: clearing.clone(),
-    })
+    }))
 }
 
 /// Write the files made for people to open: the clerk's workbook
