@@ -391,3 +391,184 @@ fn decode(c: &mut Cursor<'_>, sheet: Sheet) -> Option<ClaimRows> {
     }
     Some(claim)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::core::adjudicate::{Basis, ClaimDecision, Finding, RuleId, Severity, Status};
+    use crate::core::date::{Date, DateTime};
+    use crate::core::model::{Claim, SettlementMode, VisitType};
+    use crate::output::people_rows::{PeopleRows, Shown};
+    use crate::output::workbook::{self, Sources};
+    use crate::output::LineKeys;
+    use rust_decimal::Decimal;
+    use std::sync::Arc;
+
+    /// Claim `k` of a partition: denied, pool_denied or paid, with up to
+    /// three flagged lines (some on a parameter's basis, one with a
+    /// sentence longer than a read buffer).
+    fn decision(id: &str, k: u32) -> ClaimDecision {
+        let claim = Claim {
+            claim_id: id.into(),
+            person_id: format!("P{}", k % 7),
+            institution_id: format!("SY-H{}", k % 3),
+            service_time: DateTime {
+                date: Date {
+                    year: 2024,
+                    month: 3,
+                    day: 1 + (k % 28) as u8,
+                },
+                seconds: 0,
+            },
+            visit_type: VisitType::General,
+            settlement_mode: SettlementMode::Direct,
+            submitted_date: None,
+            exclusion: None,
+            reverses_claim_id: None,
+            lines: Vec::new(),
+        };
+        let status = match k % 5 {
+            0 | 3 => Status::Denied,
+            1 => Status::PoolDenied,
+            _ => Status::Paid,
+        };
+        let city = (k % 4 != 0).then(|| "shiyan".to_string());
+        let mut d = ClaimDecision::unpaid(&claim, city, status);
+        if status != Status::Paid {
+            d.reasons.push(RuleId::MEMBER_UNKNOWN);
+            d.findings.push(Finding {
+                line_no: None,
+                rule: RuleId::MEMBER_UNKNOWN,
+                severity: Severity::Deny,
+                amount: Decimal::new(-(k as i64) * 1001, 3),
+                detail: format!("参保人 {id} 不在名单"),
+                basis: Basis::Rule(RuleId::MEMBER_UNKNOWN),
+            });
+        }
+        for n in (1..=k % 4).rev() {
+            let detail = if id < "C010" && n == 1 {
+                "很长的说明".repeat(4000)
+            } else {
+                format!("第 {n} 行提前配药 {id}")
+            };
+            d.findings.push(Finding {
+                line_no: (n != 3).then_some(n),
+                rule: RuleId::EARLY_REFILL,
+                severity: Severity::Flag,
+                amount: Decimal::new(i64::from(k * 1005 + n) * (2 - i64::from(n)), 3),
+                detail,
+                basis: match n {
+                    2 => Basis::Param(Arc::from("early_refill_days (十堰)")),
+                    _ => Basis::Rule(RuleId::EARLY_REFILL),
+                },
+            });
+        }
+        d
+    }
+
+    /// Twelve partitions of claims in no order, some claim ids in two
+    /// partitions.
+    fn partitions() -> Vec<Vec<ClaimDecision>> {
+        (0..12u32)
+            .map(|p| {
+                let mut ids: Vec<u32> = (0..9).map(|i| (p * 37 + i * 11) % 60).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.reverse();
+                ids.iter()
+                    .map(|&i| decision(&format!("C{i:03}"), i + p))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn shown(limit: usize, area: Option<&std::path::Path>) -> Shown {
+        let mut rows = PeopleRows::new(limit);
+        if let Some(a) = area {
+            rows.spill_to(a).unwrap();
+        }
+        for p in partitions() {
+            rows.add(&p, &LineKeys::new()).unwrap();
+        }
+        rows.finish().unwrap()
+    }
+
+    fn book(s: &Shown, tempdir: &std::path::Path) -> Vec<u8> {
+        // A month's summary: its sheet uses the money format before the
+        // claim sheets do, as in every run with claims.
+        let all: Vec<ClaimDecision> = partitions().into_iter().flatten().collect();
+        let first = Date {
+            year: 2024,
+            month: 3,
+            day: 1,
+        };
+        let summary = crate::output::Summary::of(&all, &[], first);
+        let (rules, clearing) = Default::default();
+        let src = Sources {
+            summary: &summary,
+            institutions: &Default::default(),
+            rules: &rules,
+            lang: crate::core::adjudicate::Lang::Zh,
+            period: "2024-03",
+            period_end: Date {
+                year: 2024,
+                month: 3,
+                day: 31,
+            },
+            rows: s,
+            tempdir,
+            clearing: &clearing,
+        };
+        let mut out = std::io::Cursor::new(Vec::new());
+        workbook::write(&src, &mut out).unwrap();
+        out.into_inner()
+    }
+
+    /// What `sheet` shows of each claim it visits.
+    fn listed(s: &Shown, sheet: super::Sheet) -> Vec<String> {
+        let mut out = Vec::new();
+        s.each::<std::io::Error>(sheet, |c| {
+            let rows: Vec<String> = match (sheet, &c.denied) {
+                (super::Sheet::Denied, Some(d)) => vec![format!(
+                    "{:?} {:?} {} {:?} {:?} {:?}",
+                    d.city, d.status, d.service_date, d.money, d.reasons, d.why
+                )],
+                (super::Sheet::Denied, None) => Vec::new(),
+                (super::Sheet::Flagged, _) => c
+                    .flags
+                    .iter()
+                    .map(|f| {
+                        let (line, rule, basis) = (f.line_no, f.rule, f.basis.as_str());
+                        let detail = f.detail.len();
+                        format!("{line:?} {rule:?} {:?} {detail} {basis}", f.amount)
+                    })
+                    .collect(),
+            };
+            let (id, person, inst) = (&c.claim_id, &c.person_id, s.institution(c));
+            out.push(format!("{id} {person} {inst} {rows:?}"));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_spilled_months_workbook_equals_the_one_kept_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        for limit in [7, 30, 1000] {
+            let memory = shown(limit, None);
+            let spilled = shown(limit, Some(dir.path()));
+            for sheet in [super::Sheet::Denied, super::Sheet::Flagged] {
+                let rows = listed(&memory, sheet);
+                assert_eq!(rows, listed(&spilled, sheet));
+                assert!(!rows.is_empty());
+            }
+            assert_eq!(memory.not_shown, spilled.not_shown);
+            assert_eq!(memory.sums, spilled.sums);
+            assert_eq!(book(&memory, dir.path()), book(&spilled, dir.path()));
+            if limit == 7 {
+                // Both sheets overflow: the note counts what is not shown.
+                assert!(memory.not_shown.0 > 0 && memory.not_shown.1 > 0);
+            }
+        }
+    }
+}
