@@ -13,7 +13,8 @@ use crate::core::date::Date;
 use crate::core::model::Institution;
 use crate::core::rules::RuleBook;
 use crate::input::IdMap;
-use std::io;
+use std::fs::File;
+use std::io::{self, Seek};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -31,9 +32,9 @@ pub struct Inputs {
     pub clearing: Clearing,
 }
 
-/// The workbook's bytes (or why there are none), and the rows it was built
-/// from, for the report.
-type Built = (io::Result<Vec<u8>>, Shown);
+/// The workbook, in an unnamed temporary file read from its start (or why
+/// there is none), and the rows it was built from, for the report.
+type Built = (io::Result<File>, Shown);
 
 /// The workbook being built.
 pub struct Job {
@@ -101,9 +102,13 @@ fn build(i: Inputs) -> Built {
         tempdir: &i.tempdir,
         clearing: &i.clearing,
     };
-    // The workbook writer seeks: it is built in memory (as the xlsx
-    // library builds it anyway).
-    let mut xlsx = io::Cursor::new(Vec::new());
-    let bytes = workbook::write(&src, &mut xlsx).map(|()| xlsx.into_inner());
-    (bytes, i.rows)
+    // The workbook writer seeks: it is built in a temporary file beside the
+    // staged outputs (a month's workbook is tens of megabytes, more than
+    // is worth holding in memory), then copied into the staged file.
+    let built = tempfile::tempfile_in(&i.tempdir).and_then(|mut xlsx| {
+        workbook::write(&src, &mut xlsx)?;
+        xlsx.rewind()?;
+        Ok(xlsx)
+    });
+    (built, i.rows)
 }

@@ -353,7 +353,7 @@ pub fn for_people(
         path: out.staged_path("settlement.xlsx"),
         source,
     })?;
-    out.stage("settlement.xlsx", &|w| w.write_all(&xlsx))?;
+    out.stage("settlement.xlsx", &|w| io::copy(&mut &xlsx, w).map(drop))?;
     drop(xlsx);
     let report = output::report::Sources {
         summary: m.summary,
