@@ -75,6 +75,10 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     timings.adjudicate = decided.adjudicate;
     timings.write = decided.write;
     let mut rejects = std::mem::take(&mut scanned.rejects);
+    // The settlement rows of platform claims grouping held back.
+    if let Some(p) = &inputs.platform {
+        rejects.extend(p.settlement_rows());
+    }
     reconcile::month(
         cfg,
         &tally,
@@ -234,6 +238,9 @@ fn partitions(
         }
         scanned.rejects.append(&mut grouped.rejects);
         if cfg.strict && !scanned.rejects.is_empty() {
+            if let Some(pl) = platform {
+                scanned.rejects.extend(pl.settlement_rows());
+            }
             return Err(reconcile::strict_error(std::mem::take(
                 &mut scanned.rejects,
             )));

@@ -85,6 +85,7 @@ pub fn scan(
         let notes = std::mem::take(&mut scan.fee_notes);
         let mut held = p.decide(files, notes);
         scan.rejects.append(&mut held);
+        p.release_table();
     }
     let Some(period) = claims::period_of(cfg.period, &scan) else {
         return Err(RunError::Usage(

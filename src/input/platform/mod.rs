@@ -36,6 +36,7 @@ mod verdict;
 use super::claims::Reject;
 use super::csvsrc::{open, Column, CsvFile, Encodings};
 use super::{InputError, Reference};
+use crate::input::Reason;
 use crate::output::LineKeys;
 pub use crate::schema::platform::{DECLARED, FEE_DETAILS, SETTLEMENTS};
 pub use codes::{
@@ -44,11 +45,12 @@ pub use codes::{
 };
 use columns::{f, has_column};
 pub use fee_lines::FeeNotes;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use settlements::{Hold, Table};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub use crate::core::adjudicate::clearing::Declared;
 
@@ -66,19 +68,26 @@ pub struct Platform {
     table: Table,
     /// Settlement rows rejected while reading, until [`Platform::decide`].
     read_rejects: Vec<Reject>,
-    /// Settlements held back once their fee rows were read.
-    holds: FxHashMap<u32, Hold>,
+    /// Settlements held back once their fee rows were read, by `setl_id`.
+    holds: FxHashMap<Box<str>, Hold>,
+    /// The `setl_id` of settlements held back on their own cells.
+    held_alone: FxHashSet<Box<str>>,
     /// Settlements that passed whose lines are numbered by `feedetl_sn`
-    /// order: their numbers in that order.
-    renumber: FxHashMap<u32, Vec<Box<str>>>,
+    /// order, by `setl_id`: their numbers in that order.
+    renumber: FxHashMap<Box<str>, Vec<Box<str>>>,
     /// The `feedetl_sn` of their rows not numbered `1, 2, 3, ...` in
     /// reading order, by (claim file, line).
     recorded: FxHashMap<(usize, u64), Box<str>>,
-    /// Rows whose claim id is not their `setl_id` as written.
-    odd_ids: FxHashMap<(usize, u64), u32>,
+    /// Rows whose claim id is not their `setl_id` as written: that
+    /// `setl_id`.
+    odd_ids: FxHashMap<(usize, u64), Box<str>>,
     /// Rows longer than a claim line's raw text in rejects.csv.
     long_rows: FxHashMap<(usize, u64), (usize, usize)>,
     pub declared: HashMap<String, Declared>,
+    /// Claims of fee lines that grouping held back, by claim id: whether
+    /// a line of it was the culprit, and the reason its settlement row
+    /// is given (see [`Platform::finish_rejects`]).
+    culprits: Mutex<BTreeMap<String, (bool, Reason)>>,
     pub warnings: Vec<String>,
     /// The line keys (`feedetl_sn`) of claims whose keys are not simply
     /// 1, 2, 3, ...: audit.csv names their lines by them.
@@ -183,11 +192,13 @@ pub fn read(
         table,
         read_rejects,
         holds: FxHashMap::default(),
+        held_alone: FxHashSet::default(),
         renumber: FxHashMap::default(),
         recorded: FxHashMap::default(),
         odd_ids: FxHashMap::default(),
         long_rows: FxHashMap::default(),
         declared: HashMap::new(),
+        culprits: Mutex::default(),
         warnings,
         line_keys: LineKeys::new(),
     })
@@ -213,16 +224,23 @@ impl Platform {
             .any(|fi| files[fi].path.display().to_string() == path)
     }
 
-    /// Whether the settlement of a claim id passed the join.
+    /// Whether the settlement of a claim id passed the join (before
+    /// [`Platform::release_table`] only).
     pub(crate) fn passes(&self, id: &str) -> bool {
-        self.passed(id).is_some()
+        self.table.find(id).is_some() && !self.held(id)
     }
 
-    /// The settlement of a claim id, when it passed the join.
-    fn passed(&self, id: &str) -> Option<u32> {
-        self.table
-            .find(id)
-            .filter(|i| !self.table.held.contains_key(i) && !self.holds.contains_key(i))
+    /// Whether the settlement of `setl_id` `id`, if any, was held back.
+    fn held(&self, id: &str) -> bool {
+        self.held_alone.contains(id) || self.holds.contains_key(id)
+    }
+
+    /// Drop the settlement table once every settlement is decided: what
+    /// the partitions need of it is kept by `setl_id`, and only for the
+    /// few settlements held back or renumbered. The month's settlements
+    /// are not held while its partitions are adjudicated.
+    pub fn release_table(&mut self) {
+        self.table = Table::default();
     }
 
     /// The fee files' bytes as claim-file bytes, for the memory budget: a

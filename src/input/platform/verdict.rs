@@ -74,7 +74,7 @@ impl Platform {
                 recorded.entry(i).or_default().push((note.file, line, sn));
             }
             for (line, i) in note.odd_ids {
-                self.odd_ids.insert((note.file, line), i);
+                self.odd_ids.insert((note.file, line), t.id(i).into());
             }
             for (line, range) in note.long_rows {
                 self.long_rows.insert((note.file, line), range);
@@ -95,6 +95,7 @@ impl Platform {
         };
         for i in 0..t.len() as u32 {
             if t.held.contains_key(&i) {
+                self.held_alone.insert(t.id(i).into());
                 continue;
             }
             let g = &totals[i as usize];
@@ -180,7 +181,7 @@ impl Platform {
                         setl_file, row.line, row.range, col, id, why, None,
                     ));
                     self.holds.insert(
-                        i,
+                        id.into(),
                         Hold {
                             culprit_line,
                             column,
@@ -205,7 +206,7 @@ impl Platform {
                             }
                         }
                         self.renumber
-                            .insert(i, sns.into_iter().map(|(s, _)| s).collect());
+                            .insert(id.into(), sns.into_iter().map(|(s, _)| s).collect());
                     }
                     if let Some(d) = t.declared.get(&i) {
                         self.declared.insert(id.to_string(), d.clone());
@@ -218,7 +219,7 @@ impl Platform {
         for (fi, n) in no_claim {
             let (i, line, range, amount) = (n.setl, n.line, n.range, n.amount);
             let file = &files[fi];
-            match self.holds.get(&i) {
+            match self.holds.get(t.id(i)) {
                 Some(h) => {
                     let (col, why) = if h.culprit_line == Some((fi, line)) {
                         (h.column, h.reason.clone())
