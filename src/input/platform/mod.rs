@@ -3,7 +3,7 @@
 //! with `<data>/fee_details/*.csv` (one row per fee line).
 //!
 //! The settlements are read first, into a compact table. The fee files
-//! are then scanned once, beside the claim files, each fee row joined with
+//! are then scanned, beside the claim files, each fee row joined with
 //! its settlement and parsed straight into the claim line it stands for:
 //! from there lines are partitioned, grouped and adjudicated exactly as a
 //! month written in `claims/`, which is what makes the two layouts give
@@ -12,7 +12,14 @@
 //! add up, a contradicting fee row, a fractional `prd_days`, ...) goes to
 //! rejects.csv whole, a row per input row.
 //!
+//! A month over its memory budget reads its settlements a [`bucket`] at a
+//! time (by a hash of `setl_id`) and scans the fee files once per bucket
+//! for that bucket's rows; each bucket's settlements are decided, and let
+//! go, before the next is read. What the partitions need afterwards is
+//! kept by `setl_id`, only for settlements held back or renumbered.
+//!
 //! Its parts: [`codes`] (the `med_type` code tables and city codes),
+//! [`bucket`] (which settlements are read together),
 //! [`settlements`] (the settlement table and the checks of a settlement
 //! alone) with [`index`] (finding a settlement by `setl_id`),
 //! [`fee_lines`] (scanning a fee file), [`claim_line`] (a fee row and its
@@ -22,6 +29,7 @@
 //! [`columns`] (the schemas' column indexes) and [`reference`] (reference
 //! files under the platform's names).
 
+mod bucket;
 mod claim_line;
 mod codes;
 mod columns;
@@ -39,6 +47,7 @@ use super::{InputError, Reference};
 use crate::input::Reason;
 use crate::output::LineKeys;
 pub use crate::schema::platform::{DECLARED, FEE_DETAILS, SETTLEMENTS};
+pub use bucket::Bucket;
 pub use codes::{
     city_of_admdvs, read_codes, read_codes_of, AdmdvsCities, CityCodes, Codes, LocalCode,
     NATIONAL_MED_TYPES,
@@ -65,7 +74,12 @@ pub struct Platform {
     /// Their size, for the memory budget.
     fee_bytes: u64,
     settlement_files: Vec<CsvFile>,
+    /// The rule files' code tables, to read settlements with.
+    codes: Codes,
+    /// The settlements read: those of [`Platform::bucket`].
     table: Table,
+    /// The bucket of settlements read and scanned now.
+    bucket: Bucket,
     /// Settlement rows rejected while reading, until [`Platform::decide`].
     read_rejects: Vec<Reject>,
     /// Settlements held back once their fee rows were read, by `setl_id`.
@@ -149,11 +163,24 @@ fn open_all(
     Ok(out)
 }
 
-/// Read `<data>/settlements/` and `<data>/fee_details/` and join them.
+/// Read `<data>/settlements/` and `<data>/fee_details/`, every settlement
+/// at once, to join them.
 pub fn read(
     data: &Path,
     codes: &Codes,
     reference: &Reference,
+    encoding: &Encodings,
+) -> Result<Platform, InputError> {
+    let mut p = open_layout(data, codes, encoding)?;
+    p.load(Bucket::ALL, reference);
+    Ok(p)
+}
+
+/// Open `<data>/settlements/` and `<data>/fee_details/` (their headers
+/// checked), reading no settlement yet: see [`Platform::load`].
+pub fn open_layout(
+    data: &Path,
+    codes: &Codes,
     encoding: &Encodings,
 ) -> Result<Platform, InputError> {
     let mut warnings = Vec::new();
@@ -182,15 +209,15 @@ pub fn read(
             ));
         }
     }
-    let mut read_rejects = Vec::new();
-    let table = settlements::read_table(&settlement_files, codes, reference, &mut read_rejects);
     Ok(Platform {
         fee_files: 0..fee_files.len(),
         fee_bytes: fee_files.iter().map(|f| f.bytes).sum(),
         files: fee_files,
         settlement_files,
-        table,
-        read_rejects,
+        codes: codes.clone(),
+        table: Table::default(),
+        bucket: Bucket::ALL,
+        read_rejects: Vec::new(),
         holds: FxHashMap::default(),
         held_alone: FxHashSet::default(),
         renumber: FxHashMap::default(),
@@ -235,6 +262,25 @@ impl Platform {
         self.held_alone.contains(id) || self.holds.contains_key(id)
     }
 
+    /// Read the settlements of `bucket` (the rows of the others are left
+    /// for their own turn), to scan that bucket's fee rows against.
+    pub fn load(&mut self, bucket: Bucket, reference: &Reference) {
+        self.table = Table::default();
+        self.table = settlements::read_table(
+            &self.settlement_files,
+            &self.codes,
+            reference,
+            &mut self.read_rejects,
+            bucket,
+        );
+        self.bucket = bucket;
+    }
+
+    /// The settlement files' size, for the memory budget.
+    pub fn settlement_bytes(&self) -> u64 {
+        self.settlement_files.iter().map(|f| f.bytes).sum()
+    }
+
     /// Drop the settlement table once every settlement is decided: what
     /// the partitions need of it is kept by `setl_id`, and only for the
     /// few settlements held back or renumbered. The month's settlements
@@ -247,8 +293,7 @@ impl Platform {
     /// fee row carries about half of a claim line's cells, its settlement
     /// row the rest.
     pub fn scan_bytes(&self) -> u64 {
-        let settlements: u64 = self.settlement_files.iter().map(|f| f.bytes).sum();
-        self.fee_bytes * 2 + settlements
+        self.fee_bytes * 2 + self.settlement_bytes()
     }
 
     /// The settlement files, as the manifest records its inputs (the fee
