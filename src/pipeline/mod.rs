@@ -247,8 +247,15 @@ fn partitions(
         }
         let mut decisions =
             adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
+        // What this partition's settlements declared: kept with the
+        // partition when spilled, else the month's.
+        let declared_here = scanned.lines.declared(p).map_err(scan::spill_err)?;
+        let declared = platform.map(|pl| match scanned.lines.area() {
+            Some(_) => &declared_here,
+            None => &pl.declared,
+        });
         adjudicate::clear(
-            platform,
+            declared,
             cfg.lang,
             cfg.platform_columns,
             &mut decisions,

@@ -13,11 +13,12 @@ use crate::core::family::Family;
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
-use crate::input::platform::Platform;
+use crate::input::platform::{declared, Declared, Platform};
 use crate::input::spill::{self, SpillWriter};
 use crate::input::Scan;
 use crate::lockfile::LockFile;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use std::collections::HashMap;
 use std::hash::Hasher;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,7 @@ pub enum Lines {
     Spilled {
         area: SpillArea,
         parts: usize,
+        rounds: usize,
         /// Spill files per partition: one per claim file and round.
         files: usize,
         /// Claims whose lines fell into several partitions.
@@ -189,6 +191,31 @@ impl<'a> Partitioner<'a> {
         Ok(scan)
     }
 
+    /// Whether the lines go to spill files (more than one partition).
+    pub fn spilled(&self) -> bool {
+        self.area.is_some()
+    }
+
+    /// Write what the settlements of round `round` declared beside the
+    /// spill files, by the partition their lines went to (see
+    /// [`Lines::declared`]).
+    pub fn spill_declared(&self, round: usize, found: &[declared::Found]) -> io::Result<()> {
+        let Some(area) = &self.area else {
+            return Ok(());
+        };
+        let mut by_part: Vec<Vec<&declared::Found>> = (0..self.parts).map(|_| Vec::new()).collect();
+        for f in found {
+            let key = self.family.group_key(unit::key_of(&f.person_key));
+            by_part[partition_of(key, self.parts)].push(f);
+        }
+        for (part, entries) in by_part.iter().enumerate() {
+            if !entries.is_empty() {
+                declared::write(&declared_path(&area.path, round, part), entries)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The month's lines by partition, once every round is scanned.
     pub fn finish(self) -> io::Result<Lines> {
         let Some(area) = self.area else {
@@ -208,6 +235,7 @@ impl<'a> Partitioner<'a> {
         let mut lines = Lines::Spilled {
             area,
             parts: self.parts,
+            rounds: self.rounds,
             files: self.files * self.rounds,
             cross: FxHashSet::default(),
             cross_lines: Vec::new(),
@@ -217,6 +245,10 @@ impl<'a> Partitioner<'a> {
         }
         Ok(lines)
     }
+}
+
+fn declared_path(root: &Path, round: usize, part: usize) -> PathBuf {
+    root.join(format!("declared-{round:04}-{part:04}.bin"))
 }
 
 fn spill_path(root: &Path, slot: usize, part: usize) -> PathBuf {
@@ -267,6 +299,23 @@ impl Lines {
         }
     }
 
+    /// What the platform layout's settlements of partition `p` declared,
+    /// when kept by partition (once; empty in memory).
+    pub fn declared(&mut self, p: usize) -> io::Result<HashMap<String, Declared>> {
+        let mut out = HashMap::new();
+        if let Lines::Spilled { area, rounds, .. } = self {
+            for r in 0..*rounds {
+                let path = declared_path(&area.path, r, p);
+                declared::read_into(&path, &mut out)?;
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The lines of claims split across partitions (once).
     pub fn take_cross(&mut self) -> Vec<Pending> {
         match self {
@@ -284,6 +333,7 @@ impl Lines {
             files,
             cross,
             cross_lines,
+            ..
         } = self
         else {
             return Ok(());

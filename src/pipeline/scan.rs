@@ -80,6 +80,10 @@ pub fn scan(
     // Family sharing (POLICY.md §6a): partitions keep account groups whole.
     let mut partitioner =
         partition::Partitioner::new(files.len(), parts, area, rounds, &inputs.reference.family);
+    // A partitioned month's declared amounts are kept by partition too.
+    if let Some(p) = inputs.platform.as_mut().filter(|_| partitioner.spilled()) {
+        p.declare_by_partition();
+    }
     let mut scan = Scan::default();
     for round in 0..rounds {
         if let Some(p) = &mut inputs.platform {
@@ -110,6 +114,9 @@ pub fn scan(
             let mut held = p.decide(files, notes);
             part.rejects.append(&mut held);
             p.release_table();
+            partitioner
+                .spill_declared(round, &p.take_declared())
+                .map_err(spill_err)?;
         }
         add_round(&mut scan, part);
     }

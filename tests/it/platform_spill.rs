@@ -3,7 +3,8 @@
 //! once, its held-back rows included: settlements held back on their own
 //! cells and by the join, fee lines without a settlement, a settlement
 //! without lines, and a claim the claims reader refuses, whose settlement
-//! row is written beside its lines after the partitions are grouped.
+//! row is written beside its lines after the partitions are grouped; and
+//! the declared amounts, kept by partition, clear the same.
 
 use crate::workdir::Workdir;
 
@@ -95,6 +96,19 @@ fn a_platform_month_over_its_memory_limit_gives_the_same_outputs() {
     let spilled = run(&wd, "spilled", &["--memory-limit", "1K"]);
     assert!(partitions(&spilled) > 1, "{spilled}");
     wd.assert_same_outputs("whole", "spilled");
+    // The clearing (POLICY §10): what the sample's settlements declared,
+    // kept by partition when spilled, compared all the same.
+    let clearing = wd.read("whole/clearing.csv");
+    assert!(clearing.lines().count() > 1, "{clearing}");
+    assert_eq!(clearing, wd.read("spilled/clearing.csv"));
+    let mismatches = |out: &str| {
+        wd.read(&format!("{out}/audit.csv"))
+            .lines()
+            .filter(|l| l.contains("DECLARED_MISMATCH"))
+            .count()
+    };
+    assert!(mismatches("whole") > 0);
+    assert_eq!(mismatches("whole"), mismatches("spilled"));
 
     let s = "settlements/extra.csv";
     let f = "fee_details/extra.csv";

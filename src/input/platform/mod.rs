@@ -33,6 +33,7 @@ mod bucket;
 mod claim_line;
 mod codes;
 mod columns;
+pub mod declared;
 mod fee_lines;
 mod index;
 mod join;
@@ -97,7 +98,14 @@ pub struct Platform {
     odd_ids: FxHashMap<(usize, u64), Box<str>>,
     /// Rows longer than a claim line's raw text in rejects.csv.
     long_rows: FxHashMap<(usize, u64), (usize, usize)>,
+    /// What the settlements that passed declared (POLICY §10), by
+    /// `setl_id`: the whole month's, unless kept by partition.
     pub declared: HashMap<String, Declared>,
+    /// Whether the declared amounts are kept by partition instead: then
+    /// each bucket's are in `found`, until the scan writes them beside the
+    /// partitions' spill files.
+    declared_by_partition: bool,
+    found: Vec<declared::Found>,
     /// Claims of fee lines that grouping held back, by claim id: whether
     /// a line of it was the culprit, and the reason its settlement row
     /// is given (see [`Platform::finish_rejects`]).
@@ -225,6 +233,8 @@ pub fn open_layout(
         odd_ids: FxHashMap::default(),
         long_rows: FxHashMap::default(),
         declared: HashMap::new(),
+        declared_by_partition: false,
+        found: Vec::new(),
         culprits: Mutex::default(),
         warnings,
         line_keys: LineKeys::new(),
@@ -274,6 +284,19 @@ impl Platform {
             bucket,
         );
         self.bucket = bucket;
+    }
+
+    /// Keep what the settlements declared by partition: see
+    /// [`Platform::take_declared`].
+    pub fn declare_by_partition(&mut self) {
+        self.declared_by_partition = true;
+    }
+
+    /// The declared amounts of the settlements decided since the last
+    /// call, when kept by partition (see
+    /// [`Platform::declare_by_partition`]), to be written by partition.
+    pub fn take_declared(&mut self) -> Vec<declared::Found> {
+        std::mem::take(&mut self.found)
     }
 
     /// The settlement files' size, for the memory budget.

@@ -7,7 +7,9 @@
 
 use super::super::claims::Reject;
 use super::super::csvsrc::{cell, CsvFile};
+use super::claim_line::person_key_of;
 use super::columns::{cell_of, f};
+use super::declared::Found;
 use super::fee_lines::FeeNotes;
 use super::rejects::reject_at;
 use super::settlements::{c, Hold};
@@ -209,7 +211,15 @@ impl Platform {
                             .insert(id.into(), sns.into_iter().map(|(s, _)| s).collect());
                     }
                     if let Some(d) = t.declared.get(&i) {
-                        self.declared.insert(id.to_string(), d.clone());
+                        if self.declared_by_partition {
+                            self.found.push(Found {
+                                person_key: person_key_of(t, i),
+                                setl_id: id.to_string(),
+                                declared: d.clone(),
+                            });
+                        } else {
+                            self.declared.insert(id.to_string(), d.clone());
+                        }
                     }
                 }
             }
