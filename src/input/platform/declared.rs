@@ -50,27 +50,38 @@ pub fn read_into(path: &Path, into: &mut HashMap<String, Declared>) -> io::Resul
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    let bad = || io::Error::other(format!("{}: a damaged spill file", path.display()));
     let mut at = 0usize;
-    let mut take = |n: usize| -> io::Result<&[u8]> {
-        let s = bytes.get(at..at + n).ok_or_else(bad)?;
-        at += n;
-        Ok(s)
-    };
-    loop {
-        let Ok(len) = take(4) else { break };
-        let len = u32::from_le_bytes(len.try_into().map_err(|_| bad())?) as usize;
-        let id = String::from_utf8(take(len)?.to_vec()).map_err(|_| bad())?;
+    while at < bytes.len() {
+        let len = u32::from_le_bytes(four(take(&bytes, &mut at, 4, path)?, path)?) as usize;
+        let id = String::from_utf8(take(&bytes, &mut at, len, path)?.to_vec())
+            .map_err(|_| damaged(path))?;
         let mut declared = Declared::default();
         for a in declared.amounts.iter_mut() {
-            if take(1)?[0] == 1 {
-                let raw: [u8; 16] = take(16)?.try_into().map_err(|_| bad())?;
+            if take(&bytes, &mut at, 1, path)?[0] == 1 {
+                let raw: [u8; 16] = take(&bytes, &mut at, 16, path)?
+                    .try_into()
+                    .map_err(|_| damaged(path))?;
                 *a = Some(Decimal::deserialize(raw));
             }
         }
         into.insert(id, declared);
     }
     Ok(())
+}
+
+fn damaged(path: &Path) -> io::Error {
+    io::Error::other(format!("{}: a damaged spill file", path.display()))
+}
+
+/// The next `n` bytes at `at`, which moves past them.
+fn take<'b>(bytes: &'b [u8], at: &mut usize, n: usize, path: &Path) -> io::Result<&'b [u8]> {
+    let s = bytes.get(*at..*at + n).ok_or_else(|| damaged(path))?;
+    *at += n;
+    Ok(s)
+}
+
+fn four(b: &[u8], path: &Path) -> io::Result<[u8; 4]> {
+    b.try_into().map_err(|_| damaged(path))
 }
 
 #[cfg(test)]
