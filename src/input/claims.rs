@@ -164,10 +164,13 @@ pub(crate) type Sink<'s> = dyn FnMut(&str, Pending) -> std::io::Result<()> + 's;
 /// open at once). `read` is told, as the files are read, how many more of
 /// their bytes were (a file's size in all, once it is done).
 /// The platform layout's fee files among `files` are read by `platform`
-/// (joined with their settlements) instead of as claim files.
+/// (joined with their settlements) instead of as claim files. Only the
+/// files `wanted` says are read; the others count nothing.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn scan<S: Send>(
     files: &[super::csvsrc::CsvFile],
     platform: Option<&super::platform::Platform>,
+    wanted: &(dyn Fn(usize) -> bool + Sync),
     sink_of: impl Fn(usize) -> S + Sync,
     feed: impl Fn(&mut S, &str, Pending) -> std::io::Result<()> + Sync,
     done: impl Fn(usize, &mut S) -> std::io::Result<()> + Sync,
@@ -186,6 +189,18 @@ pub(crate) fn scan<S: Send>(
         .enumerate()
         .map(|(fi, f)| {
             let mut sink = sink_of(fi);
+            if !wanted(fi) {
+                let stat = ClaimFileStat {
+                    file: InputFile::from(f),
+                    lines: 0,
+                    amount: Decimal::ZERO,
+                    rejected_lines: 0,
+                    adjudicated_lines: 0,
+                    adjudicated_amount: Decimal::ZERO,
+                    rejected_amount: Decimal::ZERO,
+                };
+                return Ok((stat, Vec::new(), None, sink, 0, None));
+            }
             let mut to_sink = |person: &str, p| feed(&mut sink, person, p);
             let (stat, rejects, latest, stripped, notes) =
                 match platform.filter(|p| p.is_fee_file(fi)) {

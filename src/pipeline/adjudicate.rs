@@ -9,7 +9,7 @@ use crate::core::date::Months;
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
-use crate::input::platform::Platform;
+use crate::input::platform::Declared;
 use crate::input::{ClaimFileStat, Grouped, Ledger};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -59,16 +59,18 @@ pub fn units(
 /// the clearing figures), and note what `PRICE_CAP` and `SUPPLY_DAYS` cut
 /// off each claim when payments.csv is written under the platform's names
 /// (its `overlmt_selfpay`).
+/// `declared` is what the settlements of the partition's claims declared
+/// (the platform layout only).
 pub fn clear(
-    platform: Option<&Platform>,
+    declared: Option<&HashMap<String, Declared>>,
     lang: Lang,
     platform_columns: bool,
     decisions: &mut [ClaimDecision],
     clearing: &mut Clearing,
     overlimit: &mut HashMap<String, Decimal>,
 ) {
-    if let Some(p) = platform {
-        clearing.compare(decisions, &p.declared, lang == Lang::En);
+    if let Some(d) = declared {
+        clearing.compare(decisions, d, lang == Lang::En);
     }
     if platform_columns {
         overlimit.extend(crate::output::platform_columns::overlimit(decisions));

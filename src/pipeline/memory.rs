@@ -83,6 +83,30 @@ pub fn partitions(limit: u64, in_use: u64, input_bytes: u64) -> usize {
         .min(MAX_PARTITIONS)
 }
 
+/// Bytes of memory a settlement takes while its fee rows are scanned
+/// (its row in the settlement table, its index entry, what the scan notes
+/// of its fee rows) per byte of settlement file: about 3 measured on
+/// generated platform months, with a margin.
+pub const TABLE_BYTES_PER_BYTE: u64 = 4;
+
+/// The most buckets the platform layout's settlements are read in: each
+/// reads every settlement and fee file again.
+pub const MAX_BUCKETS: usize = 8;
+
+/// In how many buckets the platform layout reads `settlement_bytes` of
+/// settlement files so that a bucket's settlements fit the room `limit`
+/// leaves beside `in_use`. The room is taken as at least half the limit:
+/// each bucket reads every settlement and fee file again (a few seconds a
+/// gigabyte), and a budget spent on the reference files already would
+/// otherwise ask for the most buckets whatever the month.
+pub fn buckets(limit: u64, in_use: u64, settlement_bytes: u64) -> usize {
+    let need = settlement_bytes.saturating_mul(TABLE_BYTES_PER_BYTE);
+    let room = limit.saturating_sub(in_use).max(limit / 2).max(1);
+    usize::try_from(need.div_ceil(room).max(1))
+        .unwrap_or(MAX_BUCKETS)
+        .min(MAX_BUCKETS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +134,18 @@ mod tests {
         assert_eq!(partitions(512 * mb, 112 * mb, 100 * mb), 5);
         // A budget already spent still runs, in the most partitions.
         assert_eq!(partitions(mb, 100 * mb, 100 * mb), MAX_PARTITIONS);
+    }
+
+    #[test]
+    fn buckets_grow_with_the_settlements_and_stay_bounded() {
+        let mb = 1u64 << 20;
+        // 20 MB of settlements need ~80 MB: one bucket in 400 MB of room.
+        assert_eq!(buckets(512 * mb, 112 * mb, 20 * mb), 1);
+        // 233 MB need ~932 MB: 3 buckets of a 512 MB limit's 400 MB room.
+        assert_eq!(buckets(512 * mb, 112 * mb, 233 * mb), 3);
+        // A budget spent already: half the limit is the room.
+        assert_eq!(buckets(512 * mb, 600 * mb, 233 * mb), 4);
+        assert_eq!(buckets(1024 * mb, 2048 * mb, 100 * mb), 1);
+        assert_eq!(buckets(mb, 0, 1 << 40), MAX_BUCKETS);
     }
 }

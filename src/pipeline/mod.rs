@@ -75,6 +75,10 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     timings.adjudicate = decided.adjudicate;
     timings.write = decided.write;
     let mut rejects = std::mem::take(&mut scanned.rejects);
+    // The settlement rows of platform claims grouping held back.
+    if let Some(p) = &inputs.platform {
+        rejects.extend(p.settlement_rows());
+    }
     reconcile::month(
         cfg,
         &tally,
@@ -239,14 +243,24 @@ fn partitions(
         }
         scanned.rejects.append(&mut grouped.rejects);
         if cfg.strict && !scanned.rejects.is_empty() {
+            if let Some(pl) = platform {
+                scanned.rejects.extend(pl.settlement_rows());
+            }
             return Err(reconcile::strict_error(std::mem::take(
                 &mut scanned.rejects,
             )));
         }
         let mut decisions =
             adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
+        // What this partition's settlements declared: kept with the
+        // partition when spilled, else the month's.
+        let declared_here = scanned.lines.declared(p).map_err(scan::spill_err)?;
+        let declared = platform.map(|pl| match scanned.lines.area() {
+            Some(_) => &declared_here,
+            None => &pl.declared,
+        });
         adjudicate::clear(
-            platform,
+            declared,
             cfg.lang,
             cfg.platform_columns,
             &mut decisions,

@@ -13,11 +13,12 @@ use crate::core::family::Family;
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
-use crate::input::platform::Platform;
+use crate::input::platform::{declared, Declared, Platform};
 use crate::input::spill::{self, SpillWriter};
 use crate::input::Scan;
 use crate::lockfile::LockFile;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use std::collections::HashMap;
 use std::hash::Hasher;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,8 @@ pub enum Lines {
     Spilled {
         area: SpillArea,
         parts: usize,
+        rounds: usize,
+        /// Spill files per partition: one per claim file and round.
         files: usize,
         /// Claims whose lines fell into several partitions.
         cross: FxHashSet<String>,
@@ -61,11 +64,62 @@ pub fn scan(
     family: &Family,
     read: &(dyn Fn(u64) + Sync),
 ) -> io::Result<(Scan, Lines)> {
-    let area = match (parts, area) {
-        (0 | 1, _) | (_, None) => {
+    let mut p = Partitioner::new(files.len(), parts, area, 1, family);
+    let scan = p.round(files, platform, 0, &|_| true, read)?;
+    Ok((scan, p.finish()?))
+}
+
+/// Claim lines sent into partitions over one or more scans ("rounds") of
+/// the claim files: the platform layout scans its fee files once per
+/// bucket of settlements. Each round's lines of each file go to spill
+/// files of their own.
+pub struct Partitioner<'a> {
+    files: usize,
+    parts: usize,
+    rounds: usize,
+    /// None: one partition, in memory.
+    area: Option<SpillArea>,
+    family: &'a Family,
+    memory: Vec<Pending>,
+    /// (claim hash, partition), once per run of lines of one claim.
+    seen: Vec<(u64, u32)>,
+}
+
+impl<'a> Partitioner<'a> {
+    /// Partitions for `files` claim files scanned in `rounds` rounds.
+    pub fn new(
+        files: usize,
+        parts: usize,
+        area: Option<SpillArea>,
+        rounds: usize,
+        family: &'a Family,
+    ) -> Partitioner<'a> {
+        let area = if parts > 1 { area } else { None };
+        Partitioner {
+            files,
+            parts: if area.is_some() { parts } else { 1 },
+            rounds: rounds.max(1),
+            area,
+            family,
+            memory: Vec::new(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Scan round `round` of the files `wanted` says into the partitions.
+    pub fn round(
+        &mut self,
+        files: &[CsvFile],
+        platform: Option<&Platform>,
+        round: usize,
+        wanted: &(dyn Fn(usize) -> bool + Sync),
+        read: &(dyn Fn(u64) + Sync),
+    ) -> io::Result<Scan> {
+        let Some(area) = &self.area else {
             let (scan, sinks) = claims::scan(
                 files,
                 platform,
+                wanted,
                 |_| Vec::new(),
                 |v: &mut Vec<Pending>, _, p| {
                     v.push(p);
@@ -74,88 +128,131 @@ pub fn scan(
                 |_, _| Ok(()),
                 read,
             )?;
-            let lines: Vec<Pending> = sinks.into_iter().flatten().collect();
-            return Ok((scan, Lines::Memory(Some(lines))));
+            self.memory.extend(sinks.into_iter().flatten());
+            return Ok(scan);
+        };
+        struct Sink {
+            /// The spill files' number: the file's, in this round.
+            slot: usize,
+            /// Created at a partition's first line, finished once the file
+            /// is scanned: a file holds open only the partitions it feeds,
+            /// and only while it is scanned. A partition it does not feed
+            /// has no file (see `spill::read_all`).
+            writers: Vec<Option<SpillWriter>>,
+            /// (claim hash, partition), once per run of lines of one claim.
+            seen: Vec<(u64, u32)>,
         }
-        (_, Some(area)) => area,
-    };
-    struct Sink {
-        /// Created at a partition's first line, finished once the file is
-        /// scanned: a file holds open only the partitions it feeds, and
-        /// only while it is scanned. A partition it does not feed has no
-        /// file (see `spill::read_all`).
-        writers: Vec<Option<SpillWriter>>,
-        /// (claim hash, partition), once per run of lines of one claim.
-        seen: Vec<(u64, u32)>,
-    }
-    let root = area.path.clone();
-    let cannot = |e: io::Error| {
-        io::Error::new(
-            e.kind(),
-            format!("cannot create spill files in {}: {e}", root.display()),
-        )
-    };
-    let (scan, sinks) = claims::scan(
-        files,
-        platform,
-        |_| Sink {
-            writers: (0..parts).map(|_| None).collect(),
-            seen: Vec::new(),
-        },
-        |s: &mut Sink, person, p| {
-            // Family sharing (POLICY.md §6a): by the account group's key.
-            let part = partition_of(family.group_key(unit::key_of(person)), parts);
-            let h = claim_hash(&p.claim_id);
-            if s.seen.last() != Some(&(h, part as u32)) {
-                s.seen.push((h, part as u32));
-            }
-            let fi = p.src.file;
-            match s.writers.get_mut(part) {
-                Some(Some(w)) => w.push(&p),
-                Some(slot) => {
-                    let w = slot
-                        .insert(SpillWriter::create(&spill_path(&root, fi, part)).map_err(cannot)?);
-                    w.push(&p)
+        let (root, parts, family) = (area.path.clone(), self.parts, self.family);
+        let slot_base = round * self.files;
+        let cannot = |e: io::Error| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create spill files in {}: {e}", root.display()),
+            )
+        };
+        let (scan, sinks) = claims::scan(
+            files,
+            platform,
+            wanted,
+            |fi| Sink {
+                slot: slot_base + fi,
+                writers: (0..parts).map(|_| None).collect(),
+                seen: Vec::new(),
+            },
+            |s: &mut Sink, person, p| {
+                // Family sharing (POLICY.md §6a): by the account group's key.
+                let part = partition_of(family.group_key(unit::key_of(person)), parts);
+                let h = claim_hash(&p.claim_id);
+                if s.seen.last() != Some(&(h, part as u32)) {
+                    s.seen.push((h, part as u32));
                 }
-                None => Err(io::Error::other("no such partition")),
+                let slot = s.slot;
+                match s.writers.get_mut(part) {
+                    Some(Some(w)) => w.push(&p),
+                    Some(w) => w
+                        .insert(
+                            SpillWriter::create(&spill_path(&root, slot, part)).map_err(cannot)?,
+                        )
+                        .push(&p),
+                    None => Err(io::Error::other("no such partition")),
+                }
+            },
+            |_, s: &mut Sink| {
+                s.writers
+                    .iter_mut()
+                    .filter_map(Option::take)
+                    .try_for_each(SpillWriter::finish)
+            },
+            read,
+        )?;
+        for s in sinks {
+            self.seen.extend(s.seen);
+        }
+        Ok(scan)
+    }
+
+    /// Whether the lines go to spill files (more than one partition).
+    pub fn spilled(&self) -> bool {
+        self.area.is_some()
+    }
+
+    /// Write what the settlements of round `round` declared beside the
+    /// spill files, by the partition their lines went to (see
+    /// [`Lines::declared`]).
+    pub fn spill_declared(&self, round: usize, found: &[declared::Found]) -> io::Result<()> {
+        let Some(area) = &self.area else {
+            return Ok(());
+        };
+        let mut by_part: Vec<Vec<&declared::Found>> = (0..self.parts).map(|_| Vec::new()).collect();
+        for f in found {
+            let key = self.family.group_key(unit::key_of(&f.person_key));
+            by_part[partition_of(key, self.parts)].push(f);
+        }
+        for (part, entries) in by_part.iter().enumerate() {
+            if !entries.is_empty() {
+                declared::write(&declared_path(&area.path, round, part), entries)?;
             }
-        },
-        |_, s: &mut Sink| {
-            s.writers
-                .iter_mut()
-                .filter_map(Option::take)
-                .try_for_each(SpillWriter::finish)
-        },
-        read,
-    )?;
-    let mut seen = Vec::new();
-    for s in sinks {
-        seen.extend(s.seen);
+        }
+        Ok(())
     }
-    // Claim hashes met in two partitions: candidates, checked by id below.
-    seen.sort_unstable();
-    seen.dedup();
-    let candidates: FxHashSet<u64> = seen
-        .windows(2)
-        .filter(|w| w[0].0 == w[1].0)
-        .map(|w| w[0].0)
-        .collect();
-    drop(seen);
-    let mut lines = Lines::Spilled {
-        area,
-        parts,
-        files: files.len(),
-        cross: FxHashSet::default(),
-        cross_lines: Vec::new(),
-    };
-    if !candidates.is_empty() {
-        lines.find_cross(&candidates)?;
+
+    /// The month's lines by partition, once every round is scanned.
+    pub fn finish(self) -> io::Result<Lines> {
+        let Some(area) = self.area else {
+            return Ok(Lines::Memory(Some(self.memory)));
+        };
+        let mut seen = self.seen;
+        // Claim hashes met in two partitions: candidates, checked by id
+        // below.
+        seen.sort_unstable();
+        seen.dedup();
+        let candidates: FxHashSet<u64> = seen
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| w[0].0)
+            .collect();
+        drop(seen);
+        let mut lines = Lines::Spilled {
+            area,
+            parts: self.parts,
+            rounds: self.rounds,
+            files: self.files * self.rounds,
+            cross: FxHashSet::default(),
+            cross_lines: Vec::new(),
+        };
+        if !candidates.is_empty() {
+            lines.find_cross(&candidates)?;
+        }
+        Ok(lines)
     }
-    Ok((scan, lines))
 }
 
-fn spill_path(root: &Path, file: usize, part: usize) -> PathBuf {
-    root.join(format!("lines-{file:04}-{part:04}.bin"))
+fn declared_path(root: &Path, round: usize, part: usize) -> PathBuf {
+    root.join(format!("declared-{round:04}-{part:04}.bin"))
+}
+
+fn spill_path(root: &Path, slot: usize, part: usize) -> PathBuf {
+    root.join(format!("lines-{slot:04}-{part:04}.bin"))
 }
 
 impl Lines {
@@ -202,6 +299,23 @@ impl Lines {
         }
     }
 
+    /// What the platform layout's settlements of partition `p` declared,
+    /// when kept by partition (once; empty in memory).
+    pub fn declared(&mut self, p: usize) -> io::Result<HashMap<String, Declared>> {
+        let mut out = HashMap::new();
+        if let Lines::Spilled { area, rounds, .. } = self {
+            for r in 0..*rounds {
+                let path = declared_path(&area.path, r, p);
+                declared::read_into(&path, &mut out)?;
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The lines of claims split across partitions (once).
     pub fn take_cross(&mut self) -> Vec<Pending> {
         match self {
@@ -219,6 +333,7 @@ impl Lines {
             files,
             cross,
             cross_lines,
+            ..
         } = self
         else {
             return Ok(());

@@ -235,7 +235,9 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
     // The platform layout's fee lines join the claim files.
     let mut platform = None;
     if platform_here {
-        let mut p = input::platform::read(&cfg.data, &read.codes, &read.reference, &cfg.encoding)?;
+        // Its settlements are read while scanning (`scan.rs`), in as
+        // many buckets as the memory budget asks.
+        let mut p = input::platform::open_layout(&cfg.data, &read.codes, &cfg.encoding)?;
         warnings.append(&mut p.warnings);
         p.attach(&mut files);
         platform = Some(p);

@@ -6,6 +6,7 @@
 use super::partition::{self, Lines, SpillArea};
 use super::{memory, read::Inputs};
 use crate::core::date::Months;
+use crate::input::platform::Bucket;
 use crate::input::{claims, Reject, Scan};
 use crate::progress::Progress;
 use crate::run::{RunConfig, RunError};
@@ -66,26 +67,61 @@ pub fn scan(
     } else {
         None
     };
+    // The platform layout's settlements are read a bucket at a time when
+    // the month is partitioned: then not all of them are in memory at
+    // once. Its fee files are scanned once per bucket, for that bucket's
+    // rows; the claim files once, with the first.
+    let rounds = match &inputs.platform {
+        Some(p) if parts > 1 => memory::buckets(cfg.memory_limit, in_use, p.settlement_bytes()),
+        _ => 1,
+    };
     // Counted in bytes, not files: a month is often one large file.
     progress.stage("reading", input_bytes);
     // Family sharing (POLICY.md §6a): partitions keep account groups whole.
-    let (mut scan, mut lines) = partition::scan(
-        files,
-        platform,
-        parts,
-        area,
-        &inputs.reference.family,
-        &|n| progress.inc(n),
-    )
-    .map_err(spill_err)?;
-    warnings.append(&mut scan.warnings);
-    // The platform layout's verdict on each settlement, now that every fee
-    // row is read: the settlements held back go to rejects.csv.
-    if let Some(p) = &mut inputs.platform {
-        let notes = std::mem::take(&mut scan.fee_notes);
-        let mut held = p.decide(files, notes);
-        scan.rejects.append(&mut held);
+    let mut partitioner =
+        partition::Partitioner::new(files.len(), parts, area, rounds, &inputs.reference.family);
+    // A partitioned month's declared amounts are kept by partition too.
+    if let Some(p) = inputs.platform.as_mut().filter(|_| partitioner.spilled()) {
+        p.declare_by_partition();
     }
+    let mut scan = Scan::default();
+    for round in 0..rounds {
+        if let Some(p) = &mut inputs.platform {
+            p.load(
+                Bucket {
+                    at: round,
+                    of: rounds,
+                },
+                &inputs.reference,
+            );
+        }
+        let platform = inputs.platform.as_ref();
+        let wanted = |fi: usize| round == 0 || platform.is_some_and(|p| p.is_fee_file(fi));
+        let read = |n: u64| {
+            if round == 0 {
+                progress.inc(n);
+            }
+        };
+        let mut part = partitioner
+            .round(files, platform, round, &wanted, &read)
+            .map_err(spill_err)?;
+        // The platform layout's verdict on each settlement of the bucket,
+        // now that its fee rows are read: the settlements held back go to
+        // rejects.csv. What the partitions need of them is kept by
+        // `setl_id`; the settlements themselves are let go.
+        if let Some(p) = &mut inputs.platform {
+            let notes = std::mem::take(&mut part.fee_notes);
+            let mut held = p.decide(files, notes);
+            part.rejects.append(&mut held);
+            p.release_table();
+            partitioner
+                .spill_declared(round, &p.take_declared())
+                .map_err(spill_err)?;
+        }
+        add_round(&mut scan, part);
+    }
+    let mut lines = partitioner.finish().map_err(spill_err)?;
+    warnings.append(&mut scan.warnings);
     let Some(period) = claims::period_of(cfg.period, &scan) else {
         return Err(RunError::Usage(
             "no claim line has a readable service_time: give --period".into(),
@@ -116,6 +152,26 @@ pub fn scan(
         ledger_chain,
         rejects,
     })
+}
+
+/// Add what a round of the scan found to the month's scan: a file's
+/// statistics are the sum of its rounds'.
+fn add_round(scan: &mut Scan, mut round: Scan) {
+    if scan.files.is_empty() {
+        scan.files = std::mem::take(&mut round.files);
+    }
+    for (a, b) in scan.files.iter_mut().zip(round.files) {
+        a.lines += b.lines;
+        a.amount += b.amount;
+        a.rejected_lines += b.rejected_lines;
+        a.rejected_amount += b.rejected_amount;
+        a.adjudicated_lines += b.adjudicated_lines;
+        a.adjudicated_amount += b.adjudicated_amount;
+    }
+    scan.rejects.append(&mut round.rejects);
+    scan.latest = scan.latest.max(round.latest);
+    scan.warnings.append(&mut round.warnings);
+    scan.fee_notes.append(&mut round.fee_notes);
 }
 
 /// The lines of partition `p`, the platform layout's join applied (the

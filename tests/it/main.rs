@@ -35,6 +35,7 @@ mod people_files;
 mod pipeline;
 mod platform;
 mod platform_runs;
+mod platform_spill;
 mod policy;
 mod rule_files;
 mod schema;

@@ -105,6 +105,12 @@ pub(super) struct SetlPart {
     oversized: Option<(usize, usize)>,
 }
 
+/// The person cell of settlement `i` as a partition key, as its lines
+/// are sent to their partition.
+pub(super) fn person_key_of(t: &Table, i: u32) -> String {
+    id_key(&one_line(t.cell(i, c::PERSON))).into_owned()
+}
+
 impl SetlPart {
     pub fn of(t: &Table, i: u32) -> SetlPart {
         let cell = |x: usize| one_line(t.cell(i, x));

@@ -133,11 +133,13 @@ impl Platform {
         let mut number = itoa::Buffer::new();
         let mut rows = file.records();
         while let Some(row) = rows.next_row() {
-            stat.lines += 1;
             let row = match row {
                 Ok(r) => r,
                 Err(e) => {
-                    rejects.push(broken(file, e));
+                    if self.bucket.first() {
+                        stat.lines += 1;
+                        rejects.push(broken(file, e));
+                    }
                     continue;
                 }
             };
@@ -146,6 +148,12 @@ impl Platform {
                 read(at - told);
                 told = at;
             }
+            // Another bucket's row: read in that bucket's scan.
+            let setl_id = get(&row, f::SETL_ID);
+            if !self.bucket.takes(setl_id) {
+                continue;
+            }
+            stat.lines += 1;
             let amount_cell = one_line(get(&row, f::AMOUNT));
             let amount = if amount_cell.is_empty() {
                 None
@@ -153,7 +161,6 @@ impl Platform {
                 cell::money(&amount_cell).ok()
             };
             stat.amount += amount.unwrap_or_default();
-            let setl_id = get(&row, f::SETL_ID);
             let idx = match &cur {
                 Some(cu) if t.id(cu.idx) == setl_id => Some(cu.idx),
                 _ if setl_id.is_empty() => None,

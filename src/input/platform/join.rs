@@ -30,15 +30,14 @@ impl Platform {
                 out.push(p);
                 continue;
             }
-            let found = match self.odd_ids.get(&(fi, line)) {
-                Some(&i) => Some(i),
-                None => self.table.find(&p.claim_id),
+            // The settlement's id: the claim id, unless control
+            // characters were cleaned out of it.
+            let id: &str = match self.odd_ids.get(&(fi, line)) {
+                Some(id) => id,
+                None => &p.claim_id,
             };
-            let Some(i) = found else {
-                out.push(p);
-                continue;
-            };
-            if let Some(h) = self.holds.get(&i) {
+            let (hold, order) = (self.holds.get_key_value(id), self.renumber.get(id));
+            if let Some((id, h)) = hold {
                 let (column, why) = if h.culprit_line == Some((fi, line)) {
                     (h.column, h.reason.clone())
                 } else {
@@ -49,13 +48,13 @@ impl Platform {
                     line,
                     p.src.bytes,
                     column,
-                    self.table.id(i),
+                    id,
                     why,
                     p.amount,
                 ));
                 continue;
             }
-            if let (Some(order), Ok(parsed)) = (self.renumber.get(&i), &mut p.parsed) {
+            if let (Some(order), Ok(parsed)) = (order, &mut p.parsed) {
                 let sn: &str = match self.recorded.get(&(fi, line)) {
                     Some(sn) => sn,
                     None => number.format(parsed.line.line_no),

@@ -3,7 +3,7 @@
 //! with `<data>/fee_details/*.csv` (one row per fee line).
 //!
 //! The settlements are read first, into a compact table. The fee files
-//! are then scanned once, beside the claim files, each fee row joined with
+//! are then scanned, beside the claim files, each fee row joined with
 //! its settlement and parsed straight into the claim line it stands for:
 //! from there lines are partitioned, grouped and adjudicated exactly as a
 //! month written in `claims/`, which is what makes the two layouts give
@@ -12,7 +12,14 @@
 //! add up, a contradicting fee row, a fractional `prd_days`, ...) goes to
 //! rejects.csv whole, a row per input row.
 //!
+//! A month over its memory budget reads its settlements a [`bucket`] at a
+//! time (by a hash of `setl_id`) and scans the fee files once per bucket
+//! for that bucket's rows; each bucket's settlements are decided, and let
+//! go, before the next is read. What the partitions need afterwards is
+//! kept by `setl_id`, only for settlements held back or renumbered.
+//!
 //! Its parts: [`codes`] (the `med_type` code tables and city codes),
+//! [`bucket`] (which settlements are read together),
 //! [`settlements`] (the settlement table and the checks of a settlement
 //! alone) with [`index`] (finding a settlement by `setl_id`),
 //! [`fee_lines`] (scanning a fee file), [`claim_line`] (a fee row and its
@@ -22,9 +29,11 @@
 //! [`columns`] (the schemas' column indexes) and [`reference`] (reference
 //! files under the platform's names).
 
+mod bucket;
 mod claim_line;
 mod codes;
 mod columns;
+pub mod declared;
 mod fee_lines;
 mod index;
 mod join;
@@ -36,19 +45,22 @@ mod verdict;
 use super::claims::Reject;
 use super::csvsrc::{open, Column, CsvFile, Encodings};
 use super::{InputError, Reference};
+use crate::input::Reason;
 use crate::output::LineKeys;
 pub use crate::schema::platform::{DECLARED, FEE_DETAILS, SETTLEMENTS};
+pub use bucket::Bucket;
 pub use codes::{
     city_of_admdvs, read_codes, read_codes_of, AdmdvsCities, CityCodes, Codes, LocalCode,
     NATIONAL_MED_TYPES,
 };
 use columns::{f, has_column};
 pub use fee_lines::FeeNotes;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use settlements::{Hold, Table};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub use crate::core::adjudicate::clearing::Declared;
 
@@ -63,22 +75,41 @@ pub struct Platform {
     /// Their size, for the memory budget.
     fee_bytes: u64,
     settlement_files: Vec<CsvFile>,
+    /// The rule files' code tables, to read settlements with.
+    codes: Codes,
+    /// The settlements read: those of [`Platform::bucket`].
     table: Table,
+    /// The bucket of settlements read and scanned now.
+    bucket: Bucket,
     /// Settlement rows rejected while reading, until [`Platform::decide`].
     read_rejects: Vec<Reject>,
-    /// Settlements held back once their fee rows were read.
-    holds: FxHashMap<u32, Hold>,
+    /// Settlements held back once their fee rows were read, by `setl_id`.
+    holds: FxHashMap<Box<str>, Hold>,
+    /// The `setl_id` of settlements held back on their own cells.
+    held_alone: FxHashSet<Box<str>>,
     /// Settlements that passed whose lines are numbered by `feedetl_sn`
-    /// order: their numbers in that order.
-    renumber: FxHashMap<u32, Vec<Box<str>>>,
+    /// order, by `setl_id`: their numbers in that order.
+    renumber: FxHashMap<Box<str>, Vec<Box<str>>>,
     /// The `feedetl_sn` of their rows not numbered `1, 2, 3, ...` in
     /// reading order, by (claim file, line).
     recorded: FxHashMap<(usize, u64), Box<str>>,
-    /// Rows whose claim id is not their `setl_id` as written.
-    odd_ids: FxHashMap<(usize, u64), u32>,
+    /// Rows whose claim id is not their `setl_id` as written: that
+    /// `setl_id`.
+    odd_ids: FxHashMap<(usize, u64), Box<str>>,
     /// Rows longer than a claim line's raw text in rejects.csv.
     long_rows: FxHashMap<(usize, u64), (usize, usize)>,
+    /// What the settlements that passed declared (POLICY §10), by
+    /// `setl_id`: the whole month's, unless kept by partition.
     pub declared: HashMap<String, Declared>,
+    /// Whether the declared amounts are kept by partition instead: then
+    /// each bucket's are in `found`, until the scan writes them beside the
+    /// partitions' spill files.
+    declared_by_partition: bool,
+    found: Vec<declared::Found>,
+    /// Claims of fee lines that grouping held back, by claim id: whether
+    /// a line of it was the culprit, and the reason its settlement row
+    /// is given (see [`Platform::finish_rejects`]).
+    culprits: Mutex<BTreeMap<String, (bool, Reason)>>,
     pub warnings: Vec<String>,
     /// The line keys (`feedetl_sn`) of claims whose keys are not simply
     /// 1, 2, 3, ...: audit.csv names their lines by them.
@@ -140,11 +171,24 @@ fn open_all(
     Ok(out)
 }
 
-/// Read `<data>/settlements/` and `<data>/fee_details/` and join them.
+/// Read `<data>/settlements/` and `<data>/fee_details/`, every settlement
+/// at once, to join them.
 pub fn read(
     data: &Path,
     codes: &Codes,
     reference: &Reference,
+    encoding: &Encodings,
+) -> Result<Platform, InputError> {
+    let mut p = open_layout(data, codes, encoding)?;
+    p.load(Bucket::ALL, reference);
+    Ok(p)
+}
+
+/// Open `<data>/settlements/` and `<data>/fee_details/` (their headers
+/// checked), reading no settlement yet: see [`Platform::load`].
+pub fn open_layout(
+    data: &Path,
+    codes: &Codes,
     encoding: &Encodings,
 ) -> Result<Platform, InputError> {
     let mut warnings = Vec::new();
@@ -173,21 +217,25 @@ pub fn read(
             ));
         }
     }
-    let mut read_rejects = Vec::new();
-    let table = settlements::read_table(&settlement_files, codes, reference, &mut read_rejects);
     Ok(Platform {
         fee_files: 0..fee_files.len(),
         fee_bytes: fee_files.iter().map(|f| f.bytes).sum(),
         files: fee_files,
         settlement_files,
-        table,
-        read_rejects,
+        codes: codes.clone(),
+        table: Table::default(),
+        bucket: Bucket::ALL,
+        read_rejects: Vec::new(),
         holds: FxHashMap::default(),
+        held_alone: FxHashSet::default(),
         renumber: FxHashMap::default(),
         recorded: FxHashMap::default(),
         odd_ids: FxHashMap::default(),
         long_rows: FxHashMap::default(),
         declared: HashMap::new(),
+        declared_by_partition: false,
+        found: Vec::new(),
+        culprits: Mutex::default(),
         warnings,
         line_keys: LineKeys::new(),
     })
@@ -213,24 +261,62 @@ impl Platform {
             .any(|fi| files[fi].path.display().to_string() == path)
     }
 
-    /// Whether the settlement of a claim id passed the join.
+    /// Whether the settlement of a claim id passed the join (before
+    /// [`Platform::release_table`] only).
     pub(crate) fn passes(&self, id: &str) -> bool {
-        self.passed(id).is_some()
+        self.table.find(id).is_some() && !self.held(id)
     }
 
-    /// The settlement of a claim id, when it passed the join.
-    fn passed(&self, id: &str) -> Option<u32> {
-        self.table
-            .find(id)
-            .filter(|i| !self.table.held.contains_key(i) && !self.holds.contains_key(i))
+    /// Whether the settlement of `setl_id` `id`, if any, was held back.
+    fn held(&self, id: &str) -> bool {
+        self.held_alone.contains(id) || self.holds.contains_key(id)
+    }
+
+    /// Read the settlements of `bucket` (the rows of the others are left
+    /// for their own turn), to scan that bucket's fee rows against.
+    pub fn load(&mut self, bucket: Bucket, reference: &Reference) {
+        self.table = Table::default();
+        self.table = settlements::read_table(
+            &self.settlement_files,
+            &self.codes,
+            reference,
+            &mut self.read_rejects,
+            bucket,
+        );
+        self.bucket = bucket;
+    }
+
+    /// Keep what the settlements declared by partition: see
+    /// [`Platform::take_declared`].
+    pub fn declare_by_partition(&mut self) {
+        self.declared_by_partition = true;
+    }
+
+    /// The declared amounts of the settlements decided since the last
+    /// call, when kept by partition (see
+    /// [`Platform::declare_by_partition`]), to be written by partition.
+    pub fn take_declared(&mut self) -> Vec<declared::Found> {
+        std::mem::take(&mut self.found)
+    }
+
+    /// The settlement files' size, for the memory budget.
+    pub fn settlement_bytes(&self) -> u64 {
+        self.settlement_files.iter().map(|f| f.bytes).sum()
+    }
+
+    /// Drop the settlement table once every settlement is decided: what
+    /// the partitions need of it is kept by `setl_id`, and only for the
+    /// few settlements held back or renumbered. The month's settlements
+    /// are not held while its partitions are adjudicated.
+    pub fn release_table(&mut self) {
+        self.table = Table::default();
     }
 
     /// The fee files' bytes as claim-file bytes, for the memory budget: a
     /// fee row carries about half of a claim line's cells, its settlement
     /// row the rest.
     pub fn scan_bytes(&self) -> u64 {
-        let settlements: u64 = self.settlement_files.iter().map(|f| f.bytes).sum();
-        self.fee_bytes * 2 + settlements
+        self.fee_bytes * 2 + self.settlement_bytes()
     }
 
     /// The settlement files, as the manifest records its inputs (the fee

@@ -5,10 +5,10 @@
 use super::super::claims::Reject;
 use super::super::csvsrc::CsvFile;
 use super::super::InputError;
+use super::columns::{cell_of, s};
 use super::Platform;
 use crate::input::Reason;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 
 /// A claim column as the platform names it, for rejects.csv.
 fn platform_column(claim_column: &str) -> &str {
@@ -66,10 +66,12 @@ pub(super) fn reject_at(
 impl Platform {
     /// Put the platform's names and rows into the rejects the claims
     /// reader made of fee lines (grouping them into claims): the fee
-    /// row's whole text and the platform's column names, and the
-    /// settlement row beside its lines.
-    pub fn finish_rejects(&self, files: &[CsvFile], rejects: &mut Vec<Reject>) {
-        let mut culprits: BTreeMap<String, (bool, Reason)> = BTreeMap::new();
+    /// row's whole text and the platform's column names. The settlement
+    /// row of such a claim goes beside its lines too, when its settlement
+    /// passed the join: noted here, written by
+    /// [`Platform::settlement_rows`] once every partition is grouped.
+    pub fn finish_rejects(&self, files: &[CsvFile], rejects: &mut [Reject]) {
+        let mut noted = self.culprits.lock().unwrap_or_else(|e| e.into_inner());
         for r in rejects.iter_mut() {
             let Some(fi) = self
                 .fee_files
@@ -83,40 +85,65 @@ impl Platform {
                 r.raw = text.trim_end_matches(['\r', '\n']).to_string();
             }
             r.column = platform_column(&r.column).to_string();
-            if self.passed(&r.claim_id).is_some() {
-                let culprit = !r.reason.is_held_back();
-                let text = if culprit {
-                    Reason::HeldWithClaim {
-                        claim: r.claim_id.clone(),
-                        file: r.file.clone(),
-                        line: r.line,
-                        cause: Box::new(r.reason.clone()),
-                    }
-                } else {
-                    r.reason.clone()
-                };
-                match culprits.get_mut(&r.claim_id) {
-                    Some(e) if culprit && !e.0 => *e = (culprit, text),
-                    Some(_) => {}
-                    None => {
-                        culprits.insert(r.claim_id.clone(), (culprit, text));
-                    }
+            // Whether a settlement of this id exists is known once the
+            // settlement files are read again; one held back does not.
+            if self.held(&r.claim_id) {
+                continue;
+            }
+            let culprit = !r.reason.is_held_back();
+            let text = if culprit {
+                Reason::HeldWithClaim {
+                    claim: r.claim_id.clone(),
+                    file: r.file.clone(),
+                    line: r.line,
+                    cause: Box::new(r.reason.clone()),
+                }
+            } else {
+                r.reason.clone()
+            };
+            match noted.get_mut(&r.claim_id) {
+                Some(e) if culprit && !e.0 => *e = (culprit, text),
+                Some(_) => {}
+                None => {
+                    noted.insert(r.claim_id.clone(), (culprit, text));
                 }
             }
         }
-        for (id, (_, reason)) in culprits {
-            if let Some(i) = self.passed(&id) {
-                let row = &self.table.rows[i as usize];
-                rejects.push(reject_at(
-                    &self.settlement_files[row.file as usize],
-                    row.line,
-                    row.range,
-                    "",
-                    &id,
-                    reason,
-                    None,
-                ));
+    }
+
+    /// The rejects.csv rows of the settlement rows of the claims noted by
+    /// [`Platform::finish_rejects`] whose settlements passed the join:
+    /// the settlement files are read again for them (the table is gone
+    /// by then), each `setl_id` found on its first row, as the table
+    /// found it.
+    pub fn settlement_rows(&self) -> Vec<Reject> {
+        let mut noted =
+            std::mem::take(&mut *self.culprits.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut out = Vec::new();
+        for file in &self.settlement_files {
+            if noted.is_empty() {
+                break;
+            }
+            let mut rows = file.records();
+            while let Some(row) = rows.next_row() {
+                let Ok(row) = row else { continue };
+                let id = cell_of(&row, s::SETL_ID);
+                if id.is_empty() {
+                    continue;
+                }
+                if let Some((id, (_, reason))) = noted.remove_entry(&id) {
+                    out.push(reject_at(
+                        file,
+                        row.line,
+                        row.byte_range,
+                        "",
+                        &id,
+                        reason,
+                        None,
+                    ));
+                }
             }
         }
+        out
     }
 }

@@ -9,6 +9,7 @@
 use super::super::claims::Reject;
 use super::super::csvsrc::{cell, CsvFile};
 use super::super::Reference;
+use super::bucket::Bucket;
 use super::codes::Codes;
 use super::columns::{cell_of, s};
 use super::index::Index;
@@ -97,14 +98,15 @@ struct Extra {
     range: (usize, usize),
 }
 
-/// Read every settlement file; rows that cannot be read, name no
-/// settlement or are held back go to `rejects` (with the other rows of
-/// their settlement).
+/// Read the settlements of `bucket` from every settlement file; rows
+/// that cannot be read, name no settlement or are held back go to
+/// `rejects` (with the other rows of their settlement).
 pub(super) fn read_table(
     files: &[CsvFile],
     codes: &Codes,
     reference: &Reference,
     rejects: &mut Vec<Reject>,
+    bucket: Bucket,
 ) -> Table {
     let mut t = Table::default();
     let mut extras: Vec<Extra> = Vec::new();
@@ -114,11 +116,16 @@ pub(super) fn read_table(
             let row = match row {
                 Ok(r) => r,
                 Err(e) => {
-                    rejects.push(broken(file, e));
+                    if bucket.first() {
+                        rejects.push(broken(file, e));
+                    }
                     continue;
                 }
             };
             let id = cell_of(&row, s::SETL_ID);
+            if !bucket.takes(&id) {
+                continue;
+            }
             let range = row.byte_range;
             if id.is_empty() {
                 rejects.push(reject_at(

@@ -7,7 +7,9 @@
 
 use super::super::claims::Reject;
 use super::super::csvsrc::{cell, CsvFile};
+use super::claim_line::person_key_of;
 use super::columns::{cell_of, f};
+use super::declared::Found;
 use super::fee_lines::FeeNotes;
 use super::rejects::reject_at;
 use super::settlements::{c, Hold};
@@ -74,7 +76,7 @@ impl Platform {
                 recorded.entry(i).or_default().push((note.file, line, sn));
             }
             for (line, i) in note.odd_ids {
-                self.odd_ids.insert((note.file, line), i);
+                self.odd_ids.insert((note.file, line), t.id(i).into());
             }
             for (line, range) in note.long_rows {
                 self.long_rows.insert((note.file, line), range);
@@ -95,6 +97,7 @@ impl Platform {
         };
         for i in 0..t.len() as u32 {
             if t.held.contains_key(&i) {
+                self.held_alone.insert(t.id(i).into());
                 continue;
             }
             let g = &totals[i as usize];
@@ -180,7 +183,7 @@ impl Platform {
                         setl_file, row.line, row.range, col, id, why, None,
                     ));
                     self.holds.insert(
-                        i,
+                        id.into(),
                         Hold {
                             culprit_line,
                             column,
@@ -205,10 +208,18 @@ impl Platform {
                             }
                         }
                         self.renumber
-                            .insert(i, sns.into_iter().map(|(s, _)| s).collect());
+                            .insert(id.into(), sns.into_iter().map(|(s, _)| s).collect());
                     }
                     if let Some(d) = t.declared.get(&i) {
-                        self.declared.insert(id.to_string(), d.clone());
+                        if self.declared_by_partition {
+                            self.found.push(Found {
+                                person_key: person_key_of(t, i),
+                                setl_id: id.to_string(),
+                                declared: d.clone(),
+                            });
+                        } else {
+                            self.declared.insert(id.to_string(), d.clone());
+                        }
                     }
                 }
             }
@@ -218,7 +229,7 @@ impl Platform {
         for (fi, n) in no_claim {
             let (i, line, range, amount) = (n.setl, n.line, n.range, n.amount);
             let file = &files[fi];
-            match self.holds.get(&i) {
+            match self.holds.get(t.id(i)) {
                 Some(h) => {
                     let (col, why) = if h.culprit_line == Some((fi, line)) {
                         (h.column, h.reason.clone())
