@@ -10,9 +10,8 @@ use super::csvsrc::{cell, Encodings};
 use super::reference::{at, read_all, Loaded};
 use super::InputError;
 use crate::core::family::{Binding, Family, Relation};
-use crate::core::model::Member;
+use crate::core::members::Members;
 use crate::core::money::parse_money;
-use crate::core::reference::IdMap;
 use crate::schema::reference::FAMILY;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -22,7 +21,7 @@ use std::path::Path;
 pub fn read_family(
     path: &Path,
     encoding: &Encodings,
-    members: &IdMap<Member>,
+    members: &Members,
 ) -> Result<Loaded<Family>, InputError> {
     let mut bindings: Vec<Binding> = Vec::new();
     // Each pair's bindings so far (index into `bindings`, line), to refuse
@@ -68,7 +67,7 @@ pub fn read_family(
             ));
         }
         earlier.push((bindings.len(), row.line));
-        if !members.contains_key(&b.grantor_id) || !members.contains_key(&b.beneficiary_id) {
+        if !members.contains(&b.grantor_id) || !members.contains(&b.beneficiary_id) {
             strangers += 1;
             first_stranger.get_or_insert_with(|| format!("line {}", row.line));
         }

@@ -57,9 +57,7 @@ fn a_unit_settles_as_its_person_and_hands_back_its_ledger_rows() {
         claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "1", "800.00"),
     ];
     let mut ledger = Ledger::default();
-    ledger
-        .rows
-        .insert("P1".into(), vec![met("P1", 2024, "200.00", "0.00")]);
+    ledger.replace(vec![met("P1", 2024, "200.00", "0.00")]);
     let cx = Context {
         reference: &w.r,
         prior: &w.prior,

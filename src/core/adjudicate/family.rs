@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 pub(super) fn adjudicate_group<'l, 'r>(
     cx: &Context<'r>,
     unit: &Unit<'_>,
-    ledger_of: &dyn Fn(&str) -> &'l [LedgerEntry],
+    ledger_of: &dyn Fn(&str) -> &'l [LedgerYear],
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
     let family = &cx.reference.family;
@@ -128,9 +128,8 @@ fn balance<'r, 'b>(
     balances: &'b mut HashMap<&'r str, Decimal>,
     person: &str,
 ) -> Option<&'b mut Decimal> {
-    let members: &'r crate::core::reference::IdMap<Member> = &cx.reference.members;
-    let (id, m) = members.get_key_value(person)?;
-    Some(balances.entry(id.as_str()).or_insert(m.account_balance))
+    let m = cx.reference.members.get(person)?;
+    Some(balances.entry(m.person_id).or_insert(m.account_balance))
 }
 
 /// §6 then §6a for a paid or pool_denied claim; nothing for the others.
@@ -180,7 +179,7 @@ fn resettle<'r>(
                 if rest <= Decimal::ZERO {
                     break;
                 }
-                if !b.valid_on(date) || !usable_grantor(cx, &b.grantor_id, member, date) {
+                if !b.valid_on(date) || !usable_grantor(cx, &b.grantor_id, &member, date) {
                     continue;
                 }
                 // A pair bound twice over separate dates is listed twice,

@@ -99,7 +99,7 @@ pub fn adjudicate_person(
     cx: &Context<'_>,
     person_id: &str,
     claims: &mut [&Claim],
-    ledger: &[LedgerEntry],
+    ledger: &[LedgerYear],
 ) -> UnitOutcome {
     claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
     let unit = Unit::new(person_id, claims.to_vec());
@@ -109,7 +109,7 @@ pub fn adjudicate_person(
 fn adjudicate<'l>(
     cx: &Context<'_>,
     unit: &Unit<'_>,
-    ledger_of: &dyn Fn(&str) -> &'l [LedgerEntry],
+    ledger_of: &dyn Fn(&str) -> &'l [LedgerYear],
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
     // Today a unit is one person (see `unit`): its key is the person.
@@ -179,7 +179,7 @@ fn adjudicate<'l>(
         let mut d = decide(
             cx,
             claim,
-            member,
+            member.as_ref(),
             stays,
             pairing.get(&claim.claim_id),
             &mut years,
@@ -274,7 +274,7 @@ fn decide(
 ) -> ClaimDecision {
     let r = cx.reference;
     let lang = cx.lang;
-    let city = member.map(|m| m.city.clone());
+    let city = member.map(|m| m.city.to_string());
     let date = claim.service_date();
 
     // A claim is paid once: an id settled in a --prior period is denied
@@ -402,7 +402,7 @@ fn decide(
         .iter()
         .any(|(c, i)| *i == version_index && *c == member.city)
     {
-        versions_used.insert((member.city.clone(), version_index));
+        versions_used.insert((member.city.to_string(), version_index));
     }
 
     let totals = &mut years[year_index];
