@@ -36,9 +36,7 @@ pub(super) fn adjudicate_group<'l, 'r>(
     for (i, c) in unit.claims().iter().enumerate() {
         by_person.entry(c.person_id.as_str()).or_default().push(i);
     }
-    let shares = by_person
-        .keys()
-        .any(|person| !family.grantors_of(person).is_empty());
+    let shares = by_person.keys().any(|person| family.has_grantors(person));
     // Most groups are one person whom no grantor pays for: pass 2 would
     // give back what pass 1 did, in the same order.
     if !shares && by_person.len() == 1 {
@@ -193,7 +191,7 @@ fn resettle<'r>(
                 }
                 *gb -= drawn;
                 rest -= drawn;
-                d.family_payers.push((b.grantor_id.clone(), drawn));
+                d.family_payers.push((b.grantor_id.to_string(), drawn));
                 d.family_account_pay += drawn;
             }
         }
