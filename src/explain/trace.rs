@@ -550,7 +550,7 @@ pub(super) fn claim_trace(
     let date = c.service_date();
     let member = r.members.get(&c.person_id);
     let inst = r.institutions.get(&c.institution_id);
-    let in_force = member.and_then(|m| r.rules.in_force(&m.city, date));
+    let in_force = member.and_then(|m| r.rules.in_force(m.city, date));
     let version = in_force.map(|(_, v)| v);
 
     let checks = check_steps(r, c, d, member.as_ref(), inst, version, lang);

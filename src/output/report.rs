@@ -263,10 +263,10 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
         }
         // ledger.csv's person_id, as written.
         let pid = super::text(pid);
-        let Some(m) = src.members.get(&*pid) else {
+        let Some(m) = src.members.get(&pid) else {
             continue;
         };
-        let Some((_, v)) = src.rules.in_force(&m.city, src.period_end) else {
+        let Some((_, v)) = src.rules.in_force(m.city, src.period_end) else {
             continue;
         };
         let cap = v.cap.get(m.category).value;

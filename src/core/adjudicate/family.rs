@@ -145,7 +145,7 @@ fn resettle<'r>(
     let Some(member) = r.members.get(&claim.person_id) else {
         return;
     };
-    let Some((_, rules)) = r.rules.in_force(&member.city, date) else {
+    let Some((_, rules)) = r.rules.in_force(member.city, date) else {
         return;
     };
     // §6: the same computation as `benefit::settle_account`, on the
@@ -177,12 +177,12 @@ fn resettle<'r>(
                 if rest <= Decimal::ZERO {
                     break;
                 }
-                if !b.valid_on(date) || !usable_grantor(cx, &b.grantor_id, &member, date) {
+                if !b.valid_on(date) || !usable_grantor(cx, b.grantor_id, &member, date) {
                     continue;
                 }
                 // A pair bound twice over separate dates is listed twice,
                 // but only one of them is valid on a date.
-                let Some(gb) = balance(cx, balances, &b.grantor_id) else {
+                let Some(gb) = balance(cx, balances, b.grantor_id) else {
                     continue;
                 };
                 let drawn = rest.min(*gb).max(Decimal::ZERO);

@@ -144,13 +144,13 @@ fn adjudicate<'l>(
     let multi = match member {
         Some(m) => flags::multi_institution_days(&flaggable, |d| {
             r.rules
-                .in_force(&m.city, d)
+                .in_force(m.city, d)
                 .map(|(_, v)| v.multi_institution_threshold.value)
         }),
         None => rustc_hash::FxHashMap::default(),
     };
     // §7 pattern flags: known members only, reversals left out entirely.
-    let version_on = |d: crate::core::date::Date| member.and_then(|m| r.rules.in_force(&m.city, d));
+    let version_on = |d: crate::core::date::Date| member.and_then(|m| r.rules.in_force(m.city, d));
     let watched = match member {
         Some(_) => flags::pattern_claims(claims, in_pairs),
         None => Vec::new(),
@@ -207,7 +207,7 @@ fn adjudicate<'l>(
             if let (Some(hit), Some(m)) = (multi.get(claim.claim_id.as_str()), member) {
                 let basis = r
                     .rules
-                    .in_force(&m.city, date)
+                    .in_force(m.city, date)
                     .map(|(_, v)| v.multi_institution_threshold.basis_text());
                 flags::flag_multi_institution(*hit, basis, &mut d, cx.lang);
             }
