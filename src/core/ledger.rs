@@ -1,12 +1,44 @@
 //! The year-to-date ledger (ledger.csv) held compactly: each person's id
 //! once in an arena ([`Ids`]), and their rows, one per year and in year
-//! order, side by side in one table without a person id of their own.
+//! order, side by side in one table without a person id of their own, in
+//! 24 bytes each (the amounts as 64-bit mantissas with their scale and
+//! sign: exact; a row that does not fit is kept whole beside them).
 //! Adjudication replaces a person's rows after their unit: in place when
 //! they fit, else appended (a person gains at most a year a month).
 
 use crate::core::date::Period;
 use crate::core::ids::Ids;
 use crate::core::model::{LedgerEntry, LedgerYear};
+use rust_decimal::Decimal;
+
+/// One year as held.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    deductible_met: i64,
+    pool_paid: i64,
+    claims: u32,
+    year: u16,
+    /// Each amount's scale, plus 0x80 for a negative sign; `WIDE` in the
+    /// first: the row is `wide[deductible_met]`.
+    scales: [u8; 2],
+}
+
+const WIDE: u8 = 0xff;
+
+/// An amount as mantissa and scale byte, when its mantissa fits.
+fn pack(x: Decimal) -> Option<(i64, u8)> {
+    let m = i64::try_from(x.mantissa()).ok()?;
+    Some((
+        m,
+        x.scale() as u8 | if x.is_sign_negative() { 0x80 } else { 0 },
+    ))
+}
+
+fn unpack(m: i64, scale: u8) -> Decimal {
+    let mut x = Decimal::from_i128_with_scale(i128::from(m), u32::from(scale & 0x7f));
+    x.set_sign_negative(scale & 0x80 != 0);
+    x
+}
 
 /// A year-to-date ledger and the period it closes (the latest `period` of
 /// its rows; `None` for a ledger written without one).
@@ -15,7 +47,9 @@ pub struct Ledger {
     persons: Ids,
     /// Each person's rows: `rows[start..start + len]`, by year.
     spans: Vec<(u32, u32)>,
-    rows: Vec<LedgerYear>,
+    rows: Vec<Held>,
+    /// The rows too large to pack (none from a checked ledger.csv).
+    wide: Vec<LedgerYear>,
     pub period: Option<Period>,
 }
 
@@ -30,32 +64,86 @@ pub enum Refused {
 
 impl Ledger {
     /// A person's rows, by year (none for a person the ledger has not met).
-    pub fn rows_of(&self, person_id: &str) -> &[LedgerYear] {
+    pub fn rows_of(&self, person_id: &str) -> Vec<LedgerYear> {
         match self.persons.find(person_id) {
-            Some(p) => self.span(p),
-            None => &[],
+            Some(p) => self.rows_at(p).collect(),
+            None => Vec::new(),
         }
     }
 
-    fn span(&self, p: u32) -> &[LedgerYear] {
+    fn span(&self, p: u32) -> &[Held] {
         let (start, len) = self.spans[p as usize];
         &self.rows[start as usize..(start + len) as usize]
+    }
+
+    fn hold(&mut self, r: LedgerYear) -> Held {
+        let packed = (
+            pack(r.deductible_met),
+            pack(r.pool_paid),
+            u32::try_from(r.claims),
+            u16::try_from(r.year),
+        );
+        match packed {
+            (Some((d, ds)), Some((p, ps)), Ok(claims), Ok(year)) => Held {
+                deductible_met: d,
+                pool_paid: p,
+                claims,
+                year,
+                scales: [ds, ps],
+            },
+            _ => {
+                self.wide.push(r);
+                Held {
+                    deductible_met: self.wide.len() as i64 - 1,
+                    pool_paid: 0,
+                    claims: 0,
+                    year: 0,
+                    scales: [WIDE, 0],
+                }
+            }
+        }
+    }
+
+    fn year(&self, h: &Held) -> i32 {
+        match h.scales[0] {
+            WIDE => self.wide[h.deductible_met as usize].year,
+            _ => i32::from(h.year),
+        }
+    }
+
+    fn year_of(&self, h: &Held) -> LedgerYear {
+        if h.scales[0] == WIDE {
+            return self.wide[h.deductible_met as usize];
+        }
+        LedgerYear {
+            year: i32::from(h.year),
+            deductible_met: unpack(h.deductible_met, h.scales[0]),
+            pool_paid: unpack(h.pool_paid, h.scales[1]),
+            claims: u64::from(h.claims),
+        }
     }
 
     /// Add one row as read.
     pub fn add(&mut self, person_id: &str, row: LedgerYear) -> Result<(), Refused> {
         let (p, new) = self.persons.insert(person_id).ok_or(Refused::TooLarge)?;
         let end = u32::try_from(self.rows.len()).map_err(|_| Refused::TooLarge)?;
+        let year = row.year;
+        let row = self.hold(row);
         if new {
             self.spans.push((end, 1));
             self.rows.push(row);
             return Ok(());
         }
         let (start, len) = self.spans[p as usize];
-        let at = match self.span(p).binary_search_by_key(&row.year, |r| r.year) {
-            Ok(_) => return Err(Refused::YearTwice),
-            Err(at) => at,
-        };
+        // The years before this one (the span is in year order).
+        let mut at = 0;
+        for h in self.span(p) {
+            match self.year(h) {
+                y if y == year => return Err(Refused::YearTwice),
+                y if y < year => at += 1,
+                _ => break,
+            }
+        }
         // A file sorted by person adds to the last span; another person's
         // rows in between move this person's to the end.
         let start = if start + len == end {
@@ -82,9 +170,9 @@ impl Ledger {
                 self.spans.push((self.rows.len() as u32, 0));
             }
             let (start, len) = self.spans[p as usize];
-            let mut mine = vec![first.year_row()];
+            let mut mine = vec![self.hold(first.year_row())];
             while let Some(next) = rows.next_if(|r| r.person_id == first.person_id) {
-                mine.push(next.year_row());
+                mine.push(self.hold(next.year_row()));
             }
             let n = mine.len() as u32;
             let start = if n <= len {
@@ -114,14 +202,14 @@ impl Ledger {
     }
 
     /// The rows of the person numbered `p`, by year.
-    pub fn rows_at(&self, p: u32) -> &[LedgerYear] {
-        self.span(p)
+    pub fn rows_at(&self, p: u32) -> impl Iterator<Item = LedgerYear> + '_ {
+        self.span(p).iter().map(|h| self.year_of(h))
     }
 
     /// Every row with its person, person by person (in no set order).
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &LedgerYear)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, LedgerYear)> {
         self.persons()
-            .flat_map(move |p| self.span(p).iter().map(move |r| (self.person(p), r)))
+            .flat_map(move |p| self.rows_at(p).map(move |r| (self.person(p), r)))
     }
 
     /// Give back what reading left unused.
@@ -129,6 +217,7 @@ impl Ledger {
         self.persons.shrink_to_fit();
         self.spans.shrink_to_fit();
         self.rows.shrink_to_fit();
+        self.wide.shrink_to_fit();
     }
 }
 
@@ -154,6 +243,16 @@ mod tests {
             deductible_met: r.deductible_met,
             pool_paid: r.pool_paid,
             claims,
+        }
+    }
+
+    fn big_entry(r: &LedgerYear) -> LedgerEntry {
+        LedgerEntry {
+            person_id: String::new(),
+            year: r.year,
+            deductible_met: r.deductible_met,
+            pool_paid: r.pool_paid,
+            claims: r.claims,
         }
     }
 
@@ -183,6 +282,19 @@ mod tests {
         // The last span grows where it is.
         l.replace(vec![e("P3", 2024, 2), e("P3", 2025, 3)]);
         assert_eq!(years(&l, "P3"), [(2024, 2), (2025, 3)]);
+        // A row too large to pack reads back whole, and so does a scale.
+        let mut big = y(2025, u64::MAX);
+        big.pool_paid = Decimal::MAX;
+        big.deductible_met = Decimal::new(-5, 3);
+        l.replace(vec![
+            e("P2", 2023, 2),
+            LedgerEntry {
+                person_id: "P2".into(),
+                ..big_entry(&big)
+            },
+        ]);
+        assert_eq!(l.rows_of("P2")[1], big);
+        assert_eq!(l.rows_of("P2")[0], y(2023, 2));
         let mut all: Vec<(&str, i32)> = l.iter().map(|(p, r)| (p, r.year)).collect();
         all.sort();
         assert_eq!(all.len(), 7);

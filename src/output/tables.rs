@@ -301,7 +301,7 @@ pub fn write_ledger<W: Write>(
     let closes = closes.to_string();
     let rows = persons
         .iter()
-        .flat_map(|&p| ledger.rows_at(p).iter().map(move |r| (ledger.person(p), r)));
+        .flat_map(|&p| ledger.rows_at(p).map(move |r| (ledger.person(p), r)));
     for (person_id, r) in rows.filter(|(_, r)| r.year >= oldest) {
         out.write_record([
             &*text(person_id),

@@ -23,10 +23,10 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
 /// Adjudicate an account group (any unit when family.csv was given).
-pub(super) fn adjudicate_group<'l, 'r>(
+pub(super) fn adjudicate_group<'r>(
     cx: &Context<'r>,
     unit: &Unit<'_>,
-    ledger_of: &dyn Fn(&str) -> &'l [LedgerYear],
+    ledger_of: &dyn Fn(&str) -> Vec<LedgerYear>,
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
     let family = &cx.reference.family;

@@ -103,13 +103,13 @@ pub fn adjudicate_person(
 ) -> UnitOutcome {
     claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
     let unit = Unit::new(person_id, claims.to_vec());
-    adjudicate(cx, &unit, &|_| ledger, None)
+    adjudicate(cx, &unit, &|_| ledger.to_vec(), None)
 }
 
-fn adjudicate<'l>(
+fn adjudicate(
     cx: &Context<'_>,
     unit: &Unit<'_>,
-    ledger_of: &dyn Fn(&str) -> &'l [LedgerYear],
+    ledger_of: &dyn Fn(&str) -> Vec<LedgerYear>,
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
     // Today a unit is one person (see `unit`): its key is the person.
