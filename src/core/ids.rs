@@ -44,9 +44,7 @@ impl Ids {
 
     /// The id numbered `n` (`n` < [`Self::len`]).
     pub fn id(&self, n: u32) -> &str {
-        let n = n as usize;
-        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize };
-        &self.arena[start..self.ends[n] as usize]
+        text(&self.arena, &self.ends, n)
     }
 
     /// The number of `id`, if it is held.

@@ -25,6 +25,9 @@ struct Held {
 
 const WIDE: u8 = 0xff;
 
+// The size the module's header promises.
+const _: () = assert!(std::mem::size_of::<Held>() == 24);
+
 /// An amount as mantissa and scale byte, when its mantissa fits.
 fn pack(x: Decimal) -> Option<(i64, u8)> {
     let m = i64::try_from(x.mantissa()).ok()?;

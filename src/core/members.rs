@@ -1,6 +1,6 @@
 //! The insured persons (members.csv) held compactly: a city has a million
 //! of them, and each used to cost over 200 bytes as a map of `String`s.
-//! Here a person is its id in one arena ([`Ids`]), a fixed 32-byte record
+//! Here a person is its id in one arena ([`Ids`]), a fixed 24-byte record
 //! (city as a number into a small table, enums as bytes, dates packed, the
 //! balance as an integer mantissa with its scale) and, for the few with an
 //! 异地备案 registration, a row in a side table. A lookup gives a
@@ -66,6 +66,9 @@ struct Record {
     account_type: AccountType,
     has_remote: bool,
 }
+
+// The size the module's header promises.
+const _: () = assert!(std::mem::size_of::<Record>() == 24);
 
 /// Every member, by person id and by number.
 #[derive(Debug, Default, Clone)]
