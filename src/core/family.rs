@@ -15,7 +15,7 @@
 //! the key independent of the claims' dates.
 
 use crate::core::date::Date;
-use crate::core::reference::IdMap;
+use crate::core::ids::Ids;
 
 /// The beneficiary's relation to the grantor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,99 +76,152 @@ impl Binding {
     }
 }
 
+/// A binding as the policy reads it from [`Family::grantors_of`]: the
+/// grantor's id borrowed from the family's arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant<'a> {
+    pub grantor_id: &'a str,
+    pub relation: Relation,
+    pub valid_from: Date,
+    /// Last valid day; `None` = open.
+    pub valid_to: Option<Date>,
+}
+
+impl Grant<'_> {
+    /// Whether the binding is valid on `d`.
+    pub fn valid_on(&self, d: Date) -> bool {
+        self.valid_from <= d && self.valid_to.is_none_or(|to| d <= to)
+    }
+}
+
+/// A binding as held: the grantor by number.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    grantor: u32,
+    relation: Relation,
+    valid_from: Date,
+    valid_to: Option<Date>,
+}
+
 /// Every binding, by beneficiary, and the account group of every bound
-/// person.
-#[derive(Debug, Default)]
+/// person. Each bound person's id is held once ([`Ids`]); a binding is a
+/// fixed record naming its grantor by number.
+#[derive(Debug, Default, Clone)]
 pub struct Family {
-    /// Each beneficiary's bindings, by grantor_id then valid_from.
-    by_beneficiary: IdMap<Vec<Binding>>,
-    /// The group key (smallest person id of the group) of every person
-    /// named in a binding.
-    group_of: IdMap<String>,
+    persons: Ids,
+    /// Each beneficiary's bindings, by grantor_id then valid_from:
+    /// `held[start..start + len]` (empty for a person who only grants).
+    spans: Vec<(u32, u32)>,
+    held: Vec<Held>,
+    /// The group key of every bound person: the number of the group's
+    /// smallest person id.
+    root: Vec<u32>,
 }
 
 impl Family {
     /// Index `bindings` and find the account groups.
     pub fn new(bindings: Vec<Binding>) -> Family {
-        // Union-find over person indices; the root is kept the smallest id
+        let mut persons = Ids::default();
+        let mut number = |id: &str| persons.insert(id).map(|(n, _)| n);
+        // (beneficiary, grantor, binding) by number.
+        let mut numbered: Vec<(u32, Held)> = Vec::with_capacity(bindings.len());
+        for b in &bindings {
+            let (Some(g), Some(f)) = (number(&b.grantor_id), number(&b.beneficiary_id)) else {
+                // Past 4 GiB of ids: no family.csv is that large.
+                continue;
+            };
+            let held = Held {
+                grantor: g,
+                relation: b.relation,
+                valid_from: b.valid_from,
+                valid_to: b.valid_to,
+            };
+            numbered.push((f, held));
+        }
+        drop(bindings);
+        // Union-find over person numbers; the root is kept the smallest id
         // so that it is the group key.
-        let mut ids: IdMap<usize> = IdMap::default();
-        let mut names: Vec<String> = Vec::new();
-        let mut parent: Vec<usize> = Vec::new();
-        let mut index = |id: &str, names: &mut Vec<String>, parent: &mut Vec<usize>| -> usize {
-            if let Some(&i) = ids.get(id) {
-                return i;
-            }
-            let i = names.len();
-            ids.insert(id.to_string(), i);
-            names.push(id.to_string());
-            parent.push(i);
-            i
-        };
-        fn find(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
+        let mut root: Vec<u32> = (0..persons.len() as u32).collect();
+        fn find(parent: &mut [u32], mut i: u32) -> u32 {
+            while parent[i as usize] != i {
+                parent[i as usize] = parent[parent[i as usize] as usize];
+                i = parent[i as usize];
             }
             i
         }
-        let mut by_beneficiary: IdMap<Vec<Binding>> = IdMap::default();
-        for b in bindings {
-            let g = index(&b.grantor_id, &mut names, &mut parent);
-            let f = index(&b.beneficiary_id, &mut names, &mut parent);
-            let (rg, rf) = (find(&mut parent, g), find(&mut parent, f));
+        for (f, h) in &numbered {
+            let (rg, rf) = (find(&mut root, h.grantor), find(&mut root, *f));
             if rg != rf {
-                let (small, large) = if names[rg] <= names[rf] {
+                let (small, large) = if persons.id(rg) <= persons.id(rf) {
                     (rg, rf)
                 } else {
                     (rf, rg)
                 };
-                parent[large] = small;
+                root[large as usize] = small;
             }
-            by_beneficiary
-                .entry(b.beneficiary_id.clone())
-                .or_default()
-                .push(b);
         }
-        for v in by_beneficiary.values_mut() {
-            v.sort_by(|a, b| (&a.grantor_id, a.valid_from).cmp(&(&b.grantor_id, b.valid_from)));
+        for i in 0..root.len() as u32 {
+            root[i as usize] = find(&mut root, i);
         }
-        let mut group_of = IdMap::default();
-        for i in 0..names.len() {
-            let root = find(&mut parent, i);
-            group_of.insert(names[i].clone(), names[root].clone());
+        numbered.sort_by(|(fa, a), (fb, b)| {
+            (fa, persons.id(a.grantor), a.valid_from).cmp(&(
+                fb,
+                persons.id(b.grantor),
+                b.valid_from,
+            ))
+        });
+        let mut spans = vec![(0u32, 0u32); persons.len()];
+        for (i, (f, _)) in numbered.iter().enumerate() {
+            let s = &mut spans[*f as usize];
+            if s.1 == 0 {
+                s.0 = i as u32;
+            }
+            s.1 += 1;
         }
+        persons.shrink_to_fit();
         Family {
-            by_beneficiary,
-            group_of,
+            persons,
+            spans,
+            held: numbered.into_iter().map(|(_, h)| h).collect(),
+            root,
         }
     }
 
     /// No binding at all.
     pub fn is_empty(&self) -> bool {
-        self.by_beneficiary.is_empty()
+        self.held.is_empty()
     }
 
     /// The key of the account group `person_id` settles in: the group's
     /// smallest person id, or the person's own for one bound to nobody.
     pub fn group_key<'a>(&'a self, person_id: &'a str) -> &'a str {
-        self.group_of
-            .get(person_id)
-            .map(String::as_str)
-            .unwrap_or(person_id)
+        match self.persons.find(person_id) {
+            Some(p) => self.persons.id(self.root[p as usize]),
+            None => person_id,
+        }
     }
 
     /// The bindings in which `person_id` is the beneficiary, by grantor_id.
-    pub fn grantors_of(&self, person_id: &str) -> &[Binding] {
-        self.by_beneficiary
-            .get(person_id)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+    pub fn grantors_of(&self, person_id: &str) -> impl Iterator<Item = Grant<'_>> {
+        let (start, len) = self
+            .persons
+            .find(person_id)
+            .map_or((0, 0), |p| self.spans[p as usize]);
+        self.held[start as usize..(start + len) as usize]
+            .iter()
+            .map(|h| Grant {
+                grantor_id: self.persons.id(h.grantor),
+                relation: h.relation,
+                valid_from: h.valid_from,
+                valid_to: h.valid_to,
+            })
     }
 
-    /// Every binding, by beneficiary then grantor (for counts and checks).
-    pub fn bindings(&self) -> impl Iterator<Item = &Binding> {
-        self.by_beneficiary.values().flatten()
+    /// Whether anyone's account may pay for `person_id`.
+    pub fn has_grantors(&self, person_id: &str) -> bool {
+        self.persons
+            .find(person_id)
+            .is_some_and(|p| self.spans[p as usize].1 > 0)
     }
 }
 
@@ -193,5 +246,21 @@ mod tests {
         assert_eq!(f.group_key("P5"), "P3");
         assert_eq!(f.group_key("P8"), "P7");
         assert_eq!(f.group_key("P1"), "P1");
+    }
+
+    #[test]
+    fn grantors_are_listed_by_grantor_id_then_date() {
+        let mut later = b("P2", "P5");
+        later.valid_from = Date::new(2024, 6, 1).unwrap();
+        let f = Family::new(vec![later, b("P3", "P5"), b("P2", "P5"), b("P5", "P9")]);
+        let of = |p: &str| {
+            f.grantors_of(p)
+                .map(|g| (g.grantor_id, g.valid_from.month))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of("P5"), [("P2", 1), ("P2", 6), ("P3", 1)]);
+        assert_eq!(of("P9"), [("P5", 1)]);
+        assert!(of("P2").is_empty() && !f.has_grantors("P2") && f.has_grantors("P9"));
+        assert!(of("P7").is_empty());
     }
 }

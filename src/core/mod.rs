@@ -3,6 +3,8 @@
 //! progress; the purity test in this module keeps it so.
 //!
 //! - [`model`]: claims, members, institutions, the catalogue, the ledger.
+//! - [`members`], [`ledger`] (with [`ids`]): the members and the
+//!   year-to-date ledger, held compactly.
 //! - [`reference`], [`prior`]: what claims are checked against, and the
 //!   earlier periods' payments (built by the readers).
 //! - [`rules`]: a city's parameters by version (POLICY.md §9).
@@ -15,6 +17,9 @@
 pub mod adjudicate;
 pub mod date;
 pub mod family;
+pub mod ids;
+pub mod ledger;
+pub mod members;
 pub mod model;
 pub mod money;
 pub mod prior;

@@ -170,18 +170,7 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// An insured person (members.csv).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Member {
-    pub person_id: String,
-    pub city: String,
-    pub category: Category,
-    pub account_type: AccountType,
-    pub account_balance: Decimal,
-    pub benefit_from: Date,
-    pub benefit_to: Option<Date>,
-    pub remote: Option<RemoteRegistration>,
-}
+pub use crate::core::members::{Member, MemberRow};
 
 /// An 异地备案 registration.
 #[derive(Debug, Clone, PartialEq)]
@@ -253,6 +242,27 @@ impl Stay {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LedgerEntry {
     pub person_id: String,
+    pub year: i32,
+    pub deductible_met: Decimal,
+    pub pool_paid: Decimal,
+    pub claims: u64,
+}
+
+impl LedgerEntry {
+    /// The row without its person, as the ledger keeps it.
+    pub fn year_row(&self) -> LedgerYear {
+        LedgerYear {
+            year: self.year,
+            deductible_met: self.deductible_met,
+            pool_paid: self.pool_paid,
+            claims: self.claims,
+        }
+    }
+}
+
+/// One year of a person's totals (a ledger.csv row without its person).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LedgerYear {
     pub year: i32,
     pub deductible_met: Decimal,
     pub pool_paid: Decimal,

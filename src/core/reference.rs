@@ -3,7 +3,8 @@
 //! CONTRACT.md §Inputs), and the year-to-date ledger the totals start from.
 //! The readers in `input` build these; nothing here knows about files.
 
-use crate::core::date::Period;
+pub use crate::core::ledger::Ledger;
+pub use crate::core::members::Members;
 use crate::core::model::*;
 use crate::core::rules::RuleBook;
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ pub type IdMap<V> = HashMap<String, V, rustc_hash::FxBuildHasher>;
 /// Everything a claim is checked against.
 #[derive(Debug, Default)]
 pub struct Reference {
-    pub members: IdMap<Member>,
+    pub members: Members,
     pub institutions: IdMap<Institution>,
     pub catalogue: Catalogue,
     pub stays: IdMap<Vec<Stay>>,
@@ -68,40 +69,6 @@ impl Catalogue {
                 item.local.push(e);
                 true
             }
-        }
-    }
-}
-
-/// A year-to-date ledger and the period it closes (the latest `period` of
-/// its rows; `None` for a ledger written without one).
-#[derive(Debug, Default)]
-pub struct Ledger {
-    /// Each person's rows, one per year, by year (CONTRACT.md §ledger.csv:
-    /// this year's and last year's, for late claims).
-    pub rows: IdMap<Vec<LedgerEntry>>,
-    pub period: Option<Period>,
-}
-
-impl Ledger {
-    /// A person's rows, by year (none for a person the ledger has not met).
-    pub fn rows_of(&self, person_id: &str) -> &[LedgerEntry] {
-        self.rows
-            .get(person_id)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-    }
-
-    /// Take a unit's rows after its claims (ordered by person, then year):
-    /// each person's replace what the ledger held for them.
-    pub fn replace(&mut self, rows: Vec<LedgerEntry>) {
-        let mut rows = rows.into_iter().peekable();
-        while let Some(first) = rows.next() {
-            let person_id = first.person_id.clone();
-            let mut mine = vec![first];
-            while let Some(next) = rows.next_if(|r| r.person_id == person_id) {
-                mine.push(next);
-            }
-            self.rows.insert(person_id, mine);
         }
     }
 }

@@ -453,7 +453,7 @@ fn remote_trace(
     RemoteTrace {
         remote: is_remote,
         institution_city: i.city.clone(),
-        insuring_city: m.city.clone(),
+        insuring_city: m.city.to_string(),
         registration,
         registered_long_term: long_term,
         why,
@@ -550,23 +550,23 @@ pub(super) fn claim_trace(
     let date = c.service_date();
     let member = r.members.get(&c.person_id);
     let inst = r.institutions.get(&c.institution_id);
-    let in_force = member.and_then(|m| r.rules.in_force(&m.city, date));
+    let in_force = member.and_then(|m| r.rules.in_force(m.city, date));
     let version = in_force.map(|(_, v)| v);
 
-    let checks = check_steps(r, c, d, member, inst, version, lang);
+    let checks = check_steps(r, c, d, member.as_ref(), inst, version, lang);
     let reached_lines = matches!(d.status, Status::Paid | Status::PoolDenied);
     let lines = line_traces(r, c, d, inst, reached_lines);
 
     let paid = d.status == Status::Paid;
     let remote = match (member, inst, version) {
         (Some(m), Some(i), Some(v)) if reached_lines => {
-            Some(remote_trace((m, i, v), d, date, paid, lang))
+            Some(remote_trace((&m, i, v), d, date, paid, lang))
         }
         _ => None,
     };
 
     let benefit_trace = match (member, inst, version) {
-        (Some(m), Some(i), Some(v)) if paid => Some(benefit_trace(r, c, d, st, (m, i, v), lang)),
+        (Some(m), Some(i), Some(v)) if paid => Some(benefit_trace(r, c, d, st, (&m, i, v), lang)),
         _ => None,
     };
 
@@ -618,11 +618,11 @@ pub(super) fn claim_trace(
         rules: in_force.and_then(|(k, v)| {
             let m = member?;
             Some(RulesInForce {
-                city: m.city.clone(),
+                city: m.city.to_string(),
                 file: r
                     .rules
                     .cities
-                    .get(&m.city)
+                    .get(m.city)
                     .map(|c| c.file.display().to_string())
                     .unwrap_or_default(),
                 version: k,

@@ -10,24 +10,28 @@ use super::csvsrc::{cell, Encodings};
 use super::reference::{at, read_all, Loaded};
 use super::InputError;
 use crate::core::family::{Binding, Family, Relation};
-use crate::core::model::Member;
+use crate::core::ids::Ids;
+use crate::core::members::Members;
 use crate::core::money::parse_money;
-use crate::core::reference::IdMap;
 use crate::schema::reference::FAMILY;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 /// Read family.csv, checking each binding against the members read.
 pub fn read_family(
     path: &Path,
     encoding: &Encodings,
-    members: &IdMap<Member>,
+    members: &Members,
 ) -> Result<Loaded<Family>, InputError> {
     let mut bindings: Vec<Binding> = Vec::new();
-    // Each pair's bindings so far (index into `bindings`, line), to refuse
-    // a second one over overlapping dates.
-    let mut pairs: HashMap<(String, String), Vec<(usize, u64)>> = HashMap::new();
+    // To refuse a pair bound a second time over overlapping dates: each
+    // pair's latest binding (index into `bindings`, by the persons'
+    // numbers), and for each binding its line and the pair's binding
+    // before it.
+    let mut persons = Ids::default();
+    let mut pairs: FxHashMap<(u32, u32), usize> = FxHashMap::default();
+    let mut earlier_of: Vec<(u64, Option<usize>)> = Vec::new();
     let mut strangers = 0u64;
     let mut first_stranger: Option<String> = None;
     let (file, mut warnings) = read_all(path, ("family", FAMILY), encoding, |row| {
@@ -55,9 +59,27 @@ pub fn read_family(
                 format!("valid_to {to} is before valid_from {}", b.valid_from).into(),
             ));
         }
-        let key = (b.grantor_id.clone(), b.beneficiary_id.clone());
-        let earlier = pairs.entry(key).or_default();
-        if let Some((_, line)) = earlier.iter().find(|(i, _)| bindings[*i].overlaps(&b)) {
+        let mut number = |id: &str| {
+            persons.insert(id).map(|(n, _)| n).ok_or_else(|| {
+                (
+                    "grantor_id".to_string(),
+                    "too many persons".to_string().into(),
+                )
+            })
+        };
+        let key = (number(&b.grantor_id)?, number(&b.beneficiary_id)?);
+        let latest = pairs.get(&key).copied();
+        // The pair's first binding (by line) that overlaps this one.
+        let mut first = None;
+        let mut earlier = latest;
+        while let Some(i) = earlier {
+            let (line, before) = earlier_of[i];
+            if bindings[i].overlaps(&b) {
+                first = Some(line);
+            }
+            earlier = before;
+        }
+        if let Some(line) = first {
             return Err((
                 "valid_from".into(),
                 format!(
@@ -67,14 +89,16 @@ pub fn read_family(
                 .into(),
             ));
         }
-        earlier.push((bindings.len(), row.line));
-        if !members.contains_key(&b.grantor_id) || !members.contains_key(&b.beneficiary_id) {
+        pairs.insert(key, bindings.len());
+        earlier_of.push((row.line, latest));
+        if !members.contains(&b.grantor_id) || !members.contains(&b.beneficiary_id) {
             strangers += 1;
             first_stranger.get_or_insert_with(|| format!("line {}", row.line));
         }
         bindings.push(b);
         Ok(())
     })?;
+    drop((pairs, earlier_of, persons));
     if let Some(first) = first_stranger {
         warnings.push(
             super::reason::Warning::FamilyStrangers {

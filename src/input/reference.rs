@@ -5,6 +5,8 @@
 use super::csvsrc::{cell, open_lenient, Column, CsvFile, Encodings};
 use super::{InputError, InputFile};
 use crate::core::date::Period;
+use crate::core::ledger::Refused as LedgerRefused;
+use crate::core::members::{Members, Refused as MembersRefused};
 use crate::core::model::*;
 use crate::core::reference::{Catalogue, IdMap, Ledger};
 use crate::schema::reference::{CATALOGUE, INSTITUTIONS, MEMBERS, STAYS};
@@ -86,8 +88,11 @@ pub fn read_members(
     encoding: &Encodings,
     cities: &[String],
     admdvs: &[(String, String)],
-) -> Result<Loaded<IdMap<Member>>, InputError> {
-    let mut members = IdMap::default();
+) -> Result<Loaded<Members>, InputError> {
+    // A row has 50 bytes or more: room for them all at once, not by
+    // doubling (what is left over is given back at the end).
+    let rows = std::fs::metadata(path).map_or(0, |m| m.len() / 50) as usize;
+    let mut members = Members::with_capacity(rows.min(1 << 26));
     let (file, warnings) = read_all(path, ("members", MEMBERS), encoding, |row| {
         let person_id = row.need_id("person_id").map_err(at)?.to_string();
         let remote_type = row
@@ -107,7 +112,7 @@ pub fn read_members(
                 to: row.parse("remote_to", cell::date).map_err(at)?,
             }),
         };
-        let m = Member {
+        let m = MemberRow {
             city: row
                 .parse_req("city", cell::coded_city(admdvs))
                 .map_err(at)?,
@@ -167,14 +172,19 @@ pub fn read_members(
                 "a personal account balance cannot be negative".into(),
             ));
         }
-        if members.insert(person_id.clone(), m).is_some() {
-            return Err((
+        match members.insert(m) {
+            Ok(_) => Ok(()),
+            Err(MembersRefused::Twice) => Err((
                 "person_id".into(),
                 format!("person `{person_id}` appears twice").into(),
-            ));
+            )),
+            Err(MembersRefused::TooLarge) => Err((
+                "person_id".into(),
+                format!("person `{person_id}`: more members than one run can hold").into(),
+            )),
         }
-        Ok(())
     })?;
+    members.shrink_to_fit();
     Ok(Loaded {
         value: members,
         file,
@@ -354,7 +364,7 @@ pub fn read_stays(
 }
 
 pub fn read_ledger(path: &Path, encoding: &Encodings) -> Result<Loaded<Ledger>, InputError> {
-    let mut out = IdMap::default();
+    let mut out = Ledger::default();
     let mut period: Option<Period> = None;
     let (file, warnings) = read_all(path, ("ledger", LEDGER), encoding, |row| {
         let p = row
@@ -370,8 +380,8 @@ pub fn read_ledger(path: &Path, encoding: &Encodings) -> Result<Loaded<Ledger>, 
             }
             Ok(d)
         };
-        let e = LedgerEntry {
-            person_id: row.need_id("person_id").map_err(at)?.to_string(),
+        let person_id = row.need_id("person_id").map_err(at)?;
+        let e = LedgerYear {
             year: row
                 .parse_req("year", |s| match s.parse::<i32>() {
                     Ok(y) if (1900..=2999).contains(&y) => Ok(y),
@@ -387,21 +397,28 @@ pub fn read_ledger(path: &Path, encoding: &Encodings) -> Result<Loaded<Ledger>, 
                 })
                 .map_err(at)?,
         };
-        let years: &mut Vec<LedgerEntry> = out.entry(e.person_id.clone()).or_default();
-        match years.binary_search_by_key(&e.year, |r| r.year) {
-            Ok(_) => {
-                let (id, year) = (&e.person_id, e.year);
+        match out.add(person_id, e) {
+            Ok(()) => {}
+            Err(LedgerRefused::YearTwice) => {
+                let year = e.year;
                 return Err((
                     "year".into(),
-                    format!("person `{id}` has two rows for {year} in the ledger").into(),
+                    format!("person `{person_id}` has two rows for {year} in the ledger").into(),
                 ));
             }
-            Err(i) => years.insert(i, e),
+            Err(LedgerRefused::TooLarge) => {
+                return Err((
+                    "person_id".into(),
+                    "more ledger rows than one run can hold".into(),
+                ))
+            }
         }
         Ok(())
     })?;
+    out.period = period;
+    out.shrink_to_fit();
     Ok(Loaded {
-        value: Ledger { rows: out, period },
+        value: out,
         file,
         warnings,
     })

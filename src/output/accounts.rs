@@ -7,15 +7,10 @@
 
 use super::{csv_writer, text};
 use crate::core::adjudicate::ClaimDecision;
-use crate::core::model::Member;
-use crate::core::reference::IdMap;
+use crate::core::members::Members;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 use std::io::{self, Write};
-
-/// One accounts.csv row: person_id, then balance_before, own_use,
-/// family_use, refunds and balance_after.
-pub type AccountRow = (String, [Decimal; 5]);
 
 /// One account's movements.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,32 +20,41 @@ pub struct Movement {
     pub refunds: Decimal,
 }
 
-/// The period's movements, by person.
+/// The period's movements, by member number (a person not in members.csv
+/// has no account here: a grantor no longer a member gets nothing back,
+/// POLICY.md §6a).
 #[derive(Debug, Default)]
 pub struct Accounts {
-    moved: BTreeMap<String, Movement>,
+    moved: FxHashMap<u32, Movement>,
 }
 
 impl Accounts {
-    /// The movements of `decisions`: a positive amount is use, a negative
-    /// one (a reversal row) a refund.
-    pub fn of(decisions: &[ClaimDecision]) -> Accounts {
-        let mut a = Accounts::default();
+    /// Add the movements of `decisions`: a positive amount is use, a
+    /// negative one (a reversal row) a refund.
+    pub fn add_all(&mut self, decisions: &[ClaimDecision], members: &Members) {
         for d in decisions {
             let own = d.account_pay - d.family_account_pay;
-            a.add(&d.person_id, own, |m| &mut m.own_use);
+            self.add(members, &d.person_id, own, |m| &mut m.own_use);
             for (g, amount) in &d.family_payers {
-                a.add(g, *amount, |m| &mut m.family_use);
+                self.add(members, g, *amount, |m| &mut m.family_use);
             }
         }
-        a
     }
 
-    fn add(&mut self, person: &str, amount: Decimal, use_of: fn(&mut Movement) -> &mut Decimal) {
+    fn add(
+        &mut self,
+        members: &Members,
+        person: &str,
+        amount: Decimal,
+        use_of: fn(&mut Movement) -> &mut Decimal,
+    ) {
         if amount.is_zero() {
             return;
         }
-        let m = self.moved.entry(person.to_string()).or_default();
+        let Some(n) = members.index_of(person) else {
+            return;
+        };
+        let m = self.moved.entry(n).or_default();
         if amount > Decimal::ZERO {
             *use_of(m) += amount;
         } else {
@@ -58,46 +62,30 @@ impl Accounts {
         }
     }
 
-    pub fn merge(&mut self, other: Accounts) {
-        for (p, m) in other.moved {
-            let e = self.moved.entry(p).or_default();
-            e.own_use += m.own_use;
-            e.family_use += m.family_use;
-            e.refunds += m.refunds;
-        }
-    }
-
     /// Whether any member has a personal account (CONTRACT.md: accounts.csv
     /// is written only then).
-    pub fn wanted(members: &IdMap<Member>) -> bool {
-        members
-            .values()
-            .any(|m| m.account_type == crate::core::model::AccountType::WithAccount)
+    pub fn wanted(members: &Members) -> bool {
+        members.any_with_account()
     }
 
-    /// The rows, members only (a grantor no longer in members.csv gets
-    /// nothing back, POLICY.md §6a), each checked to balance and to stay at
-    /// or above zero; the first that does not is the error.
-    pub fn rows(&self, members: &IdMap<Member>) -> Result<Vec<AccountRow>, String> {
-        let mut out = Vec::new();
-        for (p, m) in &self.moved {
-            let Some(member) = members.get(p) else {
-                continue;
-            };
-            let before = member.account_balance;
-            let after = before - m.own_use - m.family_use + m.refunds;
+    /// The accounts in person_id order, each checked to balance and to
+    /// stay at or above zero; the first that does not is the error.
+    pub fn balance(self, members: &Members) -> Result<Balanced, String> {
+        let mut order: Vec<u32> = self.moved.keys().copied().collect();
+        order.sort_unstable_by(|a, b| members.person_id(*a).cmp(members.person_id(*b)));
+        for &n in &order {
+            let [before, own, family, refunds, after] = amounts(members, n, &self.moved[&n]);
             if after < Decimal::ZERO {
+                let p = members.person_id(n);
                 return Err(format!(
-                    "the personal account of {p} would end below zero ({after}): {before} − {} − {} + {}",
-                    m.own_use, m.family_use, m.refunds
+                    "the personal account of {p} would end below zero ({after}): {before} − {own} − {family} + {refunds}"
                 ));
             }
-            out.push((
-                p.clone(),
-                [before, m.own_use, m.family_use, m.refunds, after],
-            ));
         }
-        Ok(out)
+        Ok(Balanced {
+            order,
+            moved: self.moved,
+        })
     }
 
     /// The family draws: total drawn from family accounts (the positive
@@ -107,13 +95,30 @@ impl Accounts {
     }
 }
 
+/// The accounts that moved, checked, in person_id order: accounts.csv.
+#[derive(Debug, Default)]
+pub struct Balanced {
+    order: Vec<u32>,
+    moved: FxHashMap<u32, Movement>,
+}
+
+/// balance_before, own_use, family_use, refunds and balance_after.
+fn amounts(members: &Members, n: u32, m: &Movement) -> [Decimal; 5] {
+    let before = members.at(n).account_balance;
+    let after = before - m.own_use - m.family_use + m.refunds;
+    [before, m.own_use, m.family_use, m.refunds, after]
+}
+
 /// Write accounts.csv.
-pub fn write_accounts<W: Write>(w: W, rows: &[AccountRow]) -> io::Result<()> {
+pub fn write_accounts<W: Write>(w: W, accounts: &Balanced, members: &Members) -> io::Result<()> {
     let mut cw = csv_writer(w);
     cw.write_record(crate::schema::outputs::ACCOUNTS_HEADER)?;
-    for (p, amounts) in rows {
-        let mut rec = vec![text(p).into_owned()];
-        rec.extend(amounts.iter().map(|a| crate::core::money::fmt2(*a)));
+    let mut rec: Vec<String> = Vec::with_capacity(6);
+    for &n in &accounts.order {
+        rec.clear();
+        rec.push(text(members.person_id(n)).into_owned());
+        let a = amounts(members, n, &accounts.moved[&n]);
+        rec.extend(a.iter().map(|a| crate::core::money::fmt2(*a)));
         cw.write_record(&rec)?;
     }
     cw.flush()

@@ -14,7 +14,8 @@ use super::summary::Summary;
 use crate::core::adjudicate::clearing::{Clearing, Row};
 use crate::core::adjudicate::Lang;
 use crate::core::date::Date;
-use crate::core::model::{Institution, Member};
+use crate::core::members::Members;
+use crate::core::model::Institution;
 use crate::core::money::fmt2;
 use crate::core::rules::RuleBook;
 use crate::input::{IdMap, Ledger};
@@ -26,7 +27,7 @@ use std::io::{self, Write};
 /// What report.html is built from.
 pub struct Sources<'a> {
     pub summary: &'a Summary,
-    pub members: &'a IdMap<Member>,
+    pub members: &'a Members,
     pub institutions: &'a IdMap<Institution>,
     pub rules: &'a RuleBook,
     pub lang: Lang,
@@ -256,16 +257,16 @@ pub fn write_report<W: Write>(src: &Sources, mut w: W) -> io::Result<()> {
     // 3. Members' year-to-date pool payments against their cap.
     let year = src.period_end.year;
     let mut buckets = [0u64; 12];
-    for r in src.ledger.rows.values().flatten() {
+    for (pid, r) in src.ledger.iter() {
         if r.year != year {
             continue;
         }
         // ledger.csv's person_id, as written.
-        let pid = super::text(&r.person_id);
-        let Some(m) = src.members.get(&*pid) else {
+        let pid = super::text(pid);
+        let Some(m) = src.members.get(&pid) else {
             continue;
         };
-        let Some((_, v)) = src.rules.in_force(&m.city, src.period_end) else {
+        let Some((_, v)) = src.rules.in_force(m.city, src.period_end) else {
             continue;
         };
         let cap = v.cap.get(m.category).value;

@@ -6,7 +6,7 @@ use super::merge::PartWriter;
 use super::{csv_writer, text, visible};
 use crate::core::adjudicate::{ClaimDecision, Lang};
 use crate::core::date::Period;
-use crate::core::model::LedgerEntry;
+use crate::core::ledger::Ledger;
 use crate::core::money::{fmt2, round2};
 use crate::input::Reject;
 pub use crate::schema::outputs::{AUDIT_HEADER, REJECTS_HEADER};
@@ -283,19 +283,28 @@ pub fn write_rejects<W: Write>(w: W, rejects: &[Reject], lang: Lang) -> io::Resu
     out.into_inner().map_err(|e| e.into_error())?.flush()
 }
 
-/// One row per person and year, sorted by (person_id, year) by the caller,
+/// One row per person and year, the persons in the order given (by
+/// person_id), each person's rows by year,
 /// each marked with the period the ledger closes (so that the next run can
 /// check it). Only the closing period's year and the year before are kept
 /// (CONTRACT.md §ledger.csv): a late claim of December, handed in during
 /// the first quarter, must see December's totals; older years are done.
-pub fn write_ledger<W: Write>(w: W, rows: &[&LedgerEntry], closes: Period) -> io::Result<()> {
+pub fn write_ledger<W: Write>(
+    w: W,
+    ledger: &Ledger,
+    persons: &[u32],
+    closes: Period,
+) -> io::Result<()> {
     let mut out = csv_writer(w);
     out.write_record(LEDGER_HEADER)?;
     let oldest = closes.year - 1;
     let closes = closes.to_string();
-    for r in rows.iter().filter(|r| r.year >= oldest) {
+    let rows = persons
+        .iter()
+        .flat_map(|&p| ledger.rows_at(p).map(move |r| (ledger.person(p), r)));
+    for (person_id, r) in rows.filter(|(_, r)| r.year >= oldest) {
         out.write_record([
-            &*text(&r.person_id),
+            &*text(person_id),
             &r.year.to_string(),
             &fmt2(r.deductible_met),
             &fmt2(r.pool_paid),

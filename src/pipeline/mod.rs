@@ -71,7 +71,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
     )?;
     let (tally, mut summary, leads) = (decided.tally, decided.summary, decided.leads);
     let (clearing, overlimit) = (decided.clearing, decided.overlimit);
-    let accounts = reconcile::accounts(&decided.accounts, &inputs.reference)?;
+    let accounts = reconcile::accounts(decided.accounts, &inputs.reference)?;
     timings.adjudicate = decided.adjudicate;
     timings.write = decided.write;
     let mut rejects = std::mem::take(&mut scanned.rejects);
@@ -121,7 +121,8 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         summary: &summary,
         leads: &leads,
         clearing: &clearing,
-        accounts: accounts.as_deref(),
+        accounts: accounts.as_ref(),
+        members: &inputs.reference.members,
         institutions: &inputs.reference.institutions,
         lang: cfg.lang,
     };
@@ -273,7 +274,7 @@ fn partitions(
             .summary
             .merge(Summary::of(&decisions, &[], period.first_day()));
         decided.leads.merge(Leads::of(&decisions));
-        decided.accounts.merge(Accounts::of(&decisions));
+        decided.accounts.add_all(&decisions, &cx.reference.members);
         decided
             .people
             .add(&decisions, platform.map_or(&no_keys, |p| &p.line_keys))

@@ -290,10 +290,8 @@ pub fn check_ledger(cfg: &RunConfig, ledger: &Ledger, months: Months) -> Result<
         }
     }
     if let Some(later) = ledger
-        .rows
-        .values()
-        .flatten()
-        .map(|e| e.year)
+        .iter()
+        .map(|(_, e)| e.year)
         .filter(|y| *y > months.last.year)
         .max()
     {

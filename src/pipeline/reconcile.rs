@@ -8,7 +8,7 @@
 use crate::core::adjudicate::{self, ClaimDecision, Lang, Status};
 use crate::core::date::{Date, Months};
 use crate::input::{claims, ClaimFileStat, Grouped, Reference, Reject, Scan};
-use crate::output::accounts::{AccountRow, Accounts};
+use crate::output::accounts::{Accounts, Balanced};
 use crate::run::{RunConfig, RunError};
 use crate::schema::manifest::Counts;
 use std::collections::{BTreeMap, BTreeSet};
@@ -325,15 +325,12 @@ pub fn month(
 /// accounts.csv's rows (POLICY.md §6a), when any member has a personal
 /// account (CONTRACT.md): every account must balance and stay at or above
 /// zero, else the run is refused.
-pub fn accounts(
-    accounts: &Accounts,
-    reference: &Reference,
-) -> Result<Option<Vec<AccountRow>>, RunError> {
+pub fn accounts(accounts: Accounts, reference: &Reference) -> Result<Option<Balanced>, RunError> {
     if !Accounts::wanted(&reference.members) {
         return Ok(None);
     }
     accounts
-        .rows(&reference.members)
+        .balance(&reference.members)
         .map(Some)
         .map_err(RunError::Reconciliation)
 }

@@ -6,9 +6,10 @@
 use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::{ClaimDecision, Lang};
 use crate::core::date::Months;
-use crate::core::model::{Institution, LedgerEntry};
+use crate::core::members::Members;
+use crate::core::model::Institution;
 use crate::input::{IdMap, Ledger, Reference, Reject};
-use crate::output::accounts::AccountRow;
+use crate::output::accounts::Balanced;
 use crate::output::merge::PartWriter;
 use crate::output::people_rows::PeopleRows;
 use crate::output::staging::{Staging, StagingError, Written};
@@ -249,7 +250,9 @@ pub struct Month<'a> {
     pub leads: &'a Leads,
     pub clearing: &'a Clearing,
     /// accounts.csv's rows, when it is written (POLICY.md §6a).
-    pub accounts: Option<&'a [AccountRow]>,
+    pub accounts: Option<&'a Balanced>,
+    /// Whose accounts they are.
+    pub members: &'a Members,
     pub institutions: &'a IdMap<Institution>,
     /// The language of rejects.csv's reasons.
     pub lang: Lang,
@@ -258,8 +261,9 @@ pub struct Month<'a> {
 /// Write rejects, ledger, summary (CSV and JSON), settlement, leads and
 /// accounts.
 pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<(), RunError> {
-    let mut ledger_out: Vec<&LedgerEntry> = m.ledger.rows.values().flatten().collect();
-    ledger_out.par_sort_unstable_by(|a, b| (&a.person_id, a.year).cmp(&(&b.person_id, b.year)));
+    // ledger.csv by person_id (each person's rows are in year order).
+    let mut ledger_out: Vec<u32> = m.ledger.persons().collect();
+    ledger_out.par_sort_unstable_by(|a, b| m.ledger.person(*a).cmp(m.ledger.person(*b)));
     let mut write = |name: &str, f: Writing<'_>| {
         out.stage(name, f)?;
         progress.inc(1);
@@ -269,7 +273,7 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
         output::write_rejects(w, m.rejects, m.lang)
     })?;
     write("ledger.csv", &|w| {
-        output::write_ledger(w, &ledger_out, m.period.last)
+        output::write_ledger(w, m.ledger, &ledger_out, m.period.last)
     })?;
     write("summary.csv", &|w| {
         // Clearing's figures as optional columns.
@@ -288,7 +292,7 @@ pub fn month(out: &mut Outputs, m: &Month<'_>, progress: &Progress) -> Result<()
     }
     if let Some(rows) = m.accounts {
         write("accounts.csv", &|w| {
-            output::accounts::write_accounts(w, rows)
+            output::accounts::write_accounts(w, rows, m.members)
         })?;
     }
     write("summary.json", &|w| {

@@ -109,12 +109,21 @@ impl World {
         }
     }
 
-    /// Add a member with a large account; returns it for tweaking.
-    pub fn member(&mut self, id: &str, city: &str, category: Category) -> &mut Member {
-        self.r
-            .members
-            .entry(id.to_string())
-            .or_insert_with(|| Member {
+    /// Add a member with a large account; returns it for tweaking (kept
+    /// in the members when the returned handle is dropped).
+    pub fn member(&mut self, id: &str, city: &str, category: Category) -> MemberMut<'_> {
+        let row = match self.r.members.get(id) {
+            Some(m) => MemberRow {
+                person_id: m.person_id.into(),
+                city: m.city.into(),
+                category: m.category,
+                account_type: m.account_type,
+                account_balance: m.account_balance,
+                benefit_from: m.benefit_from,
+                benefit_to: m.benefit_to,
+                remote: m.remote.cloned(),
+            },
+            None => MemberRow {
                 person_id: id.into(),
                 city: city.into(),
                 category,
@@ -123,7 +132,9 @@ impl World {
                 benefit_from: date("2010-01-01"),
                 benefit_to: None,
                 remote: None,
-            })
+            },
+        };
+        MemberMut { world: self, row }
     }
 
     pub fn institution(&mut self, id: &str) -> &mut Institution {
@@ -146,7 +157,8 @@ impl World {
             lang: Lang::En,
         };
         let mut refs: Vec<&Claim> = claims.iter().collect();
-        let out = adjudicate_person(&cx, person, &mut refs, ledger.as_slice());
+        let years: Vec<LedgerYear> = ledger.iter().map(LedgerEntry::year_row).collect();
+        let out = adjudicate_person(&cx, person, &mut refs, &years);
         for dec in &out.decisions {
             assert_eq!(
                 dec.total,
@@ -167,6 +179,36 @@ impl World {
     pub fn one(&self, claim: Claim) -> ClaimDecision {
         let p = claim.person_id.clone();
         self.run(&p, &[claim], None).remove(0)
+    }
+}
+
+/// A member being added to a [`World`]: stored when dropped.
+pub struct MemberMut<'w> {
+    world: &'w mut World,
+    row: MemberRow,
+}
+
+impl std::ops::Deref for MemberMut<'_> {
+    type Target = MemberRow;
+    fn deref(&self) -> &MemberRow {
+        &self.row
+    }
+}
+
+impl std::ops::DerefMut for MemberMut<'_> {
+    fn deref_mut(&mut self) -> &mut MemberRow {
+        &mut self.row
+    }
+}
+
+impl Drop for MemberMut<'_> {
+    fn drop(&mut self) {
+        let row = self.row.clone();
+        self.world
+            .r
+            .members
+            .set(row)
+            .expect("a fixture member fits");
     }
 }
 

@@ -409,9 +409,10 @@ fn unknown_member_and_institution_are_denied_whole() {
 fn outside_the_benefit_period_is_denied() {
     // 十堰 第五条: 在待遇享受期内. Both ends included.
     let mut w = World::new();
-    let m = w.member("P1", "shiyan", Category::Employed);
+    let mut m = w.member("P1", "shiyan", Category::Employed);
     m.benefit_from = date("2024-03-05");
     m.benefit_to = Some(date("2024-03-20"));
+    drop(m);
     for (day, status) in [
         ("2024-03-04", Status::Denied),
         ("2024-03-05", Status::Paid),

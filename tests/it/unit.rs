@@ -57,9 +57,7 @@ fn a_unit_settles_as_its_person_and_hands_back_its_ledger_rows() {
         claim("C1", "P1", "SY-H2", "2024-03-04").line("A1", "1", "800.00"),
     ];
     let mut ledger = Ledger::default();
-    ledger
-        .rows
-        .insert("P1".into(), vec![met("P1", 2024, "200.00", "0.00")]);
+    ledger.replace(vec![met("P1", 2024, "200.00", "0.00")]);
     let cx = Context {
         reference: &w.r,
         prior: &w.prior,
@@ -69,7 +67,7 @@ fn a_unit_settles_as_its_person_and_hands_back_its_ledger_rows() {
     assert_eq!(units.len(), 1);
     let outcome = adjudicate_unit(&cx, &units[0], &ledger);
     let mut refs: Vec<&Claim> = claims.iter().collect();
-    let by_person = adjudicate_person(&cx, "P1", &mut refs, ledger.rows_of("P1"));
+    let by_person = adjudicate_person(&cx, "P1", &mut refs, &ledger.rows_of("P1"));
     assert_eq!(outcome, by_person);
 
     // C1 first: 300 left of the deductible, round2(500 × 0.65) = 325.00;

@@ -23,10 +23,10 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
 /// Adjudicate an account group (any unit when family.csv was given).
-pub(super) fn adjudicate_group<'l, 'r>(
+pub(super) fn adjudicate_group<'r>(
     cx: &Context<'r>,
     unit: &Unit<'_>,
-    ledger_of: &dyn Fn(&str) -> &'l [LedgerEntry],
+    ledger_of: &dyn Fn(&str) -> Vec<LedgerYear>,
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
     let family = &cx.reference.family;
@@ -36,9 +36,7 @@ pub(super) fn adjudicate_group<'l, 'r>(
     for (i, c) in unit.claims().iter().enumerate() {
         by_person.entry(c.person_id.as_str()).or_default().push(i);
     }
-    let shares = by_person
-        .keys()
-        .any(|person| !family.grantors_of(person).is_empty());
+    let shares = by_person.keys().any(|person| family.has_grantors(person));
     // Most groups are one person whom no grantor pays for: pass 2 would
     // give back what pass 1 did, in the same order.
     if !shares && by_person.len() == 1 {
@@ -128,9 +126,8 @@ fn balance<'r, 'b>(
     balances: &'b mut HashMap<&'r str, Decimal>,
     person: &str,
 ) -> Option<&'b mut Decimal> {
-    let members: &'r crate::core::reference::IdMap<Member> = &cx.reference.members;
-    let (id, m) = members.get_key_value(person)?;
-    Some(balances.entry(id.as_str()).or_insert(m.account_balance))
+    let m = cx.reference.members.get(person)?;
+    Some(balances.entry(m.person_id).or_insert(m.account_balance))
 }
 
 /// §6 then §6a for a paid or pool_denied claim; nothing for the others.
@@ -148,7 +145,7 @@ fn resettle<'r>(
     let Some(member) = r.members.get(&claim.person_id) else {
         return;
     };
-    let Some((_, rules)) = r.rules.in_force(&member.city, date) else {
+    let Some((_, rules)) = r.rules.in_force(member.city, date) else {
         return;
     };
     // §6: the same computation as `benefit::settle_account`, on the
@@ -180,12 +177,12 @@ fn resettle<'r>(
                 if rest <= Decimal::ZERO {
                     break;
                 }
-                if !b.valid_on(date) || !usable_grantor(cx, &b.grantor_id, member, date) {
+                if !b.valid_on(date) || !usable_grantor(cx, b.grantor_id, &member, date) {
                     continue;
                 }
                 // A pair bound twice over separate dates is listed twice,
                 // but only one of them is valid on a date.
-                let Some(gb) = balance(cx, balances, &b.grantor_id) else {
+                let Some(gb) = balance(cx, balances, b.grantor_id) else {
                     continue;
                 };
                 let drawn = rest.min(*gb).max(Decimal::ZERO);
@@ -194,7 +191,7 @@ fn resettle<'r>(
                 }
                 *gb -= drawn;
                 rest -= drawn;
-                d.family_payers.push((b.grantor_id.clone(), drawn));
+                d.family_payers.push((b.grantor_id.to_string(), drawn));
                 d.family_account_pay += drawn;
             }
         }

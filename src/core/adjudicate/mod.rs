@@ -99,17 +99,17 @@ pub fn adjudicate_person(
     cx: &Context<'_>,
     person_id: &str,
     claims: &mut [&Claim],
-    ledger: &[LedgerEntry],
+    ledger: &[LedgerYear],
 ) -> UnitOutcome {
     claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
     let unit = Unit::new(person_id, claims.to_vec());
-    adjudicate(cx, &unit, &|_| ledger, None)
+    adjudicate(cx, &unit, &|_| ledger.to_vec(), None)
 }
 
-fn adjudicate<'l>(
+fn adjudicate(
     cx: &Context<'_>,
     unit: &Unit<'_>,
-    ledger_of: &dyn Fn(&str) -> &'l [LedgerEntry],
+    ledger_of: &dyn Fn(&str) -> Vec<LedgerYear>,
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
     // Today a unit is one person (see `unit`): its key is the person.
@@ -144,13 +144,13 @@ fn adjudicate<'l>(
     let multi = match member {
         Some(m) => flags::multi_institution_days(&flaggable, |d| {
             r.rules
-                .in_force(&m.city, d)
+                .in_force(m.city, d)
                 .map(|(_, v)| v.multi_institution_threshold.value)
         }),
         None => rustc_hash::FxHashMap::default(),
     };
     // §7 pattern flags: known members only, reversals left out entirely.
-    let version_on = |d: crate::core::date::Date| member.and_then(|m| r.rules.in_force(&m.city, d));
+    let version_on = |d: crate::core::date::Date| member.and_then(|m| r.rules.in_force(m.city, d));
     let watched = match member {
         Some(_) => flags::pattern_claims(claims, in_pairs),
         None => Vec::new(),
@@ -179,7 +179,7 @@ fn adjudicate<'l>(
         let mut d = decide(
             cx,
             claim,
-            member,
+            member.as_ref(),
             stays,
             pairing.get(&claim.claim_id),
             &mut years,
@@ -207,7 +207,7 @@ fn adjudicate<'l>(
             if let (Some(hit), Some(m)) = (multi.get(claim.claim_id.as_str()), member) {
                 let basis = r
                     .rules
-                    .in_force(&m.city, date)
+                    .in_force(m.city, date)
                     .map(|(_, v)| v.multi_institution_threshold.basis_text());
                 flags::flag_multi_institution(*hit, basis, &mut d, cx.lang);
             }
@@ -274,7 +274,7 @@ fn decide(
 ) -> ClaimDecision {
     let r = cx.reference;
     let lang = cx.lang;
-    let city = member.map(|m| m.city.clone());
+    let city = member.map(|m| m.city.to_string());
     let date = claim.service_date();
 
     // A claim is paid once: an id settled in a --prior period is denied
@@ -402,7 +402,7 @@ fn decide(
         .iter()
         .any(|(c, i)| *i == version_index && *c == member.city)
     {
-        versions_used.insert((member.city.clone(), version_index));
+        versions_used.insert((member.city.to_string(), version_index));
     }
 
     let totals = &mut years[year_index];
