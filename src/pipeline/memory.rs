@@ -147,7 +147,8 @@ mod tests {
         assert_eq!(buckets(512 * mb, 112 * mb, 233 * mb), 5);
         // A budget spent already: half the limit is the room.
         assert_eq!(buckets(512 * mb, 600 * mb, 233 * mb), 8);
-        assert_eq!(buckets(1024 * mb, 2048 * mb, 100 * mb), 1);
+        // 100 MB need ~800 MB: 2 buckets in half of a spent 1 GB limit.
+        assert_eq!(buckets(1024 * mb, 2048 * mb, 100 * mb), 2);
         assert_eq!(buckets(mb, 0, 1 << 40), MAX_BUCKETS);
     }
 }
