@@ -9,7 +9,7 @@
 use crate::core::date::Period;
 use crate::core::ids::Ids;
 use crate::core::model::{LedgerEntry, LedgerYear};
-use rust_decimal::Decimal;
+use crate::core::money::{pack_amount, unpack_amount};
 
 /// One year as held.
 #[derive(Debug, Clone, Copy)]
@@ -27,21 +27,6 @@ const WIDE: u8 = 0xff;
 
 // The size the module's header promises.
 const _: () = assert!(std::mem::size_of::<Held>() == 24);
-
-/// An amount as mantissa and scale byte, when its mantissa fits.
-fn pack(x: Decimal) -> Option<(i64, u8)> {
-    let m = i64::try_from(x.mantissa()).ok()?;
-    Some((
-        m,
-        x.scale() as u8 | if x.is_sign_negative() { 0x80 } else { 0 },
-    ))
-}
-
-fn unpack(m: i64, scale: u8) -> Decimal {
-    let mut x = Decimal::from_i128_with_scale(i128::from(m), u32::from(scale & 0x7f));
-    x.set_sign_negative(scale & 0x80 != 0);
-    x
-}
 
 /// A year-to-date ledger and the period it closes (the latest `period` of
 /// its rows; `None` for a ledger written without one).
@@ -81,8 +66,8 @@ impl Ledger {
 
     fn hold(&mut self, r: LedgerYear) -> Held {
         let packed = (
-            pack(r.deductible_met),
-            pack(r.pool_paid),
+            pack_amount(r.deductible_met),
+            pack_amount(r.pool_paid),
             u32::try_from(r.claims),
             u16::try_from(r.year),
         );
@@ -120,8 +105,8 @@ impl Ledger {
         }
         LedgerYear {
             year: i32::from(h.year),
-            deductible_met: unpack(h.deductible_met, h.scales[0]),
-            pool_paid: unpack(h.pool_paid, h.scales[1]),
+            deductible_met: unpack_amount(h.deductible_met, h.scales[0]),
+            pool_paid: unpack_amount(h.pool_paid, h.scales[1]),
             claims: u64::from(h.claims),
         }
     }

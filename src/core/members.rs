@@ -10,6 +10,7 @@
 use crate::core::date::Date;
 use crate::core::ids::Ids;
 use crate::core::model::{AccountType, Category, RemoteRegistration};
+use crate::core::money::{pack_amount, unpack_amount};
 use rust_decimal::Decimal;
 
 /// An insured person, as the policy reads it (a members.csv row).
@@ -132,7 +133,7 @@ impl Members {
     }
 
     fn record(&mut self, row: &MemberRow) -> Result<Record, Refused> {
-        let b = row.account_balance;
+        let (balance, balance_scale) = pack_amount(row.account_balance).ok_or(Refused::TooLarge)?;
         let city = match self.cities.iter().position(|c| **c == *row.city) {
             Some(c) => c,
             None => {
@@ -141,8 +142,8 @@ impl Members {
             }
         };
         Ok(Record {
-            balance: i64::try_from(b.mantissa()).map_err(|_| Refused::TooLarge)?,
-            balance_scale: b.scale() as u8 | if b.is_sign_negative() { 0x80 } else { 0 },
+            balance,
+            balance_scale,
             benefit_from: pack(row.benefit_from).ok_or(Refused::TooLarge)?,
             benefit_to: match row.benefit_to {
                 Some(d) => pack(d).ok_or(Refused::TooLarge)?,
@@ -177,15 +178,12 @@ impl Members {
     /// The member numbered `n` (`n` < [`Self::len`]).
     pub fn at(&self, n: u32) -> Member<'_> {
         let r = &self.records[n as usize];
-        let mut balance =
-            Decimal::from_i128_with_scale(i128::from(r.balance), u32::from(r.balance_scale & 0x7f));
-        balance.set_sign_negative(r.balance_scale & 0x80 != 0);
         Member {
             person_id: self.ids.id(n),
             city: &self.cities[r.city as usize],
             category: r.category,
             account_type: r.account_type,
-            account_balance: balance,
+            account_balance: unpack_amount(r.balance, r.balance_scale),
             benefit_from: unpack(r.benefit_from),
             benefit_to: (r.benefit_to != 0).then(|| unpack(r.benefit_to)),
             remote: if r.has_remote {

@@ -62,6 +62,25 @@ fn write_money(w: &mut impl fmt::Write, x: Decimal) -> fmt::Result {
     w.write_char(char::from(b'0' + frac % 10))
 }
 
+/// An amount packed into 9 bytes for records held by the hundred
+/// thousand (members, ledger rows): its mantissa, when it fits 64 bits, and
+/// a byte of its scale plus 0x80 for a negative sign (a `-0` is kept as
+/// read). [`unpack_amount`] gives back the same `Decimal`, scale included.
+pub fn pack_amount(x: Decimal) -> Option<(i64, u8)> {
+    let m = i64::try_from(x.mantissa()).ok()?;
+    Some((
+        m,
+        x.scale() as u8 | if x.is_sign_negative() { 0x80 } else { 0 },
+    ))
+}
+
+/// The amount [`pack_amount`] packed.
+pub fn unpack_amount(m: i64, scale: u8) -> Decimal {
+    let mut x = Decimal::from_i128_with_scale(i128::from(m), u32::from(scale & 0x7f));
+    x.set_sign_negative(scale & 0x80 != 0);
+    x
+}
+
 /// A number by its value alone, whatever its scale: `1.50`, `1.5` and
 /// `1.500` give one key, and two numbers give one key only when equal.
 /// For hashing and comparing without `Decimal::normalize` (a loop of
@@ -147,6 +166,26 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_packed_amount_comes_back_with_its_scale_and_sign() {
+        for x in [
+            "0",
+            "-0.00",
+            "25.00",
+            "-1290.71",
+            "0.000001",
+            "92233720368547.75807",
+        ] {
+            let (m, scale) = pack_amount(d(x)).expect("fits 64 bits");
+            let back = unpack_amount(m, scale);
+            // The same text: the scale and a negative zero survive.
+            assert_eq!(back.to_string(), d(x).to_string(), "{x}");
+            assert_eq!(back.is_sign_negative(), d(x).is_sign_negative(), "{x}");
+        }
+        // A mantissa past 64 bits is not packed.
+        assert_eq!(pack_amount(d("92233720368547758.08")), None);
     }
 
     #[test]

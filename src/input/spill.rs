@@ -118,7 +118,7 @@ pub(crate) fn put_opt_str(b: &mut Vec<u8>, s: Option<&str>) {
 
 /// Scale (0-28) in the low bits, the sign in the top bit, then the
 /// mantissa's magnitude: `-0.00` and `12.300` come back as written.
-fn put_dec(b: &mut Vec<u8>, d: Decimal) {
+pub(crate) fn put_dec(b: &mut Vec<u8>, d: Decimal) {
     let sign = if d.is_sign_negative() { 0x80 } else { 0 };
     b.push(d.scale() as u8 | sign);
     put_var(b, d.mantissa().unsigned_abs());
@@ -279,7 +279,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn dec(&mut self) -> Option<Decimal> {
+    pub(crate) fn dec(&mut self) -> Option<Decimal> {
         let head = self.u8()?;
         let scale = u32::from(head & 0x7f);
         let magnitude = self.var(96)?;

@@ -2,14 +2,14 @@
 //! person partition when the month is partitioned: each bucket's
 //! declared amounts are written beside the partitions' spill files, and a
 //! partition reads back only its own when its claims are cleared. The
-//! format is private to one run: per settlement its `setl_id`
-//! (length-prefixed) and each declared amount as a presence byte and the
-//! decimal's 16 bytes (exact).
+//! format is private to one run, written with the spill file's encoders:
+//! per settlement its `setl_id` and each declared amount as a presence
+//! byte and the decimal (exact, scale and sign kept).
 
 use super::Declared;
-use rust_decimal::Decimal;
+use crate::input::spill::{put_dec, put_str, Cursor};
 use std::collections::HashMap;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 /// A passing settlement's declared amounts, with the person cell (as a
@@ -22,71 +22,51 @@ pub struct Found {
 
 /// Write `entries` to a new file at `path`.
 pub fn write(path: &Path, entries: &[&Found]) -> io::Result<()> {
-    let mut out = BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
+    let mut b = Vec::new();
     for e in entries {
-        let id = e.setl_id.as_bytes();
-        out.write_all(&(id.len() as u32).to_le_bytes())?;
-        out.write_all(id)?;
+        put_str(&mut b, &e.setl_id);
         for a in &e.declared.amounts {
             match a {
                 Some(d) => {
-                    out.write_all(&[1])?;
-                    out.write_all(&d.serialize())?;
+                    b.push(1);
+                    put_dec(&mut b, *d);
                 }
-                None => out.write_all(&[0])?,
+                None => b.push(0),
             }
         }
     }
-    out.into_inner().map_err(|e| e.into_error())?;
-    Ok(())
+    std::fs::File::create(path)?.write_all(&b)
 }
 
 /// Add the entries of the file at `path` to `into` (none when it was
 /// never written).
 pub fn read_into(path: &Path, into: &mut HashMap<String, Declared>) -> io::Result<()> {
-    let mut bytes = Vec::new();
-    match std::fs::File::open(path) {
-        Ok(mut f) => f.read_to_end(&mut bytes)?,
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    let mut at = 0usize;
-    while at < bytes.len() {
-        let len = u32::from_le_bytes(four(take(&bytes, &mut at, 4, path)?, path)?) as usize;
-        let id = String::from_utf8(take(&bytes, &mut at, len, path)?.to_vec())
-            .map_err(|_| damaged(path))?;
+    let damaged = || io::Error::other(format!("{}: a damaged spill file", path.display()));
+    let mut r = Cursor::new(&bytes);
+    while r.read() < bytes.len() {
+        let id = r.string().ok_or_else(damaged)?;
         let mut declared = Declared::default();
         for a in declared.amounts.iter_mut() {
-            if take(&bytes, &mut at, 1, path)?[0] == 1 {
-                let raw: [u8; 16] = take(&bytes, &mut at, 16, path)?
-                    .try_into()
-                    .map_err(|_| damaged(path))?;
-                *a = Some(Decimal::deserialize(raw));
-            }
+            *a = match r.u8().ok_or_else(damaged)? {
+                0 => None,
+                1 => Some(r.dec().ok_or_else(damaged)?),
+                _ => return Err(damaged()),
+            };
         }
         into.insert(id, declared);
     }
     Ok(())
 }
 
-fn damaged(path: &Path) -> io::Error {
-    io::Error::other(format!("{}: a damaged spill file", path.display()))
-}
-
-/// The next `n` bytes at `at`, which moves past them.
-fn take<'b>(bytes: &'b [u8], at: &mut usize, n: usize, path: &Path) -> io::Result<&'b [u8]> {
-    let s = bytes.get(*at..*at + n).ok_or_else(|| damaged(path))?;
-    *at += n;
-    Ok(s)
-}
-
-fn four(b: &[u8], path: &Path) -> io::Result<[u8; 4]> {
-    b.try_into().map_err(|_| damaged(path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     #[test]
     fn declared_amounts_come_back_exactly() {
@@ -119,6 +99,10 @@ mod tests {
             Some("255.00")
         );
         assert_eq!(back["结算2"], Declared::default());
+        // A file cut short is an error, not a panic or a silent loss.
+        let bytes = std::fs::read(&path).expect("read back");
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut");
+        assert!(read_into(&path, &mut HashMap::new()).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
