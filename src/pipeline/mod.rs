@@ -268,34 +268,52 @@ fn partitions(
             &mut decided.clearing,
             &mut decided.overlimit,
         );
-        decided.tally.add(&grouped, &decisions)?;
-        decided.tally.note(&decisions, period);
-        decided
-            .summary
-            .merge(Summary::of(&decisions, &[], period.first_day()));
-        decided.leads.merge(Leads::of(&decisions));
-        decided.accounts.add_all(&decisions, &cx.reference.members);
-        decided
-            .people
-            .add(&decisions, platform.map_or(&no_keys, |p| &p.line_keys))
-            .map_err(scan::spill_err)?;
         decided.adjudicate += t1.elapsed();
 
+        // The month's tallies and the workbook's rows are kept while the
+        // partition's payments and audit rows are written: neither reads
+        // what the other changes, and the write is mostly one thread.
         let t2 = Instant::now();
         let spill = scanned.lines.area().map(|a| (a, p));
-        write::partition(
-            cfg,
-            &mut decided.out,
-            out_dir,
-            spill,
-            &decisions,
-            &write::Naming {
-                platform_columns: cfg.platform_columns,
-                overlimit: &decided.overlimit,
-                line_keys: platform.map_or(&no_keys, |p| &p.line_keys),
+        let keys = platform.map_or(&no_keys, |p| &p.line_keys);
+        let Decided {
+            tally,
+            summary,
+            leads,
+            accounts,
+            people,
+            out,
+            overlimit,
+            parts_written,
+            ..
+        } = &mut decided;
+        let (kept, written) = rayon::join(
+            || -> Result<(), RunError> {
+                tally.add(&grouped, &decisions)?;
+                tally.note(&decisions, period);
+                summary.merge(Summary::of(&decisions, &[], period.first_day()));
+                leads.merge(Leads::of(&decisions));
+                accounts.add_all(&decisions, &cx.reference.members);
+                people.add(&decisions, keys).map_err(scan::spill_err)
             },
-            &mut decided.parts_written,
-        )?;
+            || {
+                write::partition(
+                    cfg,
+                    out,
+                    out_dir,
+                    spill,
+                    &decisions,
+                    &write::Naming {
+                        platform_columns: cfg.platform_columns,
+                        overlimit,
+                        line_keys: keys,
+                    },
+                    parts_written,
+                )
+            },
+        );
+        kept?;
+        written?;
         decided.write += t2.elapsed();
         progress.inc(n);
         // Freeing millions of small allocations takes a noticeable part of
