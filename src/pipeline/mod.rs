@@ -222,26 +222,38 @@ fn partitions(
     let lines_read: u64 = scanned.scan.files.iter().map(|f| f.lines).sum();
     progress.stage("adjudicating", lines_read);
     let mut freeing: Option<std::thread::JoinHandle<()>> = None;
-    let no_keys = LineKeys::new();
     // A month adjudicated partition by partition keeps the workbook's rows
     // on disk: there may be more of them than fit the memory budget.
     if let Some(area) = scanned.lines.area() {
         decided.people.spill_to(area).map_err(scan::spill_err)?;
     }
-    for p in 0..scanned.lines.parts() {
-        // The previous partition is freed before this one is read, so at
-        // most one partition is in memory.
+    let parts = scanned.lines.parts();
+    // Partition p + 1 is read and grouped while partition p is
+    // adjudicated and written (the memory budget counts two partitions
+    // for a spilled month: `memory::partitions`).
+    let mut next = Some(prepare(
+        &mut scanned.lines,
+        &mut scanned.scan.files,
+        files,
+        platform,
+        period,
+        0,
+    ));
+    for p in 0..parts {
+        // The partition before the previous one is freed before this one
+        // is adjudicated.
         if let Some(h) = freeing.take() {
             let _ = h.join();
         }
-        let t1 = Instant::now();
-        let pending = scan::take(scanned, platform, files, p)?;
-        let n = pending.len() as u64;
-        let mut grouped = adjudicate::group(files, pending, period, &mut scanned.scan.files);
-        // Rejects of the platform layout show the platform's rows.
-        if let Some(pl) = platform {
-            pl.finish_rejects(files, &mut grouped.rejects);
-        }
+        let Some(prepared) = next.take() else {
+            break;
+        };
+        let Prepared {
+            mut grouped,
+            mut rejects,
+            lines: n,
+        } = prepared?;
+        scanned.rejects.append(&mut rejects);
         scanned.rejects.append(&mut grouped.rejects);
         if cfg.strict && !scanned.rejects.is_empty() {
             if let Some(pl) = platform {
@@ -251,79 +263,177 @@ fn partitions(
                 &mut scanned.rejects,
             )));
         }
-        let mut decisions =
-            adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
         // What this partition's settlements declared: kept with the
         // partition when spilled, else the month's.
         let declared_here = scanned.lines.declared(p).map_err(scan::spill_err)?;
-        let declared = platform.map(|pl| match scanned.lines.area() {
-            Some(_) => &declared_here,
-            None => &pl.declared,
-        });
-        adjudicate::clear(
-            declared,
-            cfg.lang,
-            cfg.platform_columns,
-            &mut decisions,
-            &mut decided.clearing,
-            &mut decided.overlimit,
-        );
-        decided.adjudicate += t1.elapsed();
-
-        // The month's tallies and the workbook's rows are kept while the
-        // partition's payments and audit rows are written: neither reads
-        // what the other changes, and the write is mostly one thread.
-        let t2 = Instant::now();
-        let spill = scanned.lines.area().map(|a| (a, p));
-        let keys = platform.map_or(&no_keys, |p| &p.line_keys);
-        let Decided {
-            tally,
-            summary,
-            leads,
-            accounts,
-            people,
-            out,
-            overlimit,
-            parts_written,
-            ..
-        } = &mut decided;
-        let (kept, written) = rayon::join(
-            || -> Result<(), RunError> {
-                tally.add(&grouped, &decisions)?;
-                tally.note(&decisions, period);
-                summary.merge(Summary::of(&decisions, &[], period.first_day()));
-                leads.merge(Leads::of(&decisions));
-                accounts.add_all(&decisions, &cx.reference.members);
-                people.add(&decisions, keys).map_err(scan::spill_err)
-            },
+        let area = scanned.lines.area().map(Path::to_path_buf);
+        let scan::Scanned {
+            lines, scan: sc, ..
+        } = &mut *scanned;
+        let (settled, prepared) = rayon::join(
             || {
-                write::partition(
+                settle_partition(
                     cfg,
-                    out,
-                    out_dir,
-                    spill,
-                    &decisions,
-                    &write::Naming {
-                        platform_columns: cfg.platform_columns,
-                        overlimit,
-                        line_keys: keys,
+                    cx,
+                    platform,
+                    ledger,
+                    &mut decided,
+                    Partition {
+                        p,
+                        grouped,
+                        declared: &declared_here,
+                        area: area.as_deref(),
+                        out_dir,
+                        period,
                     },
-                    parts_written,
                 )
             },
+            || {
+                (p + 1 < parts)
+                    .then(|| prepare(lines, &mut sc.files, files, platform, period, p + 1))
+            },
         );
-        kept?;
-        written?;
-        decided.write += t2.elapsed();
+        next = prepared;
+        freeing = Some(settled?);
         progress.inc(n);
-        // Freeing millions of small allocations takes a noticeable part of
-        // a run: let it happen off the main path.
-        freeing = Some(std::thread::spawn(move || drop((decisions, grouped))));
     }
     // The last partition is freed in the background while the rest is
     // written.
     drop(freeing);
     Ok(decided)
+}
+
+/// A partition's lines, grouped into claims, ready to adjudicate.
+struct Prepared {
+    grouped: crate::input::claims::Grouped,
+    /// Lines the platform layout's join held back.
+    rejects: Vec<crate::input::claims::Reject>,
+    lines: u64,
+}
+
+/// Read partition `p`'s lines and group them into claims.
+fn prepare(
+    lines: &mut partition::Lines,
+    stats: &mut [crate::input::claims::ClaimFileStat],
+    files: &[CsvFile],
+    platform: Option<&Platform>,
+    period: crate::core::date::Months,
+    p: usize,
+) -> Result<Prepared, RunError> {
+    let pending = lines.take(p).map_err(scan::spill_err)?;
+    let mut rejects = Vec::new();
+    let pending = match platform {
+        Some(pl) => pl.join(files, pending, &mut rejects),
+        None => pending,
+    };
+    let n = pending.len() as u64;
+    let mut grouped = adjudicate::group(files, pending, period, stats);
+    // Rejects of the platform layout show the platform's rows.
+    if let Some(pl) = platform {
+        pl.finish_rejects(files, &mut grouped.rejects);
+    }
+    Ok(Prepared {
+        grouped,
+        rejects,
+        lines: n,
+    })
+}
+
+/// One partition to settle.
+struct Partition<'a> {
+    p: usize,
+    grouped: crate::input::claims::Grouped,
+    declared: &'a HashMap<String, crate::input::platform::Declared>,
+    area: Option<&'a Path>,
+    out_dir: &'a Path,
+    period: crate::core::date::Months,
+}
+
+/// Adjudicate partition `p`, add it to what the month decided and write
+/// its payments and audit rows. Returns the thread freeing its claims and
+/// decisions.
+fn settle_partition(
+    cfg: &RunConfig,
+    cx: &Context<'_>,
+    platform: Option<&Platform>,
+    ledger: &mut Ledger,
+    decided: &mut Decided,
+    Partition {
+        p,
+        grouped,
+        declared,
+        area,
+        out_dir,
+        period,
+    }: Partition<'_>,
+) -> Result<std::thread::JoinHandle<()>, RunError> {
+    let no_keys = LineKeys::new();
+    let t1 = Instant::now();
+    let mut decisions = adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
+    // What this partition's settlements declared: kept with the partition
+    // when spilled, else the month's.
+    let declared = platform.map(|pl| match area {
+        Some(_) => declared,
+        None => &pl.declared,
+    });
+    adjudicate::clear(
+        declared,
+        cfg.lang,
+        cfg.platform_columns,
+        &mut decisions,
+        &mut decided.clearing,
+        &mut decided.overlimit,
+    );
+    decided.adjudicate += t1.elapsed();
+
+    // The month's tallies and the workbook's rows are kept while the
+    // partition's payments and audit rows are written: neither reads what
+    // the other changes, and the write is mostly one thread.
+    let t2 = Instant::now();
+    let spill = area.map(|a| (a, p));
+    let keys = platform.map_or(&no_keys, |p| &p.line_keys);
+    let Decided {
+        tally,
+        summary,
+        leads,
+        accounts,
+        people,
+        out,
+        overlimit,
+        parts_written,
+        ..
+    } = &mut *decided;
+    let (kept, written) = rayon::join(
+        || -> Result<(), RunError> {
+            tally.add(&grouped, &decisions)?;
+            tally.note(&decisions, period);
+            summary.merge(Summary::of(&decisions, &[], period.first_day()));
+            leads.merge(Leads::of(&decisions));
+            accounts.add_all(&decisions, &cx.reference.members);
+            people.add(&decisions, keys).map_err(scan::spill_err)
+        },
+        || {
+            write::partition(
+                cfg,
+                out,
+                out_dir,
+                spill,
+                &decisions,
+                &write::Naming {
+                    platform_columns: cfg.platform_columns,
+                    overlimit,
+                    line_keys: keys,
+                },
+                parts_written,
+            )
+        },
+    );
+    kept?;
+    written?;
+    decided.write += t2.elapsed();
+    // Freeing millions of small allocations takes a noticeable part of a
+    // run: let it happen off the main path.
+    Ok(std::thread::spawn(move || drop((decisions, grouped))))
 }
 
 /// Where spill areas go: beside the output directory.

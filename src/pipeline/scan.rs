@@ -174,17 +174,3 @@ fn add_round(scan: &mut Scan, mut round: Scan) {
     scan.fee_notes.append(&mut round.fee_notes);
 }
 
-/// The lines of partition `p`, the platform layout's join applied (the
-/// lines of settlements it held back go to the rejects).
-pub fn take(
-    scanned: &mut Scanned,
-    platform: Option<&crate::input::platform::Platform>,
-    files: &[crate::input::csvsrc::CsvFile],
-    p: usize,
-) -> Result<Vec<crate::input::claims::Pending>, RunError> {
-    let pending = scanned.lines.take(p).map_err(spill_err)?;
-    Ok(match platform {
-        Some(pl) => pl.join(files, pending, &mut scanned.rejects),
-        None => pending,
-    })
-}
