@@ -229,8 +229,10 @@ fn partitions(
     }
     let parts = scanned.lines.parts();
     // Partition p + 1 is read and grouped while partition p is
-    // adjudicated and written (the memory budget counts two partitions
-    // for a spilled month: `memory::partitions`).
+    // adjudicated and written: reading and grouping are one thread each,
+    // and would otherwise leave the other core idle. Its claims are held
+    // beside partition p's decisions (the 10M month peaked at 833 MB at
+    // the default limit and 538 MB under 512M, against 748 and 512).
     let mut next = Some(prepare(
         &mut scanned.lines,
         &mut scanned.scan.files,

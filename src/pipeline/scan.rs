@@ -173,4 +173,3 @@ fn add_round(scan: &mut Scan, mut round: Scan) {
     scan.warnings.append(&mut round.warnings);
     scan.fee_notes.append(&mut round.fee_notes);
 }
-
