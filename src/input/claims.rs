@@ -293,6 +293,7 @@ pub(crate) fn group(
 ) -> Grouped {
     let mut out = Grouped::default();
     let (order, runs) = claim_runs(&pending);
+    out.claims.reserve(runs.len());
     // The lines are read where they are, not moved: a claim is made of
     // copies of their values (its ids owned once), and the lines are
     // dropped together at the end. One scratch list serves every claim.

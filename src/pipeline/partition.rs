@@ -142,6 +142,10 @@ impl<'a> Partitioner<'a> {
             writers: Vec<Option<SpillWriter>>,
             /// (claim hash, partition), once per run of lines of one claim.
             seen: Vec<(u64, u32)>,
+            /// The last line's person cell and its partition: a claim's
+            /// lines follow each other and share their person, so the
+            /// account group is looked up once a claim, not once a line.
+            last: Option<(Id, usize)>,
         }
         let (root, parts, family) = (area.path.clone(), self.parts, self.family);
         let slot_base = round * self.files;
@@ -159,10 +163,19 @@ impl<'a> Partitioner<'a> {
                 slot: slot_base + fi,
                 writers: (0..parts).map(|_| None).collect(),
                 seen: Vec::new(),
+                last: None,
             },
             |s: &mut Sink, person, p| {
-                // Family sharing (POLICY.md §6a): by the account group's key.
-                let part = partition_of(family.group_key(unit::key_of(person)), parts);
+                let part = match &s.last {
+                    Some((last, part)) if *last == *person => *part,
+                    _ => {
+                        // Family sharing (POLICY.md §6a): by the account
+                        // group's key.
+                        let part = partition_of(family.group_key(unit::key_of(person)), parts);
+                        s.last = Some((Id::new(person), part));
+                        part
+                    }
+                };
                 let h = claim_hash(p.claim_id.as_bytes());
                 if s.seen.last() != Some(&(h, part as u32)) {
                     s.seen.push((h, part as u32));
