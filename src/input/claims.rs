@@ -836,7 +836,20 @@ fn into_claim(id: &str, lines: &[&Pending], scratch: &Scratch<'_>) -> Option<Cla
 
 #[cfg(test)]
 mod tests {
-    use super::{col, CLAIMS};
+    use super::{col, Line, Parsed, Pending, CLAIMS};
+    use crate::input::csvsrc::CellError;
+
+    /// A partition holds millions of waiting lines: each is its own
+    /// bytes and nothing on the heap for its usual ids (see `Id`), and
+    /// it must not grow unnoticed.
+    #[test]
+    fn a_waiting_line_stays_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Line>() <= 136, "{}", size_of::<Line>());
+        assert!(size_of::<Parsed>() <= 248, "{}", size_of::<Parsed>());
+        assert!(size_of::<CellError>() <= size_of::<Parsed>());
+        assert!(size_of::<Pending>() <= 328, "{}", size_of::<Pending>());
+    }
 
     #[test]
     fn column_indexes_match_the_schema() {
