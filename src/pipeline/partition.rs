@@ -129,7 +129,17 @@ impl<'a> Partitioner<'a> {
                 |_, _| Ok(()),
                 read,
             )?;
-            self.memory.extend(sinks.into_iter().flatten());
+            // The first file's lines become the month's (not copied), the
+            // others appended once room for all of them is made.
+            let mut sinks = sinks.into_iter();
+            if self.memory.is_empty() {
+                self.memory = sinks.next().unwrap_or_default();
+            }
+            let rest: Vec<Vec<Pending>> = sinks.collect();
+            self.memory.reserve(rest.iter().map(Vec::len).sum());
+            for mut v in rest {
+                self.memory.append(&mut v);
+            }
             return Ok(scan);
         };
         struct Sink {
