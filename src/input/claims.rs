@@ -7,6 +7,7 @@
 //! line read is either in a claim or in the rejects.
 
 use super::csvsrc::{cell, id_key, open, CellError, Encodings, Row};
+use super::id::Id;
 use super::{InputError, InputFile, Reason};
 use crate::core::date::{Date, DateTime, Months, Period};
 use crate::core::model::*;
@@ -81,26 +82,56 @@ pub(crate) struct Source {
 /// The claim-level fields as one line states them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Head {
-    pub person_id: String,
-    pub institution_id: String,
+    pub person_id: Id,
+    pub institution_id: Id,
     pub service_time: DateTime,
     pub visit_type: VisitType,
     pub settlement_mode: SettlementMode,
     pub submitted_date: Option<Date>,
-    pub reverses_claim_id: Option<String>,
+    pub reverses_claim_id: Option<Id>,
+}
+
+/// A claim line as it waits to be grouped: the core's [`ClaimLine`] with
+/// its ids held inline (see [`Id`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Line {
+    pub line_no: u32,
+    pub item_code: Id,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    pub amount: Decimal,
+    pub prescription_id: Option<Id>,
+    pub prescriber_id: Option<Id>,
+    pub supply_days: Option<u32>,
+}
+
+impl Line {
+    /// The core's line, its ids owned.
+    fn to_claim_line(&self) -> ClaimLine {
+        ClaimLine {
+            line_no: self.line_no,
+            item_code: String::from(&self.item_code),
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            amount: self.amount,
+            prescription_id: self.prescription_id.as_ref().map(String::from),
+            prescriber_id: self.prescriber_id.as_ref().map(String::from),
+            supply_days: self.supply_days,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Parsed {
     pub head: Head,
     pub exclusion: Option<Exclusion>,
-    pub line: ClaimLine,
+    pub line: Line,
 }
 
 /// A line waiting to be grouped: parsed, or broken with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Pending {
-    pub claim_id: String,
+    pub claim_id: Id,
     pub src: Source,
     pub amount: Option<Decimal>,
     pub parsed: Result<Parsed, CellError>,
@@ -262,24 +293,30 @@ pub(crate) fn group(
 ) -> Grouped {
     let mut out = Grouped::default();
     let (order, runs) = claim_runs(&pending);
-    let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
+    out.claims.reserve(runs.len());
+    // The lines are read where they are, not moved: a claim is made of
+    // copies of their values (its ids owned once), and the lines are
+    // dropped together at the end. One scratch list serves every claim.
+    let mut lines: Vec<&Pending> = Vec::new();
+    let mut scratch = Scratch::default();
     for run in runs {
-        let mut lines: Vec<Pending> = order[run].iter().filter_map(|&i| slots[i].take()).collect();
-        let Some(first) = lines.first_mut() else {
+        lines.clear();
+        lines.extend(order[run].iter().map(|&i| &pending[i]));
+        let Some(first) = lines.first() else {
             continue;
         };
-        // The claim keeps its first line's id; the others are dropped.
-        let id = std::mem::take(&mut first.claim_id);
-        match check_claim(&id, &lines, period_end, files) {
+        // The claim keeps its first line's id.
+        let id = first.claim_id.as_str();
+        match check_claim(id, &lines, period_end, files, &mut scratch) {
             Ok(()) => {
                 let amount = lines.iter().filter_map(|p| p.amount).sum::<Decimal>();
-                if let Some(stat) = stats.get_mut(lines[0].src.file) {
+                if let Some(stat) = stats.get_mut(first.src.file) {
                     stat.adjudicated_lines += lines.len() as u64;
                     stat.adjudicated_amount += amount;
                 }
                 out.lines += lines.len() as u64;
                 out.amount += amount;
-                out.claims.extend(into_claim(id, lines));
+                out.claims.extend(into_claim(id, &lines, &scratch));
             }
             Err((culprit, column, reason)) => {
                 for (i, p) in lines.iter().enumerate() {
@@ -290,7 +327,7 @@ pub(crate) fn group(
                         (
                             "",
                             Reason::HeldWithClaim {
-                                claim: id.clone(),
+                                claim: id.to_string(),
                                 file: files[c.file].path.display().to_string(),
                                 line: c.line,
                                 cause: Box::new(reason.clone()),
@@ -298,7 +335,7 @@ pub(crate) fn group(
                         )
                     };
                     out.rejects
-                        .push(reject(files, p.src, column_of, &id, why, p.amount));
+                        .push(reject(files, p.src, column_of, id, why, p.amount));
                 }
             }
         }
@@ -306,13 +343,23 @@ pub(crate) fn group(
     out
 }
 
+/// Lists reused from claim to claim while grouping.
+#[derive(Default)]
+struct Scratch<'a> {
+    /// The claim's lines, parsed.
+    parsed: Vec<&'a Parsed>,
+    /// (line_no, position in the claim).
+    numbers: Vec<(u32, usize)>,
+}
+
 /// The lines of each claim together: positions into `pending`, claim by
 /// claim in claim_id order, each claim's lines in (file, line) order, and
 /// the run of positions each claim has. Lines are grouped by hashing their
 /// ids once, and only the claims are sorted (a few lines each), not the
-/// lines.
+/// lines: by the first 16 bytes of their ids as a number, the whole ids
+/// compared only when those tie.
 fn claim_runs(pending: &[Pending]) -> (Vec<usize>, Vec<std::ops::Range<usize>>) {
-    let mut ids: FxHashMap<&str, u32> =
+    let mut ids: FxHashMap<&[u8], u32> =
         FxHashMap::with_capacity_and_hasher(pending.len() / 2, Default::default());
     // Each line's claim, as the claim's number in order of first sight, and
     // each claim's first line.
@@ -320,7 +367,7 @@ fn claim_runs(pending: &[Pending]) -> (Vec<usize>, Vec<std::ops::Range<usize>>) 
     let mut first: Vec<usize> = Vec::new();
     for (i, p) in pending.iter().enumerate() {
         let next = first.len() as u32;
-        let c = *ids.entry(p.claim_id.as_str()).or_insert_with(|| {
+        let c = *ids.entry(p.claim_id.as_bytes()).or_insert_with(|| {
             first.push(i);
             next
         });
@@ -342,13 +389,23 @@ fn claim_runs(pending: &[Pending]) -> (Vec<usize>, Vec<std::ops::Range<usize>>) 
         order[fill[c as usize]] = i;
         fill[c as usize] += 1;
     }
+    drop(claim_of);
     let at = |i: usize| (pending[i].src.file, pending[i].src.line, i);
-    let mut claims: Vec<usize> = (0..first.len()).collect();
-    claims
-        .par_sort_unstable_by(|&a, &b| pending[first[a]].claim_id.cmp(&pending[first[b]].claim_id));
+    let mut claims: Vec<(u128, usize)> = first
+        .iter()
+        .enumerate()
+        .map(|(c, &i)| (pending[i].claim_id.prefix_key(), c))
+        .collect();
+    claims.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            pending[first[a.1]]
+                .claim_id
+                .cmp(&pending[first[b.1]].claim_id)
+        })
+    });
     let runs = claims
         .into_iter()
-        .map(|c| {
+        .map(|(_, c)| {
             let run = start[c]..start[c + 1];
             // Lines arrive in (file, line) order from the scan; a run that
             // does not (a spanning claim's lines, read partition by
@@ -439,7 +496,7 @@ fn parse_file(
                     Some(id) => sink(
                         &id_key(row.get_at(col::PERSON_ID).unwrap_or("")),
                         Pending {
-                            claim_id: id.into_owned(),
+                            claim_id: Id::new(&id),
                             src,
                             amount,
                             parsed,
@@ -554,8 +611,8 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
     }
     row.id_at(col::CLAIM_ID)?;
     let head = Head {
-        person_id: row.need_id_at(col::PERSON_ID)?.to_string(),
-        institution_id: row.need_id_at(col::INSTITUTION_ID)?.to_string(),
+        person_id: Id::new(row.need_id_at(col::PERSON_ID)?),
+        institution_id: Id::new(row.need_id_at(col::INSTITUTION_ID)?),
         service_time: row.parse_req_at(col::SERVICE_TIME, cell::time)?,
         visit_type: row.parse_req_at(
             col::VISIT_TYPE,
@@ -568,16 +625,16 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
             )?
             .unwrap_or(SettlementMode::Direct),
         submitted_date: row.parse_at(col::SUBMITTED_DATE, cell::date)?,
-        reverses_claim_id: row.id_at(col::REVERSES_CLAIM_ID)?.map(str::to_string),
+        reverses_claim_id: row.id_at(col::REVERSES_CLAIM_ID)?.map(Id::new),
     };
-    let line = ClaimLine {
+    let line = Line {
         line_no: row.parse_req_at(col::LINE_NO, |s| match s.parse::<u32>() {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(Reason::NotLineNo {
                 value: s.to_string(),
             }),
         })?,
-        item_code: row.need_id_at(col::ITEM_CODE)?.to_string(),
+        item_code: Id::new(row.need_id_at(col::ITEM_CODE)?),
         quantity: row.parse_req_at(col::QUANTITY, cell::decimal)?,
         // The platform layout's `pric` carries up to 6 decimals.
         unit_price: if row.fine_prices() {
@@ -589,8 +646,8 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
             Some(a) => a,
             None => row.parse_req_at(col::AMOUNT, cell::money)?,
         },
-        prescription_id: row.id_at(col::PRESCRIPTION_ID)?.map(str::to_string),
-        prescriber_id: row.id_at(col::PRESCRIBER_ID)?.map(str::to_string),
+        prescription_id: row.id_at(col::PRESCRIPTION_ID)?.map(Id::new),
+        prescriber_id: row.id_at(col::PRESCRIBER_ID)?.map(Id::new),
         supply_days: row.parse_at(col::SUPPLY_DAYS, cell::count)?,
     };
     check_signs(&line, head.reverses_claim_id.is_some())?;
@@ -606,7 +663,7 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
 
 /// The signs of a line's quantity, amount and unit price: only a reversal
 /// is negative, and quantity and amount agree.
-pub(crate) fn check_signs(line: &ClaimLine, is_reversal: bool) -> Result<(), CellError> {
+pub(crate) fn check_signs(line: &Line, is_reversal: bool) -> Result<(), CellError> {
     if !line.quantity.is_zero()
         && !line.amount.is_zero()
         && line.quantity.is_sign_negative() != line.amount.is_sign_negative()
@@ -644,21 +701,21 @@ pub(crate) fn check_signs(line: &ClaimLine, is_reversal: bool) -> Result<(), Cel
 
 /// Check that a claim's lines make one claim, or say which line breaks it,
 /// in which column, and why.
-fn check_claim(
+fn check_claim<'a>(
     id: &str,
-    lines: &[Pending],
+    lines: &[&'a Pending],
     period_end: Option<Date>,
     files: &[super::csvsrc::CsvFile],
+    scratch: &mut Scratch<'a>,
 ) -> Result<(), (usize, &'static str, Reason)> {
+    let parsed = &mut scratch.parsed;
+    parsed.clear();
     for (i, p) in lines.iter().enumerate() {
-        if let Err(e) = &p.parsed {
-            return Err((i, e.column, e.message.clone()));
+        match &p.parsed {
+            Ok(x) => parsed.push(x),
+            Err(e) => return Err((i, e.column, e.message.clone())),
         }
     }
-    let parsed: Vec<&Parsed> = lines
-        .iter()
-        .filter_map(|p| p.parsed.as_ref().ok())
-        .collect();
     if lines.len() > MAX_LINES_PER_CLAIM {
         return Err((
             MAX_LINES_PER_CLAIM,
@@ -711,11 +768,9 @@ fn check_claim(
     }
     // A line number twice: sort (line_no, position) pairs instead of a set
     // per claim; the culprit is the earliest repeat in file order.
-    let mut numbers: Vec<(u32, usize)> = parsed
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.line.line_no, i))
-        .collect();
+    let numbers = &mut scratch.numbers;
+    numbers.clear();
+    numbers.extend(parsed.iter().enumerate().map(|(i, p)| (p.line.line_no, i)));
     numbers.sort_unstable();
     let repeat = numbers
         .windows(2)
@@ -748,36 +803,53 @@ fn check_claim(
     Ok(())
 }
 
-/// Turn checked lines into the claim, moving every value (`None` only for
-/// an empty group, which grouping never makes; reconciliation would catch it).
-fn into_claim(id: String, lines: Vec<Pending>) -> Option<Claim> {
-    let mut parsed: Vec<Parsed> = lines.into_iter().filter_map(|p| p.parsed.ok()).collect();
-    parsed.sort_by_key(|p| p.line.line_no);
+/// The claim of checked lines, its values copied and its ids owned
+/// (`None` only for an empty group, which grouping never makes;
+/// reconciliation would catch it). `check_claim` left each line's
+/// (line_no, position) in `scratch.numbers`, sorted: the lines in
+/// line_no order.
+fn into_claim(id: &str, lines: &[&Pending], scratch: &Scratch<'_>) -> Option<Claim> {
+    let at = |k: usize| lines.get(k).and_then(|p| p.parsed.as_ref().ok());
+    let by_no = &scratch.numbers;
     // The exclusion of the first line (by line_no) that states one.
-    let exclusion = parsed.iter().find_map(|p| p.exclusion);
-    let mut lines = Vec::with_capacity(parsed.len());
-    let mut parsed = parsed.into_iter();
-    let first = parsed.next()?;
-    let head = first.head;
-    lines.push(first.line);
-    lines.extend(parsed.map(|p| p.line));
+    let exclusion = by_no
+        .iter()
+        .find_map(|&(_, k)| at(k).and_then(|p| p.exclusion));
+    let head = &at(by_no.first()?.1)?.head;
+    let mut out = Vec::with_capacity(by_no.len());
+    for &(_, k) in by_no {
+        out.push(at(k)?.line.to_claim_line());
+    }
     Some(Claim {
-        claim_id: id,
-        person_id: head.person_id,
-        institution_id: head.institution_id,
+        claim_id: id.to_string(),
+        person_id: String::from(&head.person_id),
+        institution_id: String::from(&head.institution_id),
         service_time: head.service_time,
         visit_type: head.visit_type,
         settlement_mode: head.settlement_mode,
         submitted_date: head.submitted_date,
         exclusion,
-        reverses_claim_id: head.reverses_claim_id,
-        lines,
+        reverses_claim_id: head.reverses_claim_id.as_ref().map(String::from),
+        lines: out,
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{col, CLAIMS};
+    use super::{col, Line, Parsed, Pending, CLAIMS};
+    use crate::input::csvsrc::CellError;
+
+    /// A partition holds millions of waiting lines: each is its own
+    /// bytes and nothing on the heap for its usual ids (see `Id`), and
+    /// it must not grow unnoticed.
+    #[test]
+    fn a_waiting_line_stays_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Line>() <= 136, "{}", size_of::<Line>());
+        assert!(size_of::<Parsed>() <= 248, "{}", size_of::<Parsed>());
+        assert!(size_of::<CellError>() <= size_of::<Parsed>());
+        assert!(size_of::<Pending>() <= 328, "{}", size_of::<Pending>());
+    }
 
     #[test]
     fn column_indexes_match_the_schema() {

@@ -8,6 +8,7 @@
 pub mod claims;
 pub mod csvsrc;
 pub mod family;
+pub(crate) mod id;
 pub mod platform;
 pub mod prior;
 pub mod reason;

@@ -10,18 +10,24 @@
 //! scale comes back with the value), dates as `yyyymmdd`. The line count
 //! ends the file, so that reading it back allocates its lines once.
 
-use super::claims::{Head, Parsed, Pending, Source, CLAIMS};
+use super::claims::{Head, Line, Parsed, Pending, Source, CLAIMS};
 use super::csvsrc::CellError;
+use super::id::Id;
 use crate::core::date::{Date, DateTime};
-use crate::core::model::{ClaimLine, Exclusion, SettlementMode, VisitType};
+use crate::core::model::{Exclusion, SettlementMode, VisitType};
 use rust_decimal::Decimal;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// Appends encoded lines to one spill file.
+/// How many encoded bytes a writer gathers before writing them.
+const WRITE_CHUNK: usize = 1 << 16;
+
+/// Appends encoded lines to one spill file. Lines are encoded straight
+/// into the writer's buffer, written out a chunk at a time.
 pub(crate) struct SpillWriter {
-    out: BufWriter<File>,
+    out: File,
     buf: Vec<u8>,
     lines: u64,
 }
@@ -29,25 +35,54 @@ pub(crate) struct SpillWriter {
 impl SpillWriter {
     pub fn create(path: &Path) -> io::Result<SpillWriter> {
         Ok(SpillWriter {
-            out: BufWriter::with_capacity(1 << 16, File::create(path)?),
-            buf: Vec::with_capacity(512),
+            out: File::create(path)?,
+            buf: Vec::with_capacity(WRITE_CHUNK + 512),
             lines: 0,
         })
     }
 
     pub fn push(&mut self, p: &Pending) -> io::Result<()> {
-        self.buf.clear();
         encode(p, &mut self.buf);
         self.lines += 1;
-        self.out.write_all(&self.buf)
-    }
-
-    /// Write the line count and flush.
-    pub fn finish(mut self) -> io::Result<()> {
-        self.out.write_all(&self.lines.to_le_bytes())?;
-        self.out.into_inner().map_err(|e| e.into_error())?;
+        if self.buf.len() >= WRITE_CHUNK {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
         Ok(())
     }
+
+    /// Write the line count and what is left.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.buf.extend_from_slice(&self.lines.to_le_bytes());
+        self.out.write_all(&self.buf)
+    }
+}
+
+fn damaged(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{}: damaged spill file", path.display()),
+    )
+}
+
+/// How many lines a spill file holds, from its tail (0 for a file never
+/// written), so that a partition's lines are allocated once.
+pub(crate) fn count(path: &Path) -> io::Result<usize> {
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let len = f.metadata()?.len();
+    let body = len.checked_sub(8).ok_or_else(|| damaged(path))?;
+    let mut tail = [0u8; 8];
+    f.read_exact_at(&mut tail, body)?;
+    // A line takes some bytes: a count beyond them is damage, not a size
+    // to allocate.
+    usize::try_from(u64::from_le_bytes(tail))
+        .ok()
+        .filter(|&n| n as u64 <= body)
+        .ok_or_else(|| damaged(path))
 }
 
 /// Every line of one spill file, in the order written. A file that was
@@ -55,38 +90,53 @@ impl SpillWriter {
 /// line; a spill file lost otherwise shows as lines read but never settled,
 /// which reconciliation refuses.
 pub(crate) fn read_all(path: &Path) -> io::Result<Vec<Pending>> {
-    let mut bytes = Vec::new();
+    let mut out = Vec::new();
+    read_into(path, &mut Vec::new(), &mut out, |_| true)?;
+    Ok(out)
+}
+
+/// Append the lines of one spill file that `keep` wants to `out`, in the
+/// order written ([`read_all`]), reading the file through `buf` (reused
+/// from file to file: its pages are touched once, not once a file).
+pub(crate) fn read_into(
+    path: &Path,
+    buf: &mut Vec<u8>,
+    out: &mut Vec<Pending>,
+    keep: impl Fn(&Pending) -> bool,
+) -> io::Result<()> {
+    buf.clear();
     match File::open(path) {
-        Ok(mut f) => f.read_to_end(&mut bytes)?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Ok(mut f) => {
+            let len = f.metadata()?.len();
+            buf.reserve(usize::try_from(len).unwrap_or(0));
+            f.read_to_end(buf)?
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    let damaged = || {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: damaged spill file", path.display()),
-        )
-    };
-    let body = bytes.len().checked_sub(8).ok_or_else(damaged)?;
-    let count = u64::from_le_bytes(bytes[body..].try_into().map_err(|_| damaged())?);
-    // A line takes some bytes: a count beyond them is damage, not a size
-    // to allocate.
-    let count = usize::try_from(count)
+    let body = buf.len().checked_sub(8).ok_or_else(|| damaged(path))?;
+    let tail: [u8; 8] = buf[body..].try_into().map_err(|_| damaged(path))?;
+    let count = usize::try_from(u64::from_le_bytes(tail))
         .ok()
         .filter(|&n| n <= body)
-        .ok_or_else(damaged)?;
+        .ok_or_else(|| damaged(path))?;
+    out.reserve(count);
     let mut r = Cursor {
-        b: &bytes[..body],
+        b: &buf[..body],
         at: 0,
     };
-    let mut out = Vec::with_capacity(count);
+    let mut n = 0usize;
     while r.at < body {
-        out.push(decode(&mut r).ok_or_else(damaged)?);
+        let p = decode(&mut r).ok_or_else(|| damaged(path))?;
+        n += 1;
+        if keep(&p) {
+            out.push(p);
+        }
     }
-    if out.len() != count {
-        return Err(damaged());
+    if n != count {
+        return Err(damaged(path));
     }
-    Ok(out)
+    Ok(())
 }
 
 pub(crate) fn put_var(b: &mut Vec<u8>, mut v: u128) {
@@ -104,6 +154,22 @@ pub(crate) fn put_u64(b: &mut Vec<u8>, v: u64) {
 pub(crate) fn put_str(b: &mut Vec<u8>, s: &str) {
     put_u64(b, s.len() as u64);
     b.extend_from_slice(s.as_bytes());
+}
+
+fn put_id(b: &mut Vec<u8>, id: &Id) {
+    let s = id.as_bytes();
+    put_u64(b, s.len() as u64);
+    b.extend_from_slice(s);
+}
+
+fn put_opt_id(b: &mut Vec<u8>, id: Option<&Id>) {
+    match id {
+        Some(id) => {
+            b.push(1);
+            put_id(b, id);
+        }
+        None => b.push(0),
+    }
 }
 
 pub(crate) fn put_opt_str(b: &mut Vec<u8>, s: Option<&str>) {
@@ -151,7 +217,7 @@ fn column_code(name: &str) -> u8 {
 }
 
 fn encode(p: &Pending, b: &mut Vec<u8>) {
-    put_str(b, &p.claim_id);
+    put_id(b, &p.claim_id);
     put_u64(b, p.src.file as u64);
     put_u64(b, p.src.line);
     put_u64(b, p.src.bytes.0 as u64);
@@ -179,23 +245,23 @@ fn encode(p: &Pending, b: &mut Vec<u8>) {
         Ok(x) => {
             b.push(1);
             let h = &x.head;
-            put_str(b, &h.person_id);
-            put_str(b, &h.institution_id);
+            put_id(b, &h.person_id);
+            put_id(b, &h.institution_id);
             put_u64(b, date_code(Some(h.service_time.date)));
             put_u64(b, u64::from(h.service_time.seconds));
             b.push(h.visit_type.code());
             b.push(h.settlement_mode.code());
             put_u64(b, date_code(h.submitted_date));
-            put_opt_str(b, h.reverses_claim_id.as_deref());
+            put_opt_id(b, h.reverses_claim_id.as_ref());
             b.push(opt_code(x.exclusion.map(Exclusion::code)));
             let l = &x.line;
             put_u64(b, u64::from(l.line_no));
-            put_str(b, &l.item_code);
+            put_id(b, &l.item_code);
             put_dec(b, l.quantity);
             put_dec(b, l.unit_price);
             put_dec(b, l.amount);
-            put_opt_str(b, l.prescription_id.as_deref());
-            put_opt_str(b, l.prescriber_id.as_deref());
+            put_opt_id(b, l.prescription_id.as_ref());
+            put_opt_id(b, l.prescriber_id.as_ref());
             put_u64(b, l.supply_days.map_or(0, |d| u64::from(d) + 1));
         }
     }
@@ -279,6 +345,19 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// An id: validated as text, held inline when short (no allocation).
+    fn id(&mut self) -> Option<Id> {
+        let n = self.usize()?;
+        std::str::from_utf8(self.take(n)?).ok().map(Id::new)
+    }
+
+    fn opt_id(&mut self) -> Option<Option<Id>> {
+        match self.u8()? {
+            0 => Some(None),
+            _ => Some(Some(self.id()?)),
+        }
+    }
+
     pub(crate) fn dec(&mut self) -> Option<Decimal> {
         let head = self.u8()?;
         let scale = u32::from(head & 0x7f);
@@ -302,7 +381,7 @@ impl<'a> Cursor<'a> {
 }
 
 fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
-    let claim_id = r.string()?;
+    let claim_id = r.id()?;
     let file = r.usize()?;
     let line = r.u64()?;
     let start = r.usize()?;
@@ -330,8 +409,8 @@ fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
         }
         _ => {
             let head = Head {
-                person_id: r.string()?,
-                institution_id: r.string()?,
+                person_id: r.id()?,
+                institution_id: r.id()?,
                 service_time: DateTime {
                     date: r.date()??,
                     seconds: r.u32()?,
@@ -339,20 +418,20 @@ fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
                 visit_type: VisitType::from_code(r.u8()?)?,
                 settlement_mode: SettlementMode::from_code(r.u8()?)?,
                 submitted_date: r.date()?,
-                reverses_claim_id: r.opt_string()?,
+                reverses_claim_id: r.opt_id()?,
             };
             let exclusion = match r.u8()? {
                 0 => None,
                 c => Some(Exclusion::from_code(c - 1)?),
             };
-            let line = ClaimLine {
+            let line = Line {
                 line_no: r.u32()?,
-                item_code: r.string()?,
+                item_code: r.id()?,
                 quantity: r.dec()?,
                 unit_price: r.dec()?,
                 amount: r.dec()?,
-                prescription_id: r.opt_string()?,
-                prescriber_id: r.opt_string()?,
+                prescription_id: r.opt_id()?,
+                prescriber_id: r.opt_id()?,
                 supply_days: match r.u64()? {
                     0 => None,
                     d => Some(u32::try_from(d - 1).ok()?),
@@ -409,7 +488,7 @@ mod tests {
                 reverses_claim_id: Some("C0".into()),
             },
             exclusion: Some(Exclusion::Abroad),
-            line: ClaimLine {
+            line: Line {
                 line_no: 3,
                 item_code: "D0001".into(),
                 quantity: Decimal::new(-15, 1),
@@ -460,7 +539,7 @@ mod tests {
                     reverses_claim_id: None,
                 },
                 exclusion: None,
-                line: ClaimLine {
+                line: Line {
                     line_no: 1,
                     item_code: "D0046".into(),
                     quantity: Decimal::new(3, 0),

@@ -13,6 +13,7 @@ use crate::core::family::Family;
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
+use crate::input::id::Id;
 use crate::input::platform::{declared, Declared, Platform};
 use crate::input::spill::{self, SpillWriter};
 use crate::input::Scan;
@@ -32,9 +33,9 @@ pub fn partition_of(unit_key: &str, parts: usize) -> usize {
     ((h.finish() as u128 * parts as u128) >> 64) as usize
 }
 
-fn claim_hash(id: &str) -> u64 {
+fn claim_hash(id: &[u8]) -> u64 {
     let mut h = FxHasher::default();
-    h.write(id.as_bytes());
+    h.write(id);
     h.finish()
 }
 
@@ -48,7 +49,7 @@ pub enum Lines {
         /// Spill files per partition: one per claim file and round.
         files: usize,
         /// Claims whose lines fell into several partitions.
-        cross: FxHashSet<String>,
+        cross: FxHashSet<Id>,
         cross_lines: Vec<Pending>,
     },
 }
@@ -128,7 +129,17 @@ impl<'a> Partitioner<'a> {
                 |_, _| Ok(()),
                 read,
             )?;
-            self.memory.extend(sinks.into_iter().flatten());
+            // The first file's lines become the month's (not copied), the
+            // others appended once room for all of them is made.
+            let mut sinks = sinks.into_iter();
+            if self.memory.is_empty() {
+                self.memory = sinks.next().unwrap_or_default();
+            }
+            let rest: Vec<Vec<Pending>> = sinks.collect();
+            self.memory.reserve(rest.iter().map(Vec::len).sum());
+            for mut v in rest {
+                self.memory.append(&mut v);
+            }
             return Ok(scan);
         };
         struct Sink {
@@ -141,6 +152,10 @@ impl<'a> Partitioner<'a> {
             writers: Vec<Option<SpillWriter>>,
             /// (claim hash, partition), once per run of lines of one claim.
             seen: Vec<(u64, u32)>,
+            /// The last line's person cell and its partition: a claim's
+            /// lines follow each other and share their person, so the
+            /// account group is looked up once a claim, not once a line.
+            last: Option<(Id, usize)>,
         }
         let (root, parts, family) = (area.path.clone(), self.parts, self.family);
         let slot_base = round * self.files;
@@ -158,11 +173,20 @@ impl<'a> Partitioner<'a> {
                 slot: slot_base + fi,
                 writers: (0..parts).map(|_| None).collect(),
                 seen: Vec::new(),
+                last: None,
             },
             |s: &mut Sink, person, p| {
-                // Family sharing (POLICY.md §6a): by the account group's key.
-                let part = partition_of(family.group_key(unit::key_of(person)), parts);
-                let h = claim_hash(&p.claim_id);
+                let part = match &s.last {
+                    Some((last, part)) if *last == *person => *part,
+                    _ => {
+                        // Family sharing (POLICY.md §6a): by the account
+                        // group's key.
+                        let part = partition_of(family.group_key(unit::key_of(person)), parts);
+                        s.last = Some((Id::new(person), part));
+                        part
+                    }
+                };
+                let h = claim_hash(p.claim_id.as_bytes());
                 if s.seen.last() != Some(&(h, part as u32)) {
                     s.seen.push((h, part as u32));
                 }
@@ -280,19 +304,25 @@ impl Lines {
             Lines::Spilled {
                 area, files, cross, ..
             } => {
-                let mut out = Vec::new();
+                // The partition's lines allocated once, by the counts its
+                // files end with, and decoded straight into place; one
+                // buffer reads every file.
+                let mut total = 0usize;
+                for fi in 0..*files {
+                    total = total.saturating_add(spill::count(&spill_path(&area.path, fi, p))?);
+                }
+                let mut out = Vec::with_capacity(total);
+                let mut buf = Vec::new();
                 for fi in 0..*files {
                     let path = spill_path(&area.path, fi, p);
-                    let mut lines = spill::read_all(&path)?;
+                    spill::read_into(&path, &mut buf, &mut out, |l| {
+                        cross.is_empty() || !cross.contains(&l.claim_id)
+                    })?;
                     match std::fs::remove_file(&path) {
                         // Never written: the file fed no line here.
                         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                         _ => {}
                     }
-                    if !cross.is_empty() {
-                        lines.retain(|l| !cross.contains(&l.claim_id));
-                    }
-                    out.append(&mut lines);
                 }
                 Ok(out)
             }
@@ -338,11 +368,11 @@ impl Lines {
         else {
             return Ok(());
         };
-        let mut found: FxHashMap<String, (FxHashSet<usize>, Vec<Pending>)> = FxHashMap::default();
+        let mut found: FxHashMap<Id, (FxHashSet<usize>, Vec<Pending>)> = FxHashMap::default();
         for p in 0..*parts {
             for fi in 0..*files {
                 for l in spill::read_all(&spill_path(&area.path, fi, p))? {
-                    if candidates.contains(&claim_hash(&l.claim_id)) {
+                    if candidates.contains(&claim_hash(l.claim_id.as_bytes())) {
                         let e = found.entry(l.claim_id.clone()).or_default();
                         e.0.insert(p);
                         e.1.push(l);

@@ -29,6 +29,12 @@ fn is_invisible(c: char) -> bool {
 
 /// A cell without surrounding white space and invisible characters.
 pub(super) fn trim_cell(s: &str) -> &str {
+    // The usual cell: a printable ASCII character at each end, nothing to
+    // trim (no white space or invisible character is printable ASCII).
+    let b = s.as_bytes();
+    if b.first().is_none_or(u8::is_ascii_graphic) && b.last().is_none_or(u8::is_ascii_graphic) {
+        return s;
+    }
     let t = s.trim();
     // The common case: no non-ASCII character at either end.
     if t.as_bytes().first().is_none_or(|b| b.is_ascii())

@@ -8,10 +8,11 @@
 //! Cells are taken as written (trimmed), a line break inside one read as
 //! a space; unit prices may carry up to 6 decimals (`pric`).
 
-use super::super::claims::{Head, Parsed};
+use super::super::claims::{Head, Line, Parsed};
 use super::super::csvsrc::{cell, has_control, id_key, CellError, MAX_FIELD_BYTES};
+use super::super::id::Id;
 use super::settlements::{c, Table};
-use crate::core::model::{ClaimLine, Exclusion, SettlementMode, VisitType};
+use crate::core::model::{Exclusion, SettlementMode, VisitType};
 use crate::input::Reason;
 use crate::schema::CLAIMS;
 use std::borrow::Cow;
@@ -98,7 +99,7 @@ pub(super) struct SetlPart {
     /// The person cell as a partition key.
     pub person_key: String,
     pub head: Result<Head, CellError>,
-    prescriber: Result<Option<String>, CellError>,
+    prescriber: Result<Option<Id>, CellError>,
     exclusion: Result<Option<Exclusion>, CellError>,
     /// The first claim column (and its length) whose cell from the
     /// settlement is longer than a cell may be.
@@ -135,8 +136,8 @@ impl SetlPart {
         let head = (|| {
             id(k::CLAIM_ID, &id_cell)?;
             Ok(Head {
-                person_id: need_id(k::PERSON_ID, &person)?.to_string(),
-                institution_id: need_id(k::INSTITUTION_ID, &cell(c::INSTITUTION))?.to_string(),
+                person_id: Id::new(need_id(k::PERSON_ID, &person)?),
+                institution_id: Id::new(need_id(k::INSTITUTION_ID, &cell(c::INSTITUTION))?),
                 service_time: req(k::SERVICE_TIME, &cell(c::TIME), cell::time)?,
                 visit_type: req(
                     k::VISIT_TYPE,
@@ -150,15 +151,14 @@ impl SetlPart {
                 )?
                 .unwrap_or(SettlementMode::Direct),
                 submitted_date: opt(k::SUBMITTED_DATE, &cell(c::SUBMITTED), cell::date)?,
-                reverses_claim_id: id(k::REVERSES_CLAIM_ID, &cell(c::REVERSES))?
-                    .map(str::to_string),
+                reverses_claim_id: id(k::REVERSES_CLAIM_ID, &cell(c::REVERSES))?.map(Id::new),
             })
         })();
         SetlPart {
             claim_id: id_key(&id_cell).into_owned(),
             person_key: id_key(&person).into_owned(),
             head,
-            prescriber: id(k::PRESCRIBER_ID, &cell(c::PRESCRIBER)).map(|v| v.map(str::to_string)),
+            prescriber: id(k::PRESCRIBER_ID, &cell(c::PRESCRIBER)).map(|v| v.map(Id::new)),
             exclusion: opt(
                 k::EXCLUSION,
                 &cell(c::EXCLUSION),
@@ -216,16 +216,16 @@ pub(super) fn parse(
         ));
     }
     let head = s.head.clone()?;
-    let line = ClaimLine {
+    let line = Line {
         line_no,
-        item_code: need_id(k::ITEM_CODE, f.item_code)?.to_string(),
+        item_code: Id::new(need_id(k::ITEM_CODE, f.item_code)?),
         quantity: req(k::QUANTITY, f.quantity, cell::decimal)?,
         unit_price: req(k::UNIT_PRICE, f.unit_price, cell::fine_price)?,
         amount: match amount {
             Some(a) => a,
             None => req(k::AMOUNT, f.amount, cell::money)?,
         },
-        prescription_id: id(k::PRESCRIPTION_ID, f.prescription_id)?.map(str::to_string),
+        prescription_id: id(k::PRESCRIPTION_ID, f.prescription_id)?.map(Id::new),
         prescriber_id: s.prescriber.clone()?,
         supply_days: opt(k::SUPPLY_DAYS, f.supply_days, cell::count)?,
     };

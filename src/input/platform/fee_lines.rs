@@ -11,6 +11,7 @@
 
 use super::super::claims::{ClaimFileStat, Pending, Reject, Sink, Source, MAX_RAW_BYTES};
 use super::super::csvsrc::{cell, CsvFile, Row};
+use super::super::id::Id;
 use super::super::InputFile;
 use super::claim_line::{self, one_line, FeePart, SetlPart};
 use super::columns::f;
@@ -276,7 +277,7 @@ impl Platform {
             sink(
                 &cu.part.person_key,
                 Pending {
-                    claim_id: cu.part.claim_id.clone(),
+                    claim_id: Id::new(&cu.part.claim_id),
                     src: Source {
                         file: fi,
                         line: row.line,

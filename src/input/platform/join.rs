@@ -34,7 +34,7 @@ impl Platform {
             // characters were cleaned out of it.
             let id: &str = match self.odd_ids.get(&(fi, line)) {
                 Some(id) => id,
-                None => &p.claim_id,
+                None => p.claim_id.as_str(),
             };
             let (hold, order) = (self.holds.get_key_value(id), self.renumber.get(id));
             if let Some((id, h)) = hold {
