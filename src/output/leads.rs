@@ -55,14 +55,20 @@ impl Leads {
         let rules = flag_rules();
         let mut out = Leads::default();
         for d in decisions {
-            let e = out
-                .by_institution
-                .entry(d.institution_id.clone())
-                .or_insert_with(|| InstitutionFlags {
-                    by_rule: vec![Decimal::ZERO; rules.len()],
-                    claims_by_rule: vec![0; rules.len()],
-                    ..Default::default()
-                });
+            // The id is copied only for an institution not seen yet.
+            if !out.by_institution.contains_key(&d.institution_id) {
+                out.by_institution.insert(
+                    d.institution_id.clone(),
+                    InstitutionFlags {
+                        by_rule: vec![Decimal::ZERO; rules.len()],
+                        claims_by_rule: vec![0; rules.len()],
+                        ..Default::default()
+                    },
+                );
+            }
+            let Some(e) = out.by_institution.get_mut(&d.institution_id) else {
+                continue;
+            };
             e.claims += 1;
             let mut flagged = false;
             for (i, r) in rules.iter().enumerate() {
