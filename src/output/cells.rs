@@ -70,7 +70,7 @@ fn class_of(b: u8) -> u8 {
     let quote = (b == b',') as u8 | (b == b'\r') as u8 | (b == b'\n') as u8;
     let dquote = (b == b'"') as u8;
     let control = (b < 0x20) as u8 | (b == 0x7F) as u8 | (b == 0xC2) as u8;
-    quote * QUOTE | dquote * DQUOTE | control * CONTROL
+    (quote * QUOTE) | (dquote * DQUOTE) | (control * CONTROL)
 }
 
 /// One row being appended to a buffer; [`Row::end`] finishes it.

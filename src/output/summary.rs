@@ -179,7 +179,7 @@ impl Summary {
         total.persons = persons.len() as u64;
         let mut settlement: Vec<_> = owed.into_iter().collect();
         // settlement.csv's order: by city, payee, payee id.
-        settlement.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        settlement.sort_unstable_by_key(|&(k, _)| k);
         Summary {
             by_institution,
             by_city,
