@@ -17,6 +17,7 @@ use crate::input::IdMap;
 use crate::schema::outputs::{LEADS_HEADER_HEAD, LEADS_HEADER_TAIL};
 use crate::schema::summary::{FlagsDoc, RuleFlagsDoc};
 use rust_decimal::{Decimal, RoundingStrategy};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -53,22 +54,17 @@ impl Leads {
     /// Add up decisions (any order).
     pub fn of(decisions: &[ClaimDecision]) -> Leads {
         let rules = flag_rules();
-        let mut out = Leads::default();
+        // Keyed by the borrowed id: each institution's id is copied once,
+        // when the rows are ordered at the end.
+        let mut by: FxHashMap<&str, InstitutionFlags> = FxHashMap::default();
         for d in decisions {
-            // The id is copied only for an institution not seen yet.
-            if !out.by_institution.contains_key(&d.institution_id) {
-                out.by_institution.insert(
-                    d.institution_id.clone(),
-                    InstitutionFlags {
-                        by_rule: vec![Decimal::ZERO; rules.len()],
-                        claims_by_rule: vec![0; rules.len()],
-                        ..Default::default()
-                    },
-                );
-            }
-            let Some(e) = out.by_institution.get_mut(&d.institution_id) else {
-                continue;
-            };
+            let e = by
+                .entry(d.institution_id.as_str())
+                .or_insert_with(|| InstitutionFlags {
+                    by_rule: vec![Decimal::ZERO; rules.len()],
+                    claims_by_rule: vec![0; rules.len()],
+                    ..Default::default()
+                });
             e.claims += 1;
             let mut flagged = false;
             for (i, r) in rules.iter().enumerate() {
@@ -83,7 +79,9 @@ impl Leads {
                 e.at_stake += d.total;
             }
         }
-        out
+        Leads {
+            by_institution: by.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
     }
 
     /// Add another partition's figures: every one is a sum.
