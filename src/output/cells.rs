@@ -40,10 +40,37 @@ static CLASS: [u8; 256] = {
 };
 
 /// What the bytes of `s` ask of their cell (the flags above, or-ed). A
-/// table lookup a byte measured faster on cells this short (ids, dozens
-/// of bytes of text) than comparisons the compiler could widen.
+/// table lookup a byte for short cells (ids); a longer cell (a finding's
+/// sentence) is read 16 bytes at a time by comparisons the compiler
+/// widens into vector instructions, about twice as fast as the table.
 fn classes(s: &[u8]) -> u8 {
-    s.iter().fold(0, |acc, &b| acc | CLASS[b as usize])
+    if s.len() < LANES {
+        return s.iter().fold(0, |acc, &b| acc | CLASS[b as usize]);
+    }
+    let mut acc = 0;
+    let mut at = 0;
+    while at < s.len() {
+        // The last block overlaps the one before rather than leaving a
+        // tail: or-ing a byte's flags twice changes nothing.
+        let from = at.min(s.len() - LANES);
+        if let Ok(block) = <&[u8; LANES]>::try_from(&s[from..from + LANES]) {
+            acc |= block.iter().fold(0, |a, &b| a | class_of(b));
+        }
+        at += LANES;
+    }
+    acc
+}
+
+/// Bytes compared at once by [`classes`].
+const LANES: usize = 16;
+
+/// [`CLASS`] of one byte, by comparisons (which widen; a lookup does not).
+#[inline(always)]
+fn class_of(b: u8) -> u8 {
+    let quote = (b == b',') as u8 | (b == b'\r') as u8 | (b == b'\n') as u8;
+    let dquote = (b == b'"') as u8;
+    let control = (b < 0x20) as u8 | (b == 0x7F) as u8 | (b == 0xC2) as u8;
+    (quote * QUOTE) | (dquote * DQUOTE) | (control * CONTROL)
 }
 
 /// One row being appended to a buffer; [`Row::end`] finishes it.
@@ -363,6 +390,25 @@ mod tests {
                 .write_record([a.clone(), format!("{b};{c}")])
                 .unwrap();
             assert_eq!(ours, theirs.into_inner().unwrap(), "{a:?} {b:?} {c:?}");
+        }
+    }
+
+    #[test]
+    fn the_block_scan_agrees_with_the_table() {
+        for b in 0..=255u8 {
+            assert_eq!(class_of(b), CLASS[b as usize], "{b:#x}");
+        }
+        // Every length around the block size, a special byte at each place.
+        let mut g = Gen(5);
+        for len in 0..80usize {
+            for at in 0..len.max(1) {
+                let mut s: Vec<u8> = (0..len).map(|_| b'a' + g.below(26) as u8).collect();
+                if let Some(b) = s.get_mut(at) {
+                    *b = [b',', b'"', b'\n', 0x7F, 0xC2, 0x01, 0xE8][g.below(7) as usize];
+                }
+                let table = s.iter().fold(0, |acc, &b| acc | CLASS[b as usize]);
+                assert_eq!(classes(&s), table, "{s:?}");
+            }
         }
     }
 

@@ -17,6 +17,7 @@ use crate::input::IdMap;
 use crate::schema::outputs::{LEADS_HEADER_HEAD, LEADS_HEADER_TAIL};
 use crate::schema::summary::{FlagsDoc, RuleFlagsDoc};
 use rust_decimal::{Decimal, RoundingStrategy};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -53,11 +54,12 @@ impl Leads {
     /// Add up decisions (any order).
     pub fn of(decisions: &[ClaimDecision]) -> Leads {
         let rules = flag_rules();
-        let mut out = Leads::default();
+        // Keyed by the borrowed id: each institution's id is copied once,
+        // when the rows are ordered at the end.
+        let mut by: FxHashMap<&str, InstitutionFlags> = FxHashMap::default();
         for d in decisions {
-            let e = out
-                .by_institution
-                .entry(d.institution_id.clone())
+            let e = by
+                .entry(d.institution_id.as_str())
                 .or_insert_with(|| InstitutionFlags {
                     by_rule: vec![Decimal::ZERO; rules.len()],
                     claims_by_rule: vec![0; rules.len()],
@@ -77,7 +79,9 @@ impl Leads {
                 e.at_stake += d.total;
             }
         }
-        out
+        Leads {
+            by_institution: by.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
     }
 
     /// Add another partition's figures: every one is a sum.

@@ -27,8 +27,8 @@ pub use leads::Leads;
 pub use staging::Staging;
 pub use summary::Summary;
 pub use tables::{
-    spill_audit, spill_payments, write_audit, write_header, write_ledger, write_payments,
-    write_rejects, LineKeys, PaymentNames, AUDIT_HEADER, PAYMENTS_HEADER,
+    release_buffers, spill_claims, write_audit, write_claims, write_header, write_ledger,
+    write_payments, write_rejects, LineKeys, PaymentNames, AUDIT_HEADER, PAYMENTS_HEADER,
 };
 
 use std::borrow::Cow;

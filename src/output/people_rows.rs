@@ -22,7 +22,7 @@ use crate::core::adjudicate::{Basis, ClaimDecision, RuleId, Severity, Status};
 use crate::core::date::Date;
 use crate::core::money::round2;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io;
 use std::path::Path;
 
@@ -140,8 +140,8 @@ impl PeopleRows {
             denied_total: 0,
             flags_total: 0,
             institutions: Vec::new(),
-            institution_ix: HashMap::new(),
-            sums: HashMap::new(),
+            institution_ix: HashMap::default(),
+            sums: HashMap::default(),
         }
     }
 

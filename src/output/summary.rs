@@ -126,31 +126,35 @@ impl Summary {
     /// Aggregate decisions (any order) and the claim files' reconciliation;
     /// claims served before `period_start` count as late.
     pub fn of(decisions: &[ClaimDecision], files: &[ClaimFileStat], period_start: Date) -> Summary {
-        // Accumulate in hash maps keyed by borrowed ids; order once at the end.
+        // Each claim's money is added once, to its institution's figures:
+        // a city's and the grand total's are the sums of those (exact
+        // decimals add up alike in any order). Only persons are counted
+        // at each level, each level with its own set. Keyed by borrowed
+        // ids; ordered once at the end.
         let mut inst: HashMap<(&str, &str), Acc> = HashMap::default();
-        let mut city: HashMap<&str, Acc> = HashMap::default();
-        let mut total = Acc::default();
-        let mut owed: BTreeMap<(String, Payee, String), SettlementRow> = BTreeMap::new();
+        let mut city_persons: HashMap<&str, HashSet<&str>> = HashMap::default();
+        let mut persons: HashSet<&str> = HashSet::default();
+        let mut owed: HashMap<(&str, Payee, &str), SettlementRow> = HashMap::default();
         for d in decisions {
             let c = d.city.as_deref().unwrap_or_default();
             inst.entry((c, d.institution_id.as_str()))
                 .or_default()
                 .add(d, period_start);
-            city.entry(c).or_default().add(d, period_start);
-            total.add(d, period_start);
+            city_persons.entry(c).or_default().insert(&d.person_id);
+            persons.insert(&d.person_id);
             if d.fund_pay.is_zero() && d.account_pay.is_zero() {
                 continue;
             }
             let payee_id = match d.payee {
-                Payee::Institution => d.institution_id.clone(),
-                Payee::Member => d.person_id.clone(),
+                Payee::Institution => d.institution_id.as_str(),
+                Payee::Member => d.person_id.as_str(),
             };
             let row = owed
-                .entry((c.to_string(), d.payee, payee_id.clone()))
+                .entry((c, d.payee, payee_id))
                 .or_insert_with(|| SettlementRow {
                     city: c.to_string(),
                     payee: d.payee,
-                    payee_id,
+                    payee_id: payee_id.to_string(),
                     claims: 0,
                     fund_pay: Decimal::ZERO,
                     account_pay: Decimal::ZERO,
@@ -159,17 +163,28 @@ impl Summary {
             row.fund_pay += d.fund_pay;
             row.account_pay += d.account_pay;
         }
+        let by_institution: BTreeMap<(String, String), Figures> = inst
+            .into_iter()
+            .map(|((c, i), a)| ((c.to_string(), i.to_string()), a.done()))
+            .collect();
+        let mut by_city: BTreeMap<String, Figures> = BTreeMap::new();
+        for ((c, _), f) in &by_institution {
+            by_city.entry(c.clone()).or_default().add(f);
+        }
+        let mut total = Figures::default();
+        for (c, f) in &mut by_city {
+            f.persons = city_persons.get(c.as_str()).map_or(0, |p| p.len() as u64);
+            total.add(f);
+        }
+        total.persons = persons.len() as u64;
+        let mut settlement: Vec<_> = owed.into_iter().collect();
+        // settlement.csv's order: by city, payee, payee id.
+        settlement.sort_unstable_by_key(|&(k, _)| k);
         Summary {
-            by_institution: inst
-                .into_iter()
-                .map(|((c, i), a)| ((c.to_string(), i.to_string()), a.done()))
-                .collect(),
-            by_city: city
-                .into_iter()
-                .map(|(k, a)| (k.to_string(), a.done()))
-                .collect(),
-            total: total.done(),
-            settlement: owed.into_values().collect(),
+            by_institution,
+            by_city,
+            total,
+            settlement: settlement.into_iter().map(|(_, r)| r).collect(),
             files: files.to_vec(),
         }
     }

@@ -23,6 +23,10 @@ const CHUNK: usize = 8192;
 /// Formats the rows of one item, appending them to the buffer.
 type RowFn<'f, T> = &'f (dyn Fn(&mut Vec<u8>, &T) + Sync);
 
+/// A chunk's formatted text for each file, with the end offset of each
+/// item's rows in it.
+type Texts = [(Vec<u8>, Vec<usize>)];
+
 /// The names of claim lines that are not simply their 1-based line numbers
 /// (the platform layout's `feedetl_sn`), by claim id, in line order:
 /// audit.csv names lines by them.
@@ -51,37 +55,95 @@ impl PaymentNames<'_> {
     }
 }
 
-/// Format `items` in parallel chunks, each into its own buffer, handing
-/// each chunk's text and the end offset of each item's rows in it, in
-/// order, to `sink` on this thread. The buffers are reused from window to
+/// Format `items` in parallel chunks, each item by each of `rows` (one a
+/// file) into that file's buffer of the chunk, handing each chunk's texts
+/// and the end offset of each item's rows in them, in order, to `sink` on
+/// this thread. A claim's payments.csv row and audit.csv rows are made in
+/// one visit: its decision and ids, read from memory for the one, are
+/// still in the cache for the other. The buffers are reused from window to
 /// window of chunks, which bounds the memory of formatted text.
 fn format_rows<T: Sync>(
     items: &[T],
-    row: RowFn<'_, T>,
-    mut sink: impl FnMut(&[T], &[u8], &[usize]) -> io::Result<()>,
+    rows: &[RowFn<'_, T>],
+    mut sink: impl FnMut(&[T], &Texts) -> io::Result<()>,
 ) -> io::Result<()> {
     use rayon::prelude::*;
-    let window = rayon::current_num_threads().max(1) * 4;
-    let mut bufs: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+    let files = rows.len().max(1);
+    // Chunks of all files together: as much text a window as one file's.
+    let threads = rayon::current_num_threads().max(1);
+    let window = (threads * 4).div_ceil(files).max(threads);
+    let mut bufs = Buffers::take();
     for items in items.chunks(CHUNK * window) {
         let chunks = items.len().div_ceil(CHUNK);
-        bufs.resize_with(bufs.len().max(chunks), Default::default);
-        bufs[..chunks]
-            .par_iter_mut()
+        let have = bufs.len().max(chunks * files);
+        bufs.resize_with(have, Default::default);
+        bufs[..chunks * files]
+            .par_chunks_mut(files)
             .zip(items.par_chunks(CHUNK))
-            .for_each(|((text, ends), chunk)| {
-                text.clear();
-                ends.clear();
+            .for_each(|(texts, chunk)| {
+                for (text, ends) in texts.iter_mut() {
+                    text.clear();
+                    ends.clear();
+                }
                 for item in chunk {
-                    row(text, item);
-                    ends.push(text.len());
+                    for (row, (text, ends)) in rows.iter().zip(texts.iter_mut()) {
+                        row(text, item);
+                        ends.push(text.len());
+                    }
                 }
             });
-        for (chunk, (text, ends)) in items.chunks(CHUNK).zip(&bufs) {
-            sink(chunk, text, ends)?;
+        for (chunk, texts) in items.chunks(CHUNK).zip(bufs.chunks(files)) {
+            sink(chunk, texts)?;
         }
     }
     Ok(())
+}
+
+/// The chunks' buffers, kept from one call of [`format_rows`] to the next
+/// (payments to audit, one partition to the next): a fresh buffer of
+/// megabytes costs a page fault and a zeroed page every 4 KB of its first
+/// fill, which reusing one avoids. Released by [`release_buffers`] once
+/// the partitions are written.
+static BUFFERS: std::sync::Mutex<Vec<(Vec<u8>, Vec<usize>)>> = std::sync::Mutex::new(Vec::new());
+
+/// The kept buffers, in use by one [`format_rows`]; given back when it
+/// ends.
+struct Buffers(Vec<(Vec<u8>, Vec<usize>)>);
+
+impl Buffers {
+    fn take() -> Buffers {
+        // A poisoned lock only means a panic elsewhere: start afresh.
+        let kept = BUFFERS.lock().map(|mut b| std::mem::take(&mut *b));
+        Buffers(kept.unwrap_or_default())
+    }
+}
+
+impl std::ops::Deref for Buffers {
+    type Target = Vec<(Vec<u8>, Vec<usize>)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Buffers {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Buffers {
+    fn drop(&mut self) {
+        if let Ok(mut b) = BUFFERS.lock() {
+            *b = std::mem::take(&mut self.0);
+        }
+    }
+}
+
+/// Free the kept formatting buffers (the partitions are all written).
+pub fn release_buffers() {
+    if let Ok(mut b) = BUFFERS.lock() {
+        *b = Vec::new();
+    }
 }
 
 /// Write a header and the rows of `items`, in order.
@@ -92,21 +154,10 @@ fn write_rows<T: Sync, W: Write>(
     row: RowFn<'_, T>,
 ) -> io::Result<()> {
     write_header(&mut w, header)?;
-    format_rows(items, row, |_, text, _| w.write_all(text))?;
+    format_rows(items, &[row], |_, texts| {
+        texts.iter().try_for_each(|(text, _)| w.write_all(text))
+    })?;
     w.flush()
-}
-
-/// Write the rows of `items` (sorted by claim_id) to a part file, each
-/// claim's rows under its claim_id, for a later merge.
-fn spill_rows<'d>(
-    part: &mut PartWriter,
-    items: &[&'d ClaimDecision],
-    row: RowFn<'_, &'d ClaimDecision>,
-) -> io::Result<()> {
-    format_rows(items, row, |chunk, text, ends| {
-        let keys = chunk.iter().map(|d| d.claim_id.as_bytes());
-        part.chunk(keys.zip(ends.iter().copied()), text)
-    })
 }
 
 /// Write a header row alone (a merged file's first line).
@@ -127,13 +178,52 @@ pub fn write_payments<W: Write>(
     })
 }
 
-/// [`write_payments`] into a part file (its header is the merge's).
-pub fn spill_payments(
-    part: &mut PartWriter,
+/// payments.csv (`pay`) and audit.csv (`aud`) at once, as
+/// [`write_payments`] and [`write_audit`] write them, each claim visited
+/// once for both.
+pub fn write_claims<P: Write, A: Write>(
+    mut pay: P,
+    mut aud: A,
     decisions: &[&ClaimDecision],
     names: PaymentNames<'_>,
+    keys: &LineKeys,
 ) -> io::Result<()> {
-    spill_rows(part, decisions, &|out, d| payment_row(out, d, names))
+    write_header(&mut pay, &names.header())?;
+    write_header(&mut aud, AUDIT_HEADER)?;
+    let rows: [RowFn<'_, &ClaimDecision>; 2] = [&|out, d| payment_row(out, d, names), &|out, d| {
+        audit_rows(out, d, keys)
+    }];
+    format_rows(decisions, &rows, |_, texts| {
+        if let [(p, _), (a, _)] = texts {
+            pay.write_all(p)?;
+            aud.write_all(a)?;
+        }
+        Ok(())
+    })?;
+    pay.flush()?;
+    aud.flush()
+}
+
+/// [`write_claims`] into two part files (their headers are the merge's),
+/// each claim's rows under its claim_id, for a later merge.
+pub fn spill_claims(
+    pay: &mut PartWriter,
+    aud: &mut PartWriter,
+    decisions: &[&ClaimDecision],
+    names: PaymentNames<'_>,
+    keys: &LineKeys,
+) -> io::Result<()> {
+    let rows: [RowFn<'_, &ClaimDecision>; 2] = [&|out, d| payment_row(out, d, names), &|out, d| {
+        audit_rows(out, d, keys)
+    }];
+    format_rows(decisions, &rows, |chunk, texts| {
+        let ids = || chunk.iter().map(|d| d.claim_id.as_bytes());
+        if let [(p, p_ends), (a, a_ends)] = texts {
+            pay.chunk(ids().zip(p_ends.iter().copied()), p)?;
+            aud.chunk(ids().zip(a_ends.iter().copied()), a)?;
+        }
+        Ok(())
+    })
 }
 
 fn payment_row(out: &mut Vec<u8>, d: &ClaimDecision, names: PaymentNames<'_>) {
@@ -218,15 +308,6 @@ pub fn write_audit<W: Write>(
     write_rows(w, AUDIT_HEADER, decisions, &|out, d| {
         audit_rows(out, d, keys)
     })
-}
-
-/// [`write_audit`] into a part file (its header is the merge's).
-pub fn spill_audit(
-    part: &mut PartWriter,
-    decisions: &[&ClaimDecision],
-    keys: &LineKeys,
-) -> io::Result<()> {
-    spill_rows(part, decisions, &|out, d| audit_rows(out, d, keys))
 }
 
 fn audit_rows(out: &mut Vec<u8>, d: &ClaimDecision, keys: &LineKeys) {

@@ -57,6 +57,8 @@ impl Tally {
         self.grouped_lines += grouped.lines;
         self.grouped_amount += grouped.amount;
         self.decided += decisions.len() as u64;
+        // Counted here first: the map is keyed by text.
+        let mut by_status = [0u64; Status::ALL.len()];
         for d in decisions {
             if d.total != d.fund_pay + d.account_pay + d.cash_pay
                 || d.total != d.excluded + d.b_selfpay + d.remote_prepay + d.eligible
@@ -68,7 +70,14 @@ impl Tally {
             }
             self.decided_amount += d.total;
             self.findings += d.findings.len() as u64;
-            *self.by_status.entry(d.status.as_str()).or_default() += 1;
+            if let Some(i) = Status::ALL.iter().position(|s| *s == d.status) {
+                by_status[i] += 1;
+            }
+        }
+        for (s, n) in Status::ALL.iter().zip(by_status) {
+            if n > 0 {
+                *self.by_status.entry(s.as_str()).or_default() += n;
+            }
         }
         Ok(())
     }

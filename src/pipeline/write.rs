@@ -96,22 +96,60 @@ impl Outputs {
         name: &str,
         f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
     ) -> Result<(), RunError> {
-        let path = self.dir.join(name);
-        let err = |source| RunError::Output {
-            path: path.clone(),
-            source,
+        let mut w = self.open(name)?;
+        f(&mut w).map_err(|e| self.error(name, e))?;
+        self.close(name, w)
+    }
+
+    /// Write two output files at once (payments.csv and audit.csv, from
+    /// one visit of each claim); listed as written in the order named.
+    pub fn stage_pair(
+        &mut self,
+        [a, b]: [&str; 2],
+        f: impl FnOnce(&mut dyn Write, &mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), RunError> {
+        let mut wa = self.open(a)?;
+        let mut wb = self.open(b)?;
+        // Which of the two failed, to name it.
+        let failed_b = std::cell::Cell::new(false);
+        let mut nb = Noting {
+            inner: &mut wb,
+            failed: &failed_b,
         };
-        let file = self.staging.file(name).map_err(err)?;
+        if let Err(e) = f(&mut wa, &mut nb) {
+            return Err(self.error(if failed_b.get() { b } else { a }, e));
+        }
+        self.close(a, wa)?;
+        self.close(b, wb)
+    }
+
+    fn error(&self, name: &str, source: io::Error) -> RunError {
+        RunError::Output {
+            path: self.dir.join(name),
+            source,
+        }
+    }
+
+    /// A staged file's writer, its byte-order mark written.
+    fn open(&mut self, name: &str) -> Result<BufWriter<Hashing<std::fs::File>>, RunError> {
+        let file = self.staging.file(name).map_err(|e| self.error(name, e))?;
         // Buffered before the hash: the hash sees large blocks, and sees
         // them as the file receives them.
         let mut w = BufWriter::with_capacity(1 << 20, Hashing::new(file));
         if self.csv_bom && name.ends_with(".csv") {
             // Part of the file, so part of its hash.
-            w.write_all("\u{feff}".as_bytes()).map_err(err)?;
+            w.write_all("\u{feff}".as_bytes())
+                .map_err(|e| self.error(name, e))?;
         }
-        f(&mut w).map_err(err)?;
+        Ok(w)
+    }
+
+    /// Finish a staged file: flushed, and listed with its size and hash.
+    fn close(&mut self, name: &str, w: BufWriter<Hashing<std::fs::File>>) -> Result<(), RunError> {
         // Flushes, and surfaces a full disk as an error.
-        let hashed = w.into_inner().map_err(|e| err(e.into_error()))?;
+        let hashed = w
+            .into_inner()
+            .map_err(|e| self.error(name, e.into_error()))?;
         let (bytes, sha256) = hashed.finish();
         self.written.push(Written {
             name: name.to_string(),
@@ -135,6 +173,26 @@ impl Outputs {
     /// Put the outputs in place, all at once.
     pub fn commit(self) -> Result<(), StagingError> {
         self.staging.commit()
+    }
+}
+
+/// A writer that notes whether a write to it failed.
+struct Noting<'a, W> {
+    inner: W,
+    failed: &'a std::cell::Cell<bool>,
+}
+
+impl<W: Write> Write for Noting<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.failed.set(self.failed.get() || r.is_err());
+        r
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let r = self.inner.flush();
+        self.failed.set(self.failed.get() || r.is_err());
+        r
     }
 }
 
@@ -191,11 +249,8 @@ pub fn partition(
                 Some(o) => o,
                 None => out.insert(Outputs::create(cfg, out_dir)?),
             };
-            o.stage("payments.csv", &|w| {
-                output::write_payments(w, &ordered, naming.payments())
-            })?;
-            o.stage("audit.csv", &|w| {
-                output::write_audit(w, &ordered, naming.line_keys)
+            o.stage_pair(["payments.csv", "audit.csv"], |pay, aud| {
+                output::write_claims(pay, aud, &ordered, naming.payments(), naming.line_keys)
             })?;
         }
         Some((area, p)) => {
@@ -208,12 +263,19 @@ pub fn partition(
                     source,
                 }
             };
-            let mut w = PartWriter::create(&pay).map_err(part_err(&pay))?;
-            output::spill_payments(&mut w, &ordered, naming.payments()).map_err(part_err(&pay))?;
-            w.finish().map_err(part_err(&pay))?;
-            let mut w = PartWriter::create(&aud).map_err(part_err(&aud))?;
-            output::spill_audit(&mut w, &ordered, naming.line_keys).map_err(part_err(&aud))?;
-            w.finish().map_err(part_err(&aud))?;
+            let mut wp = PartWriter::create(&pay).map_err(part_err(&pay))?;
+            let mut wa = PartWriter::create(&aud).map_err(part_err(&aud))?;
+            // A part's error names the part; which one is not known here.
+            output::spill_claims(
+                &mut wp,
+                &mut wa,
+                &ordered,
+                naming.payments(),
+                naming.line_keys,
+            )
+            .map_err(part_err(&pay))?;
+            wp.finish().map_err(part_err(&pay))?;
+            wa.finish().map_err(part_err(&aud))?;
             parts.push((pay, aud));
         }
     }
@@ -318,6 +380,8 @@ pub fn start_people(
     people: PeopleRows,
     clearing: &Clearing,
 ) -> Result<workbook_job::Job, RunError> {
+    // The partitions are written: their formatting buffers go.
+    output::release_buffers();
     let rows = people.finish().map_err(super::scan::spill_err)?;
     // Constant-memory sheets keep their rows in temporary files: beside
     // the staged outputs, not in a possibly small system temp directory.
