@@ -54,6 +54,8 @@ type LineKey<'a> = (&'a str, Date, &'a str, (i128, u32), (i128, u32));
 #[derive(Default)]
 pub struct DuplicateDetector<'a> {
     seen: rustc_hash::FxHashMap<LineKey<'a>, &'a str>,
+    /// The current claim's keys: one buffer for all the person's claims.
+    keys: Vec<LineKey<'a>>,
 }
 
 impl<'a> DuplicateDetector<'a> {
@@ -62,6 +64,7 @@ impl<'a> DuplicateDetector<'a> {
     pub fn with_capacity(lines: usize) -> DuplicateDetector<'a> {
         DuplicateDetector {
             seen: rustc_hash::FxHashMap::with_capacity_and_hasher(lines, Default::default()),
+            keys: Vec::new(),
         }
     }
 
@@ -69,19 +72,19 @@ impl<'a> DuplicateDetector<'a> {
     /// remember this claim's lines.
     pub fn check(&mut self, claim: &'a Claim, d: &mut ClaimDecision, lang: Lang) {
         let date = claim.service_date();
-        let keys: Vec<LineKey<'a>> = claim
-            .lines
-            .iter()
-            .map(|l| {
-                (
-                    claim.institution_id.as_str(),
-                    date,
-                    l.item_code.as_str(),
-                    value_key(l.quantity),
-                    value_key(l.amount),
-                )
-            })
-            .collect();
+        // A line repeating one of the same claim is not flagged: all are
+        // looked up before any is remembered.
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.clear();
+        keys.extend(claim.lines.iter().map(|l| {
+            (
+                claim.institution_id.as_str(),
+                date,
+                l.item_code.as_str(),
+                value_key(l.quantity),
+                value_key(l.amount),
+            )
+        }));
         for (l, key) in claim.lines.iter().zip(&keys) {
             if let Some(earlier) = self.seen.get(key) {
                 let code = &l.item_code;
@@ -98,9 +101,10 @@ impl<'a> DuplicateDetector<'a> {
                 );
             }
         }
-        for key in keys {
+        for key in keys.drain(..) {
             self.seen.entry(key).or_insert(claim.claim_id.as_str());
         }
+        self.keys = keys;
     }
 }
 
