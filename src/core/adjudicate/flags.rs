@@ -118,7 +118,13 @@ pub fn multi_institution_days<'a>(
     let mut visits: Vec<(Date, &'a str, &'a str)> = claims
         .iter()
         .filter(|c| matches!(c.visit_type, VisitType::General | VisitType::Emergency))
-        .map(|c| (c.service_date(), c.institution_id.as_str(), c.claim_id.as_str()))
+        .map(|c| {
+            (
+                c.service_date(),
+                c.institution_id.as_str(),
+                c.claim_id.as_str(),
+            )
+        })
         .collect();
     if !visits.is_sorted_by_key(|v| v.0) {
         visits.sort_by_key(|v| v.0);
@@ -202,7 +208,13 @@ pub fn split_visits<'a>(
     let mut visits: Vec<(Date, &'a str, &'a str)> = claims
         .iter()
         .filter(|c| matches!(c.visit_type, VisitType::General | VisitType::Emergency))
-        .map(|c| (c.service_date(), c.institution_id.as_str(), c.claim_id.as_str()))
+        .map(|c| {
+            (
+                c.service_date(),
+                c.institution_id.as_str(),
+                c.claim_id.as_str(),
+            )
+        })
         .collect();
     visits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut flagged = FxHashMap::default();
