@@ -33,9 +33,6 @@ pub fn apply_line_rules(
     lang: Lang,
 ) -> LineSplit {
     let mut split = LineSplit::default();
-    // Most lines leave a finding (class B, class C, ...): room for one a
-    // line and two claim-level ones, once, rather than growing 4, 8, 16.
-    d.findings.reserve(claim.lines.len() + 2);
     for line in &claim.lines {
         let s = split_line(line, inst, rules, catalogue, d, lang);
         split.excluded += s.excluded;
