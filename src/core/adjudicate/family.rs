@@ -30,24 +30,26 @@ pub(super) fn adjudicate_group<'r>(
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
     let family = &cx.reference.family;
+    let all = unit.claims();
+    // Most groups are one person whom no grantor pays for: pass 2 would
+    // give back what pass 1 did, in the same order. Their claims are the
+    // unit's, already in §1 order.
+    if let Some(first) = all.first() {
+        let person = first.person_id.as_str();
+        if all.iter().all(|c| c.person_id == person) && !family.has_grantors(person) {
+            return adjudicate(cx, person, all, ledger_of, trace);
+        }
+    }
     // Each person's claims, as positions in the unit's §1 order (pushed in
     // that order, so each person's list is in §1 order too).
     let mut by_person: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, c) in unit.claims().iter().enumerate() {
+    for (i, c) in all.iter().enumerate() {
         by_person.entry(c.person_id.as_str()).or_default().push(i);
     }
     let shares = by_person.keys().any(|person| family.has_grantors(person));
-    // Most groups are one person whom no grantor pays for: pass 2 would
-    // give back what pass 1 did, in the same order.
-    if !shares && by_person.len() == 1 {
-        if let Some(person) = by_person.keys().next() {
-            let own = Unit::new(person, unit.claims().to_vec());
-            return adjudicate(cx, &own, ledger_of, trace);
-        }
-    }
     // Pass 1: each person alone, as without family sharing. Decisions and
     // (when traced) running states are kept by position in the unit.
-    let n = unit.claims().len();
+    let n = all.len();
     let mut decided: Vec<Option<ClaimDecision>> = (0..n).map(|_| None).collect();
     let mut states: Vec<Option<ClaimState>> = (0..n).map(|_| None).collect();
     let mut out = UnitOutcome {
@@ -57,18 +59,18 @@ pub(super) fn adjudicate_group<'r>(
     };
     let mut reversals: HashMap<String, &crate::core::prior::PriorPayment> = HashMap::new();
     for (person, positions) in by_person {
-        let claims: Vec<&Claim> = positions.iter().map(|&i| unit.claims()[i]).collect();
-        let own = Unit::new(person, claims);
+        let claims: Vec<&Claim> = positions.iter().map(|&i| all[i]).collect();
         let mut own_states = Vec::new();
         let o = adjudicate(
             cx,
-            &own,
+            person,
+            &claims,
             ledger_of,
             trace.is_some().then_some(&mut own_states),
         );
         out.ledger.extend(o.ledger);
         out.versions_used.extend(o.versions_used);
-        // `own` keeps the order of `positions` (§1 order both).
+        // `claims` keeps the order of `positions` (§1 order both).
         for (&i, d) in positions.iter().zip(o.decisions) {
             decided[i] = Some(d);
         }
@@ -76,7 +78,7 @@ pub(super) fn adjudicate_group<'r>(
             states[i] = Some(st);
         }
         if shares {
-            for (id, p) in reversal::pair_reversals(own.claims(), cx.prior) {
+            for (id, p) in reversal::pair_reversals(&claims, cx.prior) {
                 if let Pairing::PriorReversal(p) = p {
                     reversals.insert(id, p);
                 }
@@ -87,7 +89,7 @@ pub(super) fn adjudicate_group<'r>(
     // none, every account is drawn by its owner alone, as in pass 1; a
     // refund to a grantor needs a beneficiary, who has one).
     let mut balances: HashMap<&'r str, Decimal> = HashMap::new();
-    for (i, claim) in unit.claims().iter().enumerate() {
+    for (i, claim) in all.iter().enumerate() {
         let Some(mut d) = decided[i].take() else {
             continue;
         };

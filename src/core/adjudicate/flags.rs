@@ -12,7 +12,6 @@ use crate::core::rules::Share;
 use crate::say;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// `AMOUNT_MISMATCH`: `|round2(quantity × unit_price) − amount| > 0.01`
 /// (湖北医保问答 Q42 多计费用).
@@ -54,6 +53,8 @@ type LineKey<'a> = (&'a str, Date, &'a str, (i128, u32), (i128, u32));
 #[derive(Default)]
 pub struct DuplicateDetector<'a> {
     seen: rustc_hash::FxHashMap<LineKey<'a>, &'a str>,
+    /// The current claim's keys: one buffer for all the person's claims.
+    keys: Vec<LineKey<'a>>,
 }
 
 impl<'a> DuplicateDetector<'a> {
@@ -62,6 +63,7 @@ impl<'a> DuplicateDetector<'a> {
     pub fn with_capacity(lines: usize) -> DuplicateDetector<'a> {
         DuplicateDetector {
             seen: rustc_hash::FxHashMap::with_capacity_and_hasher(lines, Default::default()),
+            keys: Vec::new(),
         }
     }
 
@@ -69,19 +71,19 @@ impl<'a> DuplicateDetector<'a> {
     /// remember this claim's lines.
     pub fn check(&mut self, claim: &'a Claim, d: &mut ClaimDecision, lang: Lang) {
         let date = claim.service_date();
-        let keys: Vec<LineKey<'a>> = claim
-            .lines
-            .iter()
-            .map(|l| {
-                (
-                    claim.institution_id.as_str(),
-                    date,
-                    l.item_code.as_str(),
-                    value_key(l.quantity),
-                    value_key(l.amount),
-                )
-            })
-            .collect();
+        // A line repeating one of the same claim is not flagged: all are
+        // looked up before any is remembered.
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.clear();
+        keys.extend(claim.lines.iter().map(|l| {
+            (
+                claim.institution_id.as_str(),
+                date,
+                l.item_code.as_str(),
+                value_key(l.quantity),
+                value_key(l.amount),
+            )
+        }));
         for (l, key) in claim.lines.iter().zip(&keys) {
             if let Some(earlier) = self.seen.get(key) {
                 let code = &l.item_code;
@@ -98,9 +100,10 @@ impl<'a> DuplicateDetector<'a> {
                 );
             }
         }
-        for key in keys {
+        for key in keys.drain(..) {
             self.seen.entry(key).or_insert(claim.claim_id.as_str());
         }
+        self.keys = keys;
     }
 }
 
@@ -110,21 +113,37 @@ pub fn multi_institution_days<'a>(
     claims: &[&'a Claim],
     threshold: impl Fn(Date) -> Option<u32>,
 ) -> FxHashMap<&'a str, (usize, u32)> {
-    let mut by_day: BTreeMap<Date, (BTreeSet<&str>, Vec<&'a str>)> = BTreeMap::new();
-    for c in claims {
-        if matches!(c.visit_type, VisitType::General | VisitType::Emergency) {
-            let e = by_day.entry(c.service_date()).or_default();
-            e.0.insert(&c.institution_id);
-            e.1.push(&c.claim_id);
-        }
+    // The visits by day. A person's claims come in §1 order, so by date
+    // already: a day is a run of them, with no map of days to build.
+    let mut visits: Vec<(Date, &'a str, &'a str)> = claims
+        .iter()
+        .filter(|c| matches!(c.visit_type, VisitType::General | VisitType::Emergency))
+        .map(|c| {
+            (
+                c.service_date(),
+                c.institution_id.as_str(),
+                c.claim_id.as_str(),
+            )
+        })
+        .collect();
+    if !visits.is_sorted_by_key(|v| v.0) {
+        visits.sort_by_key(|v| v.0);
     }
     let mut flagged = FxHashMap::default();
-    for (day, (institutions, ids)) in by_day {
-        if let Some(t) = threshold(day) {
-            if institutions.len() >= t as usize {
-                for id in ids {
-                    flagged.insert(id, (institutions.len(), t));
-                }
+    let mut institutions: Vec<&str> = Vec::new();
+    for day in visits.chunk_by(|a, b| a.0 == b.0) {
+        let Some(t) = threshold(day[0].0) else {
+            continue;
+        };
+        // The day's distinct institutions.
+        institutions.clear();
+        institutions.extend(day.iter().map(|v| v.1));
+        institutions.sort_unstable();
+        institutions.dedup();
+        let count = institutions.len();
+        if count >= t as usize {
+            for v in day {
+                flagged.insert(v.2, (count, t));
             }
         }
     }
@@ -184,26 +203,31 @@ pub fn split_visits<'a>(
     claims: &[&'a Claim],
     min: impl Fn(Date) -> Option<u32>,
 ) -> FxHashMap<&'a str, SplitVisit<'a>> {
-    let mut by_visit: BTreeMap<(Date, &str), Vec<&'a str>> = BTreeMap::new();
-    for c in claims {
-        if matches!(c.visit_type, VisitType::General | VisitType::Emergency) {
-            by_visit
-                .entry((c.service_date(), c.institution_id.as_str()))
-                .or_default()
-                .push(&c.claim_id);
-        }
-    }
+    // The visits by (day, institution): a stable sort keeps each visit's
+    // claims in §1 order (and costs one pass when they are in order already).
+    let mut visits: Vec<(Date, &'a str, &'a str)> = claims
+        .iter()
+        .filter(|c| matches!(c.visit_type, VisitType::General | VisitType::Emergency))
+        .map(|c| {
+            (
+                c.service_date(),
+                c.institution_id.as_str(),
+                c.claim_id.as_str(),
+            )
+        })
+        .collect();
+    visits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut flagged = FxHashMap::default();
-    for ((day, _), ids) in by_visit {
-        let Some(m) = min(day) else { continue };
-        if ids.len() >= m as usize {
-            for id in &ids[1..] {
+    for visit in visits.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let Some(m) = min(visit[0].0) else { continue };
+        if visit.len() >= m as usize {
+            for v in &visit[1..] {
                 let hit = SplitVisit {
-                    count: ids.len(),
+                    count: visit.len(),
                     min: m,
-                    first: ids[0],
+                    first: visit[0].2,
                 };
-                flagged.insert(*id, hit);
+                flagged.insert(v.2, hit);
             }
         }
     }
@@ -240,21 +264,30 @@ pub fn visit_frequency<'a>(
     claims: &[&'a Claim],
     threshold: impl Fn(Date) -> Option<u32>,
 ) -> FxHashMap<&'a str, (usize, u32)> {
-    let mut counts: BTreeMap<(i32, u8), usize> = BTreeMap::new();
-    let mut done: BTreeSet<(i32, u8)> = BTreeSet::new();
+    // Per month: (month, claims so far, flagged already). A person has
+    // claims in a few months: a short list, searched from its end, where
+    // claims in §1 order find their month.
+    let mut months: Vec<((i32, u8), usize, bool)> = Vec::new();
     let mut flagged = FxHashMap::default();
     for c in claims {
         let day = c.service_date();
         let month = (day.year, day.month);
-        let n = counts.entry(month).or_default();
+        let i = match months.iter().rposition(|m| m.0 == month) {
+            Some(i) => i,
+            None => {
+                months.push((month, 0, false));
+                months.len() - 1
+            }
+        };
+        let (_, n, done) = &mut months[i];
         *n += 1;
-        if done.contains(&month) {
+        if *done {
             continue;
         }
         if let Some(t) = threshold(day) {
             if *n > t as usize {
                 flagged.insert(c.claim_id.as_str(), (*n, t));
-                done.insert(month);
+                *done = true;
             }
         }
     }

@@ -75,7 +75,7 @@ pub fn adjudicate_unit(cx: &Context<'_>, unit: &Unit<'_>, ledger: &Ledger) -> Un
     if !cx.reference.family.is_empty() {
         return family::adjudicate_group(cx, unit, &|p| ledger.rows_of(p), None);
     }
-    adjudicate(cx, unit, &|p| ledger.rows_of(p), None)
+    adjudicate(cx, unit.key(), unit.claims(), &|p| ledger.rows_of(p), None)
 }
 
 /// [`adjudicate_unit`], also recording each claim's [`ClaimState`] (in §1
@@ -90,7 +90,13 @@ pub fn adjudicate_unit_traced(
     if !cx.reference.family.is_empty() {
         return family::adjudicate_group(cx, unit, &|p| ledger.rows_of(p), Some(trace));
     }
-    adjudicate(cx, unit, &|p| ledger.rows_of(p), Some(trace))
+    adjudicate(
+        cx,
+        unit.key(),
+        unit.claims(),
+        &|p| ledger.rows_of(p),
+        Some(trace),
+    )
 }
 
 /// Adjudicate one person's claims as a unit of their own (any order in;
@@ -102,19 +108,19 @@ pub fn adjudicate_person(
     ledger: &[LedgerYear],
 ) -> UnitOutcome {
     claims.sort_by(|a, b| (a.service_time, &a.claim_id).cmp(&(b.service_time, &b.claim_id)));
-    let unit = Unit::new(person_id, claims.to_vec());
-    adjudicate(cx, &unit, &|_| ledger.to_vec(), None)
+    adjudicate(cx, person_id, claims, &|_| ledger.to_vec(), None)
 }
 
+/// One person's claims, already in §1 order (a [`Unit`]'s, or the part of
+/// an account group's that is the person's: taken as they are, never
+/// sorted again).
 fn adjudicate(
     cx: &Context<'_>,
-    unit: &Unit<'_>,
+    person_id: &str,
+    claims: &[&Claim],
     ledger_of: &dyn Fn(&str) -> Vec<LedgerYear>,
     mut trace: Option<&mut Vec<ClaimState>>,
 ) -> UnitOutcome {
-    // Today a unit is one person (see `unit`): its key is the person.
-    let person_id = unit.key();
-    let claims = unit.claims();
     let ledger = ledger_of(person_id);
     let r = cx.reference;
     let member = r.members.get(person_id);
@@ -176,10 +182,13 @@ fn adjudicate(
         let totals = &mut years[year_index];
         totals.claims += 1;
         let before = (totals.deductible_met, totals.pool_paid, balance);
+        // Looked up once: the checks and the level column both read it.
+        let inst = r.institutions.get(&claim.institution_id);
         let mut d = decide(
             cx,
             claim,
             member.as_ref(),
+            inst,
             stays,
             pairing.get(&claim.claim_id),
             &mut years,
@@ -192,15 +201,12 @@ fn adjudicate(
             d.totals_after = Some((totals.deductible_met, totals.pool_paid));
             d.category = Some(m.category);
         }
-        d.institution_level =
-            r.institutions
-                .get(&claim.institution_id)
-                .map(|i| match i.ratio_level() {
-                    Some(1) => "1",
-                    Some(2) => "2",
-                    Some(3) => "3",
-                    _ => "pharmacy",
-                });
+        d.institution_level = inst.map(|i| match i.ratio_level() {
+            Some(1) => "1",
+            Some(2) => "2",
+            Some(3) => "3",
+            _ => "pharmacy",
+        });
         if !in_pairs(claim) {
             flags::amount_mismatch(claim, &mut d, cx.lang);
             duplicates.check(claim, &mut d, cx.lang);
@@ -265,6 +271,7 @@ fn decide(
     cx: &Context<'_>,
     claim: &Claim,
     member: Option<&Member>,
+    inst: Option<&Institution>,
     stays: &[Stay],
     pairing: Option<&Pairing<'_>>,
     years: &mut [YearTotals],
@@ -365,7 +372,7 @@ fn decide(
         );
     };
     let iid = &claim.institution_id;
-    let Some(inst) = r.institutions.get(iid) else {
+    let Some(inst) = inst else {
         let detail = say!(
             lang,
             "机构 {iid} 不在定点机构名单中",
