@@ -110,12 +110,12 @@ impl Line {
     fn to_claim_line(&self) -> ClaimLine {
         ClaimLine {
             line_no: self.line_no,
-            item_code: String::from(&self.item_code),
+            item_code: String::from(self.item_code.as_str()),
             quantity: self.quantity,
             unit_price: self.unit_price,
             amount: self.amount,
-            prescription_id: self.prescription_id.as_ref().map(String::from),
-            prescriber_id: self.prescriber_id.as_ref().map(String::from),
+            prescription_id: self.prescription_id.as_deref().map(String::from),
+            prescriber_id: self.prescriber_id.as_deref().map(String::from),
             supply_days: self.supply_days,
         }
     }
@@ -394,7 +394,7 @@ fn claim_runs(pending: &[Pending]) -> (Vec<usize>, Vec<std::ops::Range<usize>>) 
     let mut claims: Vec<(u128, usize)> = first
         .iter()
         .enumerate()
-        .map(|(c, &i)| (pending[i].claim_id.prefix_key(), c))
+        .map(|(c, &i)| (super::id::prefix_key(&pending[i].claim_id), c))
         .collect();
     claims.par_sort_unstable_by(|a, b| {
         a.0.cmp(&b.0).then_with(|| {
@@ -822,14 +822,14 @@ fn into_claim(id: &str, lines: &[&Pending], scratch: &Scratch<'_>) -> Option<Cla
     }
     Some(Claim {
         claim_id: id.to_string(),
-        person_id: String::from(&head.person_id),
-        institution_id: String::from(&head.institution_id),
+        person_id: String::from(head.person_id.as_str()),
+        institution_id: String::from(head.institution_id.as_str()),
         service_time: head.service_time,
         visit_type: head.visit_type,
         settlement_mode: head.settlement_mode,
         submitted_date: head.submitted_date,
         exclusion,
-        reverses_claim_id: head.reverses_claim_id.as_ref().map(String::from),
+        reverses_claim_id: head.reverses_claim_id.as_deref().map(String::from),
         lines: out,
     })
 }
