@@ -71,10 +71,13 @@ impl PartWriter {
         Ok(())
     }
 
+    /// Write the index. Like the spill files of lines, a part is not
+    /// synced: this run alone reads it back, and the outputs made from it
+    /// are synced when the run commits. A sync here blocked the writing
+    /// thread once a partition.
     pub fn finish(mut self) -> io::Result<()> {
         self.index.extend_from_slice(&self.written.to_le_bytes());
-        self.rows.write_all(&self.index)?;
-        self.rows.sync_data()
+        self.rows.write_all(&self.index)
     }
 }
 
