@@ -107,15 +107,11 @@ impl<'a> DuplicateDetector<'a> {
     }
 }
 
-/// `MULTI_INSTITUTION_DAY`: the ids of a person's general/emergency claims
-/// on days with claims at `threshold(date)` or more institutions.
-pub fn multi_institution_days<'a>(
-    claims: &[&'a Claim],
-    threshold: impl Fn(Date) -> Option<u32>,
-) -> FxHashMap<&'a str, (usize, u32)> {
-    // The visits by day. A person's claims come in §1 order, so by date
-    // already: a day is a run of them, with no map of days to build.
-    let mut visits: Vec<(Date, &'a str, &'a str)> = claims
+/// A person's general/emergency claims as (service date, institution,
+/// claim) visits, in the order given: what `MULTI_INSTITUTION_DAY` and
+/// `SPLIT_VISIT` count.
+fn visits<'a>(claims: &[&'a Claim]) -> Vec<(Date, &'a str, &'a str)> {
+    claims
         .iter()
         .filter(|c| matches!(c.visit_type, VisitType::General | VisitType::Emergency))
         .map(|c| {
@@ -125,7 +121,18 @@ pub fn multi_institution_days<'a>(
                 c.claim_id.as_str(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// `MULTI_INSTITUTION_DAY`: the ids of a person's general/emergency claims
+/// on days with claims at `threshold(date)` or more institutions.
+pub fn multi_institution_days<'a>(
+    claims: &[&'a Claim],
+    threshold: impl Fn(Date) -> Option<u32>,
+) -> FxHashMap<&'a str, (usize, u32)> {
+    // The visits by day. A person's claims come in §1 order, so by date
+    // already: a day is a run of them, with no map of days to build.
+    let mut visits = visits(claims);
     if !visits.is_sorted_by_key(|v| v.0) {
         visits.sort_by_key(|v| v.0);
     }
@@ -205,17 +212,7 @@ pub fn split_visits<'a>(
 ) -> FxHashMap<&'a str, SplitVisit<'a>> {
     // The visits by (day, institution): a stable sort keeps each visit's
     // claims in §1 order (and costs one pass when they are in order already).
-    let mut visits: Vec<(Date, &'a str, &'a str)> = claims
-        .iter()
-        .filter(|c| matches!(c.visit_type, VisitType::General | VisitType::Emergency))
-        .map(|c| {
-            (
-                c.service_date(),
-                c.institution_id.as_str(),
-                c.claim_id.as_str(),
-            )
-        })
-        .collect();
+    let mut visits = visits(claims);
     visits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut flagged = FxHashMap::default();
     for visit in visits.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
