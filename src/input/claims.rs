@@ -71,6 +71,21 @@ pub struct ClaimFileStat {
     pub rejected_amount: Decimal,
 }
 
+impl ClaimFileStat {
+    /// A file's statistics before any of its lines is read.
+    pub(crate) fn empty(f: &super::csvsrc::CsvFile) -> ClaimFileStat {
+        ClaimFileStat {
+            file: InputFile::from(f),
+            lines: 0,
+            amount: Decimal::ZERO,
+            rejected_lines: 0,
+            adjudicated_lines: 0,
+            adjudicated_amount: Decimal::ZERO,
+            rejected_amount: Decimal::ZERO,
+        }
+    }
+}
+
 /// Where a line came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Source {
@@ -221,16 +236,7 @@ pub(crate) fn scan<S: Send>(
         .map(|(fi, f)| {
             let mut sink = sink_of(fi);
             if !wanted(fi) {
-                let stat = ClaimFileStat {
-                    file: InputFile::from(f),
-                    lines: 0,
-                    amount: Decimal::ZERO,
-                    rejected_lines: 0,
-                    adjudicated_lines: 0,
-                    adjudicated_amount: Decimal::ZERO,
-                    rejected_amount: Decimal::ZERO,
-                };
-                return Ok((stat, Vec::new(), None, sink, 0, None));
+                return Ok((ClaimFileStat::empty(f), Vec::new(), None, sink, 0, None));
             }
             let mut to_sink = |person: &str, p| feed(&mut sink, person, p);
             let (stat, rejects, latest, stripped, notes) =
@@ -451,15 +457,7 @@ fn parse_file(
     // line, so that a progress bar costs nothing next to the parse.
     const READ_STEP: u64 = 4 << 20;
     let mut told = 0u64;
-    let mut stat = ClaimFileStat {
-        file: InputFile::from(f),
-        lines: 0,
-        amount: Decimal::ZERO,
-        rejected_lines: 0,
-        adjudicated_lines: 0,
-        adjudicated_amount: Decimal::ZERO,
-        rejected_amount: Decimal::ZERO,
-    };
+    let mut stat = ClaimFileStat::empty(f);
     let mut rejects = Vec::new();
     let mut latest: Option<Date> = None;
     let mut rows = f.records();

@@ -77,8 +77,13 @@ pub(crate) fn count(path: &Path) -> io::Result<usize> {
     let body = len.checked_sub(8).ok_or_else(|| damaged(path))?;
     let mut tail = [0u8; 8];
     f.read_exact_at(&mut tail, body)?;
-    // A line takes some bytes: a count beyond them is damage, not a size
-    // to allocate.
+    line_count(tail, body, path)
+}
+
+/// The line count a spill file ends with, `body` bytes after its start.
+/// A line takes some bytes: a count beyond them is damage, not a size to
+/// allocate.
+fn line_count(tail: [u8; 8], body: u64, path: &Path) -> io::Result<usize> {
     usize::try_from(u64::from_le_bytes(tail))
         .ok()
         .filter(|&n| n as u64 <= body)
@@ -116,10 +121,7 @@ pub(crate) fn read_into(
     };
     let body = buf.len().checked_sub(8).ok_or_else(|| damaged(path))?;
     let tail: [u8; 8] = buf[body..].try_into().map_err(|_| damaged(path))?;
-    let count = usize::try_from(u64::from_le_bytes(tail))
-        .ok()
-        .filter(|&n| n <= body)
-        .ok_or_else(|| damaged(path))?;
+    let count = line_count(tail, body as u64, path)?;
     out.reserve(count);
     let mut r = Cursor {
         b: &buf[..body],
@@ -154,22 +156,6 @@ pub(crate) fn put_u64(b: &mut Vec<u8>, v: u64) {
 pub(crate) fn put_str(b: &mut Vec<u8>, s: &str) {
     put_u64(b, s.len() as u64);
     b.extend_from_slice(s.as_bytes());
-}
-
-fn put_id(b: &mut Vec<u8>, id: &Id) {
-    let s = id.as_bytes();
-    put_u64(b, s.len() as u64);
-    b.extend_from_slice(s);
-}
-
-fn put_opt_id(b: &mut Vec<u8>, id: Option<&Id>) {
-    match id {
-        Some(id) => {
-            b.push(1);
-            put_id(b, id);
-        }
-        None => b.push(0),
-    }
 }
 
 pub(crate) fn put_opt_str(b: &mut Vec<u8>, s: Option<&str>) {
@@ -217,7 +203,7 @@ fn column_code(name: &str) -> u8 {
 }
 
 fn encode(p: &Pending, b: &mut Vec<u8>) {
-    put_id(b, &p.claim_id);
+    put_str(b, &p.claim_id);
     put_u64(b, p.src.file as u64);
     put_u64(b, p.src.line);
     put_u64(b, p.src.bytes.0 as u64);
@@ -245,23 +231,23 @@ fn encode(p: &Pending, b: &mut Vec<u8>) {
         Ok(x) => {
             b.push(1);
             let h = &x.head;
-            put_id(b, &h.person_id);
-            put_id(b, &h.institution_id);
+            put_str(b, &h.person_id);
+            put_str(b, &h.institution_id);
             put_u64(b, date_code(Some(h.service_time.date)));
             put_u64(b, u64::from(h.service_time.seconds));
             b.push(h.visit_type.code());
             b.push(h.settlement_mode.code());
             put_u64(b, date_code(h.submitted_date));
-            put_opt_id(b, h.reverses_claim_id.as_ref());
+            put_opt_str(b, h.reverses_claim_id.as_deref());
             b.push(opt_code(x.exclusion.map(Exclusion::code)));
             let l = &x.line;
             put_u64(b, u64::from(l.line_no));
-            put_id(b, &l.item_code);
+            put_str(b, &l.item_code);
             put_dec(b, l.quantity);
             put_dec(b, l.unit_price);
             put_dec(b, l.amount);
-            put_opt_id(b, l.prescription_id.as_ref());
-            put_opt_id(b, l.prescriber_id.as_ref());
+            put_opt_str(b, l.prescription_id.as_deref());
+            put_opt_str(b, l.prescriber_id.as_deref());
             put_u64(b, l.supply_days.map_or(0, |d| u64::from(d) + 1));
         }
     }

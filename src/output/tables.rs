@@ -190,15 +190,9 @@ pub fn write_claims<P: Write, A: Write>(
 ) -> io::Result<()> {
     write_header(&mut pay, &names.header())?;
     write_header(&mut aud, AUDIT_HEADER)?;
-    let rows: [RowFn<'_, &ClaimDecision>; 2] = [&|out, d| payment_row(out, d, names), &|out, d| {
-        audit_rows(out, d, keys)
-    }];
-    format_rows(decisions, &rows, |_, texts| {
-        if let [(p, _), (a, _)] = texts {
-            pay.write_all(p)?;
-            aud.write_all(a)?;
-        }
-        Ok(())
+    format_claims(decisions, names, keys, |_, (p, _), (a, _)| {
+        pay.write_all(p)?;
+        aud.write_all(a)
     })?;
     pay.flush()?;
     aud.flush()
@@ -213,16 +207,32 @@ pub fn spill_claims(
     names: PaymentNames<'_>,
     keys: &LineKeys,
 ) -> io::Result<()> {
+    format_claims(decisions, names, keys, |chunk, (p, p_ends), (a, a_ends)| {
+        let ids = || chunk.iter().map(|d| d.claim_id.as_bytes());
+        pay.chunk(ids().zip(p_ends.iter().copied()), p)?;
+        aud.chunk(ids().zip(a_ends.iter().copied()), a)
+    })
+}
+
+/// Format each chunk of `decisions` into its payments.csv rows and its
+/// audit.csv rows in one visit of each claim ([`format_rows`]), handing
+/// the chunk and both texts (with each claim's end offsets) to `sink`.
+fn format_claims<'d>(
+    decisions: &[&'d ClaimDecision],
+    names: PaymentNames<'_>,
+    keys: &LineKeys,
+    mut sink: impl FnMut(
+        &[&'d ClaimDecision],
+        &(Vec<u8>, Vec<usize>),
+        &(Vec<u8>, Vec<usize>),
+    ) -> io::Result<()>,
+) -> io::Result<()> {
     let rows: [RowFn<'_, &ClaimDecision>; 2] = [&|out, d| payment_row(out, d, names), &|out, d| {
         audit_rows(out, d, keys)
     }];
-    format_rows(decisions, &rows, |chunk, texts| {
-        let ids = || chunk.iter().map(|d| d.claim_id.as_bytes());
-        if let [(p, p_ends), (a, a_ends)] = texts {
-            pay.chunk(ids().zip(p_ends.iter().copied()), p)?;
-            aud.chunk(ids().zip(a_ends.iter().copied()), a)?;
-        }
-        Ok(())
+    format_rows(decisions, &rows, |chunk, texts| match texts {
+        [pay, aud] => sink(chunk, pay, aud),
+        _ => Ok(()),
     })
 }
 

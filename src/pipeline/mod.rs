@@ -231,8 +231,8 @@ fn partitions(
     // Partition p + 1 is read and grouped while partition p is
     // adjudicated and written: reading and grouping are one thread each,
     // and would otherwise leave the other core idle. Its claims are held
-    // beside partition p's decisions (the 10M month peaked at 833 MB at
-    // the default limit and 538 MB under 512M, against 748 and 512).
+    // beside partition p's decisions: the peaks this costs are measured in
+    // bench/RESULTS.md, inside the budget's targets.
     let mut next = Some(prepare(
         &mut scanned.lines,
         &mut scanned.scan.files,
@@ -242,8 +242,8 @@ fn partitions(
         0,
     ));
     for p in 0..parts {
-        // The partition before the previous one is freed before this one
-        // is adjudicated.
+        // The previous partition's claims and decisions are freed before
+        // this one is adjudicated.
         if let Some(h) = freeing.take() {
             let _ = h.join();
         }

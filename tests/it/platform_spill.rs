@@ -6,7 +6,7 @@
 //! row is written beside its lines after the partitions are grouped; and
 //! the declared amounts, kept by partition, clear the same.
 
-use crate::workdir::Workdir;
+use crate::workdir::{partitions, Workdir};
 
 const SETL_HEADER: &str =
     "setl_id,psn_no,fixmedins_code,setl_time,med_type,insutype,medfee_sumamt\n";
@@ -51,13 +51,7 @@ fn run(wd: &Workdir, out: &str, extra: &[&str]) -> serde_json::Value {
     ];
     args.extend_from_slice(extra);
     wd.run(&args).expect_code(3);
-    serde_json::from_str(&wd.read(&format!("{out}/manifest.json"))).expect("manifest")
-}
-
-fn partitions(manifest: &serde_json::Value) -> u64 {
-    manifest["timings_ms"]["partitions"]
-        .as_u64()
-        .expect("partitions in the manifest")
+    wd.manifest(out)
 }
 
 /// (file name, line, column) of every rejects.csv row of `claim`.

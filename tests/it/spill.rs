@@ -2,7 +2,7 @@
 //! budget is adjudicated partition by partition through spill files, and
 //! every output is byte-identical to the run that held it in memory.
 
-use crate::workdir::Workdir;
+use crate::workdir::{partitions, Workdir};
 use tongchou::date::Period;
 
 /// A generated month plus a claim file of broken exports: claims whose
@@ -52,13 +52,7 @@ fn run(wd: &Workdir, out: &str, extra: &[&str]) -> serde_json::Value {
     ];
     args.extend_from_slice(extra);
     wd.run(&args).expect_code(3);
-    serde_json::from_str(&wd.read(&format!("{out}/manifest.json"))).expect("manifest")
-}
-
-fn partitions(manifest: &serde_json::Value) -> u64 {
-    manifest["timings_ms"]["partitions"]
-        .as_u64()
-        .expect("partitions in the manifest")
+    wd.manifest(out)
 }
 
 #[test]

@@ -65,6 +65,11 @@ impl Workdir {
     }
 
     /// Copy the shipped sample (data and rules) into `samples/` here.
+    /// The manifest.json of the run that wrote `out`.
+    pub fn manifest(&self, out: &str) -> serde_json::Value {
+        serde_json::from_str(&self.read(&format!("{out}/manifest.json"))).expect("manifest")
+    }
+
     pub fn with_sample(self) -> Workdir {
         copy_dir(&repo().join("samples"), &self.join("samples"));
         self
@@ -139,4 +144,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &t).expect("copy file");
         }
     }
+}
+
+/// How many partitions a run's manifest records.
+pub fn partitions(manifest: &serde_json::Value) -> u64 {
+    manifest["timings_ms"]["partitions"]
+        .as_u64()
+        .expect("partitions in the manifest")
 }

@@ -12,7 +12,6 @@
 use super::super::claims::{ClaimFileStat, Pending, Reject, Sink, Source, MAX_RAW_BYTES};
 use super::super::csvsrc::{cell, CsvFile, Row};
 use super::super::id::Id;
-use super::super::InputFile;
 use super::claim_line::{self, one_line, FeePart, SetlPart};
 use super::columns::f;
 use super::rejects::{broken, reject_at};
@@ -110,15 +109,7 @@ impl Platform {
         let file = &files[fi];
         let t = &self.table;
         let mut told = 0u64;
-        let mut stat = ClaimFileStat {
-            file: InputFile::from(file),
-            lines: 0,
-            amount: Decimal::ZERO,
-            rejected_lines: 0,
-            adjudicated_lines: 0,
-            adjudicated_amount: Decimal::ZERO,
-            rejected_amount: Decimal::ZERO,
-        };
+        let mut stat = ClaimFileStat::empty(file);
         let mut notes = FeeNotes {
             file: fi,
             aggs: FxHashMap::default(),
