@@ -6,6 +6,15 @@
 use crate::core::date::{Date, DateTime};
 use rust_decimal::Decimal;
 
+/// An id a claim carries (claim, person, institution, item, prescription,
+/// prescriber, city): a `compact_str::CompactString`, which keeps up to 24
+/// bytes in place (the size of a `String`) and only a longer id on the
+/// heap. A month holds millions of claims and decisions, and every id of a
+/// usual export fits in place, so building them allocates nothing for
+/// their ids and freeing them frees nothing. It compares, hashes and reads
+/// (`as_str`, `Deref<Target = str>`) as its text.
+pub type Id = compact_str::CompactString;
+
 /// Declares an enum with its contract id and the Chinese aliases accepted
 /// on input.
 macro_rules! contract_enum {
@@ -273,12 +282,12 @@ pub struct LedgerYear {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimLine {
     pub line_no: u32,
-    pub item_code: String,
+    pub item_code: Id,
     pub quantity: Decimal,
     pub unit_price: Decimal,
     pub amount: Decimal,
-    pub prescription_id: Option<String>,
-    pub prescriber_id: Option<String>,
+    pub prescription_id: Option<Id>,
+    pub prescriber_id: Option<Id>,
     pub supply_days: Option<u32>,
 }
 
@@ -286,15 +295,15 @@ pub struct ClaimLine {
 /// the claim-level fields every line agreed on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claim {
-    pub claim_id: String,
-    pub person_id: String,
-    pub institution_id: String,
+    pub claim_id: Id,
+    pub person_id: Id,
+    pub institution_id: Id,
     pub service_time: DateTime,
     pub visit_type: VisitType,
     pub settlement_mode: SettlementMode,
     pub submitted_date: Option<Date>,
     pub exclusion: Option<Exclusion>,
-    pub reverses_claim_id: Option<String>,
+    pub reverses_claim_id: Option<Id>,
     pub lines: Vec<ClaimLine>,
 }
 

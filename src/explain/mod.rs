@@ -142,7 +142,7 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
                 ),
             }));
         };
-        wanted.push((c.person_id.clone(), Some(id.clone())));
+        wanted.push((c.person_id.to_string(), Some(id.clone())));
     }
     for p in &req.persons {
         if !run.claims.iter().any(|c| &c.person_id == p) {
@@ -197,7 +197,7 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
             if claim.as_ref().is_none_or(|id| id == &d.claim_id) {
                 let c = by_id[d.claim_id.as_str()];
                 let mut t = claim_trace(&run.reference, c, d, st, req.lang);
-                t.clearing = trace::clearing_trace(d, run.declared.get(&d.claim_id));
+                t.clearing = trace::clearing_trace(d, run.declared.get(d.claim_id.as_str()));
                 out.push(t);
             }
         }

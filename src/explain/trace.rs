@@ -65,7 +65,7 @@ pub(super) fn compared(
     lang: Lang,
 ) -> String {
     let date = c.service_date();
-    let (pid, iid) = (&c.person_id, &c.institution_id);
+    let (pid, iid) = (c.person_id.as_str(), c.institution_id.as_str());
     match rule {
         // Reached only when the claim passed: its id is in no --prior file
         // (or it is a reversal, which may name a settled claim's id).
@@ -385,7 +385,7 @@ fn line_traces(
         }
         lines.push(LineTrace {
             line_no: l.line_no,
-            item_code: l.item_code.clone(),
+            item_code: l.item_code.to_string(),
             quantity: l.quantity.to_string(),
             unit_price: fmt2(l.unit_price),
             amount: fmt2(l.amount),
@@ -549,7 +549,7 @@ pub(super) fn claim_trace(
 ) -> ClaimTrace {
     let date = c.service_date();
     let member = r.members.get(&c.person_id);
-    let inst = r.institutions.get(&c.institution_id);
+    let inst = r.institutions.get(c.institution_id.as_str());
     let in_force = member.and_then(|m| r.rules.in_force(m.city, date));
     let version = in_force.map(|(_, v)| v);
 
@@ -604,14 +604,14 @@ pub(super) fn claim_trace(
         .collect();
 
     ClaimTrace {
-        claim_id: c.claim_id.clone(),
-        person_id: c.person_id.clone(),
-        institution_id: c.institution_id.clone(),
+        claim_id: c.claim_id.to_string(),
+        person_id: c.person_id.to_string(),
+        institution_id: c.institution_id.to_string(),
         service_time: c.service_time.to_string(),
         visit_type: c.visit_type.as_str().to_string(),
         settlement_mode: c.settlement_mode.as_str().to_string(),
         submitted_date: c.submitted_date.map(|d| d.to_string()),
-        reverses_claim_id: c.reverses_claim_id.clone(),
+        reverses_claim_id: c.reverses_claim_id.as_deref().map(String::from),
         status: d.status.as_str().to_string(),
         reasons: d.reasons.iter().map(|r| r.to_string()).collect(),
         payee: d.payee.as_str().to_string(),

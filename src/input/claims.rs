@@ -121,16 +121,17 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    /// The core's line, its ids owned.
+    /// The core's line, its ids copied (in place for an inline id: no
+    /// allocation).
     fn to_claim_line(&self) -> ClaimLine {
         ClaimLine {
             line_no: self.line_no,
-            item_code: String::from(self.item_code.as_str()),
+            item_code: self.item_code.clone(),
             quantity: self.quantity,
             unit_price: self.unit_price,
             amount: self.amount,
-            prescription_id: self.prescription_id.as_deref().map(String::from),
-            prescriber_id: self.prescriber_id.as_deref().map(String::from),
+            prescription_id: self.prescription_id.clone(),
+            prescriber_id: self.prescriber_id.clone(),
             supply_days: self.supply_days,
         }
     }
@@ -801,8 +802,8 @@ fn check_claim<'a>(
     Ok(())
 }
 
-/// The claim of checked lines, its values copied and its ids owned
-/// (`None` only for an empty group, which grouping never makes;
+/// The claim of checked lines, its values and ids copied (an inline id
+/// in place) (`None` only for an empty group, which grouping never makes;
 /// reconciliation would catch it). `check_claim` left each line's
 /// (line_no, position) in `scratch.numbers`, sorted: the lines in
 /// line_no order.
@@ -819,15 +820,15 @@ fn into_claim(id: &str, lines: &[&Pending], scratch: &Scratch<'_>) -> Option<Cla
         out.push(at(k)?.line.to_claim_line());
     }
     Some(Claim {
-        claim_id: id.to_string(),
-        person_id: String::from(head.person_id.as_str()),
-        institution_id: String::from(head.institution_id.as_str()),
+        claim_id: Id::from(id),
+        person_id: head.person_id.clone(),
+        institution_id: head.institution_id.clone(),
         service_time: head.service_time,
         visit_type: head.visit_type,
         settlement_mode: head.settlement_mode,
         submitted_date: head.submitted_date,
         exclusion,
-        reverses_claim_id: head.reverses_claim_id.as_deref().map(String::from),
+        reverses_claim_id: head.reverses_claim_id.clone(),
         lines: out,
     })
 }

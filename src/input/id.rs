@@ -1,17 +1,19 @@
-//! An id as a claim line holds it while it waits to be grouped: a
-//! `compact_str::CompactString`, which keeps up to 24 bytes in the line
-//! itself (the size of a `String`) and a longer id on the heap.
+//! An id as a claim line holds it while it waits to be grouped: the
+//! core's [`Id`](crate::core::model::Id), a `compact_str::CompactString`,
+//! which keeps up to 24 bytes in the line itself (the size of a `String`)
+//! and a longer id on the heap.
 //!
 //! A line carries four to six ids (claim, person, institution, item, and
 //! the prescription's). Every id of a usual export fits inline, so parsing
 //! a line or reading it back from a spill file allocates nothing for them,
 //! and grouping hashes and sorts them without following a pointer. The
-//! claims handed to the core own `String`s, made once per claim (its own
-//! ids) or per line (the item's). A well-kept crate rather than a type of
-//! our own: the inline layout needs `unsafe` to read back as text without
-//! checking it again, which the project does not hold itself.
+//! claims handed to the core hold the same type, so grouping copies an id
+//! in place rather than allocating a `String` for it. A well-kept crate
+//! rather than a type of our own: the inline layout needs `unsafe` to read
+//! back as text without checking it again, which the project does not
+//! hold itself.
 
-pub(crate) type Id = compact_str::CompactString;
+pub(crate) use crate::core::model::Id;
 
 /// The first 16 bytes of an id as a number that sorts as the id does (an
 /// id holds no NUL, which would tie with the padding: see

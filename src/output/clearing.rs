@@ -3,7 +3,7 @@
 //! clearing columns, summary.json's `clearing` and the printed lines.
 
 use crate::core::adjudicate::clearing::{Clearing, Row};
-use crate::core::model::Institution;
+use crate::core::model::{Id, Institution};
 use crate::core::money::fmt2;
 use crate::input::IdMap;
 use crate::schema::platform::{CLEARING_HEADER, SUMMARY_CLEARING_COLUMNS};
@@ -25,7 +25,7 @@ impl Clearing {
                 )));
             }
             let name = institutions
-                .get(inst)
+                .get(inst.as_str())
                 .map(|i| i.name.as_str())
                 .unwrap_or("");
             out.write_record([
@@ -86,7 +86,7 @@ impl Clearing {
             } else {
                 let (scope, city, inst) = (&rec[0], &rec[1], &rec[2]);
                 let row = match scope {
-                    "institution" => self.rows.get(&(inst.to_string(), city.to_string())),
+                    "institution" => self.rows.get(&(Id::from(inst), Id::from(city))),
                     "city" => cities.get(city),
                     "total" => Some(&total),
                     _ => None,

@@ -409,8 +409,8 @@ mod tests {
     fn decision(id: &str, k: u32) -> ClaimDecision {
         let claim = Claim {
             claim_id: id.into(),
-            person_id: format!("P{}", k % 7),
-            institution_id: format!("SY-H{}", k % 3),
+            person_id: format!("P{}", k % 7).into(),
+            institution_id: format!("SY-H{}", k % 3).into(),
             service_time: DateTime {
                 date: Date {
                     year: 2024,
@@ -431,7 +431,7 @@ mod tests {
             1 => Status::PoolDenied,
             _ => Status::Paid,
         };
-        let city = (k % 4 != 0).then(|| "shiyan".to_string());
+        let city = (k % 4 != 0).then(|| "shiyan".into());
         let mut d = ClaimDecision::unpaid(&claim, city, status);
         if status != Status::Paid {
             d.reasons.push(RuleId::MEMBER_UNKNOWN);

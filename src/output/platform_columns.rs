@@ -36,7 +36,7 @@ pub fn overlimit(decisions: &[ClaimDecision]) -> Vec<(String, Decimal)> {
                 .filter(|f| matches!(f.rule, RuleId::PRICE_CAP | RuleId::SUPPLY_DAYS))
                 .map(|f| f.amount)
                 .sum();
-            (!cut.is_zero()).then(|| (d.claim_id.clone(), cut.min(d.excluded)))
+            (!cut.is_zero()).then(|| (d.claim_id.to_string(), cut.min(d.excluded)))
         })
         .collect()
 }

@@ -254,7 +254,10 @@ fn payment_row(out: &mut Vec<u8>, d: &ClaimDecision, names: PaymentNames<'_>) {
         PaymentNames::Platform { overlimit } => {
             // As the amounts read back from the written cells: rounded
             // first, then split or added.
-            let over = overlimit.get(&d.claim_id).copied().unwrap_or_default();
+            let over = overlimit
+                .get(d.claim_id.as_str())
+                .copied()
+                .unwrap_or_default();
             row.money(round2(d.excluded) - over);
             row.money(over);
             row.money(round2(d.b_selfpay) + round2(d.remote_prepay));
@@ -334,7 +337,7 @@ fn audit_rows(out: &mut Vec<u8>, d: &ClaimDecision, keys: &LineKeys) {
         o
     };
     // The platform layout names a line by its feedetl_sn.
-    let names = keys.get(&d.claim_id);
+    let names = keys.get(d.claim_id.as_str());
     for k in 0..findings.len() {
         let f = &findings[if sorted { k } else { order[k] }];
         let mut row = Row::new(out);

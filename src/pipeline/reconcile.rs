@@ -94,7 +94,7 @@ impl Tally {
                 self.last_year += 1;
             }
             if d.reasons.contains(&adjudicate::RuleId::NO_RULES_IN_FORCE) {
-                let city = d.city.clone().unwrap_or_default();
+                let city = d.city.as_deref().unwrap_or_default().to_string();
                 *self.no_rules.entry(city).or_default() += 1;
             }
         }

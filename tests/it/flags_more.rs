@@ -19,7 +19,7 @@ fn hits(out: &[ClaimDecision], rule: RuleId) -> Vec<(String, Option<u32>, String
             dec.findings
                 .iter()
                 .filter(|f| f.rule == rule)
-                .map(|f| (dec.claim_id.clone(), f.line_no, f.amount.to_string()))
+                .map(|f| (dec.claim_id.to_string(), f.line_no, f.amount.to_string()))
         })
         .collect()
 }

@@ -623,7 +623,7 @@ fn pharmacy_claim_needs_a_prescriber_where_the_ratio_follows_it() {
         let mut c = claim("C1", "P1", "SY-P", "2024-03-04")
             .line("A1", "1", "10.00")
             .rx("x");
-        c.lines[0].prescriber_id = prescriber.map(String::from);
+        c.lines[0].prescriber_id = prescriber.map(Into::into);
         assert_eq!(
             status_and_reasons(&w, c),
             (Status::PoolDenied, vec![PRESCRIBER_UNKNOWN]),

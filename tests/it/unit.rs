@@ -23,7 +23,7 @@ fn at(c: Claim, seconds: u32) -> Claim {
 }
 
 fn ids(u: &Unit<'_>) -> Vec<String> {
-    u.claims().iter().map(|c| c.claim_id.clone()).collect()
+    u.claims().iter().map(|c| c.claim_id.to_string()).collect()
 }
 
 #[test]

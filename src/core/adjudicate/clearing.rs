@@ -14,6 +14,7 @@
 //! written by `output::clearing`.
 
 use crate::core::adjudicate::{ClaimDecision, Finding, RuleId, Severity, Status};
+use crate::core::model::Id;
 use crate::core::money::Yuan;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
@@ -84,7 +85,7 @@ impl Row {
 /// The month's clearing, per (institution_id, insuring city).
 #[derive(Debug, Default, Clone)]
 pub struct Clearing {
-    pub rows: BTreeMap<(String, String), Row>,
+    pub rows: BTreeMap<(Id, Id), Row>,
 }
 
 impl Clearing {
@@ -128,7 +129,7 @@ impl Clearing {
             let members: Vec<usize> = std::iter::once(i).chain(other).collect();
             let decl: Vec<&Declared> = members
                 .iter()
-                .filter_map(|&m| declared.get(&decisions[m].claim_id))
+                .filter_map(|&m| declared.get(decisions[m].claim_id.as_str()))
                 .collect();
             if decl.is_empty() {
                 continue;

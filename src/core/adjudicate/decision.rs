@@ -2,6 +2,7 @@
 
 use super::rule::{RuleId, Severity};
 use crate::core::date::Date;
+use crate::core::model::Id;
 use crate::core::split::Split;
 use rust_decimal::Decimal;
 use std::ops::{Deref, DerefMut};
@@ -104,11 +105,11 @@ pub struct Finding {
 /// The decision on one claim: one payments.csv row and its audit rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimDecision {
-    pub claim_id: String,
-    pub person_id: String,
-    pub institution_id: String,
+    pub claim_id: Id,
+    pub person_id: Id,
+    pub institution_id: Id,
     /// The insuring city; `None` for an unknown member.
-    pub city: Option<String>,
+    pub city: Option<Id>,
     pub service_date: Date,
     pub status: Status,
     /// The money (read through the decision too: `decision.fund_pay`).
@@ -126,7 +127,7 @@ pub struct ClaimDecision {
     /// Amount of NON_MEDICAL lines (for the account scope and the summary).
     pub non_medical: Decimal,
     /// For a reversal: the claim it cancels.
-    pub reverses: Option<String>,
+    pub reverses: Option<Id>,
     /// The member's category and the institution's level (`1`-`3`, or
     /// `pharmacy`), for analysis; `None` when unknown.
     pub category: Option<crate::core::model::Category>,
@@ -158,7 +159,7 @@ impl ClaimDecision {
     /// A decision where nothing is paid by the insurance and cash pays all.
     pub fn unpaid(
         claim: &crate::core::model::Claim,
-        city: Option<String>,
+        city: Option<Id>,
         status: Status,
     ) -> ClaimDecision {
         let total = claim.total();

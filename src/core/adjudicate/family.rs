@@ -57,7 +57,7 @@ pub(super) fn adjudicate_group<'r>(
         ledger: Vec::new(),
         versions_used: Default::default(),
     };
-    let mut reversals: HashMap<String, &crate::core::prior::PriorPayment> = HashMap::new();
+    let mut reversals: HashMap<Id, &crate::core::prior::PriorPayment> = HashMap::new();
     for (person, positions) in by_person {
         let claims: Vec<&Claim> = positions.iter().map(|&i| all[i]).collect();
         let mut own_states = Vec::new();
@@ -172,7 +172,7 @@ fn resettle<'r>(
     if rest > Decimal::ZERO && rules.family_sharing.value {
         let here = r
             .institutions
-            .get(&claim.institution_id)
+            .get(claim.institution_id.as_str())
             .is_some_and(|i| i.city == member.city);
         if here || rules.family_sharing_remote.value {
             for b in r.family.grantors_of(&claim.person_id) {

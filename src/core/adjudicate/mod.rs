@@ -56,7 +56,7 @@ pub struct UnitOutcome {
 /// `tongchou explain` needs besides the decision and the inputs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimState {
-    pub claim_id: String,
+    pub claim_id: Id,
     /// The service year whose totals the claim counts in.
     pub year: i32,
     /// Year-to-date deductible met and pool paid before the claim.
@@ -183,7 +183,7 @@ fn adjudicate(
         totals.claims += 1;
         let before = (totals.deductible_met, totals.pool_paid, balance);
         // Looked up once: the checks and the level column both read it.
-        let inst = r.institutions.get(&claim.institution_id);
+        let inst = r.institutions.get(claim.institution_id.as_str());
         let mut d = decide(
             cx,
             claim,
@@ -281,14 +281,14 @@ fn decide(
 ) -> ClaimDecision {
     let r = cx.reference;
     let lang = cx.lang;
-    let city = member.map(|m| m.city.to_string());
+    let city = member.map(|m| Id::from(m.city));
     let date = claim.service_date();
 
     // A claim is paid once: an id settled in a --prior period is denied
     // before anything else, so that nothing it says can pay it again. A
     // reversal is left to §8, which cancels a claim at most once.
     if claim.reverses_claim_id.is_none() {
-        if let Some(p) = cx.prior.payments.get(&claim.claim_id) {
+        if let Some(p) = cx.prior.payments.get(claim.claim_id.as_str()) {
             let (file, period) = cx.prior.settled_where(p);
             let (id, status) = (&claim.claim_id, p.status.as_str());
             let detail = say!(
@@ -475,7 +475,7 @@ fn decide(
 /// finding (the whole total is excluded; cash pays all).
 fn deny_whole(
     claim: &Claim,
-    city: Option<String>,
+    city: Option<Id>,
     status: Status,
     rule: RuleId,
     detail: String,

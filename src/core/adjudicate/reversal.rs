@@ -14,7 +14,7 @@ use super::benefit::YearTotals;
 use super::decision::{ClaimDecision, Status};
 use super::rule::RuleId;
 use super::Lang;
-use crate::core::model::Claim;
+use crate::core::model::{Claim, Id};
 use crate::core::money::Yuan;
 use crate::core::prior::{Prior, PriorPayment};
 use crate::say;
@@ -24,9 +24,9 @@ use std::collections::{HashMap, HashSet};
 /// How a claim takes part in a reversal.
 pub enum Pairing<'p> {
     /// Cancelled by this run's reversal claim.
-    Reversed(String),
+    Reversed(Id),
     /// Cancels this run's claim.
-    Reversal(String),
+    Reversal(Id),
     /// Cancels a claim settled in an earlier period.
     PriorReversal(&'p PriorPayment),
     /// A reversal that cannot be carried out: denied `REVERSAL_UNKNOWN`.
@@ -34,21 +34,21 @@ pub enum Pairing<'p> {
 }
 
 pub enum Refusal {
-    Unknown(String),
-    OtherPerson(String),
+    Unknown(Id),
+    OtherPerson(Id),
     AlreadyReversed {
-        original: String,
-        by: String,
+        original: Id,
+        by: Id,
     },
     AmountMismatch {
-        original: String,
+        original: Id,
         expected: Decimal,
         got: Decimal,
     },
 }
 
 /// Pair each of one person's reversals with what it cancels, in §1 order.
-pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String, Pairing<'p>> {
+pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<Id, Pairing<'p>> {
     let mut out = HashMap::new();
     // Most persons reverse nothing: build nothing for them.
     if claims.iter().all(|c| c.reverses_claim_id.is_none()) {
@@ -56,7 +56,7 @@ pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String
     }
     let ids: HashMap<&str, &Claim> = claims.iter().map(|c| (c.claim_id.as_str(), *c)).collect();
     // Originals cancelled by an earlier reversal of this run.
-    let mut cancelled: HashMap<String, String> = HashMap::new();
+    let mut cancelled: HashMap<Id, Id> = HashMap::new();
     let mut prior_cancelled: HashSet<&str> = HashSet::new();
     for c in claims {
         let Some(original) = &c.reverses_claim_id else {
@@ -68,15 +68,16 @@ pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String
         let here = ids.get(original.as_str()).filter(|o| {
             o.reverses_claim_id.is_none()
                 && o.claim_id != c.claim_id
-                && !prior.payments.contains_key(&o.claim_id)
+                && !prior.payments.contains_key(o.claim_id.as_str())
         });
         let pairing = if let Some(by) = cancelled
             .get(original)
-            .or_else(|| prior.reversed.get(original))
+            .map(Id::as_str)
+            .or_else(|| prior.reversed.get(original.as_str()).map(String::as_str))
         {
             Pairing::Refused(Refusal::AlreadyReversed {
                 original: original.clone(),
-                by: by.clone(),
+                by: Id::from(by),
             })
         } else if let Some(o) = here {
             out.insert(o.claim_id.clone(), Pairing::Reversed(c.claim_id.clone()));
@@ -97,9 +98,8 @@ pub fn pair_reversals<'p>(claims: &[&Claim], prior: &'p Prior) -> HashMap<String
                 // among the --prior files).
                 let by = prior
                     .reversed
-                    .get(original)
-                    .cloned()
-                    .unwrap_or_else(|| "a reversal of its own period".into());
+                    .get(original.as_str())
+                    .map_or_else(|| "a reversal of its own period".into(), Id::from);
                 Pairing::Refused(Refusal::AlreadyReversed {
                     original: original.clone(),
                     by,
@@ -161,7 +161,7 @@ pub fn refusal_detail(r: &Refusal, lang: Lang) -> String {
 /// when the person's totals hold that year, its account payment returned.
 pub fn reverse_prior(
     claim: &Claim,
-    city: Option<String>,
+    city: Option<Id>,
     p: &PriorPayment,
     years: &mut [YearTotals],
     balance: &mut Decimal,
@@ -171,7 +171,7 @@ pub fn reverse_prior(
     d.split = p.split.negated();
     d.ratio = p.ratio;
     d.payee = p.payee;
-    d.reverses = Some(p.claim_id.clone());
+    d.reverses = Some(Id::from(p.claim_id.as_str()));
     let same_year = p.service_date.year == claim.service_date().year;
     // The caller has made the row of the reversal's own year; an earlier
     // year's is there when the ledger kept it (the previous year). A year
