@@ -145,7 +145,7 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
         wanted.push((c.person_id.to_string(), Some(id.clone())));
     }
     for p in &req.persons {
-        if !run.claims.iter().any(|c| &c.person_id == p) {
+        if !run.claims.iter().any(|c| c.person_id == p) {
             return Err(ExplainError::Usage(say!(
                 req.lang,
                 "参保人 {p} 在本次运行中没有结算单",
@@ -194,7 +194,7 @@ pub fn trace(req: &Request) -> Result<TraceDoc, ExplainError> {
             if d.person_id != person {
                 continue;
             }
-            if claim.as_ref().is_none_or(|id| id == &d.claim_id) {
+            if claim.as_ref().is_none_or(|id| id == d.claim_id) {
                 let c = by_id[d.claim_id.as_str()];
                 let mut t = claim_trace(&run.reference, c, d, st, req.lang);
                 t.clearing = trace::clearing_trace(d, run.declared.get(d.claim_id.as_str()));
