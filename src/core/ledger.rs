@@ -236,7 +236,7 @@ mod tests {
 
     fn big_entry(r: &LedgerYear) -> LedgerEntry {
         LedgerEntry {
-            person_id: String::new(),
+            person_id: Default::default(),
             year: r.year,
             deductible_met: r.deductible_met,
             pool_paid: r.pool_paid,

@@ -250,7 +250,7 @@ impl Stay {
 /// Year-to-date totals of one person (ledger.csv).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LedgerEntry {
-    pub person_id: String,
+    pub person_id: Id,
     pub year: i32,
     pub deductible_met: Decimal,
     pub pool_paid: Decimal,

@@ -259,7 +259,7 @@ fn adjudicate(
         ledger: years
             .into_iter()
             .map(|y| LedgerEntry {
-                person_id: person_id.to_string(),
+                person_id: Id::from(person_id),
                 year: y.year,
                 deductible_met: y.deductible_met,
                 pool_paid: y.pool_paid,
