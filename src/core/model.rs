@@ -339,4 +339,25 @@ mod tests {
         assert_eq!(parse_bool("N"), Some(false));
         assert_eq!(parse_bool("maybe"), None);
     }
+
+    /// A month holds millions of claims and decisions: their ids take
+    /// the room a `String` took, and a usual id (a claim's, a person's,
+    /// a Chinese institution's) is held in place, with no allocation.
+    #[test]
+    fn a_usual_id_is_held_in_place_in_a_strings_room() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Id>(), size_of::<String>());
+        assert_eq!(size_of::<Option<Id>>(), size_of::<String>());
+        for s in [
+            "C202403000000007",
+            "P0000123456",
+            "黄石市中心医院-01",
+            "shiyan",
+        ] {
+            let id = Id::from(s);
+            assert!(!id.is_heap_allocated(), "{s}");
+            assert_eq!(id, s);
+        }
+        assert!(Id::from("x".repeat(25).as_str()).is_heap_allocated());
+    }
 }
