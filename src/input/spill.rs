@@ -149,8 +149,14 @@ pub(crate) fn put_var(b: &mut Vec<u8>, mut v: u128) {
     b.push(v as u8);
 }
 
-pub(crate) fn put_u64(b: &mut Vec<u8>, v: u64) {
-    put_var(b, u128::from(v));
+/// [`put_var`] on 64 bits (the same bytes), for the many small numbers
+/// of a line without 128-bit shifts.
+pub(crate) fn put_u64(b: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        b.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    b.push(v as u8);
 }
 
 pub(crate) fn put_str(b: &mut Vec<u8>, s: &str) {

@@ -133,8 +133,9 @@ impl<'f> Records<'f> {
                 line += bytes[..ends].iter().filter(|&&b| b == b'\n').count() as u64;
                 begin += ends as u64;
                 bytes = &bytes[ends..];
-                // Every invisible character starts with byte E2 or EF.
-                if has_invisible_lead(bytes) {
+                // Every invisible character starts with byte E2 or EF; a
+                // line of ASCII alone (the bulk of an export) has none.
+                if !bytes.is_ascii() && has_invisible_lead(bytes) {
                     self.stripped += self
                         .file
                         .counted
@@ -165,8 +166,13 @@ impl<'f> Records<'f> {
                             .unwrap_or_else(|| format!("#{}", i + 1));
                         (name, f.len())
                     });
+                // The cells as text, checked once for the whole record
+                // rather than once per cell read (a cell of valid UTF-8 cut
+                // at ASCII separators is itself valid).
+                let text = std::str::from_utf8(self.record.as_slice()).ok();
                 Some(Ok(Row {
                     line,
+                    text,
                     raw_bytes: bytes,
                     byte_range: (begin as usize, end as usize),
                     file: self.file,

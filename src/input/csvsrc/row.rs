@@ -12,6 +12,9 @@ pub struct Row<'r> {
     pub byte_range: (usize, usize),
     pub(super) file: &'r CsvFile,
     pub(super) record: &'r csv::ByteRecord,
+    /// The record's cells together as text, when they are UTF-8 (they are
+    /// in any file read as text): a cell is then a slice of it.
+    pub(super) text: Option<&'r str>,
     /// The record has a different number of fields than the header.
     pub width_mismatch: Option<(usize, usize)>,
     /// A cell longer than [`MAX_FIELD_BYTES`](super::MAX_FIELD_BYTES): its
@@ -52,7 +55,11 @@ impl<'r> Row<'r> {
     /// Invisible characters at the edges are stripped like white space.
     pub fn get_at(&self, k: usize) -> Option<&'r str> {
         let i = (*self.file.index.get(k)?)?;
-        let cell = trim_cell(std::str::from_utf8(self.record.get(i)?).ok()?);
+        let cell = match self.text {
+            Some(text) => text.get(self.record.range(i)?)?,
+            None => std::str::from_utf8(self.record.get(i)?).ok()?,
+        };
+        let cell = trim_cell(cell);
         (!cell.is_empty()).then_some(cell)
     }
 
@@ -77,7 +84,7 @@ impl<'r> Row<'r> {
 
     /// A required id cell ([`Row::id_at`]).
     pub fn need_id_at(&self, k: usize) -> Result<&'r str, CellError> {
-        self.id_at(k)?.ok_or(CellError {
+        self.id_at(k)?.ok_or_else(|| CellError {
             column: self.name_at(k),
             message: Reason::Missing,
         })
@@ -100,7 +107,7 @@ impl<'r> Row<'r> {
 
     /// [`Row::need`] by column index.
     pub fn need_at(&self, k: usize) -> Result<&'r str, CellError> {
-        self.get_at(k).ok_or(CellError {
+        self.get_at(k).ok_or_else(|| CellError {
             column: self.name_at(k),
             message: Reason::Missing,
         })
@@ -136,7 +143,7 @@ impl<'r> Row<'r> {
 
     /// A required cell, or the error naming its column.
     pub fn need(&self, name: &'static str) -> Result<&'r str, CellError> {
-        self.get(name).ok_or(CellError {
+        self.get(name).ok_or_else(|| CellError {
             column: name,
             message: Reason::Missing,
         })
