@@ -133,9 +133,12 @@ impl<'f> Records<'f> {
                 line += bytes[..ends].iter().filter(|&&b| b == b'\n').count() as u64;
                 begin += ends as u64;
                 bytes = &bytes[ends..];
-                // Every invisible character starts with byte E2 or EF; a
-                // line of ASCII alone (the bulk of an export) has none.
-                if !bytes.is_ascii() && has_invisible_lead(bytes) {
+                // A record of printable ASCII alone (the bulk of an
+                // export) has no invisible or control character in any
+                // cell: neither is looked for cell by cell.
+                let printable = is_printable_ascii(self.record.as_slice());
+                // Every invisible character starts with byte E2 or EF.
+                if !printable && has_invisible_lead(bytes) {
                     self.stripped += self
                         .file
                         .counted
@@ -173,6 +176,7 @@ impl<'f> Records<'f> {
                 Some(Ok(Row {
                     line,
                     text,
+                    printable,
                     raw_bytes: bytes,
                     byte_range: (begin as usize, end as usize),
                     file: self.file,
@@ -194,6 +198,14 @@ impl<'f> Records<'f> {
             }
         }
     }
+}
+
+/// Whether `bytes` are printable ASCII (0x20 to 0x7E) alone, looked at a
+/// block at a time as [`has_invisible_lead`] does.
+fn is_printable_ascii(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(32)
+        .all(|c| c.iter().fold(true, |a, &b| a & (b >= 0x20) & (b < 0x7F)))
 }
 
 /// Whether `bytes` hold E2 or EF, the lead bytes of every invisible

@@ -1,9 +1,10 @@
 //! One record and its cells by schema column: trimmed, ids checked, and
 //! parsed with errors that name the column.
 
-use super::clean::{has_control, trim_cell};
+use super::clean::{has_control, id_key, trim_cell};
 use super::CsvFile;
 use crate::input::reason::Reason;
+use std::borrow::Cow;
 
 /// One record: its line number, raw bytes, and cells by schema column.
 pub struct Row<'r> {
@@ -15,6 +16,9 @@ pub struct Row<'r> {
     /// The record's cells together as text, when they are UTF-8 (they are
     /// in any file read as text): a cell is then a slice of it.
     pub(super) text: Option<&'r str>,
+    /// The record's cells are printable ASCII alone: no control or
+    /// invisible character to look for in them.
+    pub(super) printable: bool,
     /// The record has a different number of fields than the header.
     pub width_mismatch: Option<(usize, usize)>,
     /// A cell longer than [`MAX_FIELD_BYTES`](super::MAX_FIELD_BYTES): its
@@ -70,7 +74,7 @@ impl<'r> Row<'r> {
         let Some(s) = self.get_at(k) else {
             return Ok(None);
         };
-        if !has_control(s) {
+        if self.printable || !has_control(s) {
             return Ok(Some(s));
         }
         match s.chars().find(|c| c.is_control()) {
@@ -80,6 +84,16 @@ impl<'r> Row<'r> {
                 message: Reason::ControlCharacter { code: c as u32 },
             }),
         }
+    }
+
+    /// An id cell as a grouping key ([`id_key`]): the cell as written when
+    /// it holds no control character.
+    pub fn key_at(&self, k: usize) -> Option<Cow<'r, str>> {
+        let s = self.get_at(k)?;
+        Some(match self.printable {
+            true => Cow::Borrowed(s),
+            false => id_key(s),
+        })
     }
 
     /// A required id cell ([`Row::id_at`]).
