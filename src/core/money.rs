@@ -189,8 +189,10 @@ fn parse_plain(t: &str) -> Option<Result<Decimal, MoneyError>> {
         return None;
     }
     // |value| = mantissa / 10^scale > MONEY_LIMIT, in integers (10^30 at
-    // most: fits a u128).
-    if u128::from(mantissa) > MONEY_LIMIT as u128 * 10u128.pow(scale) {
+    // most: fits a u128); never so for a mantissa within the limit itself.
+    if mantissa > MONEY_LIMIT as u64
+        && u128::from(mantissa) > MONEY_LIMIT as u128 * 10u128.pow(scale)
+    {
         return Some(Err(MoneyError::OutOfRange));
     }
     let lo = mantissa as u32;
