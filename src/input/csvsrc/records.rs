@@ -205,7 +205,7 @@ impl<'f> Records<'f> {
 fn is_printable_ascii(bytes: &[u8]) -> bool {
     bytes
         .chunks(32)
-        .all(|c| c.iter().fold(true, |a, &b| a & (b >= 0x20) & (b < 0x7F)))
+        .all(|c| c.iter().fold(true, |a, &b| a & (0x20..0x7F).contains(&b)))
 }
 
 /// Whether `bytes` hold E2 or EF, the lead bytes of every invisible
@@ -234,4 +234,34 @@ pub fn stripped_warning(path: &Path, n: u64) -> Option<String> {
         }
         .to_string()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{has_invisible_lead, is_printable_ascii};
+
+    #[test]
+    fn block_checks_read_as_byte_by_byte_checks() {
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        for len in 0..200 {
+            for _ in 0..50 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Mostly printable, now and then any byte.
+                        match x % 64 {
+                            0 => (x >> 8) as u8,
+                            _ => b' ' + ((x >> 8) % 95) as u8,
+                        }
+                    })
+                    .collect();
+                let printable = bytes.iter().all(|&b| (0x20..0x7F).contains(&b));
+                assert_eq!(is_printable_ascii(&bytes), printable, "{bytes:?}");
+                let lead = bytes.iter().any(|&b| b == 0xE2 || b == 0xEF);
+                assert_eq!(has_invisible_lead(&bytes), lead, "{bytes:?}");
+            }
+        }
+    }
 }

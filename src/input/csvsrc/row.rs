@@ -157,7 +157,7 @@ impl<'r> Row<'r> {
 
     /// A required cell, or the error naming its column.
     pub fn need(&self, name: &'static str) -> Result<&'r str, CellError> {
-        self.get(name).ok_or_else(|| CellError {
+        self.get(name).ok_or(CellError {
             column: name,
             message: Reason::Missing,
         })
