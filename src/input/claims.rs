@@ -6,7 +6,7 @@
 //! `rejects.csv` with the reason, and the claim is not adjudicated. Every
 //! line read is either in a claim or in the rejects.
 
-use super::csvsrc::{cell, id_key, open, CellError, Encodings, Row};
+use super::csvsrc::{cell, open, CellError, Encodings, Row};
 use super::id::Id;
 use super::{InputError, InputFile, Reason};
 use crate::core::date::{Date, DateTime, Months, Period};
@@ -487,13 +487,9 @@ fn parse_file(
                 // Grouped and partitioned by ids without control
                 // characters: a line whose id holds one is quarantined
                 // (see `parse_line`) together with the rest of its claim.
-                match row
-                    .get_at(col::CLAIM_ID)
-                    .map(id_key)
-                    .filter(|k| !k.is_empty())
-                {
+                match row.key_at(col::CLAIM_ID).filter(|k| !k.is_empty()) {
                     Some(id) => sink(
-                        &id_key(row.get_at(col::PERSON_ID).unwrap_or("")),
+                        &row.key_at(col::PERSON_ID).unwrap_or_default(),
                         Pending {
                             claim_id: Id::new(&id),
                             src,

@@ -133,8 +133,12 @@ impl<'f> Records<'f> {
                 line += bytes[..ends].iter().filter(|&&b| b == b'\n').count() as u64;
                 begin += ends as u64;
                 bytes = &bytes[ends..];
+                // A record of printable ASCII alone (the bulk of an
+                // export) has no invisible or control character in any
+                // cell: neither is looked for cell by cell.
+                let printable = is_printable_ascii(self.record.as_slice());
                 // Every invisible character starts with byte E2 or EF.
-                if has_invisible_lead(bytes) {
+                if !printable && has_invisible_lead(bytes) {
                     self.stripped += self
                         .file
                         .counted
@@ -165,8 +169,14 @@ impl<'f> Records<'f> {
                             .unwrap_or_else(|| format!("#{}", i + 1));
                         (name, f.len())
                     });
+                // The cells as text, checked once for the whole record
+                // rather than once per cell read (a cell of valid UTF-8 cut
+                // at ASCII separators is itself valid).
+                let text = std::str::from_utf8(self.record.as_slice()).ok();
                 Some(Ok(Row {
                     line,
+                    text,
+                    printable,
                     raw_bytes: bytes,
                     byte_range: (begin as usize, end as usize),
                     file: self.file,
@@ -188,6 +198,14 @@ impl<'f> Records<'f> {
             }
         }
     }
+}
+
+/// Whether `bytes` are printable ASCII (0x20 to 0x7E) alone, looked at a
+/// block at a time as [`has_invisible_lead`] does.
+fn is_printable_ascii(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(32)
+        .all(|c| c.iter().fold(true, |a, &b| a & (0x20..0x7F).contains(&b)))
 }
 
 /// Whether `bytes` hold E2 or EF, the lead bytes of every invisible
@@ -216,4 +234,34 @@ pub fn stripped_warning(path: &Path, n: u64) -> Option<String> {
         }
         .to_string()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{has_invisible_lead, is_printable_ascii};
+
+    #[test]
+    fn block_checks_read_as_byte_by_byte_checks() {
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        for len in 0..200 {
+            for _ in 0..50 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Mostly printable, now and then any byte.
+                        match x % 64 {
+                            0 => (x >> 8) as u8,
+                            _ => b' ' + ((x >> 8) % 95) as u8,
+                        }
+                    })
+                    .collect();
+                let printable = bytes.iter().all(|&b| (0x20..0x7F).contains(&b));
+                assert_eq!(is_printable_ascii(&bytes), printable, "{bytes:?}");
+                let lead = bytes.iter().any(|&b| b == 0xE2 || b == 0xEF);
+                assert_eq!(has_invisible_lead(&bytes), lead, "{bytes:?}");
+            }
+        }
+    }
 }

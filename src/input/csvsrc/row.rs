@@ -1,9 +1,10 @@
 //! One record and its cells by schema column: trimmed, ids checked, and
 //! parsed with errors that name the column.
 
-use super::clean::{has_control, trim_cell};
+use super::clean::{has_control, id_key, trim_cell};
 use super::CsvFile;
 use crate::input::reason::Reason;
+use std::borrow::Cow;
 
 /// One record: its line number, raw bytes, and cells by schema column.
 pub struct Row<'r> {
@@ -12,6 +13,12 @@ pub struct Row<'r> {
     pub byte_range: (usize, usize),
     pub(super) file: &'r CsvFile,
     pub(super) record: &'r csv::ByteRecord,
+    /// The record's cells together as text, when they are UTF-8 (they are
+    /// in any file read as text): a cell is then a slice of it.
+    pub(super) text: Option<&'r str>,
+    /// The record's cells are printable ASCII alone: no control or
+    /// invisible character to look for in them.
+    pub(super) printable: bool,
     /// The record has a different number of fields than the header.
     pub width_mismatch: Option<(usize, usize)>,
     /// A cell longer than [`MAX_FIELD_BYTES`](super::MAX_FIELD_BYTES): its
@@ -52,7 +59,11 @@ impl<'r> Row<'r> {
     /// Invisible characters at the edges are stripped like white space.
     pub fn get_at(&self, k: usize) -> Option<&'r str> {
         let i = (*self.file.index.get(k)?)?;
-        let cell = trim_cell(std::str::from_utf8(self.record.get(i)?).ok()?);
+        let cell = match self.text {
+            Some(text) => text.get(self.record.range(i)?)?,
+            None => std::str::from_utf8(self.record.get(i)?).ok()?,
+        };
+        let cell = trim_cell(cell);
         (!cell.is_empty()).then_some(cell)
     }
 
@@ -63,7 +74,7 @@ impl<'r> Row<'r> {
         let Some(s) = self.get_at(k) else {
             return Ok(None);
         };
-        if !has_control(s) {
+        if self.printable || !has_control(s) {
             return Ok(Some(s));
         }
         match s.chars().find(|c| c.is_control()) {
@@ -75,9 +86,19 @@ impl<'r> Row<'r> {
         }
     }
 
+    /// An id cell as a grouping key ([`id_key`]): the cell as written when
+    /// it holds no control character.
+    pub fn key_at(&self, k: usize) -> Option<Cow<'r, str>> {
+        let s = self.get_at(k)?;
+        Some(match self.printable {
+            true => Cow::Borrowed(s),
+            false => id_key(s),
+        })
+    }
+
     /// A required id cell ([`Row::id_at`]).
     pub fn need_id_at(&self, k: usize) -> Result<&'r str, CellError> {
-        self.id_at(k)?.ok_or(CellError {
+        self.id_at(k)?.ok_or_else(|| CellError {
             column: self.name_at(k),
             message: Reason::Missing,
         })
@@ -100,7 +121,7 @@ impl<'r> Row<'r> {
 
     /// [`Row::need`] by column index.
     pub fn need_at(&self, k: usize) -> Result<&'r str, CellError> {
-        self.get_at(k).ok_or(CellError {
+        self.get_at(k).ok_or_else(|| CellError {
             column: self.name_at(k),
             message: Reason::Missing,
         })
