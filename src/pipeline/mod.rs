@@ -194,6 +194,9 @@ struct Decided {
     out: Option<write::Outputs>,
     /// Part files of a spilled month, to merge.
     parts_written: Vec<(PathBuf, PathBuf)>,
+    /// The memory of the last parts' indexes (payments, audit), reused by
+    /// the next partition's.
+    part_indexes: [Vec<u8>; 2],
     /// What settlement.xlsx and report.html show of the claims.
     people: PeopleRows,
     adjudicate: Duration,
@@ -450,6 +453,7 @@ fn settle_partition(
         out,
         overlimit,
         parts_written,
+        part_indexes,
         ..
     } = &mut *decided;
     let (kept, written) = rayon::join(
@@ -474,6 +478,7 @@ fn settle_partition(
                     line_keys: keys,
                 },
                 parts_written,
+                part_indexes,
             )
         },
     );

@@ -326,7 +326,12 @@ impl Lines {
                 for fi in 0..*files {
                     total = total.saturating_add(spill::count(&spill_path(&area.path, fi, p))?);
                 }
-                out.reserve(total);
+                // Partitions differ in size by a little: room for a little
+                // more than the first one's lines spares the next, larger
+                // ones a move into fresh memory.
+                if out.capacity() < total {
+                    out.reserve_exact(total + total / 32);
+                }
                 let mut buf = Vec::new();
                 for fi in 0..*files {
                     let path = spill_path(&area.path, fi, p);

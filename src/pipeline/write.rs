@@ -240,6 +240,7 @@ pub fn partition(
     decisions: &[ClaimDecision],
     naming: &Naming<'_>,
     parts: &mut Vec<(PathBuf, PathBuf)>,
+    index_rooms: &mut [Vec<u8>; 2],
 ) -> Result<(), RunError> {
     let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
     ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
@@ -263,8 +264,12 @@ pub fn partition(
                     source,
                 }
             };
-            let mut wp = PartWriter::create(&pay).map_err(part_err(&pay))?;
-            let mut wa = PartWriter::create(&aud).map_err(part_err(&aud))?;
+            // The parts' indexes are built in the last partition's room.
+            let [pay_room, aud_room] = index_rooms;
+            let mut wp =
+                PartWriter::reusing(&pay, std::mem::take(pay_room)).map_err(part_err(&pay))?;
+            let mut wa =
+                PartWriter::reusing(&aud, std::mem::take(aud_room)).map_err(part_err(&aud))?;
             // A part's error names the part; which one is not known here.
             output::spill_claims(
                 &mut wp,
@@ -274,8 +279,8 @@ pub fn partition(
                 naming.line_keys,
             )
             .map_err(part_err(&pay))?;
-            wp.finish().map_err(part_err(&pay))?;
-            wa.finish().map_err(part_err(&aud))?;
+            *pay_room = wp.finish().map_err(part_err(&pay))?;
+            *aud_room = wa.finish().map_err(part_err(&aud))?;
             parts.push((pay, aud));
         }
     }
