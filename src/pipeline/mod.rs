@@ -111,7 +111,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         overlimit: &overlimit,
         line_keys: inputs.platform.as_ref().map_or(&no_keys, |p| &p.line_keys),
     };
-    write::merge_parts(&naming, &mut out, decided.parts_written)?;
+    write::merge_parts(&naming, &mut out, decided.parts_written.written)?;
     drop(scanned.lines);
     summary.files = scanned.scan.files.clone();
     let month = write::Month {
@@ -192,11 +192,8 @@ struct Decided {
     /// The output directory, once payments.csv and audit.csv are in it
     /// (a month of one partition writes them straight away).
     out: Option<write::Outputs>,
-    /// Part files of a spilled month, to merge.
-    parts_written: Vec<(PathBuf, PathBuf)>,
-    /// The memory of the last parts' indexes (payments, audit), reused by
-    /// the next partition's.
-    part_indexes: [Vec<u8>; 2],
+    /// Part files of a spilled month, to merge (and their indexes' memory).
+    parts_written: write::Parts,
     /// What settlement.xlsx and report.html show of the claims.
     people: PeopleRows,
     adjudicate: Duration,
@@ -453,7 +450,6 @@ fn settle_partition(
         out,
         overlimit,
         parts_written,
-        part_indexes,
         ..
     } = &mut *decided;
     let (kept, written) = rayon::join(
@@ -478,7 +474,6 @@ fn settle_partition(
                     line_keys: keys,
                 },
                 parts_written,
-                part_indexes,
             )
         },
     );

@@ -228,6 +228,14 @@ impl Naming<'_> {
     }
 }
 
+/// A spilled month's part files (payments, audit) written so far, and the
+/// memory of the last ones' indexes, reused by the next partition's.
+#[derive(Default)]
+pub struct Parts {
+    pub written: Vec<(PathBuf, PathBuf)>,
+    index_rooms: [Vec<u8>; 2],
+}
+
 /// Write partition `p`'s decisions in claim_id order: straight into the
 /// output when the month is one partition (no `spill` area), else into
 /// parts in the spill area (`spill` is the area and `p`), listed in
@@ -239,8 +247,7 @@ pub fn partition(
     spill: Option<(&Path, usize)>,
     decisions: &[ClaimDecision],
     naming: &Naming<'_>,
-    parts: &mut Vec<(PathBuf, PathBuf)>,
-    index_rooms: &mut [Vec<u8>; 2],
+    parts: &mut Parts,
 ) -> Result<(), RunError> {
     let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
     ordered.par_sort_unstable_by(|a, b| a.claim_id.cmp(&b.claim_id));
@@ -265,7 +272,7 @@ pub fn partition(
                 }
             };
             // The parts' indexes are built in the last partition's room.
-            let [pay_room, aud_room] = index_rooms;
+            let [pay_room, aud_room] = &mut parts.index_rooms;
             let mut wp =
                 PartWriter::reusing(&pay, std::mem::take(pay_room)).map_err(part_err(&pay))?;
             let mut wa =
@@ -281,7 +288,7 @@ pub fn partition(
             .map_err(part_err(&pay))?;
             *pay_room = wp.finish().map_err(part_err(&pay))?;
             *aud_room = wa.finish().map_err(part_err(&aud))?;
-            parts.push((pay, aud));
+            parts.written.push((pay, aud));
         }
     }
     Ok(())
