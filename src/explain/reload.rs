@@ -205,9 +205,15 @@ pub(super) fn reload(run: &Path) -> Result<Reloaded, ExplainError> {
         drop(pl.decide(&files, notes));
         scan.rejects
             .retain(|r| !pl.is_fee_path(&files, &r.file) || pl.passes(&r.claim_id));
-        pending = pl.join(&files, pending, &mut Vec::new());
+        pl.join(&files, &mut pending, &mut Vec::new());
     }
-    let grouped = claims::group(&files, pending, Some(period.last_day()), &mut scan.files);
+    let grouped = claims::group(
+        &files,
+        &pending,
+        Some(period.last_day()),
+        &mut scan.files,
+        Vec::new(),
+    );
     let mut quarantined = BTreeMap::new();
     for r in scan.rejects.iter().chain(grouped.rejects.iter()) {
         if !r.claim_id.is_empty() {

@@ -291,19 +291,26 @@ pub struct Grouped {
 /// Group lines into claims and check each (quarantining the whole claim
 /// when one line breaks it); claims whose service date is after
 /// `period_end` are quarantined. Adds what went into claims to the files'
-/// `adjudicated_*` statistics.
+/// `adjudicated_*` statistics. The claims go into `out.claims`, emptied
+/// first (a partition's list reuses the last one's room).
 pub(crate) fn group(
     files: &[super::csvsrc::CsvFile],
-    pending: Vec<Pending>,
+    pending: &[Pending],
     period_end: Option<Date>,
     stats: &mut [ClaimFileStat],
+    mut claims: Vec<Claim>,
 ) -> Grouped {
-    let mut out = Grouped::default();
-    let (order, runs) = claim_runs(&pending);
+    claims.clear();
+    let mut out = Grouped {
+        claims,
+        ..Grouped::default()
+    };
+    let (order, runs) = claim_runs(pending);
     out.claims.reserve(runs.len());
     // The lines are read where they are, not moved: a claim is made of
-    // copies of their values (its ids owned once), and the lines are
-    // dropped together at the end. One scratch list serves every claim.
+    // copies of their values (its ids owned once); the caller keeps the
+    // lines (and their room, for the next partition). One scratch list
+    // serves every claim.
     let mut lines: Vec<&Pending> = Vec::new();
     let mut scratch = Scratch::default();
     for run in runs {

@@ -100,9 +100,17 @@ pub(crate) fn read_all(path: &Path) -> io::Result<Vec<Pending>> {
     Ok(out)
 }
 
+/// How many bytes of a spill file are read at a time: lines are decoded
+/// from a small buffer reused from file to file and partition to
+/// partition, not from the whole file at once (a partition's worth of
+/// fresh pages every partition).
+const READ_CHUNK: usize = 1 << 20;
+
 /// Append the lines of one spill file that `keep` wants to `out`, in the
-/// order written ([`read_all`]), reading the file through `buf` (reused
-/// from file to file: its pages are touched once, not once a file).
+/// order written ([`read_all`]), reading the file through `buf` a chunk at
+/// a time. A line is decoded from its bytes alone, so one cut short by the
+/// chunk's end fails to decode (never decodes otherwise) and is decoded
+/// again once the rest of it is read.
 pub(crate) fn read_into(
     path: &Path,
     buf: &mut Vec<u8>,
@@ -110,29 +118,50 @@ pub(crate) fn read_into(
     keep: impl Fn(&Pending) -> bool,
 ) -> io::Result<()> {
     buf.clear();
-    match File::open(path) {
-        Ok(mut f) => {
-            let len = f.metadata()?.len();
-            buf.reserve(usize::try_from(len).unwrap_or(0));
-            f.read_to_end(buf)?
-        }
+    let f = match File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    let body = buf.len().checked_sub(8).ok_or_else(|| damaged(path))?;
-    let tail: [u8; 8] = buf[body..].try_into().map_err(|_| damaged(path))?;
-    let count = line_count(tail, body as u64, path)?;
+    let body = f
+        .metadata()?
+        .len()
+        .checked_sub(8)
+        .ok_or_else(|| damaged(path))?;
+    let mut tail = [0u8; 8];
+    f.read_exact_at(&mut tail, body)?;
+    let count = line_count(tail, body, path)?;
     out.reserve(count);
-    let mut r = Cursor {
-        b: &buf[..body],
-        at: 0,
-    };
+    let mut rest = f.take(body);
     let mut n = 0usize;
-    while r.at < body {
-        let p = decode(&mut r).ok_or_else(|| damaged(path))?;
-        n += 1;
-        if keep(&p) {
-            out.push(p);
+    loop {
+        // Whatever the last chunk left undecoded, then the next chunk (more
+        // than one when a single line is longer than a chunk).
+        let read = (&mut rest)
+            .take(READ_CHUNK.max(buf.len()) as u64)
+            .read_to_end(buf)?;
+        let end = read == 0;
+        let mut r = Cursor { b: &buf[..], at: 0 };
+        while r.at < r.b.len() {
+            let at = r.at;
+            match decode(&mut r) {
+                Some(p) => {
+                    n += 1;
+                    if keep(&p) {
+                        out.push(p);
+                    }
+                }
+                None if end => return Err(damaged(path)),
+                None => {
+                    r.at = at;
+                    break;
+                }
+            }
+        }
+        let used = r.at;
+        buf.drain(..used);
+        if end {
+            break;
         }
     }
     if n != count {
@@ -620,5 +649,68 @@ mod tests {
         // A varint that never ends.
         std::fs::write(&path, [0xffu8; 40]).unwrap();
         assert!(read_all(&path).is_err());
+    }
+
+    /// Lines cut by the ends of the chunks a file is read in, and a line
+    /// longer than a chunk, come back whole and in order.
+    #[test]
+    fn lines_across_chunks_come_back_whole() {
+        let mut lines: Vec<Pending> = (0..30_000)
+            .map(|i| typical(Decimal::new(63957 + i, 2)))
+            .collect();
+        let mut long = typical(Decimal::new(1, 0));
+        if let Ok(x) = &mut long.parsed {
+            x.line.item_code = Id::new("D".repeat(READ_CHUNK * 2 + 7));
+        }
+        lines.insert(12_345, long);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.bin");
+        let mut w = SpillWriter::create(&path).unwrap();
+        for l in &lines {
+            w.push(l).unwrap();
+        }
+        w.finish().unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 3 * READ_CHUNK as u64);
+        // Read through a buffer left with another file's bytes, into a list
+        // that already holds lines: they are kept, the new ones appended.
+        let mut buf = b"left over".to_vec();
+        let mut out = vec![typical(Decimal::new(7, 0))];
+        read_into(&path, &mut buf, &mut out, |_| true).unwrap();
+        assert_eq!(out.len(), lines.len() + 1);
+        assert_eq!(out[0], typical(Decimal::new(7, 0)));
+        assert!(out[1..] == lines[..]);
+        // Only the lines wanted.
+        out.clear();
+        read_into(&path, &mut buf, &mut out, |l| {
+            l.amount == lines[12_345].amount
+        })
+        .unwrap();
+        assert_eq!(out, vec![lines[12_345].clone()]);
+    }
+
+    /// A file whose last line is cut short, or that holds a line more or
+    /// less than its count says, is damaged, however many chunks it takes.
+    #[test]
+    fn a_long_file_cut_short_or_miscounted_is_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.bin");
+        let mut w = SpillWriter::create(&path).unwrap();
+        for i in 0..20_000 {
+            w.push(&typical(Decimal::new(i, 2))).unwrap();
+        }
+        w.finish().unwrap();
+        let whole = std::fs::read(&path).unwrap();
+        assert_eq!(read_all(&path).unwrap().len(), 20_000);
+        let (body, tail) = whole.split_at(whole.len() - 8);
+        // The last line cut short, the count kept.
+        let cut = [&body[..body.len() - 3], tail].concat();
+        std::fs::write(&path, &cut).unwrap();
+        assert!(read_all(&path).is_err());
+        // A count one more, and one less, than the lines.
+        for n in [20_001u64, 19_999] {
+            let miscounted = [body, &n.to_le_bytes()].concat();
+            std::fs::write(&path, &miscounted).unwrap();
+            assert!(read_all(&path).is_err(), "{n}");
+        }
     }
 }

@@ -40,10 +40,18 @@ pub struct PartWriter {
 
 impl PartWriter {
     pub fn create(path: &Path) -> io::Result<PartWriter> {
+        PartWriter::reusing(path, Vec::new())
+    }
+
+    /// A writer whose index is built in `room`, an earlier part's index
+    /// given back by [`PartWriter::finish`]: a partition's index is
+    /// megabytes, grown from nothing in fresh memory otherwise.
+    pub fn reusing(path: &Path, mut room: Vec<u8>) -> io::Result<PartWriter> {
+        room.clear();
         Ok(PartWriter {
             rows: File::create(path)?,
             written: 0,
-            index: Vec::new(),
+            index: room,
         })
     }
 
@@ -74,10 +82,12 @@ impl PartWriter {
     /// Write the index. Like the spill files of lines, a part is not
     /// synced: this run alone reads it back, and the outputs made from it
     /// are synced when the run commits. A sync here blocked the writing
-    /// thread once a partition.
-    pub fn finish(mut self) -> io::Result<()> {
+    /// thread once a partition. Gives back the index's memory, for the
+    /// next part ([`PartWriter::reusing`]).
+    pub fn finish(mut self) -> io::Result<Vec<u8>> {
         self.index.extend_from_slice(&self.written.to_le_bytes());
-        self.rows.write_all(&self.index)
+        self.rows.write_all(&self.index)?;
+        Ok(self.index)
     }
 }
 

@@ -6,6 +6,7 @@
 use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::{self, ClaimDecision, Context, Lang};
 use crate::core::date::Months;
+use crate::core::model::Claim;
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
@@ -17,30 +18,37 @@ use std::collections::BTreeSet;
 use std::collections::HashMap;
 
 /// Group one partition's pending lines into claims (what cannot be grouped
-/// is in the result's `rejects`).
+/// is in the result's `rejects`), in `room`: an earlier partition's emptied
+/// list of claims, whose memory is reused rather than taken fresh.
 pub fn group(
     files: &[CsvFile],
-    pending: Vec<Pending>,
+    pending: &[Pending],
     period: Months,
     stats: &mut [ClaimFileStat],
+    room: Vec<Claim>,
 ) -> Grouped {
-    claims::group(files, pending, Some(period.last_day()), stats)
+    claims::group(files, pending, Some(period.last_day()), stats, room)
 }
 
 /// Adjudicate every settlement unit of a partition's claims. Returns the
 /// decisions; `ledger` takes each unit's totals after the period and
 /// `versions_used` the rule versions the core applied.
+/// The decisions go into `room` (an earlier partition's emptied list,
+/// whose memory is reused).
 pub fn units(
     cx: &Context<'_>,
     grouped: &Grouped,
     ledger: &mut Ledger,
     versions_used: &mut BTreeSet<(String, usize)>,
+    room: Vec<ClaimDecision>,
 ) -> Vec<ClaimDecision> {
     // Settlement units (POLICY §1, §6a) in parallel; each unit's claims
     // in §1 order.
     // Family sharing (POLICY.md §6a): a unit is an account group.
     let units = unit::form_groups(&grouped.claims, &cx.reference.family);
-    let mut decisions: Vec<ClaimDecision> = Vec::with_capacity(grouped.claims.len());
+    let mut decisions = room;
+    decisions.clear();
+    decisions.reserve(grouped.claims.len());
     // A slice of units at a time: their decisions are moved into place
     // while still in cache, and the memory they were built in is reused by
     // the next slice's rather than a month's worth taken fresh. A unit

@@ -111,7 +111,7 @@ pub fn settle(cfg: &RunConfig, progress: &Progress) -> Result<RunReport, RunErro
         overlimit: &overlimit,
         line_keys: inputs.platform.as_ref().map_or(&no_keys, |p| &p.line_keys),
     };
-    write::merge_parts(&naming, &mut out, decided.parts_written)?;
+    write::merge_parts(&naming, &mut out, decided.parts_written.written)?;
     drop(scanned.lines);
     summary.files = scanned.scan.files.clone();
     let month = write::Month {
@@ -192,8 +192,8 @@ struct Decided {
     /// The output directory, once payments.csv and audit.csv are in it
     /// (a month of one partition writes them straight away).
     out: Option<write::Outputs>,
-    /// Part files of a spilled month, to merge.
-    parts_written: Vec<(PathBuf, PathBuf)>,
+    /// Part files of a spilled month, to merge (and their indexes' memory).
+    parts_written: write::Parts,
     /// What settlement.xlsx and report.html show of the claims.
     people: PeopleRows,
     adjudicate: Duration,
@@ -221,7 +221,7 @@ fn partitions(
     let mut decided = Decided::default();
     let lines_read: u64 = scanned.scan.files.iter().map(|f| f.lines).sum();
     progress.stage("adjudicating", lines_read);
-    let mut freeing: Option<std::thread::JoinHandle<()>> = None;
+    let mut freeing: Option<Freeing> = None;
     // A month adjudicated partition by partition keeps the workbook's rows
     // on disk: there may be more of them than fit the memory budget.
     if let Some(area) = scanned.lines.area() {
@@ -233,19 +233,25 @@ fn partitions(
     // and would otherwise leave the other core idle. Its claims are held
     // beside partition p's decisions: the peaks this costs are measured in
     // bench/RESULTS.md, inside the budget's targets.
+    let mut room = Room::default();
     let mut next = Some(prepare(
         &mut scanned.lines,
         &mut scanned.scan.files,
-        files,
-        platform,
+        ClaimSources { files, platform },
         period,
-        0,
+        (0, parts),
+        &mut room.lines,
+        Vec::new(),
     ));
     for p in 0..parts {
         // The previous partition's claims and decisions are freed before
-        // this one is adjudicated.
+        // this one is adjudicated, and their emptied lists kept for the
+        // next ones (the last partition's claims have no next one).
         if let Some(h) = freeing.take() {
-            let _ = h.join();
+            if let Ok((decisions, claims)) = h.join() {
+                room.decisions = decisions;
+                room.claims = if p + 1 < parts { claims } else { Vec::new() };
+            }
         }
         let Some(prepared) = next.take() else {
             break;
@@ -272,6 +278,11 @@ fn partitions(
         let scan::Scanned {
             lines, scan: sc, ..
         } = &mut *scanned;
+        let Room {
+            lines: lines_room,
+            claims: claims_room,
+            decisions: decisions_room,
+        } = &mut room;
         let (settled, prepared) = rayon::join(
             || {
                 settle_partition(
@@ -288,11 +299,21 @@ fn partitions(
                         out_dir,
                         period,
                     },
+                    std::mem::take(decisions_room),
                 )
             },
             || {
-                (p + 1 < parts)
-                    .then(|| prepare(lines, &mut sc.files, files, platform, period, p + 1))
+                (p + 1 < parts).then(|| {
+                    prepare(
+                        lines,
+                        &mut sc.files,
+                        ClaimSources { files, platform },
+                        period,
+                        (p + 1, parts),
+                        lines_room,
+                        std::mem::take(claims_room),
+                    )
+                })
             },
         );
         next = prepared;
@@ -305,6 +326,21 @@ fn partitions(
     Ok(decided)
 }
 
+/// The big lists of a partition, emptied and kept for the next partitions
+/// so that their memory is reused, not taken fresh (its pages zeroed by the
+/// system) each partition. Partition p + 1's lines and claims are made
+/// while partition p's claims and decisions are in use, so each list here
+/// is one that would be live at that point anyway: the lines' list is kept
+/// between partitions (and given up before the last one is adjudicated),
+/// the claims' and decisions' lists come back from the thread that frees
+/// what they held.
+#[derive(Default)]
+struct Room {
+    lines: Vec<crate::input::claims::Pending>,
+    claims: Vec<crate::core::model::Claim>,
+    decisions: Vec<crate::core::adjudicate::ClaimDecision>,
+}
+
 /// A partition's lines, grouped into claims, ready to adjudicate.
 struct Prepared {
     grouped: crate::input::claims::Grouped,
@@ -313,23 +349,31 @@ struct Prepared {
     lines: u64,
 }
 
-/// Read partition `p`'s lines and group them into claims.
+/// Read partition `p` of `parts`'s lines into `pending` and group them
+/// into claims, in `claims` (an earlier partition's emptied list). The
+/// lines' list is left empty for the next partition, or given up after the
+/// last one.
 fn prepare(
     lines: &mut partition::Lines,
     stats: &mut [crate::input::claims::ClaimFileStat],
-    files: &[CsvFile],
-    platform: Option<&Platform>,
+    ClaimSources { files, platform }: ClaimSources<'_>,
     period: crate::core::date::Months,
-    p: usize,
+    (p, parts): (usize, usize),
+    pending: &mut Vec<crate::input::claims::Pending>,
+    claims: Vec<crate::core::model::Claim>,
 ) -> Result<Prepared, RunError> {
-    let pending = lines.take(p).map_err(scan::spill_err)?;
+    lines.take_into(p, pending).map_err(scan::spill_err)?;
     let mut rejects = Vec::new();
-    let pending = match platform {
-        Some(pl) => pl.join(files, pending, &mut rejects),
-        None => pending,
-    };
+    if let Some(pl) = platform {
+        pl.join(files, pending, &mut rejects);
+    }
     let n = pending.len() as u64;
-    let mut grouped = adjudicate::group(files, pending, period, stats);
+    let mut grouped = adjudicate::group(files, pending, period, stats, claims);
+    if p + 1 < parts {
+        pending.clear();
+    } else {
+        *pending = Vec::new();
+    }
     // Rejects of the platform layout show the platform's rows.
     if let Some(pl) = platform {
         pl.finish_rejects(files, &mut grouped.rejects);
@@ -351,9 +395,10 @@ struct Partition<'a> {
     period: crate::core::date::Months,
 }
 
-/// Adjudicate partition `p`, add it to what the month decided and write
+/// Adjudicate partition `p` (its decisions in `room`, an earlier
+/// partition's emptied list), add it to what the month decided and write
 /// its payments and audit rows. Returns the thread freeing its claims and
-/// decisions.
+/// decisions, which gives back their emptied lists.
 fn settle_partition(
     cfg: &RunConfig,
     cx: &Context<'_>,
@@ -368,10 +413,12 @@ fn settle_partition(
         out_dir,
         period,
     }: Partition<'_>,
-) -> Result<std::thread::JoinHandle<()>, RunError> {
+    room: Vec<crate::core::adjudicate::ClaimDecision>,
+) -> Result<Freeing, RunError> {
     let no_keys = LineKeys::new();
     let t1 = Instant::now();
-    let mut decisions = adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used);
+    let mut decisions =
+        adjudicate::units(cx, &grouped, ledger, &mut decided.tally.versions_used, room);
     // What this partition's settlements declared: kept with the partition
     // when spilled, else the month's.
     let declared = platform.map(|pl| match area {
@@ -435,8 +482,20 @@ fn settle_partition(
     decided.write += t2.elapsed();
     // Freeing millions of small allocations takes a noticeable part of a
     // run: let it happen off the main path.
-    Ok(std::thread::spawn(move || drop((decisions, grouped))))
+    Ok(std::thread::spawn(move || {
+        let (mut decisions, mut claims) = (decisions, grouped.claims);
+        decisions.clear();
+        claims.clear();
+        (decisions, claims)
+    }))
 }
+
+/// The thread freeing a partition's decisions and claims; it gives back
+/// their emptied lists.
+type Freeing = std::thread::JoinHandle<(
+    Vec<crate::core::adjudicate::ClaimDecision>,
+    Vec<crate::core::model::Claim>,
+)>;
 
 /// Where spill areas go: beside the output directory.
 fn spill_parent(cfg: &RunConfig) -> PathBuf {

@@ -299,23 +299,43 @@ impl Lines {
     /// The lines of partition `p` (once), without those of claims split
     /// across partitions.
     pub fn take(&mut self, p: usize) -> io::Result<Vec<Pending>> {
+        let mut out = Vec::new();
+        self.take_into(p, &mut out)?;
+        Ok(out)
+    }
+
+    /// The lines of partition `p` (once), without those of claims split
+    /// across partitions, in `out` (emptied first). A spilled month's
+    /// partitions reuse one list: its room, once made for the first
+    /// partition, is not taken fresh (and its pages zeroed by the system)
+    /// for each of the others.
+    pub fn take_into(&mut self, p: usize, out: &mut Vec<Pending>) -> io::Result<()> {
+        out.clear();
         match self {
-            Lines::Memory(v) => Ok(v.take().unwrap_or_default()),
+            Lines::Memory(v) => {
+                *out = v.take().unwrap_or_default();
+                Ok(())
+            }
             Lines::Spilled {
                 area, files, cross, ..
             } => {
-                // The partition's lines allocated once, by the counts its
-                // files end with, and decoded straight into place; one
-                // buffer reads every file.
+                // The partition's lines made room for once, by the counts
+                // its files end with, and decoded straight into place; one
+                // small buffer reads every file.
                 let mut total = 0usize;
                 for fi in 0..*files {
                     total = total.saturating_add(spill::count(&spill_path(&area.path, fi, p))?);
                 }
-                let mut out = Vec::with_capacity(total);
+                // Partitions differ in size by a little: room for a little
+                // more than the first one's lines spares the next, larger
+                // ones a move into fresh memory.
+                if out.capacity() < total {
+                    out.reserve_exact(total + total / 32);
+                }
                 let mut buf = Vec::new();
                 for fi in 0..*files {
                     let path = spill_path(&area.path, fi, p);
-                    spill::read_into(&path, &mut buf, &mut out, |l| {
+                    spill::read_into(&path, &mut buf, out, |l| {
                         cross.is_empty() || !cross.contains(&l.claim_id)
                     })?;
                     match std::fs::remove_file(&path) {
@@ -324,7 +344,7 @@ impl Lines {
                         _ => {}
                     }
                 }
-                Ok(out)
+                Ok(())
             }
         }
     }

@@ -132,7 +132,13 @@ pub fn scan(
     // Claims split across partitions are checked together first; they
     // never pass (their lines disagree on the person), only quarantine.
     let period_end = Some(period.last_day());
-    let mut cross = claims::group(files, lines.take_cross(), period_end, &mut scan.files);
+    let mut cross = claims::group(
+        files,
+        &lines.take_cross(),
+        period_end,
+        &mut scan.files,
+        Vec::new(),
+    );
     if let Some(p) = &inputs.platform {
         p.finish_rejects(files, &mut cross.rejects);
     }

@@ -228,6 +228,14 @@ impl Naming<'_> {
     }
 }
 
+/// A spilled month's part files (payments, audit) written so far, and the
+/// memory of the last ones' indexes, reused by the next partition's.
+#[derive(Default)]
+pub struct Parts {
+    pub written: Vec<(PathBuf, PathBuf)>,
+    index_rooms: [Vec<u8>; 2],
+}
+
 /// Write partition `p`'s decisions in claim_id order: straight into the
 /// output when the month is one partition (no `spill` area), else into
 /// parts in the spill area (`spill` is the area and `p`), listed in
@@ -239,7 +247,7 @@ pub fn partition(
     spill: Option<(&Path, usize)>,
     decisions: &[ClaimDecision],
     naming: &Naming<'_>,
-    parts: &mut Vec<(PathBuf, PathBuf)>,
+    parts: &mut Parts,
 ) -> Result<(), RunError> {
     let mut ordered: Vec<&ClaimDecision> = decisions.iter().collect();
     // As text (`as_str`): `Id`'s own `Ord` is a call not inlined.
@@ -264,8 +272,12 @@ pub fn partition(
                     source,
                 }
             };
-            let mut wp = PartWriter::create(&pay).map_err(part_err(&pay))?;
-            let mut wa = PartWriter::create(&aud).map_err(part_err(&aud))?;
+            // The parts' indexes are built in the last partition's room.
+            let [pay_room, aud_room] = &mut parts.index_rooms;
+            let mut wp =
+                PartWriter::reusing(&pay, std::mem::take(pay_room)).map_err(part_err(&pay))?;
+            let mut wa =
+                PartWriter::reusing(&aud, std::mem::take(aud_room)).map_err(part_err(&aud))?;
             // A part's error names the part; which one is not known here.
             output::spill_claims(
                 &mut wp,
@@ -275,9 +287,9 @@ pub fn partition(
                 naming.line_keys,
             )
             .map_err(part_err(&pay))?;
-            wp.finish().map_err(part_err(&pay))?;
-            wa.finish().map_err(part_err(&aud))?;
-            parts.push((pay, aud));
+            *pay_room = wp.finish().map_err(part_err(&pay))?;
+            *aud_room = wa.finish().map_err(part_err(&aud))?;
+            parts.written.push((pay, aud));
         }
     }
     Ok(())

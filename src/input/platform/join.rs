@@ -11,24 +11,23 @@ use super::rejects::reject_at;
 use super::Platform;
 
 impl Platform {
-    /// The lines of a partition that go on to be grouped into claims; the
-    /// rest (lines of settlements held back) go to `rejects`.
+    /// The lines of a partition that go on to be grouped into claims stay
+    /// in `lines`, in their order; the rest (lines of settlements held
+    /// back) go to `rejects`.
     pub(crate) fn join(
         &self,
         files: &[CsvFile],
-        lines: Vec<Pending>,
+        lines: &mut Vec<Pending>,
         rejects: &mut Vec<Reject>,
-    ) -> Vec<Pending> {
+    ) {
         if self.holds.is_empty() && self.renumber.is_empty() {
-            return lines;
+            return;
         }
         let mut number = itoa::Buffer::new();
-        let mut out = Vec::with_capacity(lines.len());
-        for mut p in lines {
+        lines.retain_mut(|p| {
             let (fi, line) = (p.src.file, p.src.line);
             if !self.is_fee_file(fi) {
-                out.push(p);
-                continue;
+                return true;
             }
             // The settlement's id: the claim id, unless control
             // characters were cleaned out of it.
@@ -52,7 +51,7 @@ impl Platform {
                     why,
                     p.amount,
                 ));
-                continue;
+                return false;
             }
             if let (Some(order), Ok(parsed)) = (order, &mut p.parsed) {
                 let sn: &str = match self.recorded.get(&(fi, line)) {
@@ -63,8 +62,7 @@ impl Platform {
                     parsed.line.line_no = at as u32 + 1;
                 }
             }
-            out.push(p);
-        }
-        out
+            true
+        });
     }
 }
