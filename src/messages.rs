@@ -22,12 +22,16 @@ pub fn city_names(rules: &RuleBook) -> BTreeMap<String, String> {
 /// gets no line.
 pub fn provisional_lines(
     rules: &RuleBook,
-    used: &BTreeSet<(String, usize)>,
+    used: &BTreeSet<(crate::core::model::Id, usize)>,
     lang: Lang,
 ) -> Vec<String> {
     let mut per_city: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (city, i) in used {
-        if let Some(v) = rules.cities.get(city).and_then(|c| c.versions.get(*i)) {
+        if let Some(v) = rules
+            .cities
+            .get(city.as_str())
+            .and_then(|c| c.versions.get(*i))
+        {
             per_city
                 .entry(city)
                 .or_default()

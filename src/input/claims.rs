@@ -412,9 +412,11 @@ fn claim_runs(pending: &[Pending]) -> (Vec<usize>, Vec<std::ops::Range<usize>>) 
         .collect();
     claims.par_sort_unstable_by(|a, b| {
         a.0.cmp(&b.0).then_with(|| {
+            // As text: the id type's own order is an out-of-line call.
             pending[first[a.1]]
                 .claim_id
-                .cmp(&pending[first[b.1]].claim_id)
+                .as_str()
+                .cmp(pending[first[b.1]].claim_id.as_str())
         })
     });
     let runs = claims

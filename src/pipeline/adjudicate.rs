@@ -6,7 +6,7 @@
 use crate::core::adjudicate::clearing::Clearing;
 use crate::core::adjudicate::{self, ClaimDecision, Context, Lang};
 use crate::core::date::Months;
-use crate::core::model::Claim;
+use crate::core::model::{Claim, Id};
 use crate::core::unit;
 use crate::input::claims::{self, Pending};
 use crate::input::csvsrc::CsvFile;
@@ -39,7 +39,7 @@ pub fn units(
     cx: &Context<'_>,
     grouped: &Grouped,
     ledger: &mut Ledger,
-    versions_used: &mut BTreeSet<(String, usize)>,
+    versions_used: &mut BTreeSet<(Id, usize)>,
     room: Vec<ClaimDecision>,
 ) -> Vec<ClaimDecision> {
     // Settlement units (POLICY §1, §6a) in parallel; each unit's claims

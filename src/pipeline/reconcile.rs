@@ -7,6 +7,7 @@
 
 use crate::core::adjudicate::{self, ClaimDecision, Lang, Status};
 use crate::core::date::{Date, Months};
+use crate::core::model::Id;
 use crate::input::{claims, ClaimFileStat, Grouped, Reference, Reject, Scan};
 use crate::output::accounts::{Accounts, Balanced};
 use crate::run::{RunConfig, RunError};
@@ -35,7 +36,7 @@ pub struct Tally {
     grouped_amount: rust_decimal::Decimal,
     findings: u64,
     by_status: BTreeMap<&'static str, u64>,
-    pub versions_used: BTreeSet<(String, usize)>,
+    pub versions_used: BTreeSet<(Id, usize)>,
     /// Claims served within the run's months (the rest are late).
     in_period: u64,
     /// Claims served in a year before the run's first month's year (late
@@ -161,16 +162,13 @@ impl Tally {
 }
 
 /// One warning per city whose rules in use hold provisional parameters.
-pub fn provisional_warnings(
-    reference: &Reference,
-    used: &BTreeSet<(String, usize)>,
-) -> Vec<String> {
+pub fn provisional_warnings(reference: &Reference, used: &BTreeSet<(Id, usize)>) -> Vec<String> {
     let mut per_city: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (city, i) in used {
         if let Some(v) = reference
             .rules
             .cities
-            .get(city)
+            .get(city.as_str())
             .and_then(|c| c.versions.get(*i))
         {
             let names = per_city.entry(city).or_default();

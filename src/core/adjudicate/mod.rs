@@ -49,7 +49,7 @@ pub struct UnitOutcome {
     /// rows; the writer drops years before the previous one).
     pub ledger: Vec<LedgerEntry>,
     /// (city, version index) of every rule version used.
-    pub versions_used: BTreeSet<(String, usize)>,
+    pub versions_used: BTreeSet<(Id, usize)>,
 }
 
 /// The running state around one claim, as the core saw it: what
@@ -281,7 +281,7 @@ fn decide(
     years: &mut [YearTotals],
     year_index: usize,
     balance: &mut Decimal,
-    versions_used: &mut BTreeSet<(String, usize)>,
+    versions_used: &mut BTreeSet<(Id, usize)>,
 ) -> ClaimDecision {
     let r = cx.reference;
     let lang = cx.lang;
@@ -413,7 +413,7 @@ fn decide(
         .iter()
         .any(|(c, i)| *i == version_index && *c == member.city)
     {
-        versions_used.insert((member.city.to_string(), version_index));
+        versions_used.insert((Id::from(member.city), version_index));
     }
 
     let totals = &mut years[year_index];
