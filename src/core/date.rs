@@ -87,31 +87,64 @@ impl DateTime {
     /// Parse `YYYY-MM-DD HH:MM:SS` or a bare date (midnight). A `T` between
     /// date and time is accepted too: spreadsheets and ISO exports write it.
     pub fn parse(s: &str) -> Option<DateTime> {
-        let s = s.trim();
-        if s.len() == 10 {
-            return Some(DateTime {
-                date: Date::parse(s)?,
-                seconds: 0,
-            });
-        }
-        if s.len() != 19 || !matches!(s.as_bytes()[10], b' ' | b'T') {
-            return None;
-        }
-        let date = Date::parse(s.get(..10)?)?;
-        let mut hms = s.get(11..)?.split(':');
-        let (h, m, sec) = (hms.next()?, hms.next()?, hms.next()?);
-        if hms.next().is_some() || h.len() != 2 || m.len() != 2 || sec.len() != 2 {
-            return None;
-        }
-        let (h, m, sec) = (digits(h)?, digits(m)?, digits(sec)?);
-        if h > 23 || m > 59 || sec > 59 {
-            return None;
-        }
-        Some(DateTime {
-            date,
-            seconds: h * 3600 + m * 60 + sec,
-        })
+        // The usual time read by its places; anything else by its parts.
+        plain_time(s.trim().as_bytes()).or_else(|| parse_general(s))
     }
+}
+
+/// Any date or time [`DateTime::parse`] accepts, split into its parts: the
+/// reference the fast path ([`plain_time`]) is tested against.
+fn parse_general(s: &str) -> Option<DateTime> {
+    let s = s.trim();
+    if s.len() == 10 {
+        return Some(DateTime {
+            date: Date::parse(s)?,
+            seconds: 0,
+        });
+    }
+    if s.len() != 19 || !matches!(s.as_bytes()[10], b' ' | b'T') {
+        return None;
+    }
+    let date = Date::parse(s.get(..10)?)?;
+    let mut hms = s.get(11..)?.split(':');
+    let (h, m, sec) = (hms.next()?, hms.next()?, hms.next()?);
+    if hms.next().is_some() || h.len() != 2 || m.len() != 2 || sec.len() != 2 {
+        return None;
+    }
+    let (h, m, sec) = (digits(h)?, digits(m)?, digits(sec)?);
+    if h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some(DateTime {
+        date,
+        seconds: h * 3600 + m * 60 + sec,
+    })
+}
+
+/// The usual service time, `YYYY-MM-DD HH:MM:SS` (or with a `T`), read
+/// from its bytes at their places rather than split into parts: the same
+/// value [`DateTime::parse`] gives; `None` for any other text (which it
+/// then reads, to accept or refuse as it does).
+fn plain_time(b: &[u8]) -> Option<DateTime> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b' ' | b'T', h0, h1, b':', i0, i1, b':', s0, s1] =
+        *b
+    else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
+    let year = n(y0, y1) * 100 + n(y2, y3);
+    let (h, m, sec) = (n(h0, h1), n(i0, i1), n(s0, s1));
+    if h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some(DateTime {
+        date: Date::new(year as i32, n(m0, m1) as u8, n(d0, d1) as u8)?,
+        seconds: h * 3600 + m * 60 + sec,
+    })
 }
 
 impl fmt::Display for Date {
@@ -288,5 +321,68 @@ mod tests {
         assert_eq!(jan.prev().to_string(), "2023-12");
         assert_eq!(jan.prev().next(), jan);
         assert_eq!(jan.next().to_string(), "2024-02");
+    }
+
+    /// Text near a service time: each byte now and then replaced by a
+    /// digit, a separator, a space, a letter or a non-ASCII character, or
+    /// dropped.
+    fn near_time(seed: &mut u64) -> String {
+        let mut next = || {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        };
+        let base = format!(
+            "{:04}-{:02}-{:02}{}{:02}:{:02}:{:02}",
+            1890 + next() % 1200,
+            next() % 14,
+            next() % 33,
+            if next() % 2 == 0 { ' ' } else { 'T' },
+            next() % 26,
+            next() % 62,
+            next() % 62
+        );
+        let mut out = String::new();
+        for c in base.chars() {
+            match next() % 40 {
+                0 => out.push(char::from(b'0' + (next() % 10) as u8)),
+                1 => out.push(['-', ':', ' ', 'T', '+', 'x'][(next() % 6) as usize]),
+                2 => out.push('时'),
+                3 => {}
+                4 => {
+                    out.push(c);
+                    out.push(' ');
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_time_read_by_its_places_is_what_the_general_parser_reads() {
+        let mut seed = 0x5eed_u64;
+        let mut plain = 0;
+        for _ in 0..300_000 {
+            let s = near_time(&mut seed);
+            if plain_time(s.trim().as_bytes()).is_some() {
+                plain += 1;
+            }
+            assert_eq!(DateTime::parse(&s), parse_general(&s), "{s:?}");
+        }
+        assert!(plain > 10_000, "{plain}");
+        for s in [
+            "2024-02-29 23:59:59",
+            "2023-02-29 10:00:00",
+            "2024-03-16T19:52:28",
+            "2024-03-16 24:00:00",
+            "1899-12-31 00:00:00",
+            "3000-01-01 00:00:00",
+            "2024-00-10 00:00:00",
+            "2024-03-16",
+        ] {
+            assert_eq!(DateTime::parse(s), parse_general(s), "{s:?}");
+        }
     }
 }

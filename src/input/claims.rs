@@ -106,42 +106,13 @@ pub(crate) struct Head {
     pub reverses_claim_id: Option<Id>,
 }
 
-/// A claim line as it waits to be grouped: the core's [`ClaimLine`] with
-/// its ids held inline (see [`Id`]).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Line {
-    pub line_no: u32,
-    pub item_code: Id,
-    pub quantity: Decimal,
-    pub unit_price: Decimal,
-    pub amount: Decimal,
-    pub prescription_id: Option<Id>,
-    pub prescriber_id: Option<Id>,
-    pub supply_days: Option<u32>,
-}
-
-impl Line {
-    /// The core's line, its ids copied (in place for an inline id: no
-    /// allocation).
-    fn to_claim_line(&self) -> ClaimLine {
-        ClaimLine {
-            line_no: self.line_no,
-            item_code: self.item_code.clone(),
-            quantity: self.quantity,
-            unit_price: self.unit_price,
-            amount: self.amount,
-            prescription_id: self.prescription_id.clone(),
-            prescriber_id: self.prescriber_id.clone(),
-            supply_days: self.supply_days,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Parsed {
     pub head: Head,
     pub exclusion: Option<Exclusion>,
-    pub line: Line,
+    /// The core's line itself: its ids are held inline (see [`Id`]), so
+    /// grouping copies it in place.
+    pub line: ClaimLine,
 }
 
 /// A line waiting to be grouped: parsed, or broken with the reason.
@@ -631,7 +602,7 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
         submitted_date: row.parse_at(col::SUBMITTED_DATE, cell::date)?,
         reverses_claim_id: row.id_at(col::REVERSES_CLAIM_ID)?.map(Id::new),
     };
-    let line = Line {
+    let line = ClaimLine {
         line_no: row.parse_req_at(col::LINE_NO, |s| match s.parse::<u32>() {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(Reason::NotLineNo {
@@ -667,7 +638,7 @@ fn parse_line(row: &Row<'_>, amount: Option<Decimal>) -> Result<Parsed, CellErro
 
 /// The signs of a line's quantity, amount and unit price: only a reversal
 /// is negative, and quantity and amount agree.
-pub(crate) fn check_signs(line: &Line, is_reversal: bool) -> Result<(), CellError> {
+pub(crate) fn check_signs(line: &ClaimLine, is_reversal: bool) -> Result<(), CellError> {
     if !line.quantity.is_zero()
         && !line.amount.is_zero()
         && line.quantity.is_sign_negative() != line.amount.is_sign_negative()
@@ -822,7 +793,7 @@ fn into_claim(id: &str, lines: &[&Pending], scratch: &Scratch<'_>) -> Option<Cla
     let head = &at(by_no.first()?.1)?.head;
     let mut out = Vec::with_capacity(by_no.len());
     for &(_, k) in by_no {
-        out.push(at(k)?.line.to_claim_line());
+        out.push(at(k)?.line.clone());
     }
     Some(Claim {
         claim_id: Id::from(id),
@@ -840,7 +811,8 @@ fn into_claim(id: &str, lines: &[&Pending], scratch: &Scratch<'_>) -> Option<Cla
 
 #[cfg(test)]
 mod tests {
-    use super::{col, Line, Parsed, Pending, CLAIMS};
+    use super::{col, Parsed, Pending, CLAIMS};
+    use crate::core::model::ClaimLine;
     use crate::input::csvsrc::CellError;
 
     /// A partition holds millions of waiting lines: each is its own
@@ -849,7 +821,7 @@ mod tests {
     #[test]
     fn a_waiting_line_stays_small() {
         use std::mem::size_of;
-        assert!(size_of::<Line>() <= 136, "{}", size_of::<Line>());
+        assert!(size_of::<ClaimLine>() <= 136, "{}", size_of::<ClaimLine>());
         assert!(size_of::<Parsed>() <= 248, "{}", size_of::<Parsed>());
         assert!(size_of::<CellError>() <= size_of::<Parsed>());
         assert!(size_of::<Pending>() <= 328, "{}", size_of::<Pending>());

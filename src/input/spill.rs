@@ -10,11 +10,11 @@
 //! scale comes back with the value), dates as `yyyymmdd`. The line count
 //! ends the file, so that reading it back allocates its lines once.
 
-use super::claims::{Head, Line, Parsed, Pending, Source, CLAIMS};
+use super::claims::{Head, Parsed, Pending, Source, CLAIMS};
 use super::csvsrc::CellError;
 use super::id::Id;
 use crate::core::date::{Date, DateTime};
-use crate::core::model::{Exclusion, SettlementMode, VisitType};
+use crate::core::model::{ClaimLine, Exclusion, SettlementMode, VisitType};
 use rust_decimal::Decimal;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -452,7 +452,7 @@ fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
                 0 => None,
                 c => Some(Exclusion::from_code(c - 1)?),
             };
-            let line = Line {
+            let line = ClaimLine {
                 line_no: r.u32()?,
                 item_code: r.id()?,
                 quantity: r.dec()?,
@@ -516,7 +516,7 @@ mod tests {
                 reverses_claim_id: Some("C0".into()),
             },
             exclusion: Some(Exclusion::Abroad),
-            line: Line {
+            line: ClaimLine {
                 line_no: 3,
                 item_code: "D0001".into(),
                 quantity: Decimal::new(-15, 1),
@@ -567,7 +567,7 @@ mod tests {
                     reverses_claim_id: None,
                 },
                 exclusion: None,
-                line: Line {
+                line: ClaimLine {
                     line_no: 1,
                     item_code: "D0046".into(),
                     quantity: Decimal::new(3, 0),

@@ -8,11 +8,11 @@
 //! Cells are taken as written (trimmed), a line break inside one read as
 //! a space; unit prices may carry up to 6 decimals (`pric`).
 
-use super::super::claims::{Head, Line, Parsed};
+use super::super::claims::{Head, Parsed};
 use super::super::csvsrc::{cell, has_control, id_key, CellError, MAX_FIELD_BYTES};
 use super::super::id::Id;
 use super::settlements::{c, Table};
-use crate::core::model::{Exclusion, SettlementMode, VisitType};
+use crate::core::model::{ClaimLine, Exclusion, SettlementMode, VisitType};
 use crate::input::Reason;
 use crate::schema::CLAIMS;
 use std::borrow::Cow;
@@ -216,7 +216,7 @@ pub(super) fn parse(
         ));
     }
     let head = s.head.clone()?;
-    let line = Line {
+    let line = ClaimLine {
         line_no,
         item_code: Id::new(need_id(k::ITEM_CODE, f.item_code)?),
         quantity: req(k::QUANTITY, f.quantity, cell::decimal)?,
