@@ -174,10 +174,56 @@ pub struct Scan {
 /// as written ("" when missing), which chooses its partition.
 pub(crate) type Sink<'s> = dyn FnMut(&str, Pending) -> std::io::Result<()> + 's;
 
-/// Parse every claim file, files in parallel, sending each line of a claim
-/// to the sink `sink_of(file index)` makes. Results are joined in file
-/// order, so they do not depend on which thread finished first.
-/// `done` is called on a file's sink once the file is scanned (to close
+/// A reader of a scan: a claim file's index and the part of it read.
+pub(crate) type Reader = (usize, super::csvsrc::Part);
+
+/// The least bytes a part of a file is cut to: below it, a reader of its
+/// own costs more than it saves.
+const MIN_PART_BYTES: u64 = 16 << 20;
+
+/// The readers that scan `files` on `threads` threads: a claim file large
+/// next to the others is cut into parts (see `csvsrc::Part`), so that a
+/// month of one large file is read by every thread, not one; the
+/// platform layout's fee files are read whole.
+pub(crate) fn readers(
+    files: &[super::csvsrc::CsvFile],
+    platform: Option<&super::platform::Platform>,
+    threads: usize,
+) -> Vec<Reader> {
+    readers_sized(files, platform, threads, MIN_PART_BYTES)
+}
+
+/// [`readers`], parts no smaller than `min_part` bytes.
+pub(crate) fn readers_sized(
+    files: &[super::csvsrc::CsvFile],
+    platform: Option<&super::platform::Platform>,
+    threads: usize,
+    min_part: u64,
+) -> Vec<Reader> {
+    let fee = |fi: usize| platform.is_some_and(|p| p.is_fee_file(fi));
+    let claim_bytes: u64 = (0..files.len())
+        .filter(|&fi| !fee(fi))
+        .map(|fi| files[fi].bytes)
+        .sum();
+    let threads = threads.max(1) as u64;
+    let target = (claim_bytes / threads).max(min_part.max(1));
+    let mut readers = Vec::with_capacity(files.len());
+    for (fi, f) in files.iter().enumerate() {
+        let n = match fee(fi) {
+            true => 1,
+            false => ((f.bytes + target / 2) / target).clamp(1, threads),
+        };
+        readers.extend(f.parts(n as usize).into_iter().map(|part| (fi, part)));
+    }
+    readers
+}
+
+/// Parse every claim file, parts of files in parallel ([`readers`]),
+/// sending each line of a claim to the sink `sink_of(reader index)` makes.
+/// Results are joined in reader order, which is file order, so they do
+/// not depend on which thread finished first (nor on how many there were:
+/// a file's parts read together as the file).
+/// `done` is called on a reader's sink once its part is scanned (to close
 /// what it holds open: a month may have more files than a process may
 /// open at once). `read` is told, as the files are read, how many more of
 /// their bytes were (a file's size in all, once it is done).
@@ -188,13 +234,14 @@ pub(crate) type Sink<'s> = dyn FnMut(&str, Pending) -> std::io::Result<()> + 's;
 pub(crate) fn scan<S: Send>(
     files: &[super::csvsrc::CsvFile],
     platform: Option<&super::platform::Platform>,
+    readers: &[Reader],
     wanted: &(dyn Fn(usize) -> bool + Sync),
     sink_of: impl Fn(usize) -> S + Sync,
     feed: impl Fn(&mut S, &str, Pending) -> std::io::Result<()> + Sync,
     done: impl Fn(usize, &mut S) -> std::io::Result<()> + Sync,
     read: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(Scan, Vec<S>)> {
-    type FileScan<S> = (
+    type PartScan<S> = (
         ClaimFileStat,
         Vec<Reject>,
         Option<Date>,
@@ -202,11 +249,12 @@ pub(crate) fn scan<S: Send>(
         u64,
         Option<super::platform::FeeNotes>,
     );
-    let parsed: Vec<std::io::Result<FileScan<S>>> = files
+    let parsed: Vec<std::io::Result<PartScan<S>>> = readers
         .par_iter()
         .enumerate()
-        .map(|(fi, f)| {
-            let mut sink = sink_of(fi);
+        .map(|(ri, &(fi, part))| {
+            let f = &files[fi];
+            let mut sink = sink_of(ri);
             if !wanted(fi) {
                 return Ok((ClaimFileStat::empty(f), Vec::new(), None, sink, 0, None));
             }
@@ -220,25 +268,39 @@ pub(crate) fn scan<S: Send>(
                     }
                     None => {
                         let (stat, rejects, latest, stripped) =
-                            parse_file(files, fi, f, &mut to_sink, read)?;
+                            parse_file(files, (fi, part), &mut to_sink, read)?;
                         (stat, rejects, latest, stripped, None)
                     }
                 };
-            done(fi, &mut sink)?;
+            done(ri, &mut sink)?;
             Ok((stat, rejects, latest, sink, stripped, notes))
         })
         .collect();
     let mut scan = Scan::default();
-    let mut sinks = Vec::with_capacity(files.len());
-    for r in parsed {
-        let (stat, rejects, latest, sink, stripped, notes) = r?;
+    let mut sinks = Vec::with_capacity(readers.len());
+    // What a file's parts found, added up: its statistics, and whether its
+    // ids had invisible characters stripped.
+    let mut stripped = vec![0u64; files.len()];
+    let mut seen = vec![false; files.len()];
+    for (r, &(fi, _)) in parsed.into_iter().zip(readers) {
+        let (stat, rejects, latest, sink, n, notes) = r?;
         scan.fee_notes.extend(notes);
-        scan.warnings
-            .extend(super::csvsrc::stripped_warning(&stat.file.path, stripped));
-        scan.files.push(stat);
+        stripped[fi] += n;
+        match scan.files.last_mut().filter(|_| seen[fi]) {
+            Some(file) => {
+                file.lines += stat.lines;
+                file.amount += stat.amount;
+            }
+            None => scan.files.push(stat),
+        }
+        seen[fi] = true;
         scan.rejects.extend(rejects);
         scan.latest = scan.latest.max(latest);
         sinks.push(sink);
+    }
+    for (f, n) in files.iter().zip(stripped) {
+        scan.warnings
+            .extend(super::csvsrc::stripped_warning(&f.path, n));
     }
     Ok((scan, sinks))
 }
@@ -429,19 +491,20 @@ pub fn tally_rejects(stats: &mut [ClaimFileStat], rejects: &mut [Reject]) {
 /// stripped.
 fn parse_file(
     files: &[super::csvsrc::CsvFile],
-    fi: usize,
-    f: &super::csvsrc::CsvFile,
+    (fi, part): Reader,
     sink: &mut Sink<'_>,
     read: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(ClaimFileStat, Vec<Reject>, Option<Date>, u64)> {
+    let f = &files[fi];
     // Bytes told to `read` so far: told in steps of READ_STEP, not per
-    // line, so that a progress bar costs nothing next to the parse.
+    // line, so that a progress bar costs nothing next to the parse. A
+    // part tells the bytes from its start to its end.
     const READ_STEP: u64 = 4 << 20;
-    let mut told = 0u64;
+    let mut told = part.begin.min(f.bytes);
     let mut stat = ClaimFileStat::empty(f);
     let mut rejects = Vec::new();
     let mut latest: Option<Date> = None;
-    let mut rows = f.records();
+    let mut rows = f.records_in(part);
     while let Some(row) = rows.next_row() {
         stat.lines += 1;
         match row {
@@ -498,7 +561,12 @@ fn parse_file(
         }
     }
     let stripped = rows.stripped();
-    read(f.bytes.saturating_sub(told));
+    read(
+        part.end
+            .unwrap_or(f.bytes)
+            .min(f.bytes)
+            .saturating_sub(told),
+    );
     Ok((stat, rejects, latest, stripped))
 }
 

@@ -46,7 +46,8 @@ pub enum Lines {
         area: SpillArea,
         parts: usize,
         rounds: usize,
-        /// Spill files per partition: one per claim file and round.
+        /// Spill files per partition: one per reader (a claim file or a
+        /// part of one) and round.
         files: usize,
         /// Claims whose lines fell into several partitions.
         cross: FxHashSet<Id>,
@@ -65,17 +66,18 @@ pub fn scan(
     family: &Family,
     read: &(dyn Fn(u64) + Sync),
 ) -> io::Result<(Scan, Lines)> {
-    let mut p = Partitioner::new(files.len(), parts, area, 1, family);
+    let readers = claims::readers(files, platform, rayon::current_num_threads());
+    let mut p = Partitioner::new(readers, parts, area, 1, family);
     let scan = p.round(files, platform, 0, &|_| true, read)?;
     Ok((scan, p.finish()?))
 }
 
 /// Claim lines sent into partitions over one or more scans ("rounds") of
 /// the claim files: the platform layout scans its fee files once per
-/// bucket of settlements. Each round's lines of each file go to spill
-/// files of their own.
+/// bucket of settlements. Each round's lines of each reader (a file, or a
+/// part of one: see `claims::readers`) go to spill files of their own.
 pub struct Partitioner<'a> {
-    files: usize,
+    readers: Vec<claims::Reader>,
     parts: usize,
     rounds: usize,
     /// None: one partition, in memory.
@@ -87,9 +89,9 @@ pub struct Partitioner<'a> {
 }
 
 impl<'a> Partitioner<'a> {
-    /// Partitions for `files` claim files scanned in `rounds` rounds.
+    /// Partitions for claim files scanned by `readers` in `rounds` rounds.
     pub fn new(
-        files: usize,
+        readers: Vec<claims::Reader>,
         parts: usize,
         area: Option<SpillArea>,
         rounds: usize,
@@ -97,7 +99,7 @@ impl<'a> Partitioner<'a> {
     ) -> Partitioner<'a> {
         let area = if parts > 1 { area } else { None };
         Partitioner {
-            files,
+            readers,
             parts: if area.is_some() { parts } else { 1 },
             rounds: rounds.max(1),
             area,
@@ -120,6 +122,7 @@ impl<'a> Partitioner<'a> {
             let (scan, sinks) = claims::scan(
                 files,
                 platform,
+                &self.readers,
                 wanted,
                 |_| Vec::new(),
                 |v: &mut Vec<Pending>, _, p| {
@@ -143,7 +146,7 @@ impl<'a> Partitioner<'a> {
             return Ok(scan);
         };
         struct Sink {
-            /// The spill files' number: the file's, in this round.
+            /// The spill files' number: the reader's, in this round.
             slot: usize,
             /// Created at a partition's first line, finished once the file
             /// is scanned: a file holds open only the partitions it feeds,
@@ -158,7 +161,7 @@ impl<'a> Partitioner<'a> {
             last: Option<(Id, usize)>,
         }
         let (root, parts, family) = (area.path.clone(), self.parts, self.family);
-        let slot_base = round * self.files;
+        let slot_base = round * self.readers.len();
         let cannot = |e: io::Error| {
             io::Error::new(
                 e.kind(),
@@ -168,9 +171,10 @@ impl<'a> Partitioner<'a> {
         let (scan, sinks) = claims::scan(
             files,
             platform,
+            &self.readers,
             wanted,
-            |fi| Sink {
-                slot: slot_base + fi,
+            |ri| Sink {
+                slot: slot_base + ri,
                 writers: (0..parts).map(|_| None).collect(),
                 seen: Vec::new(),
                 last: None,
@@ -260,7 +264,7 @@ impl<'a> Partitioner<'a> {
             area,
             parts: self.parts,
             rounds: self.rounds,
-            files: self.files * self.rounds,
+            files: self.readers.len() * self.rounds,
             cross: FxHashSet::default(),
             cross_lines: Vec::new(),
         };
@@ -490,7 +494,53 @@ pub fn remove_stale(parent: &Path) {
 
 #[cfg(test)]
 mod tests {
-    use super::partition_of;
+    use super::*;
+    use crate::input::csvsrc::{open, Encoding, Part};
+
+    /// The sample month's claim files scanned by `readers` into `parts`
+    /// partitions: what the scan found, and each partition's lines.
+    fn scan_with(
+        files: &[CsvFile],
+        readers: Vec<claims::Reader>,
+        parts: usize,
+    ) -> (String, Vec<Vec<Pending>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let area = (parts > 1).then(|| SpillArea::create(dir.path()).unwrap());
+        let family = Family::default();
+        let mut p = Partitioner::new(readers, parts, area, 1, &family);
+        let scan = p.round(files, None, 0, &|_| true, &|_| {}).unwrap();
+        let mut lines = p.finish().unwrap();
+        let by_part = (0..lines.parts()).map(|k| lines.take(k).unwrap()).collect();
+        (format!("{scan:?}"), by_part)
+    }
+
+    /// Files cut into many parts, read by readers of their own, give the
+    /// scan and the partitions' lines that reading them whole gives: the
+    /// same statistics, rejects and warnings, and every line in its
+    /// partition in the same order.
+    #[test]
+    fn files_read_in_parts_scan_as_files_read_whole() {
+        let mut paths: Vec<_> = std::fs::read_dir("samples/data/claims")
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        let mut files: Vec<CsvFile> = paths
+            .iter()
+            .map(|p| open(p, claims::CLAIMS, Encoding::Auto).unwrap())
+            .collect();
+        let whole: Vec<claims::Reader> = (0..files.len()).map(|fi| (fi, Part::WHOLE)).collect();
+        for f in &mut files {
+            f.cut_every(200);
+        }
+        let cut = claims::readers_sized(&files, None, 40, 1);
+        assert!(cut.len() > 3 * files.len(), "{}", cut.len());
+        for parts in [1, 3] {
+            let (scan, lines) = scan_with(&files, whole.clone(), parts);
+            assert!(lines.iter().map(Vec::len).sum::<usize>() > 400);
+            assert_eq!(scan_with(&files, cut.clone(), parts), (scan, lines));
+        }
+    }
 
     #[test]
     fn partitions_are_stable_and_spread() {

@@ -78,8 +78,10 @@ pub fn scan(
     // Counted in bytes, not files: a month is often one large file.
     progress.stage("reading", input_bytes);
     // Family sharing (POLICY.md §6a): partitions keep account groups whole.
+    // A month of one large file is read by every thread, in parts.
+    let readers = claims::readers(files, platform, rayon::current_num_threads());
     let mut partitioner =
-        partition::Partitioner::new(files.len(), parts, area, rounds, &inputs.reference.family);
+        partition::Partitioner::new(readers, parts, area, rounds, &inputs.reference.family);
     // A partitioned month's declared amounts are kept by partition too.
     if let Some(p) = inputs.platform.as_mut().filter(|_| partitioner.spilled()) {
         p.declare_by_partition();

@@ -96,5 +96,6 @@ pub(super) fn with_header(
         lossy,
         counted,
         fine_prices: false,
+        header_len: header.len(),
     })
 }

@@ -23,6 +23,7 @@ mod header;
 mod records;
 mod row;
 mod scan;
+mod split;
 mod tee;
 
 use self::detect::decode;
@@ -32,7 +33,7 @@ use self::tee::Tee;
 
 pub use self::clean::{has_control, id_key, ID_COLUMNS};
 pub use self::encoding::{Encoding, EncodingError, Encodings, ROLES};
-pub use self::records::{stripped_warning, Records};
+pub use self::records::{stripped_warning, Part, Records};
 pub use self::row::{CellError, Row};
 // The SHA-256 helpers' former home, as callers name them.
 pub use crate::digest::{hex, sha256_hex};
@@ -68,6 +69,8 @@ pub struct CsvFile {
     counted: Vec<usize>,
     /// Unit prices may carry up to 6 decimals (the platform layout's `pric`).
     fine_prices: bool,
+    /// Cells in the header: a part read after the first has no header.
+    header_len: usize,
 }
 
 /// Where a file's text comes from.
@@ -78,8 +81,11 @@ enum Body {
     /// Valid UTF-8, streamed from the file; `skip` is the length of a BOM.
     /// No handle is kept: a month of a thousand exports would hold a
     /// thousand files open. Raw lines of quarantined records are read again
-    /// by path and offset.
-    File { skip: u64 },
+    /// by path and offset. `starts` are where it may be cut into parts.
+    File {
+        skip: u64,
+        starts: Vec<split::Start>,
+    },
 }
 
 /// Open a file for streaming: hash it and check it is UTF-8 in one pass
@@ -122,7 +128,14 @@ fn open_as(
         let mut file = File::open(path).map_err(cannot)?;
         scan_utf8(&mut file).map_err(cannot)?
     };
-    let Some((bytes, sha256, bom, evidence)) = scanned else {
+    let Some(scan::Scanned {
+        bytes,
+        sha256,
+        bom,
+        evidence,
+        starts,
+    }) = scanned
+    else {
         return open_whole(path, schema, encoding, require);
     };
     if encoding == Encoding::Auto && !bom && !evidence.favours_utf8() {
@@ -130,8 +143,8 @@ fn open_as(
         return open_whole(path, schema, encoding, require);
     }
     let skip = if bom { 3 } else { 0 };
-    let header = header_of(path, Tee::new(path, skip).map_err(cannot)?)?;
-    let body = Body::File { skip };
+    let header = header_of(path, Tee::new(path, skip, Part::WHOLE).map_err(cannot)?)?;
+    let body = Body::File { skip, starts };
     with_header(
         path,
         schema,
@@ -198,6 +211,19 @@ impl CsvFile {
         )?;
         f.fine_prices = true;
         Ok(f)
+    }
+
+    /// Look again for record starts, `step` bytes apart, to cut a small
+    /// file into parts in tests (the pass that hashes a file looks for
+    /// them megabytes apart).
+    #[cfg(test)]
+    pub(crate) fn cut_every(&mut self, step: u64) {
+        if let Body::File { skip, starts } = &mut self.body {
+            let text = std::fs::read(&self.path).unwrap_or_default();
+            let mut found = split::Starts::new(step);
+            found.feed(0, text.get(*skip as usize..).unwrap_or_default());
+            *starts = found.finish();
+        }
     }
 
     /// Whether the header has the `k`-th schema column.

@@ -11,26 +11,84 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+/// A part of a file's data records, read by a reader of its own: from
+/// the record starting at byte `begin` of the text after any BOM, on line
+/// `line`, to byte `end` (`None`: to the end of the file), where another
+/// record starts. The whole file is the part from its start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub begin: u64,
+    pub end: Option<u64>,
+    pub line: u64,
+}
+
+impl Part {
+    /// The whole file, its header first.
+    pub const WHOLE: Part = Part {
+        begin: 0,
+        end: None,
+        line: 1,
+    };
+}
+
 impl CsvFile {
     /// Iterate the data records into one reused buffer.
     pub fn records(&self) -> Records<'_> {
+        self.records_in(Part::WHOLE)
+    }
+
+    /// The file cut into at most `n` parts of about equal size, at record
+    /// starts found when it was hashed (see `split`); the whole file when
+    /// it cannot be cut safely (or is held in memory, decoded).
+    pub fn parts(&self, n: usize) -> Vec<Part> {
+        let Body::File { starts, skip } = &self.body else {
+            return vec![Part::WHOLE];
+        };
+        let text = self.bytes.saturating_sub(*skip);
+        let mut parts = vec![Part::WHOLE];
+        for k in 1..n.max(1) as u64 {
+            // The first start at or after the k-th n-th of the text.
+            let goal = text / n as u64 * k;
+            let from = parts.last().map_or(0, |p| p.begin);
+            if let Some(s) = starts.iter().find(|s| s.offset >= goal && s.offset > from) {
+                if s.offset < text {
+                    parts.push(Part {
+                        begin: s.offset,
+                        end: None,
+                        line: s.line,
+                    });
+                }
+            }
+        }
+        for k in 1..parts.len() {
+            parts[k - 1].end = Some(parts[k].begin);
+        }
+        parts
+    }
+
+    /// Iterate the data records of `part` into one reused buffer.
+    pub fn records_in(&self, part: Part) -> Records<'_> {
         let input = match &self.body {
             Body::Text(t) => Input::Text(t.as_bytes()),
-            Body::File { skip } => match Tee::new(&self.path, *skip) {
+            Body::File { skip, .. } => match Tee::new(&self.path, *skip, part) {
                 Ok(t) => Input::Stream(t),
                 Err(e) => Input::Failed(Some(e)),
             },
         };
+        // A part after the first starts with a data record.
+        let first = part.begin == 0;
         let rdr = csv::ReaderBuilder::new()
             .flexible(true)
+            .has_headers(first)
             .buffer_capacity(1 << 16)
             .from_reader(input);
         Records {
             file: self,
             rdr,
             record: csv::ByteRecord::new(),
-            header_len: None,
-            last_end: 0,
+            header_len: (!first).then_some(self.header_len),
+            base: (part.begin, part.line - 1),
+            last_end: part.begin,
             stripped: 0,
         }
     }
@@ -41,7 +99,7 @@ impl CsvFile {
         let (begin, end) = range;
         match &self.body {
             Body::Text(t) => Cow::Borrowed(t.get(begin..end.min(t.len())).unwrap_or("")),
-            Body::File { skip } => {
+            Body::File { skip, .. } => {
                 use std::os::unix::fs::FileExt;
                 let mut buf = vec![0u8; end.saturating_sub(begin)];
                 match File::open(&self.path)
@@ -82,6 +140,9 @@ pub struct Records<'f> {
     rdr: csv::Reader<Input<'f>>,
     record: csv::ByteRecord,
     header_len: Option<usize>,
+    /// Where the part read begins: its offset in the text and the lines
+    /// before it, added to the reader's own counts.
+    base: (u64, u64),
     /// Stream offset where the previous record ended.
     last_end: u64,
     /// Ids (and first cells) read so far that had invisible characters
@@ -109,9 +170,10 @@ impl<'f> Records<'f> {
             Ok(false) => None,
             Ok(true) => {
                 let pos = self.record.position().cloned().unwrap_or(start);
-                let mut begin = pos.byte();
-                let mut line = pos.line();
-                let end = self.rdr.position().byte();
+                let (bytes_before, lines_before) = self.base;
+                let mut begin = pos.byte() + bytes_before;
+                let mut line = pos.line() + lines_before;
+                let end = self.rdr.position().byte() + bytes_before;
                 self.last_end = end;
                 // (A text input is consumed as it is read: take its raw
                 // lines from the file's text.)
@@ -186,7 +248,7 @@ impl<'f> Records<'f> {
                 }))
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(start.line());
+                let line = e.position().map(|p| p.line()).unwrap_or(start.line()) + self.base.1;
                 Some(Err(InputError::new(
                     &self.file.path,
                     line,
@@ -239,6 +301,115 @@ pub fn stripped_warning(path: &Path, n: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::{has_invisible_lead, is_printable_ascii};
+
+    /// Everything a reader says of a record, or of a broken one.
+    type Seen = Result<
+        (
+            u64,
+            (usize, usize),
+            Vec<Vec<u8>>,
+            Vec<u8>,
+            Option<(usize, usize)>,
+        ),
+        u64,
+    >;
+
+    fn read_parts(file: &super::CsvFile, parts: &[super::Part]) -> Vec<Seen> {
+        let mut seen = Vec::new();
+        for &part in parts {
+            let mut rows = file.records_in(part);
+            while let Some(row) = rows.next_row() {
+                seen.push(match row {
+                    Ok(r) => Ok((
+                        r.line,
+                        r.byte_range,
+                        r.record.iter().map(<[u8]>::to_vec).collect(),
+                        r.raw_bytes.to_vec(),
+                        r.width_mismatch,
+                    )),
+                    Err(e) => Err(e.line),
+                });
+            }
+        }
+        seen
+    }
+
+    /// A file cut into parts reads as the whole file read by one reader:
+    /// the same records, line numbers, offsets and raw bytes, whatever the
+    /// quoted newlines, doubled quotes, CRLF, blank lines and stray quotes
+    /// (which leave the file whole).
+    #[test]
+    fn parts_read_as_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rand = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut cut = 0;
+        for case in 0..300 {
+            let bom = rand(4) == 0;
+            let crlf = rand(2) == 0;
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            text.push_str(if crlf { "a,b,c\r\n" } else { "a,b,c\n" });
+            for _ in 0..rand(60) {
+                let cells = 1 + rand(4);
+                for c in 0..cells {
+                    if c > 0 {
+                        text.push(',');
+                    }
+                    match rand(12) {
+                        0 => text.push_str("\"x\ny\""),
+                        1 => text.push_str("\"p,\"\"q\"\"\""),
+                        2 => text.push_str("\"\""),
+                        3 => text.push_str("\"r\r\ns\""),
+                        // A stray quote: the reader takes it as text.
+                        4 if rand(8) == 0 => text.push_str("t\"u"),
+                        5 => text.push_str("中文"),
+                        _ => text.push_str(&format!("v{}", rand(1000))),
+                    }
+                }
+                text.push_str(match rand(10) {
+                    0 => "\n\n",
+                    1 => "\r",
+                    _ if crlf => "\r\n",
+                    _ => "\n",
+                });
+            }
+            let path = dir.path().join(format!("{case}.csv"));
+            std::fs::write(&path, &text).unwrap();
+            let mut file = super::super::open_lenient(
+                &path,
+                crate::schema::claims::CLAIMS,
+                super::super::Encoding::Auto,
+            )
+            .unwrap();
+            // Starts a few bytes apart, to cut small files.
+            let skip = if bom { 3 } else { 0 };
+            let mut starts = super::super::split::Starts::new(1 + rand(40));
+            starts.feed(0, &text.as_bytes()[skip..]);
+            let starts = starts.finish();
+            let super::Body::File { starts: kept, .. } = &mut file.body else {
+                panic!("a UTF-8 file is streamed");
+            };
+            *kept = starts;
+            let whole = read_parts(&file, &[super::Part::WHOLE]);
+            for n in 1..6 {
+                let parts = file.parts(n);
+                cut += usize::from(parts.len() > 1);
+                assert!(parts.len() <= n);
+                assert_eq!(
+                    read_parts(&file, &parts),
+                    whole,
+                    "case {case}, {n} parts {parts:?}\n{text:?}"
+                );
+            }
+        }
+        // Most cases were cut.
+        assert!(cut > 600, "{cut}");
+    }
 
     #[test]
     fn block_checks_read_as_byte_by_byte_checks() {

@@ -13,18 +13,21 @@ pub(super) struct Tee {
     kept: Vec<u8>,
     /// Offset of `kept[0]` in the stream.
     kept_start: u64,
+    /// Bytes left to read of the part (`u64::MAX`: to the end).
+    left: u64,
 }
 
 impl Tee {
     /// A fresh handle (a clone would share the position of the one kept
-    /// for raw lines), past the BOM.
-    pub(super) fn new(path: &Path, skip: u64) -> std::io::Result<Tee> {
+    /// for raw lines) on `part` of the text past the BOM.
+    pub(super) fn new(path: &Path, skip: u64, part: super::Part) -> std::io::Result<Tee> {
         let mut file = File::open(path)?;
-        file.seek(SeekFrom::Start(skip))?;
+        file.seek(SeekFrom::Start(skip + part.begin))?;
         Ok(Tee {
             file,
             kept: Vec::with_capacity(1 << 20),
-            kept_start: 0,
+            kept_start: part.begin,
+            left: part.end.map_or(u64::MAX, |e| e.saturating_sub(part.begin)),
         })
     }
 
@@ -46,8 +49,12 @@ impl Tee {
 
 impl Read for Tee {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(buf)?;
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.file.read(&mut buf[..want])?;
         self.kept.extend_from_slice(&buf[..n]);
+        self.left -= n as u64;
         Ok(n)
     }
 }
