@@ -206,32 +206,27 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
     let mut book = crate::input::rule_files::load_dir(&cfg.rules)?;
     rules::apply_overrides(&mut book, &cfg.overrides)
         .map_err(|e| RunError::Usage(e.to_string()))?;
-    let read = read_reference(&ReferenceSources::of(cfg), book)?;
+    // The claim files are hashed (a pass over every byte) while the
+    // reference files are read; errors are reported in the order they
+    // always were: reference files, the ledger chain, then claim files.
+    let platform_here = cfg.claims.is_empty() && input::platform::present(&cfg.data);
+    let (read, claims) = rayon::join(
+        || read_reference(&ReferenceSources::of(cfg), book),
+        || open_claims(cfg, platform_here),
+    );
+    let read = read?;
     warnings.extend(read.warnings);
     // With the period given, a broken ledger chain is refused before the
     // claims are read (which can take minutes).
     if let Some(months) = cfg.period {
         check_ledger(cfg, &read.ledger, months)?;
     }
-    // The platform layout (settlements/ and fee_details/) may stand beside
-    // or instead of claims/.
-    let platform_here = cfg.claims.is_empty() && input::platform::present(&cfg.data);
-    let (claim_paths, skipped_in_claims_dir) = if platform_here && !cfg.data.join("claims").exists()
-    {
-        (Vec::new(), Vec::new())
-    } else {
-        claim_paths(cfg)?
-    };
-    if !skipped_in_claims_dir.is_empty() {
-        warnings.push(
-            input::reason::Warning::NotClaimFiles {
-                names: skipped_in_claims_dir.join(", "),
-            }
-            .to_string(),
-        );
-    }
-    let (mut files, claim_warnings) = claims::read_claims(&claim_paths, &cfg.encoding)?;
-    warnings.extend(claim_warnings);
+    let OpenedClaims {
+        mut files,
+        skipped_in_claims_dir,
+        warnings: mut claim_warnings,
+    } = claims?;
+    warnings.append(&mut claim_warnings);
     // The platform layout's fee lines join the claim files.
     let mut platform = None;
     if platform_here {
@@ -249,6 +244,41 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
         files,
         skipped_in_claims_dir,
         platform,
+    })
+}
+
+/// The claim files opened (hashed, their headers read), the names in the
+/// claims directory that are not claim files, and the warnings.
+struct OpenedClaims {
+    files: Vec<CsvFile>,
+    skipped_in_claims_dir: Vec<String>,
+    warnings: Vec<String>,
+}
+
+fn open_claims(cfg: &RunConfig, platform_here: bool) -> Result<OpenedClaims, RunError> {
+    // The platform layout (settlements/ and fee_details/) may stand beside
+    // or instead of claims/.
+    let (claim_paths, skipped_in_claims_dir) = if platform_here && !cfg.data.join("claims").exists()
+    {
+        (Vec::new(), Vec::new())
+    } else {
+        claim_paths(cfg)?
+    };
+    let mut warnings = Vec::new();
+    if !skipped_in_claims_dir.is_empty() {
+        warnings.push(
+            input::reason::Warning::NotClaimFiles {
+                names: skipped_in_claims_dir.join(", "),
+            }
+            .to_string(),
+        );
+    }
+    let (files, mut claim_warnings) = claims::read_claims(&claim_paths, &cfg.encoding)?;
+    warnings.append(&mut claim_warnings);
+    Ok(OpenedClaims {
+        files,
+        skipped_in_claims_dir,
+        warnings,
     })
 }
 
