@@ -7,8 +7,12 @@
 //! written once and read once: each line is its fields in a fixed order,
 //! integers as LEB128 varints, strings length-prefixed, decimals as their
 //! scale and sign in one byte and the mantissa as a varint (exact: the
-//! scale comes back with the value), dates as `yyyymmdd`. The line count
-//! ends the file, so that reading it back allocates its lines once.
+//! scale comes back with the value), dates as `yyyymmdd`. A claim's
+//! fields (its id, person, institution, times, modes) are written with
+//! its first line only: the lines after it that share them, as the lines
+//! of a claim follow each other in an export, say so in one byte. The
+//! line count ends the file, so that reading it back allocates its lines
+//! once.
 
 use super::claims::{Head, Parsed, Pending, Source, CLAIMS};
 use super::csvsrc::CellError;
@@ -30,6 +34,7 @@ pub(crate) struct SpillWriter {
     out: File,
     buf: Vec<u8>,
     lines: u64,
+    claim: ClaimFields,
 }
 
 impl SpillWriter {
@@ -38,11 +43,12 @@ impl SpillWriter {
             out: File::create(path)?,
             buf: Vec::with_capacity(WRITE_CHUNK + 512),
             lines: 0,
+            claim: ClaimFields::default(),
         })
     }
 
     pub fn push(&mut self, p: &Pending) -> io::Result<()> {
-        encode(p, &mut self.buf);
+        encode(p, &mut self.buf, &mut self.claim);
         self.lines += 1;
         if self.buf.len() >= WRITE_CHUNK {
             self.out.write_all(&self.buf)?;
@@ -134,6 +140,7 @@ pub(crate) fn read_into(
     out.reserve(count);
     let mut rest = f.take(body);
     let mut n = 0usize;
+    let mut claim = None;
     loop {
         // Whatever the last chunk left undecoded, then the next chunk (more
         // than one when a single line is longer than a chunk).
@@ -144,7 +151,7 @@ pub(crate) fn read_into(
         let mut r = Cursor { b: &buf[..], at: 0 };
         while r.at < r.b.len() {
             let at = r.at;
-            match decode(&mut r) {
+            match decode(&mut r, &mut claim) {
                 Some(p) => {
                     n += 1;
                     if keep(&p) {
@@ -242,16 +249,77 @@ fn column_code(name: &str) -> u8 {
         .map_or(255, |i| i as u8)
 }
 
-fn encode(p: &Pending, b: &mut Vec<u8>) {
+/// What a line is: broken (with its reason), parsed with its claim's
+/// fields written, or parsed with the same claim fields as the line
+/// before it.
+const LINE_BROKEN: u8 = 0;
+const LINE_NEW_CLAIM: u8 = 1;
+const LINE_SAME_CLAIM: u8 = 2;
+
+/// The claim fields of the last parsed line written, encoded (empty after
+/// a broken line), and the next line's, made beside them to compare.
+#[derive(Default)]
+struct ClaimFields {
+    last: Vec<u8>,
+    next: Vec<u8>,
+}
+
+fn encode(p: &Pending, b: &mut Vec<u8>, claim: &mut ClaimFields) {
     // Room for a usual line at once, not grown by the pushes below.
     b.reserve(256);
-    put_str(b, &p.claim_id);
+    let x = match &p.parsed {
+        Err(e) => {
+            b.push(LINE_BROKEN);
+            put_str(b, &p.claim_id);
+            put_src_and_amount(b, p, None);
+            b.push(column_code(e.column));
+            // The reason's code and arguments, worded when written.
+            put_str(b, &serde_json::to_string(&e.message).unwrap_or_default());
+            claim.last.clear();
+            return;
+        }
+        Ok(x) => x,
+    };
+    let c = &mut claim.next;
+    c.clear();
+    put_str(c, &p.claim_id);
+    let h = &x.head;
+    put_str(c, &h.person_id);
+    put_str(c, &h.institution_id);
+    put_u64(c, date_code(Some(h.service_time.date)));
+    put_u64(c, u64::from(h.service_time.seconds));
+    c.push(h.visit_type.code());
+    c.push(h.settlement_mode.code());
+    put_u64(c, date_code(h.submitted_date));
+    put_opt_str(c, h.reverses_claim_id.as_deref());
+    c.push(opt_code(x.exclusion.map(Exclusion::code)));
+    if claim.next == claim.last {
+        b.push(LINE_SAME_CLAIM);
+    } else {
+        b.push(LINE_NEW_CLAIM);
+        b.extend_from_slice(&claim.next);
+        std::mem::swap(&mut claim.next, &mut claim.last);
+    }
+    put_src_and_amount(b, p, Some(x.line.amount));
+    let l = &x.line;
+    put_u64(b, u64::from(l.line_no));
+    put_str(b, &l.item_code);
+    put_dec(b, l.quantity);
+    put_dec(b, l.unit_price);
+    put_dec(b, l.amount);
+    put_opt_str(b, l.prescription_id.as_deref());
+    put_opt_str(b, l.prescriber_id.as_deref());
+    put_u64(b, l.supply_days.map_or(0, |d| u64::from(d) + 1));
+}
+
+/// Where a line was read, and its reconciliation amount (`line_amount`:
+/// the parsed line's own, which need not be written twice).
+fn put_src_and_amount(b: &mut Vec<u8>, p: &Pending, line_amount: Option<Decimal>) {
     put_u64(b, p.src.file as u64);
     put_u64(b, p.src.line);
     put_u64(b, p.src.bytes.0 as u64);
     // The end as the length: a few bytes rather than an offset's many.
     put_u64(b, p.src.bytes.1.wrapping_sub(p.src.bytes.0) as u64);
-    let line_amount = p.parsed.as_ref().ok().map(|x| x.line.amount);
     match p.amount {
         None => b.push(AMOUNT_NONE),
         // Equal and of the same scale: the same bytes come back.
@@ -261,36 +329,6 @@ fn encode(p: &Pending, b: &mut Vec<u8>) {
         Some(a) => {
             b.push(AMOUNT_OWN);
             put_dec(b, a);
-        }
-    }
-    match &p.parsed {
-        Err(e) => {
-            b.push(0);
-            b.push(column_code(e.column));
-            // The reason's code and arguments, worded when written.
-            put_str(b, &serde_json::to_string(&e.message).unwrap_or_default());
-        }
-        Ok(x) => {
-            b.push(1);
-            let h = &x.head;
-            put_str(b, &h.person_id);
-            put_str(b, &h.institution_id);
-            put_u64(b, date_code(Some(h.service_time.date)));
-            put_u64(b, u64::from(h.service_time.seconds));
-            b.push(h.visit_type.code());
-            b.push(h.settlement_mode.code());
-            put_u64(b, date_code(h.submitted_date));
-            put_opt_str(b, h.reverses_claim_id.as_deref());
-            b.push(opt_code(x.exclusion.map(Exclusion::code)));
-            let l = &x.line;
-            put_u64(b, u64::from(l.line_no));
-            put_str(b, &l.item_code);
-            put_dec(b, l.quantity);
-            put_dec(b, l.unit_price);
-            put_dec(b, l.amount);
-            put_opt_str(b, l.prescription_id.as_deref());
-            put_opt_str(b, l.prescriber_id.as_deref());
-            put_u64(b, l.supply_days.map_or(0, |d| u64::from(d) + 1));
         }
     }
 }
@@ -408,8 +446,23 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
-    let claim_id = r.id()?;
+/// A parsed line's claim fields, as the lines after it may share them.
+type Claimed = (Id, Head, Option<Exclusion>);
+
+/// Decode the next line; `claim` holds the claim fields of the last
+/// parsed line decoded, and is changed only when this line decodes.
+fn decode(r: &mut Cursor<'_>, claim: &mut Option<Claimed>) -> Option<Pending> {
+    let kind = r.u8()?;
+    let fields = match kind {
+        LINE_BROKEN => None,
+        LINE_NEW_CLAIM => Some(decode_claim(r)?),
+        LINE_SAME_CLAIM => Some(claim.clone()?),
+        _ => return None,
+    };
+    let broken_id = match kind {
+        LINE_BROKEN => Some(r.id()?),
+        _ => None,
+    };
     let file = r.usize()?;
     let line = r.u64()?;
     let start = r.usize()?;
@@ -424,34 +477,16 @@ fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
         AMOUNT_OWN => Some(r.dec()?),
         _ => return None,
     };
-    let parsed = match r.u8()? {
-        0 => {
+    let (claim_id, parsed) = match (fields, broken_id) {
+        (None, Some(id)) => {
             let column = CLAIMS.get(r.u8()? as usize).map_or("", |c| c.name);
-            Err(CellError {
-                column,
-                message: {
-                    let s = r.string()?;
-                    serde_json::from_str(&s).unwrap_or(super::Reason::Text(s))
-                },
-            })
+            let message = {
+                let s = r.string()?;
+                serde_json::from_str(&s).unwrap_or(super::Reason::Text(s))
+            };
+            (id, Err(CellError { column, message }))
         }
-        _ => {
-            let head = Head {
-                person_id: r.id()?,
-                institution_id: r.id()?,
-                service_time: DateTime {
-                    date: r.date()??,
-                    seconds: r.u32()?,
-                },
-                visit_type: VisitType::from_code(r.u8()?)?,
-                settlement_mode: SettlementMode::from_code(r.u8()?)?,
-                submitted_date: r.date()?,
-                reverses_claim_id: r.opt_id()?,
-            };
-            let exclusion = match r.u8()? {
-                0 => None,
-                c => Some(Exclusion::from_code(c - 1)?),
-            };
+        (Some((claim_id, head, exclusion)), _) => {
             let line = ClaimLine {
                 line_no: r.u32()?,
                 item_code: r.id()?,
@@ -465,12 +500,14 @@ fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
                     d => Some(u32::try_from(d - 1).ok()?),
                 },
             };
-            Ok(Parsed {
+            let parsed = Parsed {
                 head,
                 exclusion,
                 line,
-            })
+            };
+            (claim_id, Ok(parsed))
         }
+        (None, None) => return None,
     };
     let amount = match (amount_tag, &parsed) {
         (AMOUNT_OF_LINE, Ok(x)) => Some(x.line.amount),
@@ -478,12 +515,38 @@ fn decode(r: &mut Cursor<'_>) -> Option<Pending> {
         (AMOUNT_OF_LINE, Err(_)) => return None,
         _ => own_amount,
     };
+    *claim = match &parsed {
+        Ok(x) => Some((claim_id.clone(), x.head.clone(), x.exclusion)),
+        Err(_) => None,
+    };
     Some(Pending {
         claim_id,
         src,
         amount,
         parsed,
     })
+}
+
+/// A claim's fields as [`encode`] writes them.
+fn decode_claim(r: &mut Cursor<'_>) -> Option<Claimed> {
+    let claim_id = r.id()?;
+    let head = Head {
+        person_id: r.id()?,
+        institution_id: r.id()?,
+        service_time: DateTime {
+            date: r.date()??,
+            seconds: r.u32()?,
+        },
+        visit_type: VisitType::from_code(r.u8()?)?,
+        settlement_mode: SettlementMode::from_code(r.u8()?)?,
+        submitted_date: r.date()?,
+        reverses_claim_id: r.opt_id()?,
+    };
+    let exclusion = match r.u8()? {
+        0 => None,
+        c => Some(Exclusion::from_code(c - 1)?),
+    };
+    Some((claim_id, head, exclusion))
 }
 
 #[cfg(test)]
@@ -584,9 +647,14 @@ mod tests {
     #[test]
     fn a_typical_line_is_small_and_its_amount_written_once() {
         let mut b = Vec::new();
-        encode(&typical(Decimal::new(63957, 2)), &mut b);
+        let mut claim = ClaimFields::default();
+        encode(&typical(Decimal::new(63957, 2)), &mut b, &mut claim);
         // A CSV line of 98 bytes; the fixed-width form took 226.
         assert!(b.len() <= 100, "{} bytes", b.len());
+        // The claim's next line writes its claim fields in one byte.
+        let first = b.len();
+        encode(&typical(Decimal::new(1234, 2)), &mut b, &mut claim);
+        assert!(b.len() - first <= 50, "{} bytes", b.len() - first);
         // The same value at another scale is its own, and keeps its scale.
         let other = typical(Decimal::new(639570, 3));
         let dir = tempfile::tempdir().unwrap();
@@ -649,6 +717,64 @@ mod tests {
         // A varint that never ends.
         std::fs::write(&path, [0xffu8; 40]).unwrap();
         assert!(read_all(&path).is_err());
+    }
+
+    /// A claim's fields are written once for a run of its lines, and again
+    /// after a broken line or another claim's: every line comes back with
+    /// its own claim's fields.
+    #[test]
+    fn claim_fields_shared_by_a_run_of_lines_come_back_with_each() {
+        let of = |claim: &str, person: &str, cents: i64| {
+            let mut l = typical(Decimal::new(cents, 2));
+            l.claim_id = claim.into();
+            if let Ok(x) = &mut l.parsed {
+                x.head.person_id = person.into();
+                x.line.line_no = cents as u32;
+            }
+            l
+        };
+        let broken = |claim: &str| {
+            let mut l = line(Err(CellError {
+                column: "quantity",
+                message: super::super::Reason::Missing,
+            }));
+            l.claim_id = claim.into();
+            l
+        };
+        let lines = vec![
+            of("C1", "P1", 1),
+            of("C1", "P1", 2),
+            of("C1", "P1", 3),
+            broken("C1"),
+            of("C1", "P1", 4),
+            of("C2", "P2", 5),
+            of("C2", "P2", 6),
+            // The same claim id with another person: its fields again.
+            of("C2", "P3", 7),
+            of("C1", "P1", 8),
+            broken("C3"),
+            broken("C3"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.bin");
+        let mut w = SpillWriter::create(&path).unwrap();
+        for l in &lines {
+            w.push(l).unwrap();
+        }
+        w.finish().unwrap();
+        assert_eq!(read_all(&path).unwrap(), lines);
+        // Lines left out still pass their claim's fields on.
+        let mut out = Vec::new();
+        read_into(&path, &mut Vec::new(), &mut out, |l| {
+            l.parsed.as_ref().is_ok_and(|x| x.line.line_no % 2 == 0)
+        })
+        .unwrap();
+        let even: Vec<Pending> = lines
+            .iter()
+            .filter(|l| l.parsed.as_ref().is_ok_and(|x| x.line.line_no % 2 == 0))
+            .cloned()
+            .collect();
+        assert_eq!(out, even);
     }
 
     /// Lines cut by the ends of the chunks a file is read in, and a line
