@@ -15,6 +15,14 @@ pub const BYTES_PER_INPUT_BYTE: u64 = 22;
 /// adjudicating it.
 pub const DEFAULT_CEILING: u64 = 1 << 30;
 
+/// The most working memory a partition is given, however large the budget:
+/// a larger partition runs slower, its fresh pages costing more than
+/// spilling does (measured in bench/RESULTS.md: the 10M month at
+/// `--memory-limit 8G`, 3 partitions, took 33.7 s wall and 3.7 GB against
+/// 28.5 s and 0.8 GB at the default; the 1M month held whole took 4.1 s
+/// against 2.6 s in 3 partitions). So a larger limit is never slower.
+pub const MAX_PARTITION_BYTES: u64 = 1 << 30;
+
 /// The most partitions a run makes (each has spill files per claim file).
 pub const MAX_PARTITIONS: usize = 256;
 
@@ -74,10 +82,11 @@ pub fn resident() -> Option<u64> {
 
 /// How many person partitions keep a month of `input_bytes` of claim files
 /// inside `limit`, given `in_use` bytes already resident (reference files,
-/// the ledger). 1 = the month is adjudicated at once, in memory.
+/// the ledger), each given at most [`MAX_PARTITION_BYTES`]. 1 = the month
+/// is adjudicated at once, in memory.
 pub fn partitions(limit: u64, in_use: u64, input_bytes: u64) -> usize {
     let need = input_bytes.saturating_mul(BYTES_PER_INPUT_BYTE);
-    let room = limit.saturating_sub(in_use).max(1);
+    let room = limit.saturating_sub(in_use).min(MAX_PARTITION_BYTES).max(1);
     let n = need.div_ceil(room).max(1);
     usize::try_from(n)
         .unwrap_or(MAX_PARTITIONS)
@@ -131,8 +140,13 @@ mod tests {
     #[test]
     fn partitions_grow_with_the_month_and_stay_bounded() {
         let mb = 1u64 << 20;
-        // 100 MB of claims need ~2200 MB: fits a 3 GB budget at once.
-        assert_eq!(partitions(3072 * mb, 100 * mb, 100 * mb), 1);
+        // 40 MB of claims need ~880 MB: fits a 3 GB budget at once.
+        assert_eq!(partitions(3072 * mb, 100 * mb, 40 * mb), 1);
+        // 100 MB need ~2200 MB: a partition takes at most 1 GB of a
+        // larger budget, as of the default one.
+        assert_eq!(partitions(3072 * mb, 100 * mb, 100 * mb), 3);
+        assert_eq!(partitions(100 << 30, 100 * mb, 100 * mb), 3);
+        assert_eq!(partitions(1124 * mb, 100 * mb, 100 * mb), 3);
         // With 512 MB of which 112 MB in use: 2200 / 400 → 6 partitions.
         assert_eq!(partitions(512 * mb, 112 * mb, 100 * mb), 6);
         // A budget already spent still runs, in the most partitions.
