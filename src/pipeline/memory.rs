@@ -86,7 +86,7 @@ pub fn resident() -> Option<u64> {
 /// is adjudicated at once, in memory.
 pub fn partitions(limit: u64, in_use: u64, input_bytes: u64) -> usize {
     let need = input_bytes.saturating_mul(BYTES_PER_INPUT_BYTE);
-    let room = limit.saturating_sub(in_use).min(MAX_PARTITION_BYTES).max(1);
+    let room = limit.saturating_sub(in_use).clamp(1, MAX_PARTITION_BYTES);
     let n = need.div_ceil(room).max(1);
     usize::try_from(n)
         .unwrap_or(MAX_PARTITIONS)
