@@ -719,6 +719,19 @@ mod tests {
         assert!(read_all(&path).is_err());
     }
 
+    /// `lines` written to a spill file, in a temporary directory that lives
+    /// as long as the first value.
+    fn spilled(lines: &[Pending]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.bin");
+        let mut w = SpillWriter::create(&path).unwrap();
+        for l in lines {
+            w.push(l).unwrap();
+        }
+        w.finish().unwrap();
+        (dir, path)
+    }
+
     /// A claim's fields are written once for a run of its lines, and again
     /// after a broken line or another claim's: every line comes back with
     /// its own claim's fields.
@@ -755,13 +768,7 @@ mod tests {
             broken("C3"),
             broken("C3"),
         ];
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.bin");
-        let mut w = SpillWriter::create(&path).unwrap();
-        for l in &lines {
-            w.push(l).unwrap();
-        }
-        w.finish().unwrap();
+        let (_dir, path) = spilled(&lines);
         assert_eq!(read_all(&path).unwrap(), lines);
         // Lines left out still pass their claim's fields on.
         let mut out = Vec::new();
@@ -789,13 +796,7 @@ mod tests {
             x.line.item_code = Id::new("D".repeat(READ_CHUNK * 2 + 7));
         }
         lines.insert(12_345, long);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.bin");
-        let mut w = SpillWriter::create(&path).unwrap();
-        for l in &lines {
-            w.push(l).unwrap();
-        }
-        w.finish().unwrap();
+        let (_dir, path) = spilled(&lines);
         assert!(std::fs::metadata(&path).unwrap().len() > 3 * READ_CHUNK as u64);
         // Read through a buffer left with another file's bytes, into a list
         // that already holds lines: they are kept, the new ones appended.
