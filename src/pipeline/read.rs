@@ -217,7 +217,9 @@ pub fn inputs(cfg: &RunConfig, warnings: &mut Vec<String>) -> Result<Inputs, Run
     let read = read?;
     warnings.extend(read.warnings);
     // With the period given, a broken ledger chain is refused before the
-    // claims are read (which can take minutes).
+    // claim lines are read (which can take minutes); only the one pass
+    // that hashes the claim files, beside the reference files, comes
+    // first.
     if let Some(months) = cfg.period {
         check_ledger(cfg, &read.ledger, months)?;
     }
