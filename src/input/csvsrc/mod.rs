@@ -33,8 +33,9 @@ use self::tee::Tee;
 
 pub use self::clean::{has_control, id_key, ID_COLUMNS};
 pub use self::encoding::{Encoding, EncodingError, Encodings, ROLES};
-pub use self::records::{stripped_warning, Part, Records};
+pub use self::records::{stripped_warning, Records};
 pub use self::row::{CellError, Row};
+pub use self::split::Part;
 // The SHA-256 helpers' former home, as callers name them.
 pub use crate::digest::{hex, sha256_hex};
 

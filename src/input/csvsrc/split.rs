@@ -11,6 +11,14 @@
 //! quote (`ab"c`, `"ab"c`: the CSV reader takes them as text, and the count
 //! of quotes then says nothing) is not cut at all: one reader reads it, as
 //! before. So are files with no newline found outside quotes.
+//!
+//! [`CsvFile::parts`] then cuts a file at some of those starts into
+//! [`Part`]s of about equal size, each read by `CsvFile::records_in`.
+
+use super::tee::Tee;
+use super::{Body, CsvFile};
+use std::fs::File;
+use std::path::Path;
 
 /// A record start: its offset in the text after any BOM (as the CSV
 /// reader counts bytes) and its line number (as the reader counts lines:
@@ -116,6 +124,100 @@ impl Starts {
             true => self.found,
             false => Vec::new(),
         }
+    }
+}
+
+/// A part of a file's data records, read by a reader of its own: from
+/// the record starting at byte `begin` of the text after any BOM, on line
+/// `line`, to byte `end` (`None`: to the end of the file), where another
+/// record starts. The whole file is the part from its start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub begin: u64,
+    pub end: Option<u64>,
+    pub line: u64,
+}
+
+impl Part {
+    /// The whole file, its header first.
+    pub const WHOLE: Part = Part {
+        begin: 0,
+        end: None,
+        line: 1,
+    };
+}
+
+impl CsvFile {
+    /// The file cut into at most `n` parts of about equal size, at record
+    /// starts found when it was hashed (see `split`); the whole file when
+    /// it cannot be cut safely (or is held in memory, decoded).
+    pub fn parts(&self, n: usize) -> Vec<Part> {
+        let Body::File { starts, skip } = &self.body else {
+            return vec![Part::WHOLE];
+        };
+        if n <= 1 || starts.is_empty() {
+            return vec![Part::WHOLE];
+        }
+        let Some(usable) = Usable::of(&self.path, *skip) else {
+            return vec![Part::WHOLE];
+        };
+        let text = self.bytes.saturating_sub(*skip);
+        let mut parts = vec![Part::WHOLE];
+        for k in 1..n as u64 {
+            // The first usable start at or after the k-th n-th of the text.
+            let goal = text / n as u64 * k;
+            let from = parts.last().map_or(0, |p| p.begin);
+            let next = starts
+                .iter()
+                .filter(|s| s.offset >= goal && s.offset > from && s.offset < text)
+                .find(|s| usable.at(s.offset));
+            if let Some(s) = next {
+                parts.push(Part {
+                    begin: s.offset,
+                    end: None,
+                    line: s.line,
+                });
+            }
+        }
+        for k in 1..parts.len() {
+            parts[k - 1].end = Some(parts[k].begin);
+        }
+        parts
+    }
+}
+
+/// Which record starts a part may begin at: past the header (the reader
+/// skips blank lines before it), and not before a byte-order mark, which
+/// the CSV reader drops at the start of what it reads while the whole
+/// file's reader, meeting it mid-file, keeps it as text.
+struct Usable {
+    file: File,
+    skip: u64,
+    header_end: u64,
+}
+
+impl Usable {
+    /// `None` when the file cannot be read again: it is then read whole.
+    fn of(path: &Path, skip: u64) -> Option<Usable> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Tee::new(path, skip, Part::WHOLE).ok()?);
+        rdr.byte_headers().ok()?;
+        Some(Usable {
+            file: File::open(path).ok()?,
+            skip,
+            header_end: rdr.position().byte(),
+        })
+    }
+
+    fn at(&self, offset: u64) -> bool {
+        use std::os::unix::fs::FileExt;
+        let mut lead = [0u8; 3];
+        let bom = self
+            .file
+            .read_exact_at(&mut lead, self.skip + offset)
+            .is_ok_and(|()| lead == *b"\xEF\xBB\xBF");
+        offset >= self.header_end && !bom
     }
 }
 
