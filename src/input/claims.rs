@@ -280,20 +280,21 @@ pub(crate) fn scan<S: Send>(
     let mut sinks = Vec::with_capacity(readers.len());
     // What a file's parts found, added up: its statistics, and whether its
     // ids had invisible characters stripped.
+    // A file's parts are consecutive readers.
     let mut stripped = vec![0u64; files.len()];
-    let mut seen = vec![false; files.len()];
+    let mut last_file = None;
     for (r, &(fi, _)) in parsed.into_iter().zip(readers) {
         let (stat, rejects, latest, sink, n, notes) = r?;
         scan.fee_notes.extend(notes);
         stripped[fi] += n;
-        match scan.files.last_mut().filter(|_| seen[fi]) {
+        match scan.files.last_mut().filter(|_| last_file == Some(fi)) {
             Some(file) => {
                 file.lines += stat.lines;
                 file.amount += stat.amount;
             }
             None => scan.files.push(stat),
         }
-        seen[fi] = true;
+        last_file = Some(fi);
         scan.rejects.extend(rejects);
         scan.latest = scan.latest.max(latest);
         sinks.push(sink);

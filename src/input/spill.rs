@@ -453,9 +453,16 @@ type Claimed = (Id, Head, Option<Exclusion>);
 /// parsed line decoded, and is changed only when this line decodes.
 fn decode(r: &mut Cursor<'_>, claim: &mut Option<Claimed>) -> Option<Pending> {
     let kind = r.u8()?;
+    // A new claim's fields become the state once the whole line decodes; a
+    // line of the same claim leaves the state as it is.
+    let mut fields_read = None;
     let fields = match kind {
         LINE_BROKEN => None,
-        LINE_NEW_CLAIM => Some(decode_claim(r)?),
+        LINE_NEW_CLAIM => {
+            let c = decode_claim(r)?;
+            fields_read = Some(c.clone());
+            Some(c)
+        }
         LINE_SAME_CLAIM => Some(claim.clone()?),
         _ => return None,
     };
@@ -515,10 +522,11 @@ fn decode(r: &mut Cursor<'_>, claim: &mut Option<Claimed>) -> Option<Pending> {
         (AMOUNT_OF_LINE, Err(_)) => return None,
         _ => own_amount,
     };
-    *claim = match &parsed {
-        Ok(x) => Some((claim_id.clone(), x.head.clone(), x.exclusion)),
-        Err(_) => None,
-    };
+    match kind {
+        LINE_BROKEN => *claim = None,
+        LINE_NEW_CLAIM => *claim = fields_read,
+        _ => {}
+    }
     Some(Pending {
         claim_id,
         src,
